@@ -1,0 +1,133 @@
+package dev.alteran.pds;
+
+import dev.alteran.pds.blob.BlobStore;
+import dev.alteran.pds.blob.FileBlobStore;
+import dev.alteran.pds.config.Config;
+import dev.alteran.pds.http.CorsFilter;
+import dev.alteran.pds.http.HealthServlet;
+import dev.alteran.pds.http.RequestLogFilter;
+import dev.alteran.pds.http.RootServlet;
+import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.pds.store.Database;
+import dev.alteran.pds.xrpc.ServerHandlers;
+import dev.alteran.pds.xrpc.XrpcRouter;
+import dev.alteran.pds.xrpc.XrpcServlet;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.ServletContext;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
+ * the container. {@link #install(ServletContext)} claims only the PDS paths, so the host's own
+ * routes keep working beside it.
+ *
+ * <pre>{@code
+ * var alteran = Alteran.builder().config(cfg.validateOrThrow()).build();
+ * alteran.install(servletContext);   // from a ServletContainerInitializer or a context listener
+ * }</pre>
+ */
+public final class Alteran implements AutoCloseable {
+    private final Config config;
+    private final boolean debugRoutes;
+    private final boolean includeRootEndpoint;
+    private final Database database;
+    private final BlobStore blobs;
+    private final XrpcRouter router = new XrpcRouter();
+
+    private Alteran(Builder b) {
+        this.config = b.config;
+        this.debugRoutes = b.debugRoutes;
+        this.includeRootEndpoint = b.includeRootEndpoint;
+        this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
+        this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        new ServerHandlers(config).register(router);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The paths this PDS answers; everything else belongs to the host. */
+    public List<String> paths() {
+        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready"));
+        if (includeRootEndpoint) paths.add("");
+        return paths;
+    }
+
+    /** Registers the PDS filters and servlets. Call while the context is initializing. */
+    public void install(ServletContext ctx) {
+        var mapped = paths().toArray(String[]::new);
+        addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
+        addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
+        addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
+
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes())).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
+        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
+    }
+
+    private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
+        var reg = ctx.addFilter(name, filter);
+        reg.setAsyncSupported(true);
+        reg.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, paths);
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public XrpcRouter router() {
+        return router;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    public boolean debugRoutes() {
+        return debugRoutes;
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+
+    public static final class Builder {
+        private Config config;
+        private boolean debugRoutes;
+        private boolean includeRootEndpoint = true;
+
+        public Builder config(Config config) {
+            this.config = config;
+            return this;
+        }
+
+        /** Mounts /debug/* (owner-only maintenance routes). Off by default. */
+        public Builder debugRoutes(boolean on) {
+            this.debugRoutes = on;
+            return this;
+        }
+
+        /** Answers {@code /} with a short page naming this PDS. On by default; a host with its own home page turns it off. */
+        public Builder includeRootEndpoint(boolean on) {
+            this.includeRootEndpoint = on;
+            return this;
+        }
+
+        /** Opens storage (migrating the schema) for a validated configuration. */
+        public Alteran build() {
+            Objects.requireNonNull(config, "config");
+            config.validateOrThrow();
+            return new Alteran(this);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.alteran.pds.http;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * CORS for the PDS routes. {@code *} allows any origin (dev); otherwise only the listed origins get
+ * allow headers, and a preflight from any other origin is refused. There is no wildcard fallback.
+ */
+public final class CorsFilter extends HttpFilter {
+    private static final String ALLOW_METHODS = "GET, HEAD, POST, OPTIONS";
+    private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy";
+    private final boolean any;
+    private final Set<String> origins;
+
+    public CorsFilter(List<String> allowedOrigins) {
+        this.any = allowedOrigins.contains("*");
+        this.origins = Set.copyOf(allowedOrigins);
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        var origin = req.getHeader("Origin");
+        boolean preflight = "OPTIONS".equals(req.getMethod()) && req.getHeader("Access-Control-Request-Method") != null;
+        boolean allowed = origin != null && (any || origins.contains(origin));
+        if (allowed) {
+            resp.setHeader("Access-Control-Allow-Origin", any ? "*" : origin);
+            if (!any) resp.addHeader("Vary", "Origin");
+            resp.setHeader("Access-Control-Expose-Headers", EXPOSE);
+        }
+        if (preflight) {
+            if (!allowed) {
+                resp.setStatus(403);
+                return;
+            }
+            resp.setHeader("Access-Control-Allow-Methods", ALLOW_METHODS);
+            var requested = req.getHeader("Access-Control-Request-Headers");
+            if (requested != null && requested.matches("[A-Za-z0-9_,\\s-]{0,1024}")) {
+                resp.setHeader("Access-Control-Allow-Headers", requested);
+            }
+            resp.setHeader("Access-Control-Max-Age", "86400");
+            resp.setStatus(204);
+            return;
+        }
+        chain.doFilter(req, resp);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.alteran.pds.http;
+
+import dev.alteran.pds.blob.BlobStore;
+import dev.alteran.pds.store.Database;
+import dev.alteran.pds.xrpc.XrpcServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+
+/**
+ * {@code /health}: {@code {status, timestamp, checks:{database, storage}}}, 200 when every check
+ * passes, 503 otherwise. {@code /ready} answers the same way, for orchestrators that probe both.
+ */
+public final class HealthServlet extends HttpServlet {
+    private final Database database;
+    private final BlobStore blobs;
+
+    public HealthServlet(Database database, BlobStore blobs) {
+        this.database = database;
+        this.blobs = blobs;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        var checks = new LinkedHashMap<String, String>();
+        checks.put("database", database.isHealthy() ? "ok" : "error");
+        checks.put("storage", blobs.isHealthy() ? "ok" : "error");
+        boolean ok = checks.values().stream().allMatch("ok"::equals);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("status", ok ? "ok" : "error");
+        body.put("timestamp", Instant.now().toString());
+        body.put("checks", checks);
+        resp.setHeader("cache-control", "no-store");
+        XrpcServlet.writeJson(resp, ok ? 200 : 503, body);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.alteran.pds.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The embedded SQLite database: WAL with {@code synchronous=NORMAL}, one writer connection that
+ * serializes commits (SQLite has one writer anyway; queuing here avoids SQLITE_BUSY), and a small
+ * read-only pool that reads concurrently with the writer.
+ */
+public final class Database implements AutoCloseable {
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private final Connection writer;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final HikariDataSource readers;
+
+    private Database(Connection writer, HikariDataSource readers) {
+        this.writer = writer;
+        this.readers = readers;
+    }
+
+    public static Database openSqlite(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory for " + file, e);
+        }
+        var url = "jdbc:sqlite:" + file.toAbsolutePath();
+        var writeSource = dataSource(url, false);
+        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite").load().migrate();
+        try {
+            var writer = writeSource.getConnection();
+            writer.setAutoCommit(false);
+            var pool = new HikariConfig();
+            pool.setDataSource(dataSource(url, true));
+            pool.setMaximumPoolSize(4);
+            pool.setPoolName("alteran-read");
+            return new Database(writer, new HikariDataSource(pool));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the database " + file, e);
+        }
+    }
+
+    private static SQLiteDataSource dataSource(String url, boolean readOnly) {
+        var cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        cfg.setBusyTimeout(10_000);
+        cfg.enforceForeignKeys(true);
+        cfg.setReadOnly(readOnly);
+        var ds = new SQLiteDataSource(cfg);
+        ds.setUrl(url);
+        return ds;
+    }
+
+    /** Runs {@code work} in one transaction on the writer: all of it commits, or none of it. */
+    public <T> T write(SqlWork<T> work) {
+        writeLock.lock();
+        try {
+            try {
+                T result = work.run(writer);
+                writer.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(e);
+                throw e instanceof RuntimeException r ? r : new StoreException(e);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public <T> T read(SqlWork<T> work) {
+        try (var c = readers.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    /** For /health: the database answers a query. */
+    public boolean isHealthy() {
+        try {
+            return read(c -> {
+                try (var st = c.createStatement(); var rs = st.executeQuery("SELECT 1")) {
+                    return rs.next();
+                }
+            });
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void rollbackQuietly(Exception cause) {
+        try {
+            writer.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            readers.close();
+            writer.close();
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+}

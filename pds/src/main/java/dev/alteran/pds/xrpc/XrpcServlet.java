@@ -1,0 +1,62 @@
+package dev.alteran.pds.xrpc;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /xrpc/*}: finds the route for the NSID, checks the HTTP method, runs the handler and renders
+ * its output or its {@link XrpcException}. Anything else thrown is logged with the request ID and
+ * answered with a bare 500, never with internal details.
+ */
+public final class XrpcServlet extends HttpServlet {
+    private static final Logger log = LoggerFactory.getLogger(XrpcServlet.class);
+
+    private final XrpcRouter router;
+    private final long maxJsonBytes;
+
+    public XrpcServlet(XrpcRouter router, long maxJsonBytes) {
+        this.router = router;
+        this.maxJsonBytes = maxJsonBytes;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        var path = req.getPathInfo();
+        var nsid = path == null ? "" : path.substring(1);
+        try {
+            var route = router.find(nsid);
+            if (route == null) throw new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
+            var method = req.getMethod();
+            var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
+            boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
+            if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
+            var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes));
+            if (output != null) writeJson(resp, 200, output);
+        } catch (XrpcException e) {
+            writeError(resp, e);
+        } catch (Exception e) {
+            log.error("unhandled error in {}", nsid, e);
+            writeError(resp, XrpcException.internal());
+        }
+    }
+
+    public static void writeJson(HttpServletResponse resp, int status, Object body) throws IOException {
+        var bytes = Json.MAPPER.writeValueAsBytes(body);
+        resp.setStatus(status);
+        resp.setContentType("application/json; charset=utf-8");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    public static void writeError(HttpServletResponse resp, XrpcException e) throws IOException {
+        if (resp.isCommitted()) return; // a streamed response already started; the connection ends abruptly instead
+        resp.resetBuffer(); // keeps headers such as x-request-id; status and type are set anew below
+        writeJson(resp, e.status(), new ErrorBody(e.error(), e.getMessage()));
+    }
+
+    record ErrorBody(String error, String message) {}
+}

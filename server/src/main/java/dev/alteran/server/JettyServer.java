@@ -1,0 +1,63 @@
+package dev.alteran.server;
+
+import dev.alteran.pds.Alteran;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Embedded Jetty 12 serving one {@link Alteran}: requests run on virtual threads; on stop, new
+ * connections are refused and in-flight requests (a commit being written) get time to finish.
+ */
+public final class JettyServer implements AutoCloseable {
+    private static final long STOP_TIMEOUT_MS = 15_000;
+    private final Server server;
+    private final ServerConnector connector;
+
+    public JettyServer(Alteran alteran, String host, int port) {
+        var threads = new QueuedThreadPool();
+        threads.setName("alteran");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(threads);
+
+        var http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+
+        var context = new ServletContextHandler("/");
+        JakartaWebSocketServletContainerInitializer.configure(context, null);
+        context.addServletContainerInitializer((classes, ctx) -> alteran.install(ctx));
+        server.setHandler(new GracefulHandler(context));
+        server.setStopTimeout(STOP_TIMEOUT_MS);
+        server.setStopAtShutdown(false); // AlteranServer orders the shutdown: Jetty first, then storage
+    }
+
+    public JettyServer start() throws Exception {
+        server.start();
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.alteran.server;
+
+import dev.alteran.pds.Alteran;
+import dev.alteran.pds.config.Config;
+import java.util.concurrent.CountDownLatch;
+
+/** Starts Jetty over an {@link Alteran} and owns the order of shutdown: stop taking requests, drain, close storage. */
+final class Launcher {
+    private Launcher() {}
+
+    static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
+        var alteran = Alteran.builder().config(config).build();
+        var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                jetty.close();
+            } catch (Exception e) {
+                System.err.println("alteran: error while stopping: " + e);
+            } finally {
+                alteran.close();
+                stopped.countDown();
+            }
+        }, "alteran-shutdown"));
+        onStarted.run();
+        jetty.join();
+        stopped.await();
+    }
+}

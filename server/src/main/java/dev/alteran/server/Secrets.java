@@ -1,0 +1,61 @@
+package dev.alteran.server;
+
+import dev.alteran.atproto.crypto.Curve;
+import dev.alteran.atproto.crypto.Keypair;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Fresh secrets for one PDS: two HMAC keys, a login password and a secp256k1 repo signing key. */
+final class Secrets {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Secrets() {}
+
+    /** The secret lines, in env-file order. {@code password} may be given (kept), else a random one is made. */
+    static Map<String, String> generate(String password) {
+        var out = new LinkedHashMap<String, String>();
+        out.put("USER_PASSWORD", password != null ? password : randomToken(18));
+        out.put("ACCESS_TOKEN", randomToken(32));
+        out.put("REFRESH_TOKEN", randomToken(32));
+        out.put("REPO_SIGNING_KEY", HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes()));
+        return out;
+    }
+
+    static String randomToken(int bytes) {
+        var b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static String didKeyOf(String signingKeyHex) {
+        return Keypair.parsePrivateKey(Curve.K256, signingKeyHex).didKey();
+    }
+
+    static String render(Map<String, String> values) {
+        var sb = new StringBuilder();
+        values.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        return sb.toString();
+    }
+
+    /** Writes the file readable by its owner only; it is created with those permissions, never widened. */
+    static void writePrivate(Path file, String content) throws IOException {
+        var parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        var tmp = Files.createTempFile(parent, ".secrets-", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
