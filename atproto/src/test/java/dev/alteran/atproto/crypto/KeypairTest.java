@@ -69,6 +69,19 @@ class KeypairTest {
     }
 
     @Test
+    void rfc6979K256Vectors() {
+        // Deterministic secp256k1 signatures, cross-checked with OpenSSL's RFC 6979 signer (then low-S normalized).
+        assertThat(HEX.formatHex(Keypair.fromPrivateKey(Curve.K256, BigIntegers.asUnsignedByteArray(32, BigInteger.ONE))
+                .sign("Satoshi Nakamoto".getBytes(StandardCharsets.US_ASCII))))
+                .isEqualTo("934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d8"
+                        + "2442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5");
+        assertThat(HEX.formatHex(Keypair.parsePrivateKey(Curve.K256, "9085d2bef69286a6cbb51623c8fa258629945cd55ca705cc4e66700396894e0c")
+                .sign("hello atproto".getBytes(StandardCharsets.US_ASCII))))
+                .isEqualTo("2567989ccb4d23589e6e30f9219494ad41c128bd2418aec2fcd4969cbb29e8b0"
+                        + "44253ecf05e4a68d08f8ef2eff2902705239e9ec4222cb614e614c9c518b0d9c");
+    }
+
+    @Test
     void fromPrivateKeyRejectsOutOfRange() {
         for (var curve : Curve.values()) {
             var n = curve.order();
