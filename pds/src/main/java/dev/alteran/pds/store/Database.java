@@ -49,6 +49,7 @@ public final class Database implements AutoCloseable {
             pool.setDataSource(dataSource(url, true));
             pool.setMaximumPoolSize(4);
             pool.setPoolName("alteran-read");
+            pool.setReadOnly(true);
             return new Database(writer, new HikariDataSource(pool));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + file, e);

@@ -1,0 +1,160 @@
+package dev.alteran.pds.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+    static final String KEY = "e5b9a2c1f0d3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7";
+
+    static Map<String, String> production() {
+        var m = new HashMap<String, String>();
+        m.put("ALTERAN_ENV", "production");
+        m.put("PDS_DID", "did:web:pds.example.com");
+        m.put("PDS_HANDLE", "Alice.Example.com");
+        m.put("PDS_HOSTNAME", "pds.example.com");
+        m.put("USER_PASSWORD", "a long and secret password");
+        m.put("ACCESS_TOKEN", "a".repeat(43));
+        m.put("REFRESH_TOKEN", "b".repeat(43));
+        m.put("REPO_SIGNING_KEY", KEY);
+        m.put("PDS_CORS_ORIGIN", "https://bsky.app");
+        return m;
+    }
+
+    static String problemsOf(Map<String, String> values) {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Config.from(values).validateOrThrow());
+        return e.getMessage();
+    }
+
+    @Test
+    void validProductionConfigPassesWithDefaults() {
+        var c = Config.from(production()).validateOrThrow();
+        assertThat(c.isProduction()).isTrue();
+        assertThat(c.handle()).isEqualTo("alice.example.com");
+        assertThat(c.maxBlobSize()).isEqualTo(5L * 1024 * 1024);
+        assertThat(c.maxJsonBytes()).isEqualTo(64L * 1024);
+        assertThat(c.rateLimitPerMin()).isEqualTo(60);
+        assertThat(c.seqWindow()).isEqualTo(512);
+        assertThat(c.accessTtlSec()).isEqualTo(3600);
+        assertThat(c.refreshTtlSec()).isEqualTo(2_592_000);
+        assertThat(c.blobQuotaBytes()).isEqualTo(10L * 1024 * 1024 * 1024);
+        assertThat(c.relayHosts()).containsExactly("bsky.network");
+        assertThat(c.allowedMime()).contains("image/png", "video/mp4");
+        assertThat(c.signingKey().didKey()).startsWith("did:key:zQ3s");
+    }
+
+    @Test
+    void everyMissingSecretIsNamedAtOnce() {
+        var m = production();
+        for (var name : new String[] {"PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN", "REPO_SIGNING_KEY", "PDS_HOSTNAME"}) {
+            m.remove(name);
+        }
+        var message = problemsOf(m);
+        for (var name : new String[] {"PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN", "REPO_SIGNING_KEY", "PDS_HOSTNAME"}) {
+            assertThat(message).contains(name + ": required");
+        }
+    }
+
+    @Test
+    void wildcardCorsIsRefusedInProduction() {
+        var m = production();
+        m.put("PDS_CORS_ORIGIN", "*");
+        assertThat(problemsOf(m)).contains("PDS_CORS_ORIGIN").contains("wildcard");
+        m.put("ALTERAN_ENV", "dev");
+        assertThat(Config.from(m).problems()).isEmpty();
+    }
+
+    @Test
+    void malformedDidAndHandleAreNamed() {
+        var m = production();
+        m.put("PDS_DID", "did:web");
+        m.put("PDS_HANDLE", "not a handle");
+        assertThat(problemsOf(m)).contains("PDS_DID: 'did:web' is not a valid DID").contains("PDS_HANDLE");
+        m = production();
+        m.put("PDS_DID", "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme");
+        assertThat(problemsOf(m)).contains("only did:web and did:plc");
+    }
+
+    @Test
+    void nonPositiveOrNonNumericNumbersAreNamed() {
+        var m = production();
+        m.put("PDS_MAX_BLOB_SIZE", "0");
+        m.put("PDS_RATE_LIMIT_PER_MIN", "-5");
+        m.put("PDS_SEQ_WINDOW", "lots");
+        var message = problemsOf(m);
+        assertThat(message).contains("PDS_MAX_BLOB_SIZE: must be a positive number")
+                .contains("PDS_RATE_LIMIT_PER_MIN: must be a positive number")
+                .contains("PDS_SEQ_WINDOW: 'lots' is not a whole number");
+    }
+
+    @Test
+    void signingKeyMustBeASecp256k1Scalar() {
+        var m = production();
+        m.put("REPO_SIGNING_KEY", "00".repeat(32)); // zero is not a valid scalar
+        assertThat(problemsOf(m)).contains("REPO_SIGNING_KEY");
+        m.put("REPO_SIGNING_KEY", "ff".repeat(32)); // above the group order
+        assertThat(problemsOf(m)).contains("REPO_SIGNING_KEY");
+        m.put("REPO_SIGNING_KEY", "not-a-key");
+        assertThat(problemsOf(m)).contains("REPO_SIGNING_KEY");
+        m.put("REPO_SIGNING_KEY", java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(KEY)));
+        assertThat(Config.from(m).problems()).isEmpty();
+    }
+
+    @Test
+    void weakOrEqualHmacKeysAreRefusedInProduction() {
+        var m = production();
+        m.put("ACCESS_TOKEN", "short");
+        m.put("REFRESH_TOKEN", "short");
+        var message = problemsOf(m);
+        assertThat(message).contains("ACCESS_TOKEN: too short").contains("REFRESH_TOKEN: too short")
+                .contains("must be different");
+    }
+
+    @Test
+    void unknownEnvironmentIsAProblem() {
+        var m = production();
+        m.put("ALTERAN_ENV", "prod-ish");
+        assertThat(problemsOf(m)).contains("ALTERAN_ENV must be dev, staging or production");
+    }
+
+    @Test
+    void laterSourcesWin(@TempDir Path dir) throws Exception {
+        var envFile = dir.resolve("alteran.env");
+        Files.writeString(envFile, """
+                # comment
+                export PDS_HANDLE="file.example.com"
+                PDS_DID=did:web:file.example.com
+                PDS_MAX_BLOB_SIZE=1000
+                """);
+        var secret = dir.resolve("password.txt");
+        Files.writeString(secret, "from-a-file\n");
+        var merged = ConfigSources.merge(envFile, Map.of(
+                "PDS_HANDLE", "env.example.com",
+                "USER_PASSWORD", "from-env",
+                "USER_PASSWORD_FILE", secret.toString(),
+                "UNRELATED", "ignored"));
+        assertThat(merged).containsEntry("PDS_HANDLE", "env.example.com")
+                .containsEntry("PDS_DID", "did:web:file.example.com")
+                .containsEntry("PDS_MAX_BLOB_SIZE", "1000")
+                .containsEntry("USER_PASSWORD", "from-a-file")
+                .doesNotContainKey("UNRELATED");
+    }
+
+    @Test
+    void unreadableSecretFileIsNamed() {
+        assertThatThrownBy(() -> ConfigSources.merge(null, Map.of("ACCESS_TOKEN_FILE", "/nonexistent/secret")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ACCESS_TOKEN_FILE");
+    }
+
+    @Test
+    void toStringNeverShowsSecrets() {
+        var c = Config.from(production());
+        assertThat(c.toString()).doesNotContain(KEY).doesNotContain("a long and secret password").doesNotContain("a".repeat(43));
+    }
+}

@@ -1,0 +1,104 @@
+package dev.alteran.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.pds.Alteran;
+import dev.alteran.pds.config.Config;
+import dev.alteran.pds.xrpc.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real server for integration tests: Jetty + Alteran on a free loopback port over a fresh
+ * temporary data directory, with fresh secrets. Close it to stop and delete everything.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String HANDLE = "alice.test";
+    public static final String PASSWORD = "correct horse battery staple";
+
+    public final Path dataDir;
+    public final Config config;
+    public final Alteran alteran;
+    private final JettyServer jetty;
+    public final HttpClient http = HttpClient.newHttpClient();
+
+    private TestServer(Map<String, String> overrides) throws Exception {
+        dataDir = Files.createTempDirectory("alteran-test-");
+        int port = freePort();
+        var values = new HashMap<String, String>();
+        values.put("ALTERAN_ENV", "dev");
+        values.put("PDS_DID", "did:web:localhost%3A" + port);
+        values.put("PDS_HANDLE", HANDLE);
+        values.putAll(Secrets.generate(PASSWORD));
+        values.put("PDS_HOSTNAME", "localhost:" + port);
+        values.put("PDS_PORT", Integer.toString(port));
+        values.put("PDS_DATA_DIR", dataDir.toString());
+        values.putAll(overrides);
+        config = Config.from(values).validateOrThrow();
+        alteran = Alteran.builder().config(config).build();
+        jetty = new JettyServer(alteran, "127.0.0.1", port).start();
+    }
+
+    public static TestServer start() throws Exception {
+        return new TestServer(Map.of());
+    }
+
+    public static TestServer start(Map<String, String> overrides) throws Exception {
+        return new TestServer(overrides);
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + jetty.port() + path;
+    }
+
+    public HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+        var b = HttpRequest.newBuilder(URI.create(url(path))).GET();
+        if (headers.length > 0) b.headers(headers);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String json, String... headers) throws IOException, InterruptedException {
+        var b = HttpRequest.newBuilder(URI.create(url(path)))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (headers.length > 0) b.headers(headers);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public static JsonNode json(HttpResponse<String> response) throws IOException {
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            jetty.close();
+        } finally {
+            alteran.close();
+            try (var paths = Files.walk(dataDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                    try {
+                        Files.delete(p);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+        }
+    }
+}
