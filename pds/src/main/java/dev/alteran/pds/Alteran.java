@@ -1,5 +1,6 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
@@ -37,6 +38,8 @@ public final class Alteran implements AutoCloseable {
     private final Database database;
     private final BlobStore blobs;
     private final XrpcRouter router = new XrpcRouter();
+    // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
+    private final Authenticator authenticator = request -> null;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -65,7 +68,7 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes())).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
     }

@@ -2,6 +2,8 @@ package dev.alteran.pds.xrpc;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.auth.Principal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,12 +17,34 @@ public final class XrpcCall {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final long maxJsonBytes;
+    private final Authenticator authenticator;
 
-    public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes) {
+    public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
+                    Authenticator authenticator) {
         this.nsid = nsid;
         this.request = request;
         this.response = response;
         this.maxJsonBytes = maxJsonBytes;
+        this.authenticator = authenticator;
+    }
+
+    /** The verified caller, or null for an anonymous request; bad credentials are a 401 here. */
+    public Principal auth() {
+        return authenticator.authenticate(request);
+    }
+
+    /** The verified caller; an anonymous request is a 401 AuthenticationRequired. */
+    public Principal requireAuth() {
+        var principal = auth();
+        if (principal == null) throw XrpcException.authRequired("Authentication Required");
+        return principal;
+    }
+
+    /** Like {@link #requireAuth()}, but app-password sessions are refused (account-level operations). */
+    public Principal requireFullAuth() {
+        var principal = requireAuth();
+        if (principal.isAppPassword()) throw new XrpcException(400, "InvalidToken", "Bad token scope");
+        return principal;
     }
 
     public String nsid() {

@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.auth.Authenticator;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,10 +18,12 @@ public final class XrpcServlet extends HttpServlet {
 
     private final XrpcRouter router;
     private final long maxJsonBytes;
+    private final Authenticator authenticator;
 
-    public XrpcServlet(XrpcRouter router, long maxJsonBytes) {
+    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
+        this.authenticator = authenticator;
     }
 
     @Override
@@ -34,7 +37,7 @@ public final class XrpcServlet extends HttpServlet {
             var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
             boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
             if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
-            var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes));
+            var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {
             writeError(resp, e);

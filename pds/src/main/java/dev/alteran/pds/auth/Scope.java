@@ -1,0 +1,24 @@
+package dev.alteran.pds.auth;
+
+/** The {@code scope} claim of our session JWTs, as the reference PDS issues them. */
+public enum Scope {
+    ACCESS("com.atproto.access"),
+    APP_PASS("com.atproto.appPass"),
+    APP_PASS_PRIVILEGED("com.atproto.appPassPrivileged"),
+    REFRESH("com.atproto.refresh");
+
+    private final String claim;
+
+    Scope(String claim) {
+        this.claim = claim;
+    }
+
+    public String claim() {
+        return claim;
+    }
+
+    public static Scope fromClaim(String claim) {
+        for (var s : values()) if (s.claim.equals(claim)) return s;
+        return null;
+    }
+}
