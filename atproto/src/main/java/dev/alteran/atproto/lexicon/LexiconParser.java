@@ -291,7 +291,7 @@ final class LexiconParser {
         return v.asText();
     }
 
-    private String optString(JsonNode node, String key, String where) {
+    private static String optString(JsonNode node, String key, String where) {
         var v = node.get(key);
         if (v == null) return null;
         if (!v.isTextual()) throw error(where, "\"" + key + "\" must be a string");
@@ -312,13 +312,13 @@ final class LexiconParser {
         return v.asLong();
     }
 
-    private Integer optInt(JsonNode node, String key, String where) {
+    private static Integer optInt(JsonNode node, String key, String where) {
         var v = optLong(node, key, where);
         if (v != null && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) throw error(where, "\"" + key + "\" is too large");
         return v == null ? null : v.intValue();
     }
 
-    private Integer optNonNegInt(JsonNode node, String key, String where) {
+    private static Integer optNonNegInt(JsonNode node, String key, String where) {
         var v = optInt(node, key, where);
         if (v != null && v < 0) throw error(where, "\"" + key + "\" must not be negative");
         return v;
