@@ -1,0 +1,79 @@
+// Starts the packaged Alteran (server/target/alteran.jar, built by `./alteran test`) in dev mode on a
+// free loopback port over a temporary data directory, with known credentials, and stops it again.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const JAR = join(ROOT, 'server', 'target', 'alteran.jar')
+const JAVA = process.env.ALTERAN_JAVA || 'java'
+
+export const HANDLE = 'alice.test'
+export const PASSWORD = 'e2e-password-not-secret'
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startServer(extraEnv = {}) {
+  const port = await freePort()
+  const data = mkdtempSync(join(tmpdir(), 'alteran-e2e-'))
+  const did = `did:web:localhost%3A${port}`
+  const env = {
+    ...process.env,
+    PDS_HANDLE: HANDLE,
+    PDS_DID: did,
+    USER_PASSWORD: PASSWORD,
+    ALTERAN_LOG_LEVEL: 'WARN',
+    ...extraEnv,
+  }
+  const child = spawn(JAVA, ['-jar', JAR, 'dev', '--port', String(port), '--data', data], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => { output += d })
+  child.stderr.on('data', (d) => { output += d })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`alteran exited early (${child.exitCode}):\n${output}`)
+    try {
+      const res = await fetch(`${url}/health`)
+      if (res.status === 200) break
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`alteran did not become healthy within 30 s:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    port,
+    did,
+    handle: HANDLE,
+    password: PASSWORD,
+    dataDir: data,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(data, { recursive: true, force: true })
+    },
+  }
+}
