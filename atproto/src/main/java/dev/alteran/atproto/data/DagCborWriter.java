@@ -184,6 +184,7 @@ public final class DagCborWriter {
   }
 
   private void writeCid(Cid c) {
+    if (c.version() != 1) throw new DagCborException("CID links must be CIDv1");
     var raw = c.rawBytes();
     ensure(raw.length + 12);
     buf[pos++] = (byte) 0xD8; // tag(42)
