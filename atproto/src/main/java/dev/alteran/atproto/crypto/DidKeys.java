@@ -1,5 +1,6 @@
 package dev.alteran.atproto.crypto;
 
+import dev.alteran.atproto.data.Base58;
 import java.util.Arrays;
 
 /** Parsing of did:key identifiers and Multikey strings (the curve is taken from the multicodec prefix). */
@@ -21,7 +22,7 @@ public final class DidKeys {
         if (multibase == null || multibase.length() < 2 || multibase.charAt(0) != 'z') {
             throw new IllegalArgumentException("multikey must be base58btc multibase (start with 'z'): " + multibase);
         }
-        var bytes = Base58btc.decode(multibase.substring(1));
+        var bytes = Base58.decode(multibase.substring(1));
         var curve = Curve.byMulticodecPrefix(bytes);
         if (curve == null) {
             throw new IllegalArgumentException("unsupported multikey type (want secp256k1-pub or p256-pub): " + multibase);

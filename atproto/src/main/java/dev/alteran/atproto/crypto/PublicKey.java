@@ -1,5 +1,6 @@
 package dev.alteran.atproto.crypto;
 
+import dev.alteran.atproto.data.Base58;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Objects;
@@ -85,7 +86,7 @@ public final class PublicKey {
         var prefix = curve.multicodecPrefix();
         var buf = Arrays.copyOf(prefix, prefix.length + compressed.length);
         System.arraycopy(compressed, 0, buf, prefix.length, compressed.length);
-        return "z" + Base58btc.encode(buf);
+        return "z" + Base58.encode(buf);
     }
 
     public String didKey() {

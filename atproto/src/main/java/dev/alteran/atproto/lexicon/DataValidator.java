@@ -1,5 +1,6 @@
 package dev.alteran.atproto.lexicon;
 
+import dev.alteran.atproto.data.Cid;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.lexicon.LexType.*;
 import java.util.ArrayList;
@@ -224,7 +225,7 @@ final class DataValidator {
     }
 
     static boolean isLink(JsonNode v) {
-        return v.isObject() && v.size() == 1 && v.path("$link").isTextual() && CidString.isValid(v.get("$link").asText());
+        return v.isObject() && v.size() == 1 && v.path("$link").isTextual() && Cid.isValidSyntax(v.get("$link").asText());
     }
 
     static byte[] decodeBytes(JsonNode v) {

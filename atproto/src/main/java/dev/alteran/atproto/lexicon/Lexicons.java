@@ -1,6 +1,7 @@
 package dev.alteran.atproto.lexicon;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.atproto.data.DataJson;
 import dev.alteran.atproto.lexicon.LexType.LexRecord;
 import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.atproto.syntax.RecordKey;
@@ -79,7 +80,7 @@ public final class Lexicons {
 
     /** Validates a record given in data-model form (links as {@code dev.alteran.atproto.data.Cid}, bytes as byte[]). */
     public ValidationResult validateRecord(String collection, Map<String, Object> record) {
-        return validateRecord(collection, null, DataModelJson.toJson(record));
+        return validateRecord(collection, null, DataJson.toJson(record));
     }
 
     /** Validates a record given in atproto JSON form ({@code $link}, {@code $bytes}, typed blobs). */

@@ -1,5 +1,6 @@
 package dev.alteran.atproto.lexicon;
 
+import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtIdentifier;
 import dev.alteran.atproto.syntax.AtUri;
 import dev.alteran.atproto.syntax.Datetime;
@@ -16,7 +17,7 @@ import java.util.function.Predicate;
 public enum StringFormat {
     AT_IDENTIFIER("at-identifier", AtIdentifier::isValid),
     AT_URI("at-uri", AtUri::isValid),
-    CID("cid", CidString::isValid),
+    CID("cid", Cid::isValidSyntax),
     DATETIME("datetime", Datetime::isValid),
     DID("did", Did::isValid),
     HANDLE("handle", Handle::isValid),

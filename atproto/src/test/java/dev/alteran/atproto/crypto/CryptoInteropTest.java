@@ -1,5 +1,6 @@
 package dev.alteran.atproto.crypto;
 
+import dev.alteran.atproto.data.Base58;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +54,7 @@ class CryptoInteropTest {
         // publicKeyMultibase is the legacy form: the bare compressed key, without a multicodec prefix.
         var legacy = f.get("publicKeyMultibase").asText();
         assertThat(legacy).startsWith("z");
-        assertThat(PublicKey.fromCompressedOrUncompressed(key.curve(), Base58btc.decode(legacy.substring(1))))
+        assertThat(PublicKey.fromCompressedOrUncompressed(key.curve(), Base58.decode(legacy.substring(1))))
                 .isEqualTo(key);
 
         assertThat(key.verify(message, signature)).isEqualTo(f.get("validSignature").asBoolean());
@@ -91,7 +92,7 @@ class CryptoInteropTest {
 
     static Stream<Arguments> p256DidKeys() {
         return load("w3c_didkey_P256.json").stream()
-                .map(n -> Arguments.of(n.get("publicDidKey").asText(), Base58btc.decode(n.get("privateKeyBytesBase58").asText())));
+                .map(n -> Arguments.of(n.get("publicDidKey").asText(), Base58.decode(n.get("privateKeyBytesBase58").asText())));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,5 +1,6 @@
 package dev.alteran.atproto.crypto;
 
+import dev.alteran.atproto.data.Base58;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,9 +73,9 @@ class PublicKeyTest {
             var b = new byte[len];
             rnd.nextBytes(b);
             if (len > 2) b[0] = b[1] = 0; // leading zeros map to '1'
-            assertThat(Base58btc.decode(Base58btc.encode(b))).isEqualTo(b);
+            assertThat(Base58.decode(Base58.encode(b))).isEqualTo(b);
         }
-        assertThat(Base58btc.encode("hello world".getBytes())).isEqualTo("StV1DL6CwTryKyV");
-        assertThat(Base58btc.encode(new byte[] {0, 0, 1})).isEqualTo("112");
+        assertThat(Base58.encode("hello world".getBytes())).isEqualTo("StV1DL6CwTryKyV");
+        assertThat(Base58.encode(new byte[] {0, 0, 1})).isEqualTo("112");
     }
 }
