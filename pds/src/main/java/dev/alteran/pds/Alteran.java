@@ -8,7 +8,7 @@ import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
-import dev.alteran.pds.blob.FileBlobStore;
+import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.HealthServlet;
@@ -16,6 +16,7 @@ import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
@@ -27,6 +28,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
@@ -43,7 +48,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
     private final Database database;
-    private final BlobStore blobs;
+    private final BlobStore blobStore;
+    private final Blobs blobs;
+    private final ScheduledExecutorService maintenance;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
     private final Sessions sessions;
@@ -54,8 +61,9 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
-        this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         var clock = Clock.systemUTC();
+        this.blobStore = BlobStore.open(config);
+        this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
         var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
         this.authenticator = new SessionAuthenticator(tokens);
@@ -64,6 +72,17 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, sessions, appPasswords, serviceAuth).register(router);
+        new BlobHandlers(config.did(), blobs).register(router);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
+        maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+    }
+
+    private void collectGarbage() {
+        try {
+            blobs.collectGarbage();
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
+        }
     }
 
     public static Builder builder() {
@@ -85,7 +104,7 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
-        ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
     }
 
@@ -107,8 +126,13 @@ public final class Alteran implements AutoCloseable {
         return database;
     }
 
-    public BlobStore blobs() {
+    /** Blob uploads, references and garbage collection ({@link Blobs#collectGarbage(java.time.Duration)}). */
+    public Blobs blobs() {
         return blobs;
+    }
+
+    public BlobStore blobStore() {
+        return blobStore;
     }
 
     /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
@@ -131,7 +155,12 @@ public final class Alteran implements AutoCloseable {
 
     @Override
     public void close() {
-        database.close();
+        maintenance.shutdownNow();
+        try {
+            database.close();
+        } finally {
+            blobStore.close();
+        }
     }
 
     public static final class Builder {

@@ -1,0 +1,23 @@
+-- Uploaded blobs. The bytes live in the blob store under the CID string; this is what is known of
+-- them. Times are canonical atproto datetimes (fixed width, so they compare as text).
+
+CREATE TABLE blob (
+    cid                TEXT PRIMARY KEY,
+    mime_type          TEXT NOT NULL,
+    size               INTEGER NOT NULL,
+    created_at         TEXT NOT NULL,
+    -- NULL while some record references the blob; otherwise since when none does (from the upload,
+    -- or from the deletion of the last record using it). Garbage collection removes blobs that stay
+    -- unreferenced longer than its grace period.
+    unreferenced_since TEXT
+);
+CREATE INDEX blob_unreferenced_since ON blob (unreferenced_since) WHERE unreferenced_since IS NOT NULL;
+
+-- The blobs each record references. Created by the repository migration (V1) with exactly this
+-- shape; repeated here so that the blob tables stand on their own.
+CREATE TABLE IF NOT EXISTS record_blob (
+    record_uri TEXT NOT NULL,
+    blob_cid   TEXT NOT NULL,
+    PRIMARY KEY (record_uri, blob_cid)
+);
+CREATE INDEX IF NOT EXISTS record_blob_cid ON record_blob (blob_cid);
