@@ -32,7 +32,8 @@ public record BlobStorage(String store, String s3Endpoint, String s3Bucket, Stri
         return S3.equals(store);
     }
 
-    List<String> problems(long maxBlobSize) {
+    /** Problems with these options, given the configured maximum blob size. */
+    public List<String> problems(long maxBlobSize) {
         var problems = new ArrayList<String>();
         if (!FS.equals(store) && !S3.equals(store)) {
             problems.add("PDS_BLOB_STORE: must be 'fs' or 's3', not '" + store + "'");
