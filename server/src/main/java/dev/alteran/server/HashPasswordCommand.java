@@ -59,9 +59,21 @@ final class HashPasswordCommand implements Callable<Integer> {
         return PasswordHash.Scrypt.create(password, salt, SCRYPT_LOG_N, 8, 1).encoded();
     }
 
+    /** Console.isTerminal() exists from Java 22; before it, System.console() was null unless interactive. */
+    private static boolean isTerminal(java.io.Console console) {
+        if (console == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+
     private String read() throws Exception {
         var console = System.console();
-        if (in == System.in && console != null && console.isTerminal()) {
+        if (in == System.in && isTerminal(console)) {
             var first = console.readPassword("Password: ");
             var second = console.readPassword("Again: ");
             if (first == null || second == null) return null;
