@@ -94,8 +94,12 @@ class BlobTest {
         });
     }
 
+    static String did() {
+        return URLEncoder.encode(server.config.did(), StandardCharsets.UTF_8);
+    }
+
     static String getBlobPath(Cid cid) {
-        return "/xrpc/com.atproto.sync.getBlob?did=" + URLEncoder.encode(server.config.did(), StandardCharsets.UTF_8) + "&cid=" + cid;
+        return "/xrpc/com.atproto.sync.getBlob?did=" + did() + "&cid=" + cid;
     }
 
     static HttpResponse<byte[]> getBlob(Cid cid, String method) throws Exception {
@@ -104,7 +108,7 @@ class BlobTest {
     }
 
     static JsonNode listBlobs(String query) throws Exception {
-        var resp = server.get("/xrpc/com.atproto.sync.listBlobs?did=" + URLEncoder.encode(server.config.did(), StandardCharsets.UTF_8) + query);
+        var resp = server.get("/xrpc/com.atproto.sync.listBlobs?did=" + did() + query);
         assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
         return TestServer.json(resp);
     }
@@ -121,7 +125,7 @@ class BlobTest {
         assertThat(resp.statusCode()).isEqualTo(401);
         assertThat(TestServer.json(resp).get("error").asText()).isIn("AuthMissing", "AuthenticationRequired");
         var bad = upload(HttpRequest.BodyPublishers.ofByteArray(png(100)), "image/png", "authorization", "Bearer not-a-token");
-        assertThat(bad.statusCode()).isEqualTo(401);
+        assertThat(bad.statusCode()).isIn(400, 401);
     }
 
     @Test
@@ -194,8 +198,8 @@ class BlobTest {
         assertError(server.get(getBlobPath(unknown)), 400, "BlobNotFound");
         assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=did:web:elsewhere.example&cid=" + unknown), 400, "RepoNotFound");
         assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=not-a-did&cid=" + unknown), 400, "InvalidRequest");
-        assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=" + server.config.did() + "&cid=nope"), 400, "InvalidRequest");
-        assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=" + server.config.did()), 400, "InvalidRequest");
+        assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=" + did() + "&cid=nope"), 400, "InvalidRequest");
+        assertError(server.get("/xrpc/com.atproto.sync.getBlob?did=" + did()), 400, "InvalidRequest");
     }
 
     @Test
@@ -216,8 +220,8 @@ class BlobTest {
             cursor = page.has("cursor") ? page.get("cursor").asText() : null;
         } while (cursor != null);
         assertThat(all).isSorted().doesNotHaveDuplicates().containsAll(cids).doesNotContain(unused.ref().toString());
-        assertError(server.get("/xrpc/com.atproto.sync.listBlobs?did=" + server.config.did() + "&limit=0"), 400, "InvalidRequest");
-        assertError(server.get("/xrpc/com.atproto.sync.listBlobs?did=" + server.config.did() + "&limit=1001"), 400, "InvalidRequest");
+        assertError(server.get("/xrpc/com.atproto.sync.listBlobs?did=" + did() + "&limit=0"), 400, "InvalidRequest");
+        assertError(server.get("/xrpc/com.atproto.sync.listBlobs?did=" + did() + "&limit=1001"), 400, "InvalidRequest");
         assertError(server.get("/xrpc/com.atproto.sync.listBlobs?did=did:web:elsewhere.example"), 400, "RepoNotFound");
     }
 

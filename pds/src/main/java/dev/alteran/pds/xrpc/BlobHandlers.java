@@ -12,6 +12,8 @@ import java.util.Map;
  * {@code com.atproto.sync.listBlobs}. Blob bytes are streamed both ways, never held whole.
  */
 public final class BlobHandlers {
+    /** The most of a refused upload that is read and dropped to deliver the error cleanly. */
+    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
     private final String did;
     private final Blobs blobs;
 
@@ -27,10 +29,31 @@ public final class BlobHandlers {
     }
 
     Object uploadBlob(XrpcCall call) throws IOException {
-        call.requireAuth();
         var req = call.request();
-        var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
-        return Map.of("blob", ref.toJson());
+        try {
+            call.requireAuth();
+            var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
+            return Map.of("blob", ref.toJson());
+        } catch (XrpcException e) {
+            discardRest(call);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads what is left of a refused upload (up to a bound) so that the client, still sending, gets
+     * the error response: closing a connection with unread request bytes resets it, and the client
+     * then sees no response at all.
+     */
+    private static void discardRest(XrpcCall call) {
+        try {
+            var in = call.body();
+            var buf = new byte[16 * 1024];
+            long left = DISCARD_LIMIT;
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
+        } catch (IOException | RuntimeException e) {
+            // the client is gone or the body broken: nothing to save
+        }
     }
 
     /**
