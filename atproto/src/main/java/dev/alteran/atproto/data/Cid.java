@@ -199,9 +199,10 @@ public final class Cid implements Comparable<Cid> {
       return Arrays.equals(bytes, digestOffset, bytes.length, block, off, off + len);
     }
     if (multihashCode != SHA2_256) return false;
+    if (bytes.length - digestOffset != 32) return false;
     var md = sha256();
     md.update(block, off, len);
-    return MessageDigest.isEqual(md.digest(), digest());
+    return Arrays.equals(md.digest(), 0, 32, bytes, digestOffset, bytes.length);
   }
 
   // ---- identity ----

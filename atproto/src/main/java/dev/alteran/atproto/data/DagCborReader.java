@@ -94,7 +94,7 @@ final class DagCborReader {
         if (c == 0) throw new DagCborException("duplicate map key");
         if (c > 0) throw new DagCborException("map keys not in canonical order");
       }
-      var key = text(off, len);
+      var key = key(off, len);
       pos += len;
       prevOff = off;
       prevLen = len;
@@ -176,6 +176,32 @@ final class DagCborReader {
 
   private void need(int n) {
     if (limit - pos < n) throw new DagCborException("unexpected end of input");
+  }
+
+  /**
+   * Map keys repeat endlessly ("$type", "text", "createdAt"...): a small lossy cache of decoded
+   * ASCII keys saves the allocation and lets the map reuse each String's cached hash.
+   */
+  private record CachedKey(byte[] bytes, String string) {}
+
+  private static final int KEY_CACHE_SIZE = 1024; // power of two
+  private static final int KEY_CACHE_MAX_LEN = 32;
+  private static final CachedKey[] KEY_CACHE = new CachedKey[KEY_CACHE_SIZE];
+
+  private String key(int off, int len) {
+    if (len > KEY_CACHE_MAX_LEN) return text(off, len);
+    int h = len;
+    for (int i = off, end = off + len; i < end; i++) {
+      byte c = b[i];
+      if (c < 0) return text(off, len);
+      h = 31 * h + c;
+    }
+    int slot = (h ^ (h >>> 16)) & (KEY_CACHE_SIZE - 1);
+    var cached = KEY_CACHE[slot]; // racy read is safe: CachedKey is immutable
+    if (cached != null && Arrays.equals(cached.bytes, 0, cached.bytes.length, b, off, off + len)) return cached.string;
+    var s = new String(b, off, len, StandardCharsets.ISO_8859_1);
+    KEY_CACHE[slot] = new CachedKey(Arrays.copyOfRange(b, off, off + len), s);
+    return s;
   }
 
   private String text(int off, int len) {

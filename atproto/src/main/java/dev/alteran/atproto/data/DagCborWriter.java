@@ -21,7 +21,7 @@ public final class DagCborWriter {
   private int pos;
 
   public DagCborWriter() {
-    this(256);
+    this(1024);
   }
 
   public DagCborWriter(int initialCapacity) {
