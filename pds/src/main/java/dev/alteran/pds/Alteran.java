@@ -9,7 +9,12 @@ import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SequenceLog;
+import dev.alteran.pds.xrpc.RepoHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
@@ -37,6 +42,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean includeRootEndpoint;
     private final Database database;
     private final BlobStore blobs;
+    private final Lexicons lexicons = Lexicons.loadBundled();
+    private final SequenceLog sequence;
+    private final RepoStore repo;
     private final XrpcRouter router = new XrpcRouter();
     // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
     private final Authenticator authenticator = request -> null;
@@ -47,7 +55,12 @@ public final class Alteran implements AutoCloseable {
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
         this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        this.sequence = new SequenceLog(database);
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
         new ServerHandlers(config).register(router);
+        // The handle and DID document come from the configuration until the identity package owns them.
+        new RepoHandlers(repo, new RecordPreparer(lexicons), config::handle,
+                () -> RepoHandlers.configuredDidDoc(config, config.handle())).register(router);
     }
 
     public static Builder builder() {
@@ -93,6 +106,20 @@ public final class Alteran implements AutoCloseable {
 
     public BlobStore blobs() {
         return blobs;
+    }
+
+    /** The account's repository: head, writes, record reads. */
+    public RepoStore repo() {
+        return repo;
+    }
+
+    /** The firehose event log and its new-event listeners. */
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    public Lexicons lexicons() {
+        return lexicons;
     }
 
     public boolean debugRoutes() {
