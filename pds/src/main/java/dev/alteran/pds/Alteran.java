@@ -1,6 +1,12 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.auth.AccountPassword;
+import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.pds.auth.SessionTokens;
+import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
@@ -21,6 +27,7 @@ import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -46,8 +53,9 @@ public final class Alteran implements AutoCloseable {
     private final SequenceLog sequence;
     private final RepoStore repo;
     private final XrpcRouter router = new XrpcRouter();
-    // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
-    private final Authenticator authenticator = request -> null;
+    private final Authenticator authenticator;
+    private final Sessions sessions;
+    private final AppPasswords appPasswords;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -55,9 +63,17 @@ public final class Alteran implements AutoCloseable {
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
         this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        var clock = Clock.systemUTC();
+        var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
+                config.accessTtlSec(), config.refreshTtlSec(), clock);
+        this.authenticator = new SessionAuthenticator(tokens);
+        this.appPasswords = new AppPasswords(database, config.did(), clock);
+        this.sessions = new Sessions(config.did(), config.handle(), database, tokens,
+                AccountPassword.of(config.userPassword()), appPasswords, clock);
+        var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
+        new ServerHandlers(config, sessions, appPasswords, serviceAuth).register(router);
         this.sequence = new SequenceLog(database);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
-        new ServerHandlers(config).register(router);
         // The handle and DID document come from the configuration until the identity package owns them.
         new RepoHandlers(repo, new RecordPreparer(lexicons), config::handle,
                 () -> RepoHandlers.configuredDidDoc(config, config.handle())).register(router);
@@ -120,6 +136,20 @@ public final class Alteran implements AutoCloseable {
 
     public Lexicons lexicons() {
         return lexicons;
+    }
+
+    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public AppPasswords appPasswords() {
+        return appPasswords;
+    }
+
+    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    public Authenticator authenticator() {
+        return authenticator;
     }
 
     public boolean debugRoutes() {
