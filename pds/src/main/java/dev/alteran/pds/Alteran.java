@@ -50,6 +50,7 @@ public final class Alteran implements AutoCloseable {
     private final Identity identity;
     private final PlcClient plc;
     private final DidDocuments didDocuments;
+    private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
     // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
     private final Authenticator authenticator = request -> null;
@@ -64,7 +65,9 @@ public final class Alteran implements AutoCloseable {
         // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
         // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
         var http = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, config.env() == Environment.DEV);
-        this.plc = new PlcClient(config.plcUrl(), new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true));
+        var plcHttp = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true);
+        this.httpClients = List.of(http, plcHttp);
+        this.plc = new PlcClient(config.plcUrl(), plcHttp);
         this.didDocuments = new DidDocuments(config, identity, plc);
         var handles = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
         new ServerHandlers(config).register(router);
@@ -94,7 +97,7 @@ public final class Alteran implements AutoCloseable {
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
-        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
+        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -139,6 +142,7 @@ public final class Alteran implements AutoCloseable {
 
     @Override
     public void close() {
+        httpClients.forEach(IdentityHttp::close);
         database.close();
     }
 

@@ -215,6 +215,22 @@ class IdentityTest {
     }
 
     @Test
+    void everythingShowsTheCurrentHandle() throws Exception {
+        try (var s = TestServer.start()) {
+            s.alteran.identity().updateHandle("Bob.Test"); // the component updateHandle stores through, without HTTP
+            var local = HttpRequest.newBuilder(URI.create("http://localhost:" + s.config.port() + "/.well-known/did.json")).build();
+            var doc = TestServer.json(s.http.send(local, HttpResponse.BodyHandlers.ofString()));
+            assertThat(doc.at("/alsoKnownAs/0").asText()).isEqualTo("at://bob.test");
+            assertThat(s.get("/").body()).contains("bob.test").doesNotContain("alice.test");
+            var resolved = s.get("/xrpc/com.atproto.identity.resolveHandle?handle=bob.test");
+            assertThat(TestServer.json(resolved).get("did").asText()).isEqualTo(s.config.did());
+            var identity = TestServer.json(s.get("/xrpc/com.atproto.identity.resolveIdentity?identifier=" + q(s.config.did())));
+            assertThat(identity.get("handle").asText()).isEqualTo("bob.test");
+            assertThat(s.alteran.identity().isOurHandle("alice.test")).isFalse(); // (resolving it now would go to the network)
+        }
+    }
+
+    @Test
     void theWellKnownPathsAreClaimed() {
         assertThat(server.alteran.paths()).contains(WellKnownServlet.ATPROTO_DID, WellKnownServlet.DID_JSON);
     }

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
  * thread), a cap on the body, redirects only when asked for and never from https to http, and,
  * outside development, no fetches to loopback or private addresses.
  */
-public final class IdentityHttp {
+public final class IdentityHttp implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
     static final int MAX_REDIRECTS = 5;
 
@@ -97,6 +97,11 @@ public final class IdentityHttp {
             if (cause instanceof IOException io && io.getCause() instanceof ResolutionException r) throw r;
             throw new ResolutionException("could not fetch " + uri + ": " + cause, cause);
         }
+    }
+
+    @Override
+    public void close() {
+        client.close();
     }
 
     /** Keeps a server that a stranger named from making us call into our own network. */
