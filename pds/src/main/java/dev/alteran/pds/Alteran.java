@@ -50,6 +50,8 @@ public final class Alteran implements AutoCloseable {
     private final Identity identity;
     private final PlcClient plc;
     private final DidDocuments didDocuments;
+    private final HandleResolver handleResolver;
+    private final DidResolver didResolver;
     private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
     // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
@@ -69,9 +71,10 @@ public final class Alteran implements AutoCloseable {
         this.httpClients = List.of(http, plcHttp);
         this.plc = new PlcClient(config.plcUrl(), plcHttp);
         this.didDocuments = new DidDocuments(config, identity, plc);
-        var handles = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
+        this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
+        this.didResolver = new DidResolver(plc, http);
         new ServerHandlers(config).register(router);
-        new IdentityHandlers(config.env(), identity, didDocuments, handles, new DidResolver(plc, http), plc).register(router);
+        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
     }
 
     public static Builder builder() {
@@ -134,6 +137,16 @@ public final class Alteran implements AutoCloseable {
 
     public PlcClient plcClient() {
         return plc;
+    }
+
+    /** Other accounts' handles to DIDs (DNS TXT and HTTPS well-known). */
+    public HandleResolver handleResolver() {
+        return handleResolver;
+    }
+
+    /** Other accounts' DID documents (did:plc via PDS_PLC_URL, did:web), e.g. to verify service-auth tokens. */
+    public DidResolver didResolver() {
+        return didResolver;
     }
 
     public boolean debugRoutes() {
