@@ -3,11 +3,12 @@ package dev.alteran.pds.xrpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtIdentifier;
-import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.atproto.syntax.RecordKey;
 import dev.alteran.pds.auth.Principal;
-import dev.alteran.pds.config.Config;
+import dev.alteran.pds.identity.DidDocuments;
+import dev.alteran.pds.identity.Identity;
+import dev.alteran.pds.identity.ResolutionException;
 import dev.alteran.pds.store.AppliedCommit;
 import dev.alteran.pds.store.PreparedRecord;
 import dev.alteran.pds.store.PreparedWrite;
@@ -17,10 +18,7 @@ import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.RepoWriteException;
 import dev.alteran.pds.store.StoredRecord;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -34,19 +32,14 @@ public final class RepoHandlers {
 
     private final RepoStore store;
     private final RecordPreparer preparer;
-    private final Supplier<String> handle;
-    private final Supplier<Map<String, Object>> didDoc;
+    private final Identity identity;
+    private final DidDocuments didDocuments;
 
-    /**
-     * @param handle the account's current handle
-     * @param didDoc the account's DID document, for describeRepo
-     */
-    public RepoHandlers(RepoStore store, RecordPreparer preparer, Supplier<String> handle,
-                        Supplier<Map<String, Object>> didDoc) {
+    public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments) {
         this.store = store;
         this.preparer = preparer;
-        this.handle = handle;
-        this.didDoc = didDoc;
+        this.identity = identity;
+        this.didDocuments = didDocuments;
     }
 
     public void register(XrpcRouter router) {
@@ -86,7 +79,7 @@ public final class RepoHandlers {
 
     public record ListRecordsOutput(String cursor, List<RecordOutput> records) {}
 
-    public record DescribeRepoOutput(String handle, String did, DataValue didDoc, List<String> collections,
+    public record DescribeRepoOutput(String handle, String did, JsonNode didDoc, List<String> collections,
                                      boolean handleIsCorrect) {}
 
     // ---- writes ----
@@ -246,9 +239,7 @@ public final class RepoHandlers {
     /** Our DID when {@code repo} names our account (by DID, or by handle in any case), else null. */
     private String resolve(String repo) {
         if (repo.equals(store.did())) return store.did();
-        var h = handle.get();
-        if (!repo.startsWith("did:") && h != null && Handle.normalize(repo).equals(h.toLowerCase(Locale.ROOT))) return store.did();
-        return null;
+        return !repo.startsWith("did:") && identity.isOurHandle(repo) ? store.did() : null;
     }
 
     // ---- reads ----
@@ -293,10 +284,16 @@ public final class RepoHandlers {
         var repo = atIdentifierParam(call, "repo");
         var did = resolve(repo);
         if (did == null) throw XrpcException.badRequest("RepoNotFound", "Could not find repo for DID: " + repo);
-        var doc = didDoc.get();
-        var h = handle.get();
-        boolean correct = h != null && doc.get("alsoKnownAs") instanceof List<?> aka && aka.contains("at://" + h);
-        return new DescribeRepoOutput(h == null ? Handle.INVALID : h, did, new DataValue(doc), store.listCollections(), correct);
+        JsonNode doc;
+        try {
+            doc = didDocuments.ours(call.request())
+                    .orElseThrow(() -> XrpcException.invalidRequest("Could not resolve DID: " + did));
+        } catch (ResolutionException e) {
+            throw XrpcException.invalidRequest("Could not resolve DID: " + e.getMessage());
+        }
+        var handle = identity.handle();
+        boolean correct = DidDocuments.handleOf(doc).map(handle::equals).orElse(false);
+        return new DescribeRepoOutput(handle, did, doc, store.listCollections(), correct);
     }
 
     private static String atIdentifierParam(XrpcCall call, String name) {
@@ -315,32 +312,5 @@ public final class RepoHandlers {
         var v = call.requiredParam(name);
         if (!RecordKey.isValid(v)) throw XrpcException.invalidRequest("Params/" + name + " must be a valid Record Key");
         return v;
-    }
-
-    /**
-     * A DID document for our account from the configuration: the signing key and this PDS as the
-     * service. Used until the identity package provides the published document.
-     */
-    public static Map<String, Object> configuredDidDoc(Config config, String handle) {
-        var did = config.did();
-        var doc = new LinkedHashMap<String, Object>();
-        doc.put("@context", List.of("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1",
-                "https://w3id.org/security/suites/secp256k1-2019/v1"));
-        doc.put("id", did);
-        doc.put("alsoKnownAs", List.of("at://" + handle));
-        var method = new LinkedHashMap<String, Object>();
-        method.put("id", did + "#atproto");
-        method.put("type", "Multikey");
-        method.put("controller", did);
-        method.put("publicKeyMultibase", config.signingKey().publicKey().multikey());
-        doc.put("verificationMethod", List.of(method));
-        var host = config.hostname();
-        var scheme = host != null && (host.startsWith("localhost") || host.startsWith("127.")) ? "http://" : "https://";
-        var service = new LinkedHashMap<String, Object>();
-        service.put("id", "#atproto_pds");
-        service.put("type", "AtprotoPersonalDataServer");
-        service.put("serviceEndpoint", scheme + host);
-        doc.put("service", List.of(service));
-        return doc;
     }
 }
