@@ -23,6 +23,7 @@ public final class SequenceLog {
     private static final Logger log = LoggerFactory.getLogger(SequenceLog.class);
 
     private final Database db;
+    private final WriterStatements statements = new WriterStatements();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
 
     public SequenceLog(Database db) {
@@ -36,7 +37,7 @@ public final class SequenceLog {
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
         long seq;
-        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT MAX(seq) FROM seq_event")) {
+        try (var rs = statements.get(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
             seq = rs.next() ? rs.getLong(1) + 1 : 1;
         }
         var time = Datetime.now();
@@ -44,14 +45,13 @@ public final class SequenceLog {
         full.put("seq", seq);
         full.put("time", time);
         var bytes = DagCbor.encode(full);
-        try (var st = c.prepareStatement("INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)")) {
-            st.setLong(1, seq);
-            st.setString(2, did);
-            st.setString(3, type);
-            st.setString(4, time);
-            st.setBytes(5, bytes);
-            st.executeUpdate();
-        }
+        var st = statements.get(c, "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)");
+        st.setLong(1, seq);
+        st.setString(2, did);
+        st.setString(3, type);
+        st.setString(4, time);
+        st.setBytes(5, bytes);
+        st.executeUpdate();
         return new SeqEvent(seq, did, type, time, bytes);
     }
 
