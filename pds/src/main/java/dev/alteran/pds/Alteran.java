@@ -10,13 +10,28 @@ import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.xrpc.BlobHandlers;
+import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SequenceLog;
+import dev.alteran.pds.xrpc.RepoHandlers;
+import dev.alteran.pds.identity.DidDocuments;
+import dev.alteran.pds.identity.DidResolver;
+import dev.alteran.pds.identity.DnsTxtLookup;
+import dev.alteran.pds.identity.HandleResolver;
+import dev.alteran.pds.identity.Identity;
+import dev.alteran.pds.identity.IdentityHttp;
+import dev.alteran.pds.identity.PlcClient;
+import dev.alteran.pds.identity.WellKnownServlet;
+import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
@@ -51,6 +66,15 @@ public final class Alteran implements AutoCloseable {
     private final BlobStore blobStore;
     private final Blobs blobs;
     private final ScheduledExecutorService maintenance;
+    private final Lexicons lexicons = Lexicons.loadBundled();
+    private final SequenceLog sequence;
+    private final RepoStore repo;
+    private final Identity identity;
+    private final PlcClient plc;
+    private final DidDocuments didDocuments;
+    private final HandleResolver handleResolver;
+    private final DidResolver didResolver;
+    private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
     private final Sessions sessions;
@@ -61,6 +85,16 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
+        this.identity = Identity.open(database, config);
+        // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
+        // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
+        var http = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, config.env() == Environment.DEV);
+        var plcHttp = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true);
+        this.httpClients = List.of(http, plcHttp);
+        this.plc = new PlcClient(config.plcUrl(), plcHttp);
+        this.didDocuments = new DidDocuments(config, identity, plc);
+        this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
+        this.didResolver = new DidResolver(plc, http);
         var clock = Clock.systemUTC();
         this.blobStore = BlobStore.open(config);
         this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
@@ -72,6 +106,11 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, sessions, appPasswords, serviceAuth).register(router);
+        this.sequence = new SequenceLog(database);
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        repo.addTransactionHook(blobs::beforeCommit);
         new BlobHandlers(config.did(), blobs).register(router);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
         maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
@@ -91,7 +130,8 @@ public final class Alteran implements AutoCloseable {
 
     /** The paths this PDS answers; everything else belongs to the host. */
     public List<String> paths() {
-        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready"));
+        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", WellKnownServlet.ATPROTO_DID));
+        if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
         if (includeRootEndpoint) paths.add("");
         return paths;
     }
@@ -104,8 +144,10 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
+        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
+        ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
-        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
+        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -135,6 +177,20 @@ public final class Alteran implements AutoCloseable {
         return blobStore;
     }
 
+    /** The account's repository: head, writes, record reads. */
+    public RepoStore repo() {
+        return repo;
+    }
+
+    /** The firehose event log and its new-event listeners. */
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    public Lexicons lexicons() {
+        return lexicons;
+    }
+
     /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
     public Sessions sessions() {
         return sessions;
@@ -149,6 +205,30 @@ public final class Alteran implements AutoCloseable {
         return authenticator;
     }
 
+    /** Our DID and current handle; listeners registered here hear every handle change. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Our DID document (built for did:web, from the PLC directory for did:plc). */
+    public DidDocuments didDocuments() {
+        return didDocuments;
+    }
+
+    public PlcClient plcClient() {
+        return plc;
+    }
+
+    /** Other accounts' handles to DIDs (DNS TXT and HTTPS well-known). */
+    public HandleResolver handleResolver() {
+        return handleResolver;
+    }
+
+    /** Other accounts' DID documents (did:plc via PDS_PLC_URL, did:web), e.g. to verify service-auth tokens. */
+    public DidResolver didResolver() {
+        return didResolver;
+    }
+
     public boolean debugRoutes() {
         return debugRoutes;
     }
@@ -156,6 +236,7 @@ public final class Alteran implements AutoCloseable {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        httpClients.forEach(IdentityHttp::close);
         try {
             database.close();
         } finally {

@@ -21,3 +21,18 @@ CREATE TABLE IF NOT EXISTS record_blob (
     PRIMARY KEY (record_uri, blob_cid)
 );
 CREATE INDEX IF NOT EXISTS record_blob_cid ON record_blob (blob_cid);
+
+-- A blob is referenced exactly while record_blob has a row for it. These keep unreferenced_since in
+-- step with the rows, whichever code writes them (the record index, imports, repairs). The time is
+-- in the canonical datetime form, as the application writes it.
+CREATE TRIGGER record_blob_added AFTER INSERT ON record_blob
+BEGIN
+    UPDATE blob SET unreferenced_since = NULL WHERE cid = NEW.blob_cid AND unreferenced_since IS NOT NULL;
+END;
+
+CREATE TRIGGER record_blob_removed AFTER DELETE ON record_blob
+WHEN NOT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = OLD.blob_cid)
+BEGIN
+    UPDATE blob SET unreferenced_since = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE cid = OLD.blob_cid AND unreferenced_since IS NULL;
+END;

@@ -2,7 +2,11 @@ package dev.alteran.pds.blob;
 
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.Datetime;
+import dev.alteran.atproto.repo.CommitData;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.PreparedRecord;
+import dev.alteran.pds.store.PreparedWrite;
+import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.xrpc.XrpcException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -30,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * the blob side of record writes (references counted in {@code record_blob}), reads for getBlob and
  * listBlobs, and garbage collection of blobs no record uses.
  *
- * <p>A blob is born unreferenced and stays so until a record write references it
- * ({@link #onRecordWritten}); when the last record using it goes ({@link #onRecordDeleted}, or an
- * update that drops it) it is unreferenced again. {@link #collectGarbage} deletes blobs unreferenced
+ * <p>A blob is born unreferenced and stays so until a record references it (a {@code record_blob}
+ * row, written with the record); when the last record using it goes (deleted, or updated without it)
+ * it is unreferenced again. {@link #collectGarbage} deletes blobs unreferenced
  * for longer than a grace period, so an upload always has that long to be used by a record.
  */
 public final class Blobs {
@@ -235,37 +239,60 @@ public final class Blobs {
         });
     }
 
-    // ---- record writes: called by the repository inside its write transaction ----
+    // ---- record writes: inside the repository's write transaction ----
+    // record_blob rows say which records use which blob; triggers on that table (V4) keep each blob's
+    // unreferenced_since in step with them, whoever writes the rows.
 
     /**
-     * A record was created or updated with these blob references (from {@link #findBlobRefs}): each
-     * must be an uploaded blob of that type and size (400 {@code BlobNotFound} / {@code InvalidMimeType}
-     * / {@code InvalidSize} otherwise, which aborts the write), and is now in use. Blobs the record's
-     * previous version used and this one does not are released.
+     * {@link RepoStore.TransactionHook}: every blob a created or updated record references must be an
+     * uploaded blob of that type and size, else the whole commit is refused (400 {@code BlobNotFound},
+     * {@code InvalidMimeType}, {@code InvalidSize}). The record index has written the record_blob rows
+     * already, which made those blobs referenced.
+     */
+    public void beforeCommit(Connection c, List<PreparedWrite> writes, CommitData commit) throws SQLException {
+        for (var w : writes) {
+            PreparedRecord record = switch (w) {
+                case PreparedWrite.Create cr -> cr.record();
+                case PreparedWrite.Update u -> u.record();
+                case PreparedWrite.Delete d -> null;
+            };
+            if (record != null && !record.blobs().isEmpty()) {
+                for (var ref : findBlobRefs(record.value())) verify(c, ref);
+            }
+        }
+    }
+
+    /**
+     * For a record written outside {@link RepoStore}: checks its blob references as
+     * {@link #beforeCommit} does and makes them the record's only ones.
      */
     public void onRecordWritten(Connection c, String uri, Collection<BlobRef> refs) throws SQLException {
         var wanted = new LinkedHashMap<String, BlobRef>();
         for (var ref : refs) wanted.putIfAbsent(ref.ref().toString(), ref);
         for (var ref : wanted.values()) verify(c, ref);
-        var dropped = new ArrayList<String>();
-        for (var cid : blobsOf(c, uri)) if (!wanted.containsKey(cid)) dropped.add(cid);
+        for (var cid : blobsOf(c, uri)) {
+            if (wanted.containsKey(cid)) continue;
+            try (var st = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ? AND blob_cid = ?")) {
+                st.setString(1, uri);
+                st.setString(2, cid);
+                st.executeUpdate();
+            }
+        }
         for (var cid : wanted.keySet()) {
             try (var st = c.prepareStatement("INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
                 st.setString(1, uri);
                 st.setString(2, cid);
                 st.executeUpdate();
             }
-            try (var st = c.prepareStatement("UPDATE blob SET unreferenced_since = NULL WHERE cid = ?")) {
-                st.setString(1, cid);
-                st.executeUpdate();
-            }
         }
-        release(c, uri, dropped);
     }
 
-    /** A record was deleted: the blobs it used are released (unreferenced once no other record uses them). */
+    /** For a record deleted outside {@link RepoStore}: it uses no blob any more. */
     public void onRecordDeleted(Connection c, String uri) throws SQLException {
-        release(c, uri, blobsOf(c, uri));
+        try (var st = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ?")) {
+            st.setString(1, uri);
+            st.executeUpdate();
+        }
     }
 
     private void verify(Connection c, BlobRef ref) throws SQLException {
@@ -292,26 +319,6 @@ public final class Blobs {
                 var out = new ArrayList<String>();
                 while (rs.next()) out.add(rs.getString(1));
                 return out;
-            }
-        }
-    }
-
-    private void release(Connection c, String uri, List<String> cids) throws SQLException {
-        if (cids.isEmpty()) return;
-        var now = Datetime.format(clock.instant());
-        for (var cid : cids) {
-            try (var st = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ? AND blob_cid = ?")) {
-                st.setString(1, uri);
-                st.setString(2, cid);
-                st.executeUpdate();
-            }
-            try (var st = c.prepareStatement("""
-                    UPDATE blob SET unreferenced_since = ?
-                    WHERE cid = ? AND unreferenced_since IS NULL AND NOT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = ?)""")) {
-                st.setString(1, now);
-                st.setString(2, cid);
-                st.setString(3, cid);
-                st.executeUpdate();
             }
         }
     }

@@ -38,6 +38,7 @@ public record Config(
         long blobQuotaBytes,
         BlobStorage blobStorage,
         List<String> relayHosts,
+        String plcUrl,
         String bindAddress,
         int port,
         Path dataDir,
@@ -49,11 +50,13 @@ public record Config(
             "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
             "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
-            "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
 
     public static final String DEFAULT_ALLOWED_MIME =
             "image/jpeg,image/png,image/gif,image/webp,image/avif,image/heic,image/heif,video/mp4,video/mpeg,video/webm,video/quicktime";
+    /** The public did:plc directory, where did:plc documents are read. */
+    public static final String DEFAULT_PLC_URL = "https://plc.directory";
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
 
@@ -92,6 +95,7 @@ public record Config(
                         p.string("PDS_S3_SECRET_ACCESS_KEY"),
                         p.bool("PDS_S3_FORCE_PATH_STYLE", false)),
                 p.csv("PDS_RELAY_HOSTS", "bsky.network"),
+                stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
                 (int) p.number("PDS_PORT", 2583),
                 Path.of(p.stringOr("PDS_DATA_DIR", "data")),
@@ -142,6 +146,11 @@ public record Config(
         if (hostname != null && !hostname.isEmpty() && !hostname.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
             problems.add("PDS_HOSTNAME: '" + hostname + "' must be a bare host name (no scheme or path)");
         }
+        if (!plcUrl.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
+            problems.add("PDS_PLC_URL: '" + plcUrl + "' is not an http(s) URL like " + DEFAULT_PLC_URL);
+        } else if (env == Environment.PRODUCTION && !plcUrl.startsWith("https://")) {
+            problems.add("PDS_PLC_URL: must be https in production, not '" + plcUrl + "'");
+        }
         for (var mime : allowedMime) {
             if (!mime.matches("[a-z0-9.+-]+/[a-z0-9.+*-]+")) problems.add("PDS_ALLOWED_MIME: '" + mime + "' is not a MIME type");
         }
@@ -175,13 +184,17 @@ public record Config(
     public Config withDataDir(Path dir) {
         return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
                 allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, bindAddress, port, dir, parseProblems);
+                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, plcUrl, bindAddress, port, dir, parseProblems);
     }
 
     public Config withPort(int newPort) {
         return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
                 allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, bindAddress, newPort, dataDir, parseProblems);
+                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, plcUrl, bindAddress, newPort, dataDir, parseProblems);
+    }
+
+    private static String stripTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static void requireSet(List<String> problems, String name, String value) {
