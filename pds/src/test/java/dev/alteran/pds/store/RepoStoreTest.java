@@ -327,7 +327,7 @@ class RepoStoreTest {
         create("dup", "taken");
         int threads = 8, each = 40;
         var failures = new java.util.concurrent.atomic.AtomicInteger();
-        var commits = java.util.concurrent.ConcurrentHashMap.<Long, AppliedCommit>newKeySet();
+        var commits = java.util.concurrent.ConcurrentHashMap.<AppliedCommit>newKeySet();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         var start = new java.util.concurrent.CountDownLatch(1);
         var futures = new ArrayList<java.util.concurrent.Future<?>>();
@@ -377,7 +377,11 @@ class RepoStoreTest {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         var first = pool.submit(() -> store.commit((repo, c) -> {
             entered.countDown();
-            release.await();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
             return List.of(new PreparedWrite.Create(POST, "g0", post("first")));
         }, null));
         entered.await();
