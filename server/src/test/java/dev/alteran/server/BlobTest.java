@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobRef;
+import dev.alteran.pds.xrpc.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -41,10 +42,7 @@ class BlobTest {
     }
 
     static String login(TestServer server) throws Exception {
-        var resp = server.post("/xrpc/com.atproto.server.createSession",
-                "{\"identifier\":\"" + TestServer.HANDLE + "\",\"password\":\"" + TestServer.PASSWORD + "\"}");
-        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
-        return TestServer.json(resp).get("accessJwt").asText();
+        return AuthClient.login(server).get("accessJwt").asText();
     }
 
     static byte[] png(int size) {
@@ -74,7 +72,7 @@ class BlobTest {
 
     static void assertError(HttpResponse<String> resp, int status, String error) throws IOException {
         assertThat(resp.statusCode()).as(resp.body()).isEqualTo(status);
-        assertThat(TestServer.json(resp).get("error").asText()).isEqualTo(error);
+        assertThat(TestServer.json(resp).get("error").asText()).as(resp.body()).isEqualTo(error);
     }
 
     /** What the repository's write path does for a record with these blobs. */
@@ -242,6 +240,64 @@ class BlobTest {
         var key = ref.ref().toString();
         assertThat(Path.of(server.dataDir.toString(), "blobs", key.substring(key.length() - 2), key)).doesNotExist();
         assertError(server.get(getBlobPath(ref.ref())), 400, "BlobNotFound");
+    }
+
+    static HttpResponse<String> createPost(JsonNode image) throws Exception {
+        var record = Json.MAPPER.createObjectNode().put("$type", "app.bsky.feed.post").put("text", "a picture")
+                .put("createdAt", "2025-01-01T00:00:00.000Z");
+        var embed = record.putObject("embed").put("$type", "app.bsky.embed.images");
+        embed.putArray("images").addObject().put("alt", "").set("image", image);
+        var body = Json.MAPPER.createObjectNode().put("repo", server.config.did()).put("collection", "app.bsky.feed.post");
+        body.set("record", record);
+        return server.post("/xrpc/com.atproto.repo.createRecord", body.toString(), "authorization", auth);
+    }
+
+    @Test
+    void aPostUsesItsImageUntilItIsDeleted() throws Exception {
+        var data = png(8_000);
+        var upload = upload(data, "image/png");
+        var image = TestServer.json(upload).get("blob");
+        var ref = Cid.parse(image.get("ref").get("$link").asText());
+
+        // The repository refuses references to blobs it does not hold, or that misstate them.
+        var missing = image.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) missing.get("ref")).put("$link", Cid.ofRaw(png(10)).toString());
+        assertError(createPost(missing), 400, "BlobNotFound");
+        var wrongType = ((com.fasterxml.jackson.databind.node.ObjectNode) image.deepCopy()).put("mimeType", "image/jpeg");
+        assertError(createPost(wrongType), 400, "InvalidMimeType");
+        var wrongSize = ((com.fasterxml.jackson.databind.node.ObjectNode) image.deepCopy()).put("size", 7_999);
+        assertError(createPost(wrongSize), 400, "InvalidSize");
+        assertThat(getBlob(ref, "GET").statusCode()).isEqualTo(400);
+
+        var created = createPost(image);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        var uri = TestServer.json(created).get("uri").asText();
+        var got = getBlob(ref, "GET");
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo(data);
+        assertThat(listBlobs("&limit=1000").get("cids").toString()).contains(ref.toString());
+
+        var delete = server.post("/xrpc/com.atproto.repo.deleteRecord", Json.MAPPER.createObjectNode()
+                .put("repo", server.config.did()).put("collection", "app.bsky.feed.post").put("rkey", uri.substring(uri.lastIndexOf('/') + 1)).toString(),
+                "authorization", auth);
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);
+        assertError(server.get(getBlobPath(ref)), 400, "BlobNotFound");
+        assertThat(listBlobs("&limit=1000").get("cids").toString()).doesNotContain(ref.toString());
+        assertThat(server.alteran.blobs().find(ref)).isPresent(); // kept for the grace period
+        assertThat(server.alteran.blobs().collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isGreaterThanOrEqualTo(1);
+        assertThat(server.alteran.blobs().find(ref)).isEmpty();
+        assertThat(server.alteran.blobStore().exists(ref.toString())).isFalse();
+    }
+
+    @Test
+    void listBlobsSinceARevisionNamesBlobsOfLaterRecords() throws Exception {
+        var first = createPost(TestServer.json(upload(png(900), "image/png")).get("blob"));
+        var rev = TestServer.json(first).get("commit").get("rev").asText();
+        var laterImage = TestServer.json(upload(png(901), "image/png")).get("blob");
+        assertThat(createPost(laterImage).statusCode()).isEqualTo(200);
+        var since = listBlobs("&since=" + rev).get("cids");
+        assertThat(since).hasSize(1);
+        assertThat(since.get(0).asText()).isEqualTo(laterImage.get("ref").get("$link").asText());
     }
 
     static int cli(String... args) {
