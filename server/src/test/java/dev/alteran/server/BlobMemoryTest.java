@@ -56,6 +56,7 @@ class BlobMemoryTest {
             var resp = upload.get(5, TimeUnit.MINUTES);
             peak = Math.max(peak, liveHeap() - before);
 
+            System.out.printf("100 MiB upload: peak live heap growth %.1f MiB over %d samples%n", peak / 1048576.0, samples);
             assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
             var blob = TestServer.json(resp).get("blob");
             assertThat(blob.get("size").asLong()).isEqualTo(SIZE);

@@ -59,4 +59,30 @@ class S3BlobStoreTest extends BlobStoreContract {
             assertThat(other.isHealthy()).isFalse();
         }
     }
+
+    @Test
+    void theConfiguredStoreCarriesUploadsAndGarbageCollection() throws Exception {
+        var values = new java.util.HashMap<String, String>();
+        values.put("PDS_DATA_DIR", spool.toString());
+        values.put("PDS_BLOB_STORE", "s3");
+        values.put("PDS_S3_ENDPOINT", s3proxy.endpoint);
+        values.put("PDS_S3_BUCKET", BUCKET);
+        values.put("PDS_S3_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
+        values.put("PDS_S3_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
+        values.put("PDS_S3_FORCE_PATH_STYLE", "true");
+        var config = dev.alteran.pds.config.Config.from(values);
+        try (var db = dev.alteran.pds.store.Database.openSqlite(spool.resolve("alteran.sqlite"));
+             var configured = BlobStore.open(config)) {
+            assertThat(configured).isInstanceOf(S3BlobStore.class);
+            var blobs = new Blobs(db, configured, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), java.time.Clock.systemUTC());
+            var data = BlobsTest.png(70_000);
+            var ref = blobs.upload(new ByteArrayInputStream(data), "image/png", -1);
+            try (var in = configured.get(ref.ref().toString()).orElseThrow()) {
+                assertThat(in.readAllBytes()).isEqualTo(data);
+            }
+            assertThat(spool.resolve("blob-spool")).isEmptyDirectory();
+            assertThat(blobs.collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isEqualTo(1);
+            assertThat(configured.exists(ref.ref().toString())).isFalse();
+        }
+    }
 }
