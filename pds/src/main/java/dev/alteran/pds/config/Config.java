@@ -157,18 +157,6 @@ public record Config(
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
     }
 
-    public Config withDataDir(Path dir) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, relayHosts, bindAddress, port, dir, parseProblems);
-    }
-
-    public Config withPort(int newPort) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, relayHosts, bindAddress, newPort, dataDir, parseProblems);
-    }
-
     private static void requireSet(List<String> problems, String name, String value) {
         if (value == null || value.isBlank()) problems.add(name + ": required but not set");
     }
