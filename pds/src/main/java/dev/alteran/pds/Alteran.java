@@ -4,12 +4,22 @@ import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.pds.identity.DidDocuments;
+import dev.alteran.pds.identity.DidResolver;
+import dev.alteran.pds.identity.DnsTxtLookup;
+import dev.alteran.pds.identity.HandleResolver;
+import dev.alteran.pds.identity.Identity;
+import dev.alteran.pds.identity.IdentityHttp;
+import dev.alteran.pds.identity.PlcClient;
+import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
@@ -37,6 +47,12 @@ public final class Alteran implements AutoCloseable {
     private final boolean includeRootEndpoint;
     private final Database database;
     private final BlobStore blobs;
+    private final Identity identity;
+    private final PlcClient plc;
+    private final DidDocuments didDocuments;
+    private final HandleResolver handleResolver;
+    private final DidResolver didResolver;
+    private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
     // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
     private final Authenticator authenticator = request -> null;
@@ -47,7 +63,18 @@ public final class Alteran implements AutoCloseable {
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
         this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
+        this.identity = Identity.open(database, config);
+        // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
+        // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
+        var http = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, config.env() == Environment.DEV);
+        var plcHttp = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true);
+        this.httpClients = List.of(http, plcHttp);
+        this.plc = new PlcClient(config.plcUrl(), plcHttp);
+        this.didDocuments = new DidDocuments(config, identity, plc);
+        this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
+        this.didResolver = new DidResolver(plc, http);
         new ServerHandlers(config).register(router);
+        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
     }
 
     public static Builder builder() {
@@ -56,7 +83,8 @@ public final class Alteran implements AutoCloseable {
 
     /** The paths this PDS answers; everything else belongs to the host. */
     public List<String> paths() {
-        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready"));
+        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", WellKnownServlet.ATPROTO_DID));
+        if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
         if (includeRootEndpoint) paths.add("");
         return paths;
     }
@@ -69,8 +97,10 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
+        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
+        ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
-        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(config)).addMapping("");
+        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -95,12 +125,37 @@ public final class Alteran implements AutoCloseable {
         return blobs;
     }
 
+    /** Our DID and current handle; listeners registered here hear every handle change. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Our DID document (built for did:web, from the PLC directory for did:plc). */
+    public DidDocuments didDocuments() {
+        return didDocuments;
+    }
+
+    public PlcClient plcClient() {
+        return plc;
+    }
+
+    /** Other accounts' handles to DIDs (DNS TXT and HTTPS well-known). */
+    public HandleResolver handleResolver() {
+        return handleResolver;
+    }
+
+    /** Other accounts' DID documents (did:plc via PDS_PLC_URL, did:web), e.g. to verify service-auth tokens. */
+    public DidResolver didResolver() {
+        return didResolver;
+    }
+
     public boolean debugRoutes() {
         return debugRoutes;
     }
 
     @Override
     public void close() {
+        httpClients.forEach(IdentityHttp::close);
         database.close();
     }
 

@@ -36,6 +36,7 @@ public record Config(
         long refreshTtlSec,
         long blobQuotaBytes,
         List<String> relayHosts,
+        String plcUrl,
         String bindAddress,
         int port,
         Path dataDir,
@@ -45,11 +46,13 @@ public record Config(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
 
     public static final String DEFAULT_ALLOWED_MIME =
             "image/jpeg,image/png,image/gif,image/webp,image/avif,image/heic,image/heif,video/mp4,video/mpeg,video/webm,video/quicktime";
+    /** The public did:plc directory, where did:plc documents are read. */
+    public static final String DEFAULT_PLC_URL = "https://plc.directory";
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
 
@@ -80,6 +83,7 @@ public record Config(
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
                 p.csv("PDS_RELAY_HOSTS", "bsky.network"),
+                stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
                 (int) p.number("PDS_PORT", 2583),
                 Path.of(p.stringOr("PDS_DATA_DIR", "data")),
@@ -128,6 +132,11 @@ public record Config(
         if (hostname != null && !hostname.isEmpty() && !hostname.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
             problems.add("PDS_HOSTNAME: '" + hostname + "' must be a bare host name (no scheme or path)");
         }
+        if (!plcUrl.matches("https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
+            problems.add("PDS_PLC_URL: '" + plcUrl + "' is not an http(s) URL like " + DEFAULT_PLC_URL);
+        } else if (env == Environment.PRODUCTION && !plcUrl.startsWith("https://")) {
+            problems.add("PDS_PLC_URL: must be https in production, not '" + plcUrl + "'");
+        }
         for (var mime : allowedMime) {
             if (!mime.matches("[a-z0-9.+-]+/[a-z0-9.+*-]+")) problems.add("PDS_ALLOWED_MIME: '" + mime + "' is not a MIME type");
         }
@@ -155,6 +164,10 @@ public record Config(
     /** The repo signing key; only call on a validated config. */
     public Keypair signingKey() {
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
+    }
+
+    private static String stripTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static void requireSet(List<String> problems, String name, String value) {

@@ -40,10 +40,25 @@ public final class XrpcServlet extends HttpServlet {
             var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {
+            closeIfBodyUnread(req, resp);
             writeError(resp, e);
         } catch (Exception e) {
             log.error("unhandled error in {}", nsid, e);
+            closeIfBodyUnread(req, resp);
             writeError(resp, XrpcException.internal());
+        }
+    }
+
+    /**
+     * An error can answer a POST before its body was read (a 401 does). The container then drops the
+     * connection after the response, and a client that already reused it fails; saying so up front
+     * makes the client open a new one instead.
+     */
+    private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
+        try {
+            if (!resp.isCommitted() && !req.getInputStream().isFinished()) resp.setHeader("Connection", "close");
+        } catch (IOException | IllegalStateException e) {
+            resp.setHeader("Connection", "close");
         }
     }
 

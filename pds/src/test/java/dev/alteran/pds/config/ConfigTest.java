@@ -50,6 +50,21 @@ class ConfigTest {
     }
 
     @Test
+    void plcDirectoryUrlDefaultsAndIsChecked() {
+        assertThat(Config.from(production()).plcUrl()).isEqualTo("https://plc.directory");
+        var m = production();
+        m.put("PDS_PLC_URL", "https://plc.example.com/");
+        assertThat(Config.from(m).validateOrThrow().plcUrl()).isEqualTo("https://plc.example.com");
+        m.put("PDS_PLC_URL", "http://plc.example.com");
+        assertThat(problemsOf(m)).contains("PDS_PLC_URL: must be https in production");
+        m.put("PDS_PLC_URL", "plc.example.com");
+        assertThat(problemsOf(m)).contains("PDS_PLC_URL: 'plc.example.com' is not an http(s) URL");
+        m.put("ALTERAN_ENV", "dev");
+        m.put("PDS_PLC_URL", "http://127.0.0.1:2582");
+        assertThat(Config.from(m).validateOrThrow().plcUrl()).isEqualTo("http://127.0.0.1:2582");
+    }
+
+    @Test
     void everyMissingSecretIsNamedAtOnce() {
         var m = production();
         for (var name : new String[] {"PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN", "REPO_SIGNING_KEY", "PDS_HOSTNAME"}) {

@@ -1,0 +1,128 @@
+package dev.alteran.pds.identity;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.atproto.syntax.Handle;
+import dev.alteran.pds.config.Config;
+import dev.alteran.pds.config.Environment;
+import dev.alteran.pds.xrpc.Json;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Our DID document, and reading others'. For a did:web account the document is ours to publish and
+ * is built from the configuration and the current handle; for did:plc it lives in the PLC directory
+ * and is read through {@link PlcClient}. describeRepo, getSession, resolveDid and resolveIdentity
+ * all take it from {@link #ours(HttpServletRequest)}.
+ */
+public final class DidDocuments {
+    public static final List<String> CONTEXT = List.of(
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/multikey/v1",
+            "https://w3id.org/security/suites/secp256k1-2019/v1");
+
+    private final Config config;
+    private final Identity identity;
+    private final PlcClient plc;
+    private final String publicKeyMultibase;
+
+    public DidDocuments(Config config, Identity identity, PlcClient plc) {
+        this.config = config;
+        this.identity = identity;
+        this.plc = plc;
+        this.publicKeyMultibase = config.signingKey().publicKey().multikey();
+    }
+
+    public record VerificationMethod(String id, String type, String controller, String publicKeyMultibase) {}
+
+    public record Service(String id, String type, String serviceEndpoint) {}
+
+    public record DidDocument(@JsonProperty("@context") List<String> context, String id, List<String> alsoKnownAs,
+                              List<VerificationMethod> verificationMethod, List<Service> service) {
+        public JsonNode toJson() {
+            return Json.MAPPER.valueToTree(this);
+        }
+    }
+
+    public boolean isDidWeb() {
+        return identity.did().startsWith("did:web:");
+    }
+
+    /**
+     * Our current DID document. For did:web it is built for this request (see
+     * {@link #serviceEndpoint(HttpServletRequest)}); for did:plc it is the directory's copy, empty
+     * when the directory does not know our DID.
+     *
+     * @throws ResolutionException when the PLC directory cannot be read
+     */
+    public Optional<JsonNode> ours(HttpServletRequest request) {
+        if (isDidWeb()) return Optional.of(build(serviceEndpoint(request)).toJson());
+        return plc.fetchDocument(identity.did());
+    }
+
+    /** The did:web document naming {@code serviceEndpoint} as our PDS. */
+    public DidDocument build(String serviceEndpoint) {
+        var did = identity.did();
+        return new DidDocument(
+                CONTEXT,
+                did,
+                List.of("at://" + identity.handle()),
+                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, publicKeyMultibase)),
+                List.of(new Service("#atproto_pds", "AtprotoPersonalDataServer", serviceEndpoint)));
+    }
+
+    /**
+     * Where clients reach this PDS: {@code https://PDS_HOSTNAME}. In development it is the origin
+     * the request came to instead (scheme, host and port), so a client on this machine reaches the
+     * dev server without TLS.
+     */
+    public String serviceEndpoint(HttpServletRequest request) {
+        if (config.env() == Environment.DEV && request != null) return origin(request);
+        if (config.hostname() != null) return "https://" + config.hostname();
+        return "http://localhost:" + config.port(); // dev without a request and without PDS_HOSTNAME
+    }
+
+    static String origin(HttpServletRequest request) {
+        var scheme = request.getScheme();
+        int port = request.getServerPort();
+        boolean defaultPort = port <= 0 || ("http".equals(scheme) && port == 80) || ("https".equals(scheme) && port == 443);
+        return scheme + "://" + request.getServerName() + (defaultPort ? "" : ":" + port);
+    }
+
+    /** The host (with port, if any) a did:web names, lower-cased; null for other DIDs or DIDs with a path. */
+    public static String webHost(String did) {
+        if (did == null || !did.startsWith("did:web:")) return null;
+        var id = did.substring("did:web:".length());
+        if (id.isEmpty() || id.contains(":")) return null; // path-based did:web is not supported by atproto
+        var host = URLDecoder.decode(id, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        return host.matches("[a-z0-9.-]+(:[0-9]{1,5})?") ? host : null;
+    }
+
+    /** A DID document for {@code did}: a JSON object whose {@code id} is that DID. Anything else is empty. */
+    public static Optional<JsonNode> parseFor(String did, byte[] body) {
+        try {
+            var node = Json.MAPPER.readTree(body);
+            if (node == null || !node.isObject() || !did.equals(node.path("id").asText(null))) return Optional.empty();
+            return Optional.of(node);
+        } catch (IOException e) { // includes malformed JSON
+            return Optional.empty();
+        }
+    }
+
+    /** The handle a DID document claims: its first {@code at://} alias, normalized, when that is a valid handle. */
+    public static Optional<String> handleOf(JsonNode document) {
+        for (var alias : document.path("alsoKnownAs")) {
+            var text = alias.asText("");
+            if (text.startsWith("at://")) {
+                var handle = text.substring(5);
+                return Handle.isValid(handle) ? Optional.of(Handle.normalize(handle)) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+}
