@@ -1,6 +1,12 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.auth.AccountPassword;
+import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.pds.auth.SessionTokens;
+import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
@@ -26,6 +32,7 @@ import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -54,8 +61,9 @@ public final class Alteran implements AutoCloseable {
     private final DidResolver didResolver;
     private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
-    // Replaced by the session-token verifier when the auth package lands; until then no caller is authenticated.
-    private final Authenticator authenticator = request -> null;
+    private final Authenticator authenticator;
+    private final Sessions sessions;
+    private final AppPasswords appPasswords;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -73,8 +81,16 @@ public final class Alteran implements AutoCloseable {
         this.didDocuments = new DidDocuments(config, identity, plc);
         this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
         this.didResolver = new DidResolver(plc, http);
-        new ServerHandlers(config).register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        var clock = Clock.systemUTC();
+        var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
+                config.accessTtlSec(), config.refreshTtlSec(), clock);
+        this.authenticator = new SessionAuthenticator(tokens);
+        this.appPasswords = new AppPasswords(database, config.did(), clock);
+        this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
+                AccountPassword.of(config.userPassword()), appPasswords, clock);
+        var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
+        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
     }
 
     public static Builder builder() {
@@ -147,6 +163,20 @@ public final class Alteran implements AutoCloseable {
     /** Other accounts' DID documents (did:plc via PDS_PLC_URL, did:web), e.g. to verify service-auth tokens. */
     public DidResolver didResolver() {
         return didResolver;
+    }
+
+    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public AppPasswords appPasswords() {
+        return appPasswords;
+    }
+
+    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    public Authenticator authenticator() {
+        return authenticator;
     }
 
     public boolean debugRoutes() {

@@ -205,13 +205,33 @@ class IdentityTest {
 
     @Test
     void updateHandleNeedsAuthBeforeAnythingElse() throws Exception {
-        assertError(server.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}"), 401, "AuthenticationRequired");
+        assertError(server.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}"), 401, "AuthMissing");
         for (var handle : invalidHandles()) {
             var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
-            assertError(server.post("/xrpc/com.atproto.identity.updateHandle", body), 401, "AuthenticationRequired");
+            assertError(server.post("/xrpc/com.atproto.identity.updateHandle", body), 401, "AuthMissing");
         }
         assertError(server.get("/xrpc/com.atproto.identity.updateHandle"), 400, "InvalidRequest"); // a procedure: POST only
         assertThat(server.alteran.identity().handle()).isEqualTo("alice.test");
+    }
+
+    @Test
+    void updateHandleWithASession() throws Exception {
+        try (var s = TestServer.start()) {
+            var auth = new String[] {"authorization", "Bearer " + AuthClient.login(s).get("accessJwt").asText()};
+            for (var handle : invalidHandles()) {
+                var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
+                assertError(s.post("/xrpc/com.atproto.identity.updateHandle", body, auth), 400, "InvalidRequest");
+            }
+            assertError(s.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"printer.local\"}", auth), 400, "InvalidHandle");
+            assertThat(s.alteran.identity().handle()).isEqualTo("alice.test");
+            var r = s.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"Bob.Test\"}", auth);
+            assertThat(r.statusCode()).isEqualTo(200); // dev: no resolution lookups
+            assertThat(s.alteran.identity().handle()).isEqualTo("bob.test");
+            // the new handle logs in; getSession names it
+            var session = AuthClient.createSession(s, "bob.test", TestServer.PASSWORD);
+            assertThat(session.statusCode()).isEqualTo(200);
+            assertThat(TestServer.json(session).get("handle").asText()).isEqualTo("bob.test");
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.alteran.atproto.crypto.Curve;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
+import dev.alteran.pds.auth.AccountPassword;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -103,6 +104,8 @@ public record Config(
         requireSet(problems, "ACCESS_TOKEN", accessTokenSecret);
         requireSet(problems, "REFRESH_TOKEN", refreshTokenSecret);
         requireSet(problems, "REPO_SIGNING_KEY", repoSigningKey);
+        var passwordProblem = AccountPassword.problem(userPassword);
+        if (passwordProblem != null) problems.add(passwordProblem);
         if (did != null && !did.isEmpty() && !Did.isValid(did)) problems.add("PDS_DID: '" + did + "' is not a valid DID");
         if (did != null && Did.isValid(did) && !did.startsWith("did:web:") && !did.startsWith("did:plc:")) {
             problems.add("PDS_DID: only did:web and did:plc are supported by atproto, not '" + did + "'");

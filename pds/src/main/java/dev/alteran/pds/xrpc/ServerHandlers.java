@@ -1,19 +1,42 @@
 package dev.alteran.pds.xrpc;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.pds.auth.AppPasswords;
+import dev.alteran.pds.auth.AuthorizationHeader;
+import dev.alteran.pds.auth.LoginLockout;
+import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.identity.Identity;
 import java.util.List;
 import java.util.Map;
 
-/** com.atproto.server.*: what this server is. Session methods join here with the auth work. */
+/** com.atproto.server.*: what this server is, sessions, app passwords and service auth. */
 public final class ServerHandlers {
     private final Config config;
+    private final Identity identity;
+    private final Sessions sessions;
+    private final AppPasswords appPasswords;
+    private final ServiceAuth serviceAuth;
 
-    public ServerHandlers(Config config) {
+    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth) {
+        this.identity = identity;
         this.config = config;
+        this.sessions = sessions;
+        this.appPasswords = appPasswords;
+        this.serviceAuth = serviceAuth;
     }
 
     public void register(XrpcRouter router) {
         router.query("com.atproto.server.describeServer", call -> describeServer());
+        router.procedure("com.atproto.server.createSession", this::createSession);
+        router.procedure("com.atproto.server.refreshSession", this::refreshSession);
+        router.query("com.atproto.server.getSession", this::getSession);
+        router.procedure("com.atproto.server.deleteSession", this::deleteSession);
+        router.procedure("com.atproto.server.createAppPassword", this::createAppPassword);
+        router.query("com.atproto.server.listAppPasswords", this::listAppPasswords);
+        router.procedure("com.atproto.server.revokeAppPassword", this::revokeAppPassword);
+        router.query("com.atproto.server.getServiceAuth", this::getServiceAuth);
     }
 
     /** A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. */
@@ -21,6 +44,96 @@ public final class ServerHandlers {
         return new DescribeServer(config.did(), List.of(), true, false, Map.of(), Map.of());
     }
 
+    SessionOutput createSession(XrpcCall call) {
+        var body = call.jsonBody();
+        var identifier = requiredString(body, "identifier");
+        var password = requiredString(body, "password");
+        try {
+            var s = sessions.login(identifier, password, call.request().getRemoteAddr());
+            return session(s);
+        } catch (LoginLockout.LockedOut e) {
+            long minutes = Math.max(1, (e.retryAfterSec() + 59) / 60);
+            call.response().setHeader("Retry-After", Long.toString(e.retryAfterSec()));
+            throw new XrpcException(429, "RateLimitExceeded",
+                    "Too many failed login attempts; login is locked for " + minutes + " more minute" + (minutes == 1 ? "" : "s"));
+        }
+    }
+
+    SessionOutput refreshSession(XrpcCall call) {
+        return session(sessions.refresh(AuthorizationHeader.requireBearer(call.request())));
+    }
+
+    GetSession getSession(XrpcCall call) {
+        call.requireAuth();
+        return new GetSession(identity.handle(), config.did(), true);
+    }
+
+    Object deleteSession(XrpcCall call) {
+        sessions.delete(AuthorizationHeader.requireBearer(call.request()));
+        return null;
+    }
+
+    AppPasswords.Created createAppPassword(XrpcCall call) {
+        call.requireFullAuth();
+        var body = call.jsonBody();
+        var name = requiredString(body, "name");
+        var privileged = optionalBoolean(body, "privileged");
+        return appPasswords.create(name, privileged);
+    }
+
+    AppPasswordList listAppPasswords(XrpcCall call) {
+        call.requireAuth();
+        return new AppPasswordList(appPasswords.list());
+    }
+
+    Object revokeAppPassword(XrpcCall call) {
+        call.requireAuth();
+        appPasswords.revoke(requiredString(call.jsonBody(), "name"));
+        return null;
+    }
+
+    ServiceToken getServiceAuth(XrpcCall call) {
+        var principal = call.requireAuth();
+        var aud = call.requiredParam("aud");
+        var expText = call.param("exp");
+        Long exp = null;
+        if (expText != null) {
+            try {
+                exp = Long.parseLong(expText);
+            } catch (NumberFormatException e) {
+                throw XrpcException.invalidRequest("Error: exp must be an integer");
+            }
+        }
+        return new ServiceToken(serviceAuth.issue(principal, aud, exp, call.param("lxm")));
+    }
+
+    private SessionOutput session(Sessions.Session s) {
+        return new SessionOutput(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did(), true);
+    }
+
+    private static String requiredString(JsonNode body, String name) {
+        var node = body.get(name);
+        if (node == null || node.isNull()) throw XrpcException.invalidRequest("Input must have the property \"" + name + "\"");
+        if (!node.isTextual()) throw XrpcException.invalidRequest("Input/" + name + " must be a string");
+        return node.asText();
+    }
+
+    private static boolean optionalBoolean(JsonNode body, String name) {
+        var node = body.get(name);
+        if (node == null || node.isNull()) return false;
+        if (!node.isBoolean()) throw XrpcException.invalidRequest("Input/" + name + " must be a boolean");
+        return node.asBoolean();
+    }
+
     record DescribeServer(String did, List<String> availableUserDomains, boolean inviteCodeRequired,
                           boolean phoneVerificationRequired, Map<String, String> links, Map<String, String> contact) {}
+
+    /** createSession and refreshSession output; didDoc and email are left out (no DID document service, no email). */
+    record SessionOutput(String accessJwt, String refreshJwt, String handle, String did, boolean active) {}
+
+    record GetSession(String handle, String did, boolean active) {}
+
+    record AppPasswordList(List<AppPasswords.Listed> passwords) {}
+
+    record ServiceToken(String token) {}
 }

@@ -33,10 +33,10 @@ public final class XrpcCall {
         return authenticator.authenticate(request);
     }
 
-    /** The verified caller; an anonymous request is a 401 AuthenticationRequired. */
+    /** The verified caller; an anonymous request is a 401 AuthMissing, as the reference PDS answers it. */
     public Principal requireAuth() {
         var principal = auth();
-        if (principal == null) throw XrpcException.authRequired("Authentication Required");
+        if (principal == null) throw new XrpcException(401, "AuthMissing", "Authentication Required");
         return principal;
     }
 
