@@ -102,10 +102,10 @@ public final class Alteran implements AutoCloseable {
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
         this.authenticator = new SessionAuthenticator(tokens);
         this.appPasswords = new AppPasswords(database, config.did(), clock);
-        this.sessions = new Sessions(config.did(), config.handle(), database, tokens,
+        this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
-        new ServerHandlers(config, sessions, appPasswords, serviceAuth).register(router);
+        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
         this.sequence = new SequenceLog(database);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);

@@ -215,6 +215,26 @@ class IdentityTest {
     }
 
     @Test
+    void updateHandleWithASession() throws Exception {
+        try (var s = TestServer.start()) {
+            var auth = new String[] {"authorization", "Bearer " + AuthClient.login(s).get("accessJwt").asText()};
+            for (var handle : invalidHandles()) {
+                var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
+                assertError(s.post("/xrpc/com.atproto.identity.updateHandle", body, auth), 400, "InvalidRequest");
+            }
+            assertError(s.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"printer.local\"}", auth), 400, "InvalidHandle");
+            assertThat(s.alteran.identity().handle()).isEqualTo("alice.test");
+            var r = s.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"Bob.Test\"}", auth);
+            assertThat(r.statusCode()).isEqualTo(200); // dev: no resolution lookups
+            assertThat(s.alteran.identity().handle()).isEqualTo("bob.test");
+            // the new handle logs in; getSession names it
+            var session = AuthClient.createSession(s, "bob.test", TestServer.PASSWORD);
+            assertThat(session.statusCode()).isEqualTo(200);
+            assertThat(TestServer.json(session).get("handle").asText()).isEqualTo("bob.test");
+        }
+    }
+
+    @Test
     void everythingShowsTheCurrentHandle() throws Exception {
         try (var s = TestServer.start()) {
             s.alteran.identity().updateHandle("Bob.Test"); // the component updateHandle stores through, without HTTP

@@ -5,6 +5,7 @@ import dev.alteran.pds.xrpc.XrpcException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ public final class Sessions {
     static final Duration LOGIN_ATTEMPT_RETENTION = Duration.ofDays(1);
 
     private final String did;
-    private final String handle;
+    private final Supplier<String> handle;
     private final Database db;
     private final SessionTokens tokens;
     private final AccountPassword password;
@@ -44,7 +45,7 @@ public final class Sessions {
     /** A new session's tokens and how it authenticated (null {@code appPassword}: the account password). */
     public record Session(String accessJwt, String refreshJwt, AppPasswords.Grant appPassword) {}
 
-    public Sessions(String did, String handle, Database db, SessionTokens tokens, AccountPassword password,
+    public Sessions(String did, Supplier<String> handle, Database db, SessionTokens tokens, AccountPassword password,
                     AppPasswords appPasswords, LoginLockout lockout, Clock clock, Duration minLoginTime) {
         this.did = did;
         this.handle = handle;
@@ -57,7 +58,7 @@ public final class Sessions {
         this.minLoginTime = minLoginTime;
     }
 
-    public Sessions(String did, String handle, Database db, SessionTokens tokens, AccountPassword password,
+    public Sessions(String did, Supplier<String> handle, Database db, SessionTokens tokens, AccountPassword password,
                     AppPasswords appPasswords, Clock clock) {
         this(did, handle, db, tokens, password, appPasswords, new LoginLockout(db, clock), clock, MIN_LOGIN_TIME);
     }
@@ -206,7 +207,7 @@ public final class Sessions {
 
     private boolean isOurs(String identifier) {
         var id = identifier.toLowerCase(Locale.ROOT);
-        return id.equals(handle) || id.equals(did.toLowerCase(Locale.ROOT));
+        return id.equals(handle.get()) || id.equals(did.toLowerCase(Locale.ROOT));
     }
 
     private static int delete(java.sql.Connection c, String sql, String jti) throws java.sql.SQLException {

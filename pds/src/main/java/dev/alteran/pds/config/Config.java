@@ -181,18 +181,6 @@ public record Config(
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
     }
 
-    public Config withDataDir(Path dir) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, plcUrl, bindAddress, port, dir, parseProblems);
-    }
-
-    public Config withPort(int newPort) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
-                refreshTtlSec, blobQuotaBytes, blobStorage, relayHosts, plcUrl, bindAddress, newPort, dataDir, parseProblems);
-    }
-
     private static String stripTrailingSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }

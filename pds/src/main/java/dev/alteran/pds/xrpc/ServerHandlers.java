@@ -7,17 +7,20 @@ import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.identity.Identity;
 import java.util.List;
 import java.util.Map;
 
 /** com.atproto.server.*: what this server is, sessions, app passwords and service auth. */
 public final class ServerHandlers {
     private final Config config;
+    private final Identity identity;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final ServiceAuth serviceAuth;
 
-    public ServerHandlers(Config config, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth) {
+    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth) {
+        this.identity = identity;
         this.config = config;
         this.sessions = sessions;
         this.appPasswords = appPasswords;
@@ -62,7 +65,7 @@ public final class ServerHandlers {
 
     GetSession getSession(XrpcCall call) {
         call.requireAuth();
-        return new GetSession(config.handle(), config.did(), true);
+        return new GetSession(identity.handle(), config.did(), true);
     }
 
     Object deleteSession(XrpcCall call) {
@@ -105,7 +108,7 @@ public final class ServerHandlers {
     }
 
     private SessionOutput session(Sessions.Session s) {
-        return new SessionOutput(s.accessJwt(), s.refreshJwt(), config.handle(), config.did(), true);
+        return new SessionOutput(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did(), true);
     }
 
     private static String requiredString(JsonNode body, String name) {
