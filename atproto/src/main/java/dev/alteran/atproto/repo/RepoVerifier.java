@@ -49,38 +49,17 @@ public final class RepoVerifier {
      * record blocks are not looked up (MST-only exports, partial syncs).
      */
     public static VerifiedRepo verify(BlockSource blocks, Cid commitCid, String did, PublicKey key, boolean requireRecords) {
-        return check(blocks.verifying(), commitCid, did, key, requireRecords);
+        return check(blocks, commitCid, did, key, requireRecords);
     }
 
     private static VerifiedRepo check(BlockSource source, Cid commitCid, String did, PublicKey key, boolean requireRecords) {
-        var commit = Proofs.verifyCommit(source, commitCid, did, key);
-        if (commit.version() != UnsignedCommit.VERSION) throw new RepoException("not a v3 commit: version " + commit.version());
-        var root = Node.loadRoot(source, commit.data());
         var records = new TreeMap<String, Cid>();
-        walk(root, true, records, requireRecords ? source : null);
+        var commit = RepoWalk.walk(source, commitCid, did, key, requireRecords, new RepoWalk.Visitor() {
+            @Override
+            public void record(String recordKey, Cid cid, byte[] bytes) {
+                records.put(recordKey, cid);
+            }
+        });
         return new VerifiedRepo(commitCid, commit, records);
-    }
-
-    private static void walk(Node n, boolean isRoot, TreeMap<String, Cid> records, BlockSource recordSource) {
-        n.checkLayer();
-        var c = n.content();
-        if (!isRoot && c.keys().length == 0 && c.children()[0] == null) {
-            throw new RepoException("empty MST node " + n.cid());
-        }
-        for (int i = 0; i <= c.keys().length; i++) {
-            var child = c.children()[i];
-            if (child != null) walk(child, false, records, recordSource);
-            if (i == c.keys().length) break;
-            var key = c.keys()[i];
-            if (!records.isEmpty() && records.lastKey().compareTo(key) >= 0) {
-                throw new RepoException("MST keys out of order at " + key);
-            }
-            var value = c.values()[i];
-            if (recordSource != null) {
-                var bytes = recordSource.get(value);
-                if (bytes == null) throw new MissingBlockException(value, "record");
-            }
-            records.put(key, value);
-        }
     }
 }
