@@ -17,6 +17,7 @@ import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.atproto.lexicon.Lexicons;
+import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
@@ -79,6 +80,7 @@ public final class Alteran implements AutoCloseable {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
+    private final AccountStatus account;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -105,13 +107,19 @@ public final class Alteran implements AutoCloseable {
         this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
-        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
         this.sequence = new SequenceLog(database);
+        this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
+        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, account, didDocuments).register(router);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
-        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
+        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports).register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         repo.addTransactionHook(blobs::beforeCommit);
-        new BlobHandlers(config.did(), blobs).register(router);
+        // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
+        repo.addTransactionHook((c, writes, commit) -> {
+            if (!account.isActive()) throw RepoHandlers.accountDeactivated();
+        });
+        new BlobHandlers(config.did(), blobs, account).register(router);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
         maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
     }
@@ -185,6 +193,11 @@ public final class Alteran implements AutoCloseable {
     /** The firehose event log and its new-event listeners. */
     public SequenceLog sequence() {
         return sequence;
+    }
+
+    /** Whether the account is active (activateAccount / deactivateAccount), and its firehose announcements. */
+    public AccountStatus accountStatus() {
+        return account;
     }
 
     public Lexicons lexicons() {

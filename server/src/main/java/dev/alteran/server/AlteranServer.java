@@ -3,10 +3,14 @@ package dev.alteran.server;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code alteran} command line: {@code serve}, {@code dev}, {@code secrets}, {@code hash-password}, {@code blobs gc}. */
+/**
+ * The {@code alteran} command line: {@code serve}, {@code dev}, {@code secrets}, {@code hash-password}, {@code blobs gc},
+ * and the data-directory operations {@code migrate}, {@code export}, {@code import}, {@code gc}, {@code prune}, {@code verify}.
+ */
 @Command(name = "alteran", mixinStandardHelpOptions = true, version = "alteran 0.1.0",
         description = "A single-user AT Protocol Personal Data Server.",
-        subcommands = {ServeCommand.class, DevCommand.class, SecretsCommand.class, HashPasswordCommand.class, BlobsCommand.class})
+        subcommands = {ServeCommand.class, DevCommand.class, SecretsCommand.class, HashPasswordCommand.class, BlobsCommand.class,
+                MigrateCommand.class, ExportCommand.class, ImportCommand.class, GcCommand.class, PruneCommand.class, VerifyCommand.class})
 public final class AlteranServer implements Runnable {
     @Override
     public void run() {
@@ -14,11 +18,17 @@ public final class AlteranServer implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a failing command prints one line and exits 1. */
+    static CommandLine commandLine() {
         var cli = new CommandLine(new AlteranServer());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            System.err.println("alteran: " + e.getMessage());
+            cmd.getErr().println("alteran: " + e.getMessage());
+            cmd.getErr().flush();
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 }

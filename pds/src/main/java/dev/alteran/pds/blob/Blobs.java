@@ -239,6 +239,30 @@ public final class Blobs {
         });
     }
 
+    /** A blob some record references that is not stored here, with one record using it. */
+    public record Missing(String cid, String recordUri) {}
+
+    /**
+     * Blobs records reference but this PDS does not have (after an import, until they are uploaded),
+     * in CID order after {@code cursor}: {@code com.atproto.repo.listMissingBlobs}.
+     */
+    public List<Missing> listMissing(String cursor, int limit) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("""
+                    SELECT blob_cid, MIN(record_uri) FROM record_blob
+                    WHERE blob_cid > ? AND NOT EXISTS (SELECT 1 FROM blob WHERE blob.cid = record_blob.blob_cid)
+                    GROUP BY blob_cid ORDER BY blob_cid LIMIT ?""")) {
+                st.setString(1, cursor == null ? "" : cursor);
+                st.setInt(2, limit);
+                var out = new ArrayList<Missing>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Missing(rs.getString(1), rs.getString(2)));
+                }
+                return out;
+            }
+        });
+    }
+
     // ---- record writes: inside the repository's write transaction ----
     // record_blob rows say which records use which blob; triggers on that table (V4) keep each blob's
     // unreferenced_since in step with them, whoever writes the rows.

@@ -36,6 +36,7 @@ public record Config(
         long accessTtlSec,
         long refreshTtlSec,
         long blobQuotaBytes,
+        long maxRepoImportSize,
         BlobStorage blobStorage,
         List<String> relayHosts,
         String plcUrl,
@@ -48,7 +49,7 @@ public record Config(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES",
+            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
@@ -57,6 +58,8 @@ public record Config(
             "image/jpeg,image/png,image/gif,image/webp,image/avif,image/heic,image/heif,video/mp4,video/mpeg,video/webm,video/quicktime";
     /** The public did:plc directory, where did:plc documents are read. */
     public static final String DEFAULT_PLC_URL = "https://plc.directory";
+    /** The largest repository CAR com.atproto.repo.importRepo accepts: far above a large personal repository. */
+    public static final long DEFAULT_MAX_REPO_IMPORT_SIZE = 1L << 30;
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
 
@@ -86,6 +89,7 @@ public record Config(
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
+                p.number("PDS_MAX_REPO_IMPORT_SIZE", DEFAULT_MAX_REPO_IMPORT_SIZE),
                 new BlobStorage(
                         p.stringOr("PDS_BLOB_STORE", BlobStorage.FS).toLowerCase(Locale.ROOT),
                         p.string("PDS_S3_ENDPOINT"),
@@ -161,6 +165,7 @@ public record Config(
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
+        positive(problems, "PDS_MAX_REPO_IMPORT_SIZE", maxRepoImportSize);
         problems.addAll(blobStorage.problems(maxBlobSize));
         if (port < 0 || port > 65535) problems.add("PDS_PORT: must be between 0 and 65535, not " + port);
         return problems;

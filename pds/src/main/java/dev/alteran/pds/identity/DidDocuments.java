@@ -65,6 +65,44 @@ public final class DidDocuments {
         return plc.fetchDocument(identity.did());
     }
 
+    /**
+     * Why our DID document, read afresh, does not make this server the account's PDS, or null when it
+     * does: its {@code #atproto_pds} service must be our endpoint and its {@code #atproto} key our
+     * signing key (the reference PDS's condition for activating an account).
+     */
+    public String whyNotHere(HttpServletRequest request) {
+        Optional<JsonNode> doc;
+        try {
+            doc = isDidWeb() ? ours(request) : plc.fetchFresh(identity.did());
+        } catch (ResolutionException e) {
+            return "Could not resolve DID: " + e.getMessage();
+        }
+        return doc.map(d -> problemWith(d, request)).orElse("Could not resolve DID");
+    }
+
+    /** Why {@code document} does not make this server the account's PDS, or null when it does. */
+    public String problemWith(JsonNode document, HttpServletRequest request) {
+        String endpoint = null;
+        for (var s : document.path("service")) {
+            var id = s.path("id").asText("");
+            if (id.equals("#atproto_pds") || id.equals(identity.did() + "#atproto_pds")) endpoint = s.path("serviceEndpoint").asText(null);
+        }
+        if (endpoint == null || !stripSlash(endpoint).equals(stripSlash(serviceEndpoint(request)))) {
+            return "DID document atproto_pds service endpoint does not match PDS public url";
+        }
+        String key = null;
+        for (var m : document.path("verificationMethod")) {
+            var id = m.path("id").asText("");
+            if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) key = m.path("publicKeyMultibase").asText(null);
+        }
+        if (!publicKeyMultibase.equals(key)) return "DID document verification method does not match expected signing key";
+        return null;
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
     /** The did:web document naming {@code serviceEndpoint} as our PDS. */
     public DidDocument build(String serviceEndpoint) {
         var did = identity.did();

@@ -51,4 +51,30 @@ final class CommitEvents {
         }
         return out.toByteArray();
     }
+
+    /** {@code #account}: active, or not with the reason ({@code deactivated}), as the reference PDS sends it. */
+    static Map<String, Object> account(String did, String status) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        body.put("active", status == null);
+        if (status != null) body.put("status", status);
+        return body;
+    }
+
+    /** {@code #identity}: the account's handle (re)announced. */
+    static Map<String, Object> identity(String did, String handle) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        if (handle != null) body.put("handle", handle);
+        return body;
+    }
+
+    /** {@code #sync}: the repository is now at this commit; the CAR holds only the commit block. */
+    static Map<String, Object> sync(String did, Cid commit, String rev, byte[] commitBlock) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        body.put("rev", rev);
+        body.put("blocks", car(commit, new BlockMap().put(commit, commitBlock)));
+        return body;
+    }
 }

@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -27,6 +27,7 @@ public final class Database implements AutoCloseable {
     private final Connection writer;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final HikariDataSource readers;
+    private List<Migrations.Migration> appliedAtOpen = List.of();
 
     private Database(Connection writer, HikariDataSource readers) {
         this.writer = writer;
@@ -41,7 +42,7 @@ public final class Database implements AutoCloseable {
         }
         var url = "jdbc:sqlite:" + file.toAbsolutePath();
         var writeSource = dataSource(url, false);
-        Flyway.configure().dataSource(writeSource).locations("classpath:db/migration/sqlite").load().migrate();
+        var applied = Migrations.apply(writeSource);
         try {
             var writer = writeSource.getConnection();
             writer.setAutoCommit(false);
@@ -50,7 +51,9 @@ public final class Database implements AutoCloseable {
             pool.setMaximumPoolSize(4);
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
-            return new Database(writer, new HikariDataSource(pool));
+            var db = new Database(writer, new HikariDataSource(pool));
+            db.appliedAtOpen = applied;
+            return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + file, e);
         }
@@ -66,6 +69,11 @@ public final class Database implements AutoCloseable {
         var ds = new SQLiteDataSource(cfg);
         ds.setUrl(url);
         return ds;
+    }
+
+    /** The schema migrations this open applied (empty when the schema was current). */
+    public List<Migrations.Migration> appliedAtOpen() {
+        return appliedAtOpen;
     }
 
     /** Runs {@code work} in one transaction on the writer: all of it commits, or none of it. */
@@ -91,6 +99,22 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException(e);
         }
+    }
+
+    /**
+     * Runs {@code work} in one read transaction: one consistent snapshot across all its queries, however
+     * long it runs (an export, a verification), while writes go on.
+     */
+    public <T> T readSnapshot(SqlWork<T> work) {
+        return read(c -> {
+            c.setAutoCommit(false);
+            try {
+                return work.run(c);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        });
     }
 
     /** For /health: the database answers a query. */

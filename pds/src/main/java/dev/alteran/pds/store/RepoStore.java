@@ -296,6 +296,28 @@ public final class RepoStore {
         return rev;
     }
 
+    // ---- wholesale replacement ----
+
+    /**
+     * Imports a repository CAR into this (empty) repository: see {@link RepoImport}. Runs under the
+     * write lock, so writes queue behind it and then build on the imported head.
+     *
+     * @param announce sequence a {@code #sync} event for the new head (an active account)
+     */
+    public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
+        lock.lock();
+        try {
+            var result = db.write(c -> RepoImport.run(c, records, did, signingKey.publicKey(), sequence, announce, car, progress));
+            blocks.clearCache();
+            clock.advancePast(Tid.parse(result.rev()));
+            head = Repo.load(blocks, result.commit());
+            if (result.seq() > 0) sequence.publish(result.seq());
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Adds a hook run inside every later commit transaction. */
     public void addTransactionHook(TransactionHook hook) {
         hooks.add(hook);

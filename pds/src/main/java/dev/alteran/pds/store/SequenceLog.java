@@ -132,4 +132,19 @@ public final class SequenceLog {
         var list = after(seq - 1, 1);
         return list.isEmpty() || list.getFirst().seq() != seq ? null : list.getFirst();
     }
+
+    /**
+     * Deletes the events older than the newest {@code keep} (a cursor before them gets the firehose's
+     * OutdatedCursor treatment); returns how many were deleted. The newest event is always kept, so
+     * seqs are never reused.
+     */
+    public long prune(long keep) {
+        if (keep < 1) throw new IllegalArgumentException("keep must be positive: " + keep);
+        return db.write(c -> {
+            try (var st = c.prepareStatement("DELETE FROM seq_event WHERE seq <= (SELECT MAX(seq) FROM seq_event) - ?")) {
+                st.setLong(1, keep);
+                return (long) st.executeUpdate();
+            }
+        });
+    }
 }

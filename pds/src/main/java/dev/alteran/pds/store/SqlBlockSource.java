@@ -106,6 +106,11 @@ public final class SqlBlockSource implements BlockSource {
         cids.forEach(cache::remove);
     }
 
+    /** Forgets every cached block (the repository was replaced wholesale). */
+    public void clearCache() {
+        cache.clear();
+    }
+
     /** Bytes currently cached (for tests and metrics). */
     public long cachedBytes() {
         return cache.bytes();
@@ -139,6 +144,11 @@ public final class SqlBlockSource implements BlockSource {
         synchronized void remove(Cid cid) {
             var old = map.remove(cid);
             if (old != null) bytes -= old.length;
+        }
+
+        synchronized void clear() {
+            map.clear();
+            bytes = 0;
         }
 
         synchronized long bytes() {

@@ -3,6 +3,7 @@ package dev.alteran.pds.xrpc;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.pds.blob.Blobs;
+import dev.alteran.pds.store.AccountStatus;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,10 +17,12 @@ public final class BlobHandlers {
     private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
     private final String did;
     private final Blobs blobs;
+    private final AccountStatus account;
 
-    public BlobHandlers(String did, Blobs blobs) {
+    public BlobHandlers(String did, Blobs blobs, AccountStatus account) {
         this.did = did;
         this.blobs = blobs;
+        this.account = account;
     }
 
     public void register(XrpcRouter router) {
@@ -62,7 +65,7 @@ public final class BlobHandlers {
      * Only blobs some record references are served; HEAD answers the headers alone.
      */
     Object getBlob(XrpcCall call) throws IOException {
-        checkRepo(call.requiredParam("did"));
+        checkRepo(call, call.requiredParam("did"));
         var cid = cidParam(call.requiredParam("cid"));
         var blob = blobs.find(cid).filter(Blobs.Stored::referenced).orElseThrow(BlobHandlers::blobNotFound);
         var resp = call.response();
@@ -80,7 +83,7 @@ public final class BlobHandlers {
     }
 
     Object listBlobs(XrpcCall call) {
-        checkRepo(call.requiredParam("did"));
+        checkRepo(call, call.requiredParam("did"));
         var since = call.param("since");
         var cursor = call.param("cursor");
         int limit = call.intParam("limit", 500, 1, 1000);
@@ -92,10 +95,19 @@ public final class BlobHandlers {
         return out;
     }
 
-    /** This PDS hosts one repository; any other DID is not here. */
-    private void checkRepo(String requested) {
+    /**
+     * This PDS hosts one repository; any other DID is not here. A deactivated account's blobs are served
+     * to its owner only, as the reference PDS does.
+     */
+    private void checkRepo(XrpcCall call, String requested) {
         if (!Did.isValid(requested)) throw XrpcException.invalidRequest("Error: did must be a valid did");
         if (!requested.equals(did)) throw XrpcException.badRequest("RepoNotFound", "Could not find repo for DID: " + requested);
+        if (!account.isActive()) {
+            var caller = call.auth();
+            if (caller == null || !caller.did().equals(did)) {
+                throw XrpcException.badRequest("RepoDeactivated", "Repo has been deactivated: " + requested);
+            }
+        }
     }
 
     private static Cid cidParam(String value) {

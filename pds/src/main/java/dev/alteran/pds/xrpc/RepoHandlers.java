@@ -9,7 +9,10 @@ import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.ResolutionException;
+import dev.alteran.pds.blob.Blobs;
+import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.AppliedCommit;
+import dev.alteran.pds.store.Progress;
 import dev.alteran.pds.store.PreparedRecord;
 import dev.alteran.pds.store.PreparedWrite;
 import dev.alteran.pds.store.RecordPreparer;
@@ -17,7 +20,13 @@ import dev.alteran.pds.store.RecordSwap;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.RepoWriteException;
 import dev.alteran.pds.store.StoredRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -34,8 +43,21 @@ public final class RepoHandlers {
     private final RecordPreparer preparer;
     private final Identity identity;
     private final DidDocuments didDocuments;
+    private final AccountStatus account;
+    private final Blobs blobs;
+    private final Imports imports;
 
-    public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments) {
+    /**
+     * How {@code com.atproto.repo.importRepo} takes its body: spooled to a file in {@code spoolDir}
+     * (so the import transaction never waits on the network), at most {@code maxBytes}.
+     */
+    public record Imports(Path spoolDir, long maxBytes) {}
+
+    public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments,
+                        AccountStatus account, Blobs blobs, Imports imports) {
+        this.account = account;
+        this.blobs = blobs;
+        this.imports = imports;
         this.store = store;
         this.preparer = preparer;
         this.identity = identity;
@@ -50,6 +72,8 @@ public final class RepoHandlers {
         router.query("com.atproto.repo.getRecord", this::getRecord);
         router.query("com.atproto.repo.listRecords", this::listRecords);
         router.query("com.atproto.repo.describeRepo", this::describeRepo);
+        router.procedure("com.atproto.repo.importRepo", this::importRepo);
+        router.query("com.atproto.repo.listMissingBlobs", this::listMissingBlobs);
     }
 
     // ---- outputs ----
@@ -78,6 +102,8 @@ public final class RepoHandlers {
     }
 
     public record ListRecordsOutput(String cursor, List<RecordOutput> records) {}
+
+    public record MissingBlobsOutput(String cursor, List<Blobs.Missing> blobs) {}
 
     public record DescribeRepoOutput(String handle, String did, JsonNode didDoc, List<String> collections,
                                      boolean handleIsCorrect) {}
@@ -233,6 +259,7 @@ public final class RepoHandlers {
     private void writableRepo(String repo, Principal principal) {
         var did = resolve(repo);
         if (did == null) throw new XrpcException(403, "AccountNotFound", "Account not found");
+        if (!account.isActive()) throw accountDeactivated();
         if (!did.equals(principal.did())) throw XrpcException.authRequired("Authentication Required");
     }
 
@@ -258,7 +285,7 @@ public final class RepoHandlers {
             }
         }
         var did = resolve(repo);
-        if (did == null) throw XrpcException.invalidRequest("Could not locate record");
+        if (did == null || !account.isActive()) throw XrpcException.invalidRequest("Could not locate record");
         var record = store.getRecord(collection, rkey, cid);
         if (record == null) {
             throw XrpcException.badRequest("RecordNotFound", "Could not locate record: " + store.records().uri(collection, rkey));
@@ -272,7 +299,7 @@ public final class RepoHandlers {
         int limit = call.intParam("limit", 50, 1, 100);
         var cursor = call.param("cursor");
         boolean reverse = call.boolParam("reverse", false);
-        if (resolve(repo) == null) throw XrpcException.invalidRequest("Could not find repo: " + repo);
+        if (resolve(repo) == null || !account.isActive()) throw XrpcException.invalidRequest("Could not find repo: " + repo);
         var records = store.listRecords(collection, limit, cursor, reverse);
         var out = new ArrayList<RecordOutput>(records.size());
         for (var r : records) out.add(RecordOutput.of(r));
@@ -284,6 +311,7 @@ public final class RepoHandlers {
         var repo = atIdentifierParam(call, "repo");
         var did = resolve(repo);
         if (did == null) throw XrpcException.badRequest("RepoNotFound", "Could not find repo for DID: " + repo);
+        if (!account.isActive()) throw XrpcException.badRequest("RepoDeactivated", "Repo has been deactivated: " + repo);
         JsonNode doc;
         try {
             doc = didDocuments.ours(call.request())
@@ -294,6 +322,60 @@ public final class RepoHandlers {
         var handle = identity.handle();
         boolean correct = DidDocuments.handleOf(doc).map(handle::equals).orElse(false);
         return new DescribeRepoOutput(handle, did, doc, store.listCollections(), correct);
+    }
+
+    /** What the reference PDS answers a write to a deactivated account. */
+    public static XrpcException accountDeactivated() {
+        return new XrpcException(401, "AccountDeactivated", "Account is deactivated");
+    }
+
+    // ---- account migration ----
+
+    /**
+     * Imports a repository CAR into this (empty) repository: the body is spooled to a file (bounded by
+     * the import size limit), then imported in one transaction (see {@code RepoImport}). Allowed while
+     * the account is deactivated, which is how a migration runs.
+     */
+    Object importRepo(XrpcCall call) throws IOException {
+        var principal = call.requireFullAuth();
+        if (!principal.did().equals(store.did())) throw XrpcException.authRequired("Authentication Required");
+        var req = call.request();
+        var type = req.getContentType();
+        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/vnd.ipld.car")) {
+            throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): " + type);
+        }
+        if (req.getContentLengthLong() > imports.maxBytes()) {
+            throw XrpcException.payloadTooLarge("request entity too large: at most " + imports.maxBytes() + " bytes");
+        }
+        Files.createDirectories(imports.spoolDir());
+        var spooled = Files.createTempFile(imports.spoolDir(), "import-", ".car");
+        try {
+            try (var in = new XrpcCall.LimitedInputStream(call.body(), imports.maxBytes())) {
+                Files.copy(in, spooled, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                if (e.getCause() instanceof XrpcException x) throw x;
+                throw XrpcException.invalidRequest("The request body could not be read to its end");
+            }
+            try {
+                store.importCar(spooled, account.isActive(), Progress.NONE);
+            } catch (RepoWriteException e) {
+                throw new XrpcException(400, e.error(), e.getMessage());
+            }
+            return null;
+        } finally {
+            try {
+                Files.deleteIfExists(spooled);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    MissingBlobsOutput listMissingBlobs(XrpcCall call) {
+        call.requireAuth();
+        int limit = call.intParam("limit", 500, 1, 1000);
+        var missing = blobs.listMissing(call.param("cursor"), limit);
+        return new MissingBlobsOutput(missing.isEmpty() ? null : missing.getLast().cid(), missing);
     }
 
     private static String atIdentifierParam(XrpcCall call, String name) {

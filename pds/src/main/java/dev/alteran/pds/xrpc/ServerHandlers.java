@@ -7,7 +7,10 @@ import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
+import dev.alteran.pds.store.AccountStatus;
+import dev.alteran.atproto.syntax.Datetime;
 import java.util.List;
 import java.util.Map;
 
@@ -18,8 +21,13 @@ public final class ServerHandlers {
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final ServiceAuth serviceAuth;
+    private final AccountStatus account;
+    private final DidDocuments didDocuments;
 
-    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth) {
+    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth,
+                          AccountStatus account, DidDocuments didDocuments) {
+        this.account = account;
+        this.didDocuments = didDocuments;
         this.identity = identity;
         this.config = config;
         this.sessions = sessions;
@@ -37,6 +45,9 @@ public final class ServerHandlers {
         router.query("com.atproto.server.listAppPasswords", this::listAppPasswords);
         router.procedure("com.atproto.server.revokeAppPassword", this::revokeAppPassword);
         router.query("com.atproto.server.getServiceAuth", this::getServiceAuth);
+        router.procedure("com.atproto.server.activateAccount", this::activateAccount);
+        router.procedure("com.atproto.server.deactivateAccount", this::deactivateAccount);
+        router.query("com.atproto.server.checkAccountStatus", this::checkAccountStatus);
     }
 
     /** A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. */
@@ -65,7 +76,7 @@ public final class ServerHandlers {
 
     GetSession getSession(XrpcCall call) {
         call.requireAuth();
-        return new GetSession(identity.handle(), config.did(), true);
+        return new GetSession(identity.handle(), config.did(), account.isActive(), account.status());
     }
 
     Object deleteSession(XrpcCall call) {
@@ -108,7 +119,42 @@ public final class ServerHandlers {
     }
 
     private SessionOutput session(Sessions.Session s) {
-        return new SessionOutput(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did(), true);
+        return new SessionOutput(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did(), account.isActive(), account.status());
+    }
+
+    // ---- account status (the reference PDS's account migration flow) ----
+
+    /** Activates the account once its DID document names this server and key; re-announces it on the firehose. */
+    Object activateAccount(XrpcCall call) {
+        call.requireFullAuth();
+        var problem = didDocuments.whyNotHere(call.request());
+        if (problem != null) throw XrpcException.invalidRequest(problem);
+        account.activate();
+        return null;
+    }
+
+    Object deactivateAccount(XrpcCall call) {
+        call.requireFullAuth();
+        String deleteAfter = null;
+        if (call.request().getContentLengthLong() != 0 && call.request().getContentType() != null) {
+            var node = call.jsonBody().get("deleteAfter");
+            if (node != null && !node.isNull()) {
+                if (!node.isTextual() || !Datetime.isValid(node.textValue())) {
+                    throw XrpcException.invalidRequest("Input/deleteAfter must be an valid atproto datetime (both RFC-3339 and ISO-8601)");
+                }
+                deleteAfter = node.textValue();
+            }
+        }
+        account.deactivate(deleteAfter);
+        return null;
+    }
+
+    AccountStatusOutput checkAccountStatus(XrpcCall call) {
+        call.requireAuth();
+        var counts = account.counts();
+        return new AccountStatusOutput(account.isActive(), didDocuments.whyNotHere(call.request()) == null,
+                counts.repoCommit().toString(), counts.repoRev(), counts.repoBlocks(), counts.indexedRecords(), 0,
+                counts.expectedBlobs(), counts.importedBlobs());
     }
 
     private static String requiredString(JsonNode body, String name) {
@@ -129,9 +175,12 @@ public final class ServerHandlers {
                           boolean phoneVerificationRequired, Map<String, String> links, Map<String, String> contact) {}
 
     /** createSession and refreshSession output; didDoc and email are left out (no DID document service, no email). */
-    record SessionOutput(String accessJwt, String refreshJwt, String handle, String did, boolean active) {}
+    record SessionOutput(String accessJwt, String refreshJwt, String handle, String did, boolean active, String status) {}
 
-    record GetSession(String handle, String did, boolean active) {}
+    record GetSession(String handle, String did, boolean active, String status) {}
+
+    record AccountStatusOutput(boolean activated, boolean validDid, String repoCommit, String repoRev, long repoBlocks,
+                               long indexedRecords, long privateStateValues, long expectedBlobs, long importedBlobs) {}
 
     record AppPasswordList(List<AppPasswords.Listed> passwords) {}
 

@@ -1,0 +1,108 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.syntax.Datetime;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Supplier;
+
+/**
+ * Whether the account is active: the {@code account_status} table, as
+ * {@code com.atproto.server.activateAccount} and {@code deactivateAccount} set it, and the firehose
+ * events that announce each change, as the reference PDS sequences them: {@code #account} on
+ * deactivation; {@code #account}, {@code #identity} and {@code #sync} (the current head) on
+ * activation, in one transaction with the change. While deactivated, the repository refuses writes
+ * and is not served to others (the handlers check {@link #isActive()}).
+ */
+public final class AccountStatus {
+    /** The status reported for a deactivated account (getSession, getRepoStatus, #account). */
+    public static final String DEACTIVATED = "deactivated";
+
+    private final Database db;
+    private final String did;
+    private final SequenceLog sequence;
+    private final Supplier<String> handle;
+    private volatile boolean active;
+
+    public AccountStatus(Database db, String did, SequenceLog sequence, Supplier<String> handle) {
+        this.db = db;
+        this.did = did;
+        this.sequence = sequence;
+        this.handle = handle;
+        this.active = db.read(c -> {
+            try (var st = c.prepareStatement("SELECT deactivated_at FROM account_status WHERE did = ?")) {
+                st.setString(1, did);
+                try (var rs = st.executeQuery()) {
+                    return !rs.next() || rs.getString(1) == null;
+                }
+            }
+        });
+    }
+
+    public boolean isActive() {
+        return active;
+    }
+
+    /** Null while active, else why not ({@value #DEACTIVATED}). */
+    public String status() {
+        return active ? null : DEACTIVATED;
+    }
+
+    /**
+     * Deactivates the account (again, if it already is: the event is sequenced anyway, as the reference does).
+     *
+     * @param deleteAfter the owner's hint for how long to keep the account, a datetime, or null
+     */
+    public void deactivate(String deleteAfter) {
+        var event = db.write(c -> {
+            store(c, Datetime.now(), deleteAfter);
+            return sequence.append(c, did, "account", CommitEvents.account(did, DEACTIVATED));
+        });
+        active = false;
+        sequence.publish(event.seq());
+    }
+
+    /** Activates the account and re-announces it: its status, its handle and its current commit. */
+    public void activate() {
+        var last = db.write(c -> {
+            store(c, null, null);
+            sequence.append(c, did, "account", CommitEvents.account(did, null));
+            sequence.append(c, did, "identity", CommitEvents.identity(did, handle.get()));
+            var root = RepoRoot.read(c);
+            if (root == null) throw new IllegalStateException("there is no repository to activate");
+            var commit = SqlBlockSource.read(c, root.cid());
+            if (commit == null) throw new IllegalStateException("the head commit block " + root.cid() + " is missing");
+            return sequence.append(c, did, "sync", CommitEvents.sync(did, root.cid(), root.rev(), commit)).seq();
+        });
+        active = true;
+        sequence.publish(last);
+    }
+
+    private void store(Connection c, String deactivatedAt, String deleteAfter) throws SQLException {
+        try (var st = c.prepareStatement("""
+                INSERT INTO account_status (did, deactivated_at, delete_after) VALUES (?, ?, ?)
+                ON CONFLICT (did) DO UPDATE SET deactivated_at = excluded.deactivated_at, delete_after = excluded.delete_after""")) {
+            st.setString(1, did);
+            st.setString(2, deactivatedAt);
+            st.setString(3, deleteAfter);
+            st.executeUpdate();
+        }
+    }
+
+    /** The repository side of {@code com.atproto.server.checkAccountStatus}. */
+    public record RepoCounts(Cid repoCommit, String repoRev, long repoBlocks, long indexedRecords, long expectedBlobs,
+                             long importedBlobs) {}
+
+    public RepoCounts counts() {
+        return db.readSnapshot(c -> {
+            var root = RepoRoot.read(c);
+            long expected;
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(DISTINCT blob_cid) FROM record_blob")) {
+                rs.next();
+                expected = rs.getLong(1);
+            }
+            return new RepoCounts(root == null ? null : root.cid(), root == null ? null : root.rev(),
+                    RepoRoot.count(c, "repo_block"), RepoRoot.count(c, "record"), expected, RepoRoot.count(c, "blob"));
+        });
+    }
+}

@@ -1,0 +1,66 @@
+package dev.alteran.pds.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The schema migrations (Flyway, {@code db/migration/sqlite} on the classpath). {@link Database#openSqlite}
+ * applies them on every open; {@link #pending(Path)} lists what an open would apply without applying it.
+ */
+public final class Migrations {
+    static final String LOCATION = "classpath:db/migration/sqlite";
+
+    private Migrations() {}
+
+    /** One migration script: its version, description and script file name. */
+    public record Migration(String version, String description, String script) {
+        static Migration of(MigrationInfo info) {
+            return new Migration(info.getVersion().getVersion(), info.getDescription(), info.getScript());
+        }
+    }
+
+    /** Applies the pending migrations through {@code dataSource}; returns those applied, in order. */
+    static List<Migration> apply(DataSource dataSource) {
+        var flyway = flyway(dataSource);
+        var pending = Arrays.stream(flyway.info().pending()).map(Migration::of).toList();
+        flyway.migrate();
+        return pending;
+    }
+
+    /**
+     * The migrations the database file still lacks, in the order they would run, without changing it:
+     * every migration when the file does not exist yet (it is not created).
+     */
+    public static List<Migration> pending(Path file) {
+        var cfg = new SQLiteConfig();
+        cfg.setReadOnly(true);
+        var ds = new SQLiteDataSource(cfg);
+        ds.setUrl(Files.exists(file) ? "jdbc:sqlite:" + file.toAbsolutePath() : "jdbc:sqlite::memory:");
+        return Arrays.stream(flyway(ds).info().pending()).map(Migration::of).toList();
+    }
+
+    /** Every migration this build knows, applied or not. */
+    public static List<Migration> all() {
+        var ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite::memory:");
+        return Arrays.stream(flyway(ds).info().all()).map(Migration::of).toList();
+    }
+
+    /** Applies the pending migrations to the database file (creating it); returns those applied. */
+    public static List<Migration> apply(Path file) {
+        try (var db = Database.openSqlite(file)) {
+            return db.appliedAtOpen();
+        }
+    }
+
+    private static Flyway flyway(DataSource dataSource) {
+        return Flyway.configure().dataSource(dataSource).locations(LOCATION).load();
+    }
+}

@@ -1,0 +1,282 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.car.CarException;
+import dev.alteran.atproto.car.CarReader;
+import dev.alteran.atproto.crypto.PublicKey;
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.data.DagCbor;
+import dev.alteran.atproto.repo.Commit;
+import dev.alteran.atproto.repo.RepoException;
+import dev.alteran.atproto.repo.RepoWalk;
+import dev.alteran.atproto.syntax.Datetime;
+import dev.alteran.atproto.syntax.Tid;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Imports a repository CAR (a backup, or a {@code com.atproto.sync.getRepo} export of another PDS)
+ * into a repository that has no records yet. All or nothing, in one transaction: the CAR's blocks are
+ * staged in a temporary table (each checked against its CID as it is read), then the repository is
+ * walked from the CAR's single root as untrusted input: the commit must be for our DID and signed by
+ * our key, the MST well-formed, every record present and decodable. Only blocks reachable from the
+ * commit are kept. The record index is rebuilt, with each record's blob references (so the blobs
+ * still to be uploaded are listed by {@code com.atproto.repo.listMissingBlobs}), the head moves to the
+ * imported commit, and, for an active account, a {@code #sync} event announces the new state.
+ *
+ * <p>Any refusal is a {@link RepoWriteException} ({@code InvalidRequest}) and changes nothing.
+ */
+public final class RepoImport {
+    private static final int BATCH = 1000;
+
+    private RepoImport() {}
+
+    /** What was imported; {@code seq} is the {@code #sync} event's, 0 when none was sequenced. */
+    public record Result(Cid commit, String rev, long blocks, long records, long blobRefs, long seq) {}
+
+    /**
+     * Imports into the database directly, for the command line while the server is stopped (a running
+     * server would keep writing on top of the head it holds in memory). Creates the repository row when
+     * the database has none yet.
+     */
+    public static Result into(Database db, String did, PublicKey key, SequenceLog sequence, boolean announce, Path car,
+                              Progress progress) {
+        return db.write(c -> run(c, new RecordIndex(db, did), did, key, sequence, announce, car, progress));
+    }
+
+    /** The import transaction's work, on the writer connection {@code c}. */
+    static Result run(Connection c, RecordIndex records, String did, PublicKey key, SequenceLog sequence, boolean announce,
+                      Path car, Progress progress) throws SQLException {
+        if (RepoRoot.count(c, "record") > 0) {
+            throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
+        }
+        try (var st = c.createStatement()) {
+            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid BLOB PRIMARY KEY, content BLOB NOT NULL)");
+            st.executeUpdate("DELETE FROM temp.import_block");
+        }
+        try {
+            var root = stage(c, car, progress);
+            try (var st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM repo_block"); // the empty repository's commit and node
+            }
+            var imported = new Importer(c, records, progress);
+            Commit commit;
+            try (var staged = new ConnectionBlocks(c, "temp.import_block")) {
+                commit = RepoWalk.walk(staged, root, did, key, true, imported);
+            } catch (RepoException | StoreException e) {
+                if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
+                throw RepoWriteException.invalid("Invalid repository: " + e.getMessage());
+            }
+            imported.finish();
+            var now = Datetime.now();
+            RepoRoot.write(c, did, root, commit.rev(), now);
+            long seq = 0;
+            if (announce) {
+                var block = imported.commitBlock;
+                seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, commit.rev(), block)).seq();
+            }
+            return new Result(root, commit.rev(), imported.blocks, imported.records, imported.blobRefs, seq);
+        } finally {
+            try (var st = c.createStatement()) {
+                st.executeUpdate("DROP TABLE IF EXISTS temp.import_block");
+            }
+        }
+    }
+
+    /** Reads the CAR into the staging table; returns its single root. */
+    private static Cid stage(Connection c, Path car, Progress progress) throws SQLException {
+        long size;
+        InputStream file;
+        try {
+            size = Files.size(car);
+            file = Files.newInputStream(car);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + car, e);
+        }
+        try (var in = new ProgressInputStream(file, size, progress);
+             var reader = CarReader.open(in);
+             var insert = c.prepareStatement("INSERT INTO temp.import_block (cid, content) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+            if (reader.roots().size() != 1) {
+                throw RepoWriteException.invalid("Invalid repository CAR: expected one root, found " + reader.roots().size());
+            }
+            int pending = 0;
+            for (var block : reader) {
+                insert.setBytes(1, block.cid().bytes());
+                insert.setBytes(2, block.bytes());
+                insert.addBatch();
+                if (++pending == BATCH) {
+                    insert.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) insert.executeBatch();
+            in.report();
+            return reader.roots().getFirst();
+        } catch (CarException e) {
+            throw RepoWriteException.invalid("Invalid repository CAR: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            throw RepoWriteException.invalid("The repository CAR could not be read: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Keeps what the walk reaches: blocks into repo_block, records into the index, in batches. */
+    private static final class Importer implements RepoWalk.Visitor {
+        private final Connection c;
+        private final RecordIndex index;
+        private final Progress progress;
+        private final PreparedStatement insert;
+        private final List<PreparedWrite> writes = new ArrayList<>(BATCH);
+        private String rev;
+        private int pendingBlocks;
+        byte[] commitBlock;
+        long blocks, records, blobRefs;
+
+        Importer(Connection c, RecordIndex index, Progress progress) throws SQLException {
+            this.c = c;
+            this.index = index;
+            this.progress = progress;
+            this.insert = c.prepareStatement("INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        }
+
+        @Override
+        public void commit(Cid cid, byte[] bytes, Commit commit) {
+            if (commit.rev() == null || !Tid.isValid(commit.rev())) throw new RepoException("commit rev is not a TID: " + commit.rev());
+            rev = commit.rev();
+            commitBlock = bytes;
+            block(cid, bytes);
+        }
+
+        @Override
+        public void node(Cid cid, byte[] bytes) {
+            block(cid, bytes);
+        }
+
+        @Override
+        public void record(String key, Cid cid, byte[] bytes) {
+            block(cid, bytes);
+            Map<String, Object> value;
+            try {
+                value = DagCbor.decodeMap(bytes);
+            } catch (RuntimeException e) {
+                throw new RepoException("Could not parse record at '" + key + "'");
+            }
+            int slash = key.indexOf('/');
+            var blobs = blobRefs(value);
+            blobRefs += blobs.size();
+            writes.add(new PreparedWrite.Create(key.substring(0, slash), key.substring(slash + 1),
+                    new PreparedRecord(value, bytes, cid, blobs, null)));
+            records++;
+            if (writes.size() == BATCH) flushRecords();
+        }
+
+        private void block(Cid cid, byte[] bytes) {
+            try {
+                insert.setBytes(1, cid.bytes());
+                insert.setString(2, rev);
+                insert.setInt(3, bytes.length);
+                insert.setBytes(4, bytes);
+                insert.addBatch();
+                blocks++;
+                if (++pendingBlocks == BATCH) {
+                    insert.executeBatch();
+                    pendingBlocks = 0;
+                }
+            } catch (SQLException e) {
+                throw new StoreException(e);
+            }
+        }
+
+        private void flushRecords() {
+            try {
+                index.apply(c, writes, rev, Datetime.now());
+            } catch (SQLException e) {
+                throw new StoreException(e);
+            }
+            writes.clear();
+            progress.update("index", records, 0);
+        }
+
+        void finish() throws SQLException {
+            if (pendingBlocks > 0) insert.executeBatch();
+            insert.close();
+            if (!writes.isEmpty()) flushRecords();
+            progress.update("index", records, records);
+        }
+    }
+
+    /**
+     * The blobs a record references, each once: {@code {$type: blob, ref}} objects and, as the reference
+     * PDS counts them on import, legacy {@code {cid, mimeType}} ones.
+     */
+    static List<Cid> blobRefs(Object value) {
+        var out = new LinkedHashSet<Cid>();
+        collect(value, out, 0);
+        return List.copyOf(out);
+    }
+
+    private static void collect(Object v, LinkedHashSet<Cid> out, int depth) {
+        if (depth > DagCbor.MAX_DEPTH) return;
+        if (v instanceof Map<?, ?> m) {
+            if ("blob".equals(m.get("$type")) && m.get("ref") instanceof Cid ref) {
+                out.add(ref);
+                return;
+            }
+            if (m.size() == 2 && m.get("cid") instanceof String cid && m.get("mimeType") instanceof String && Cid.isValidSyntax(cid)) {
+                out.add(Cid.parse(cid));
+                return;
+            }
+            for (var item : m.values()) collect(item, out, depth + 1);
+        } else if (v instanceof List<?> list) {
+            for (var item : list) collect(item, out, depth + 1);
+        }
+    }
+
+    /** Reports bytes read, every megabyte. */
+    private static final class ProgressInputStream extends FilterInputStream {
+        private final long total;
+        private final Progress progress;
+        private long count, reported;
+
+        ProgressInputStream(InputStream in, long total, Progress progress) {
+            super(in);
+            this.total = total;
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) counted(1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) counted(n);
+            return n;
+        }
+
+        private void counted(int n) {
+            count += n;
+            if (count - reported >= (1 << 20)) report();
+        }
+
+        void report() {
+            reported = count;
+            progress.update("read", count, total);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.alteran.server;
+
+import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.SequenceLog;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code alteran prune}: the firehose event log beyond its retention. */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = {"Delete firehose events (the sequencer log) older than the newest --keep. A subscriber whose cursor",
+                "is older than what is kept is told so (OutdatedCursor) and resynchronizes. Safe while the server runs."})
+final class PruneCommand implements Callable<Integer> {
+    static final long DEFAULT_KEEP = 10_000;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--keep", paramLabel = "N", description = "Events to keep (default: " + DEFAULT_KEEP + ").")
+    Long keep;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        var config = data.config();
+        long n = keep != null ? keep : DEFAULT_KEEP;
+        if (n < 1) throw new IllegalArgumentException("--keep must be at least 1");
+        var out = spec.commandLine().getOut();
+        try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+            var log = new SequenceLog(db);
+            long deleted = log.prune(n);
+            long first = log.firstSeq(), last = log.lastSeq();
+            out.printf(Locale.ROOT, "deleted %,d events; kept %,d (seq %d to %d)%n", deleted, last == 0 ? 0 : last - first + 1, first, last);
+        }
+        out.flush();
+        return 0;
+    }
+}
