@@ -16,6 +16,12 @@ import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.atproto.lexicon.Lexicons;
+import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SequenceLog;
+import dev.alteran.pds.xrpc.RepoHandlers;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.DidResolver;
 import dev.alteran.pds.identity.DnsTxtLookup;
@@ -24,7 +30,6 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
-import dev.alteran.pds.store.Database;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -54,6 +59,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean includeRootEndpoint;
     private final Database database;
     private final BlobStore blobs;
+    private final Lexicons lexicons = Lexicons.loadBundled();
+    private final SequenceLog sequence;
+    private final RepoStore repo;
     private final Identity identity;
     private final PlcClient plc;
     private final DidDocuments didDocuments;
@@ -91,6 +99,9 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
+        this.sequence = new SequenceLog(database);
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
     }
 
     public static Builder builder() {
@@ -139,6 +150,20 @@ public final class Alteran implements AutoCloseable {
 
     public BlobStore blobs() {
         return blobs;
+    }
+
+    /** The account's repository: head, writes, record reads. */
+    public RepoStore repo() {
+        return repo;
+    }
+
+    /** The firehose event log and its new-event listeners. */
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    public Lexicons lexicons() {
+        return lexicons;
     }
 
     /** Our DID and current handle; listeners registered here hear every handle change. */

@@ -7,12 +7,11 @@ import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.xrpc.XrpcCall;
 import dev.alteran.pds.xrpc.XrpcException;
 import dev.alteran.pds.xrpc.XrpcHandler;
-import dev.alteran.pds.xrpc.XrpcServlet;
 import java.io.IOException;
 import java.util.Locale;
 
 /**
- * The {@link XrpcServlet} fallback: a method this PDS does not serve goes to the service the
+ * The {@code XrpcServlet} fallback: a method this PDS does not serve goes to the service the
  * {@code atproto-proxy} header names, or by default {@code app.bsky.*} to the AppView and
  * {@code chat.bsky.*} to the chat service; any other is 501. Only our own sessions may be proxied,
  * account-management methods never are, and chat needs more than a plain app password.
@@ -31,7 +30,7 @@ public final class ProxyHandler implements XrpcHandler {
     @Override
     public Object handle(XrpcCall call) throws IOException {
         var nsid = call.nsid();
-        if (!Nsid.isValid(nsid)) return XrpcServlet.NOT_IMPLEMENTED.handle(call);
+        if (!Nsid.isValid(nsid)) throw XrpcException.methodNotImplemented();
         var method = call.request().getMethod();
         if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST")) {
             throw XrpcException.invalidRequest("XRPC requests only supports GET and POST");
@@ -39,9 +38,9 @@ public final class ProxyHandler implements XrpcHandler {
         if (ServiceAuth.isProtected(nsid) || nsid.toLowerCase(Locale.ROOT).startsWith("com.atproto.admin.")) {
             throw badTokenMethod();
         }
-        var header = call.request().getHeader(PROXY_HEADER);
+        var header = proxyHeader(call);
         var service = header != null ? ServiceRef.parse(header) : directory.defaultFor(nsid);
-        if (service == null) return XrpcServlet.NOT_IMPLEMENTED.handle(call);
+        if (service == null) throw XrpcException.methodNotImplemented();
         var principal = call.requireAuth();
         if (principal.scope() == Scope.APP_PASS && ServiceAuth.isPrivileged(nsid)) throw badTokenMethod();
         forward(call, principal, directory.resolve(service));
@@ -63,10 +62,16 @@ public final class ProxyHandler implements XrpcHandler {
      * null when the call is for the configured AppView (or names no service), else that service.
      */
     public ProxyTarget elsewhere(XrpcCall call) {
-        var header = call.request().getHeader(PROXY_HEADER);
+        var header = proxyHeader(call);
         if (header == null) return null;
         var service = ServiceRef.parse(header);
         return service.equals(directory.appView()) ? null : directory.resolve(service);
+    }
+
+    /** The {@code atproto-proxy} header; an empty one counts as absent, as in the reference PDS. */
+    private static String proxyHeader(XrpcCall call) {
+        var header = call.request().getHeader(PROXY_HEADER);
+        return header == null || header.isEmpty() ? null : header;
     }
 
     private static XrpcException badTokenMethod() {

@@ -2,7 +2,6 @@ package dev.alteran.pds.appview;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.config.ProxyConfig;
-import dev.alteran.pds.identity.DidDeactivatedException;
 import dev.alteran.pds.identity.DidResolver;
 import dev.alteran.pds.identity.ResolutionException;
 import dev.alteran.pds.xrpc.XrpcException;
@@ -81,7 +80,7 @@ public final class ServiceDirectory {
         JsonNode doc;
         try {
             doc = resolver.resolve(ref.did()).orElseThrow(() -> XrpcException.invalidRequest("could not resolve proxy did"));
-        } catch (ResolutionException | DidDeactivatedException e) {
+        } catch (ResolutionException e) { // also a deactivated DID
             throw XrpcException.invalidRequest("could not resolve proxy did");
         }
         for (var service : doc.path("service")) {

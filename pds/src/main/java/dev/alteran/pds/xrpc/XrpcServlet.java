@@ -35,7 +35,7 @@ public final class XrpcServlet extends HttpServlet {
     }
 
     public static final XrpcHandler NOT_IMPLEMENTED = call -> {
-        throw new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
+        throw XrpcException.methodNotImplemented();
     };
 
     @Override

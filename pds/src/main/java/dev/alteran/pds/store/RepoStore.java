@@ -1,0 +1,284 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.crypto.Keypair;
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.repo.BlockMap;
+import dev.alteran.atproto.repo.CommitData;
+import dev.alteran.atproto.repo.Repo;
+import dev.alteran.atproto.repo.Write;
+import dev.alteran.atproto.syntax.Datetime;
+import dev.alteran.atproto.syntax.Tid;
+import dev.alteran.atproto.syntax.TidClock;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The account's repository over SQL. The head commit lives in memory (the MST nodes it has touched
+ * stay decoded), so a write reads nothing back from the database. Each write is one transaction:
+ * the next signed commit, its blocks, the record rows, the new root and the {@code #commit} event.
+ * The in-memory head moves only after that transaction commits, and only one write runs at a time.
+ */
+public final class RepoStore {
+    /** The most writes one commit may carry (com.atproto.repo.applyWrites). */
+    public static final int MAX_WRITES = 200;
+    /** The most block bytes one commit event may carry, as the reference PDS limits it. */
+    public static final long MAX_EVENT_BYTES = 2_000_000;
+
+    /** Decides, under the write lock and inside the transaction, what to write; null means nothing (no commit). */
+    @FunctionalInterface
+    public interface Planner {
+        List<PreparedWrite> plan(Repo head, Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs inside every commit transaction after the blocks and record rows are written and before the
+     * event is sequenced (blob reference checks go here); throwing aborts the whole commit.
+     */
+    @FunctionalInterface
+    public interface TransactionHook {
+        void beforeCommit(Connection c, List<PreparedWrite> writes, CommitData commit) throws SQLException;
+    }
+
+    private final Database db;
+    private final String did;
+    private final Keypair signingKey;
+    private final SqlBlockSource blocks;
+    private final RecordIndex records;
+    private final SequenceLog sequence;
+    private final TidClock clock = new TidClock();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
+    private volatile Repo head;
+
+    private RepoStore(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+        this.db = db;
+        this.did = did;
+        this.signingKey = signingKey;
+        this.blocks = new SqlBlockSource(db);
+        this.records = new RecordIndex(db, did);
+        this.sequence = sequence;
+    }
+
+    /**
+     * Loads the repository of {@code did}, or, on first start, creates it empty with a signed initial
+     * commit and sequences that commit.
+     */
+    public static RepoStore open(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+        var store = new RepoStore(db, did, signingKey, sequence);
+        store.loadOrCreate();
+        return store;
+    }
+
+    private record Root(String did, Cid cid, String rev) {}
+
+    private void loadOrCreate() {
+        var root = db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT did, cid, rev FROM repo_root")) {
+                return rs.next() ? new Root(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getString(3)) : null;
+            }
+        });
+        if (root != null) {
+            if (!root.did().equals(did)) {
+                throw new IllegalStateException("the database holds the repository of " + root.did() + ", not of " + did);
+            }
+            clock.advancePast(Tid.parse(root.rev()));
+            head = Repo.load(blocks, root.cid());
+            return;
+        }
+        lock.lock();
+        try {
+            var created = db.write(c -> {
+                var rev = clock.next().toString();
+                var data = Repo.create(blocks, did, signingKey, rev, Map.of());
+                var now = Datetime.now();
+                SqlBlockSource.insert(c, data.newBlocks().asMap(), rev);
+                try (var st = c.prepareStatement("INSERT INTO repo_root (did, cid, rev, indexed_at) VALUES (?, ?, ?, ?)")) {
+                    st.setString(1, did);
+                    st.setBytes(2, data.cid().bytes());
+                    st.setString(3, rev);
+                    st.setString(4, now);
+                    st.executeUpdate();
+                }
+                var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, data.newBlocks()));
+                return new AppliedCommit(data.cid(), rev, event.seq(), data);
+            });
+            head = created.data().repo();
+            sequence.publish(created.seq());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- writes ----
+
+    /**
+     * Applies {@code writes} as one commit: all of them or none. A create of an existing record, an
+     * update or delete of a missing one, a failed swap ({@code swapCommit}: the head must be that
+     * commit; each write's {@link RecordSwap}) is a {@link RepoWriteException}.
+     */
+    public AppliedCommit applyWrites(List<PreparedWrite> writes, Cid swapCommit) {
+        return commit((repo, c) -> writes, swapCommit);
+    }
+
+    /**
+     * The general form: {@code planner} sees the current head under the write lock and returns the
+     * writes (or null for no commit at all, as for a delete of a record that is already gone). Returns
+     * the commit, or null when the planner returned null.
+     */
+    public AppliedCommit commit(Planner planner, Cid swapCommit) {
+        lock.lock();
+        try {
+            var replaced = new ArrayList<Cid>();
+            var applied = db.write(c -> {
+                var current = head;
+                var writes = planner.plan(current, c);
+                return writes == null ? null : write(c, current, writes, swapCommit, replaced);
+            });
+            if (applied == null) return null;
+            head = applied.data().repo();
+            blocks.evict(applied.data().removedCids());
+            blocks.evict(replaced);
+            blocks.cacheCommitted(applied.data().newBlocks().asMap());
+            sequence.publish(applied.seq());
+            return applied;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private AppliedCommit write(Connection c, Repo current, List<PreparedWrite> writes, Cid swapCommit,
+                                List<Cid> replacedRecords) throws SQLException {
+        if (writes.size() > MAX_WRITES) throw RepoWriteException.invalid("Too many writes. Max: " + MAX_WRITES);
+        if (swapCommit != null && !swapCommit.equals(current.cid())) {
+            throw RepoWriteException.swap("Commit was at " + current.cid());
+        }
+        var state = new HashMap<String, Cid>(); // keys written earlier in this batch -> their CID (null: deleted)
+        var mstWrites = new ArrayList<Write>(writes.size());
+        var recordBlocks = new LinkedHashMap<Cid, byte[]>();
+        for (var w : writes) {
+            var key = w.key();
+            var before = current.get(key);
+            var now = state.containsKey(key) ? state.get(key) : before;
+            if (w.swap() != null) checkSwap(w, before);
+            switch (w) {
+                case PreparedWrite.Create cr -> {
+                    if (now != null) throw RepoWriteException.invalid("Record already exists: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Create(key, cr.record().cid()));
+                    recordBlocks.put(cr.record().cid(), cr.record().bytes());
+                    state.put(key, cr.record().cid());
+                }
+                case PreparedWrite.Update u -> {
+                    if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Update(key, u.record().cid()));
+                    recordBlocks.put(u.record().cid(), u.record().bytes());
+                    replacedRecords.add(now);
+                    state.put(key, u.record().cid());
+                }
+                case PreparedWrite.Delete d -> {
+                    if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Delete(key));
+                    replacedRecords.add(now);
+                    state.put(key, null);
+                }
+            }
+        }
+
+        var rev = nextRev(current);
+        var data = current.applyWrites(mstWrites, signingKey, rev);
+        var eventBlocks = new BlockMap().putAll(data.newBlocks()).putAll(data.relevantBlocks());
+        recordBlocks.forEach(eventBlocks::put);
+        if (eventBlocks.byteSize() > MAX_EVENT_BYTES) throw RepoWriteException.invalid("Too many writes. Max event size: 2MB");
+
+        var toStore = new LinkedHashMap<>(data.newBlocks().asMap());
+        toStore.putAll(recordBlocks);
+        SqlBlockSource.insert(c, toStore, rev);
+        var now = Datetime.now();
+        records.apply(c, writes, rev, now);
+        SqlBlockSource.delete(c, data.removedCids());
+        SqlBlockSource.deleteUnreferenced(c, replacedRecords);
+        try (var st = c.prepareStatement("UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?")) {
+            st.setBytes(1, data.cid().bytes());
+            st.setString(2, rev);
+            st.setString(3, now);
+            st.setString(4, did);
+            if (st.executeUpdate() != 1) throw new IllegalStateException("repo_root has no row for " + did);
+        }
+        for (var hook : hooks) hook.beforeCommit(c, writes, data);
+        var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, eventBlocks));
+        return new AppliedCommit(data.cid(), rev, event.seq(), data);
+    }
+
+    /** The reference PDS's swap rules: a create expects no record, an update or delete expects exactly that CID. */
+    private static void checkSwap(PreparedWrite w, Cid current) {
+        var expected = w.swap().cid();
+        boolean ok = w instanceof PreparedWrite.Create ? expected == null && current == null
+                : expected != null && expected.equals(current);
+        if (!ok) throw RepoWriteException.swap("Record was at " + (current == null ? "null" : current.toString()));
+    }
+
+    private String nextRev(Repo current) {
+        var rev = clock.next().toString();
+        if (current.rev() != null && rev.compareTo(current.rev()) <= 0) {
+            clock.advancePast(Tid.parse(current.rev()));
+            rev = clock.next().toString();
+        }
+        return rev;
+    }
+
+    /** Adds a hook run inside every later commit transaction. */
+    public void addTransactionHook(TransactionHook hook) {
+        hooks.add(hook);
+    }
+
+    public void removeTransactionHook(TransactionHook hook) {
+        hooks.remove(hook);
+    }
+
+    // ---- reads ----
+
+    /** The current head: commit, rev and MST. */
+    public Repo head() {
+        return head;
+    }
+
+    public String did() {
+        return did;
+    }
+
+    /** A fresh TID from the clock that also issues revs: record keys for createRecord. */
+    public String nextTid() {
+        return clock.next().toString();
+    }
+
+    public SqlBlockSource blocks() {
+        return blocks;
+    }
+
+    public RecordIndex records() {
+        return records;
+    }
+
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    /** The current record, or null; with {@code cid}, only if the current version has that CID. */
+    public StoredRecord getRecord(String collection, String rkey, Cid cid) {
+        return records.get(collection, rkey, cid);
+    }
+
+    public List<StoredRecord> listRecords(String collection, int limit, String cursor, boolean reverse) {
+        return records.list(collection, limit, cursor, reverse);
+    }
+
+    public List<String> listCollections() {
+        return records.collections();
+    }
+}
