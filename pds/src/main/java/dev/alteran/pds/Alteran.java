@@ -1,5 +1,11 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.appview.Pipethrough;
+import dev.alteran.pds.appview.Preferences;
+import dev.alteran.pds.appview.ProxyHandler;
+import dev.alteran.pds.appview.ReadAfterWrite;
+import dev.alteran.pds.appview.ServiceDirectory;
+import dev.alteran.pds.appview.UpstreamClient;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
@@ -30,6 +36,7 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
+import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -38,6 +45,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -72,6 +80,8 @@ public final class Alteran implements AutoCloseable {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
+    private final UpstreamClient upstream;
+    private final ProxyHandler proxy;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -102,6 +112,13 @@ public final class Alteran implements AutoCloseable {
         this.sequence = new SequenceLog(database);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        var proxyConfig = config.proxy();
+        this.upstream = new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
+                Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes());
+        var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
+        this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
+        var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
+        new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite, lexicons).register(router);
     }
 
     public static Builder builder() {
@@ -123,7 +140,7 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
@@ -211,6 +228,7 @@ public final class Alteran implements AutoCloseable {
     @Override
     public void close() {
         httpClients.forEach(IdentityHttp::close);
+        upstream.close();
         database.close();
     }
 

@@ -69,9 +69,22 @@ public final class Pipethrough {
                 body = length > 0 ? HttpRequest.BodyPublishers.fromPublisher(stream, length) : stream;
             }
         }
-        var token = serviceAuth.issue(principal, target.service().did(), null, call.nsid());
-        headers.put("authorization", "Bearer " + token);
+        headers.put("authorization", "Bearer " + token(principal, target, call.nsid()));
         return client.send(method, uri(target, call), headers, body);
+    }
+
+    /** A GET of our own to {@code target} (e.g. a thread's parents during read-after-write), with a service token. */
+    public UpstreamClient.Response get(Principal principal, ProxyTarget target, String nsid, String query) {
+        var headers = new LinkedHashMap<String, String>();
+        headers.put("accept-encoding", "identity");
+        headers.put("authorization", "Bearer " + token(principal, target, nsid));
+        var uri = URI.create(target.origin() + "/xrpc/" + nsid + (query == null ? "" : "?" + query));
+        return client.send("GET", uri, headers, HttpRequest.BodyPublishers.noBody());
+    }
+
+    /** A fresh token: iss our DID, aud the service's bare DID (as the reference PDS sends it), lxm the method. */
+    private String token(Principal principal, ProxyTarget target, String nsid) {
+        return serviceAuth.issue(principal, target.service().did(), null, nsid);
     }
 
     private static void copy(String value, String name, LinkedHashMap<String, String> headers) {
@@ -163,15 +176,27 @@ public final class Pipethrough {
         }
     }
 
-    /** Reads a whole JSON answer (already bounded by the size cap), undoing gzip or deflate. */
-    public static JsonNode readJson(UpstreamClient.Response up) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = up.body().readAllBytes();
+    /** Reads a whole answer (bounded by the size cap) and closes it; a failure is the 504/502 of {@link #bodyFailure}. */
+    public static byte[] readAll(UpstreamClient.Response up) throws IOException {
+        try (up) {
+            return up.body().readAllBytes();
         } catch (IOException e) {
             throw bodyFailure(e);
         }
+    }
+
+    /** Parses an answer read by {@link #readAll}, undoing gzip or deflate. */
+    public static JsonNode parseJson(UpstreamClient.Response up, byte[] bytes) throws IOException {
         return Json.MAPPER.readTree(decoded(up, bytes));
+    }
+
+    /** Sends an answer read by {@link #readAll} on as it came. */
+    public static void writeBuffered(UpstreamClient.Response up, byte[] bytes, HttpServletResponse resp) throws IOException {
+        resp.setStatus(up.status());
+        copyContentHeaders(up, resp);
+        copyAtprotoHeaders(up, resp);
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
     }
 
     private static InputStream decoded(UpstreamClient.Response up, byte[] bytes) throws IOException {

@@ -57,6 +57,12 @@ public final class ProxyHandler implements XrpcHandler {
         pipethrough.stream(up, call.response());
     }
 
+    /** Where a method this PDS pipes through itself (read-after-write) goes: the header's service or the AppView. */
+    public ProxyTarget target(XrpcCall call) {
+        var header = proxyHeader(call);
+        return directory.resolve(header != null ? ServiceRef.parse(header) : directory.appView());
+    }
+
     /**
      * The target of a method this PDS serves itself but a client may send elsewhere (preferences):
      * null when the call is for the configured AppView (or names no service), else that service.
