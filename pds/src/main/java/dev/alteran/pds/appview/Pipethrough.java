@@ -115,7 +115,12 @@ public final class Pipethrough {
             var out = resp.getOutputStream();
             out.write(buffer, 0, n);
             out.flush(); // committed: a later failure can only abort, never turn into an error with these headers
-            up.body().transferTo(out);
+            // What the upstream sent reaches the client before we wait for more: a pause upstream is a flush here.
+            var in = up.body();
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                if (in.available() == 0) out.flush();
+            }
         }
     }
 

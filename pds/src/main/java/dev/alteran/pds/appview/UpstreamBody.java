@@ -31,6 +31,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     private ByteBuffer current;
     private long total;
     private boolean done;
+    private boolean requestNext; // the next chunk is asked for only once this one is used up: its buffers may be reused after
 
     UpstreamBody(long idleNanos, long maxBytes) {
         this.idleNanos = idleNanos;
@@ -103,9 +104,22 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
         return n;
     }
 
+    /** Bytes readable without waiting: 0 when the next read would wait for the upstream (estimate, as InputStream allows). */
+    @Override
+    public int available() {
+        if (current != null && current.hasRemaining()) return current.remaining();
+        if (pending != null && pending.hasNext()) return 1;
+        var head = queue.peek();
+        return head instanceof List<?> ? 1 : 0;
+    }
+
     /** Waits for the next chunk; false at the end of the body. */
     @SuppressWarnings("unchecked")
     private boolean next() throws IOException {
+        if (requestNext) {
+            requestNext = false;
+            subscription().request(1);
+        }
         Object item;
         try {
             item = queue.poll(idleNanos, TimeUnit.NANOSECONDS);
@@ -124,7 +138,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
             throw t instanceof IOException io ? io : new IOException(t);
         }
         pending = ((List<ByteBuffer>) item).iterator();
-        subscription().request(1);
+        requestNext = true;
         return true;
     }
 
