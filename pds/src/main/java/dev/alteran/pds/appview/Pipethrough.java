@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,8 +56,8 @@ public final class Pipethrough {
         var encoding = req.getHeader("accept-encoding");
         headers.put("accept-encoding", plain || encoding == null ? "identity" : encoding);
         for (var name : REQUEST_HEADERS) {
-            var value = req.getHeader(name);
-            if (value != null) headers.put(name, value);
+            var values = Collections.list(req.getHeaders(name)); // list-valued headers may come in several lines
+            if (!values.isEmpty()) headers.put(name, String.join(", ", values));
         }
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
         if (method.equals("POST")) {
