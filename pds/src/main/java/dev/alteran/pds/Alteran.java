@@ -14,7 +14,7 @@ import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
-import dev.alteran.pds.blob.FileBlobStore;
+import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
@@ -24,6 +24,7 @@ import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
@@ -50,6 +51,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
@@ -66,7 +71,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
     private final Database database;
-    private final BlobStore blobs;
+    private final BlobStore blobStore;
+    private final Blobs blobs;
+    private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
     private final RepoStore repo;
@@ -88,7 +95,6 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
-        this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         this.identity = Identity.open(database, config);
         // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
         // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
@@ -99,8 +105,9 @@ public final class Alteran implements AutoCloseable {
         this.didDocuments = new DidDocuments(config, identity, plc);
         this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
         this.didResolver = new DidResolver(plc, http);
-        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         var clock = Clock.systemUTC();
+        this.blobStore = BlobStore.open(config);
+        this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
         var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
         this.authenticator = new SessionAuthenticator(tokens);
@@ -112,6 +119,9 @@ public final class Alteran implements AutoCloseable {
         this.sequence = new SequenceLog(database);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        repo.addTransactionHook(blobs::beforeCommit);
+        new BlobHandlers(config.did(), blobs).register(router);
         var proxyConfig = config.proxy();
         this.upstream = new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
                 Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes());
@@ -119,6 +129,16 @@ public final class Alteran implements AutoCloseable {
         this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
         var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
         new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite, lexicons).register(router);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
+        maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+    }
+
+    private void collectGarbage() {
+        try {
+            blobs.collectGarbage();
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
+        }
     }
 
     public static Builder builder() {
@@ -143,7 +163,7 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
-        ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
@@ -165,8 +185,13 @@ public final class Alteran implements AutoCloseable {
         return database;
     }
 
-    public BlobStore blobs() {
+    /** Blob uploads, references and garbage collection ({@link Blobs#collectGarbage(java.time.Duration)}). */
+    public Blobs blobs() {
         return blobs;
+    }
+
+    public BlobStore blobStore() {
+        return blobStore;
     }
 
     /** The account's repository: head, writes, record reads. */
@@ -181,6 +206,20 @@ public final class Alteran implements AutoCloseable {
 
     public Lexicons lexicons() {
         return lexicons;
+    }
+
+    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public AppPasswords appPasswords() {
+        return appPasswords;
+    }
+
+    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    public Authenticator authenticator() {
+        return authenticator;
     }
 
     /** Our DID and current handle; listeners registered here hear every handle change. */
@@ -207,29 +246,20 @@ public final class Alteran implements AutoCloseable {
         return didResolver;
     }
 
-    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
-    public Sessions sessions() {
-        return sessions;
-    }
-
-    public AppPasswords appPasswords() {
-        return appPasswords;
-    }
-
-    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
-    public Authenticator authenticator() {
-        return authenticator;
-    }
-
     public boolean debugRoutes() {
         return debugRoutes;
     }
 
     @Override
     public void close() {
+        maintenance.shutdownNow();
         httpClients.forEach(IdentityHttp::close);
         upstream.close();
-        database.close();
+        try {
+            database.close();
+        } finally {
+            blobStore.close();
+        }
     }
 
     public static final class Builder {

@@ -5,3 +5,7 @@ CREATE TABLE preference (
     name       TEXT NOT NULL,
     value_json TEXT NOT NULL
 );
+
+-- Read-after-write asks for the records written after an AppView's rev on every proxied profile or
+-- thread read: an index on rev keeps that a short range scan.
+CREATE INDEX IF NOT EXISTS record_rev ON record (rev);
