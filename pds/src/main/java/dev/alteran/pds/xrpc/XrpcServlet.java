@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class XrpcServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(XrpcServlet.class);
+    /** The fallback without a proxy: every method without a route is 501. */
+    public static final XrpcHandler NOT_IMPLEMENTED = call -> {
+        throw XrpcException.methodNotImplemented();
+    };
 
     private final XrpcRouter router;
     private final long maxJsonBytes;
@@ -33,10 +37,6 @@ public final class XrpcServlet extends HttpServlet {
         this.authenticator = authenticator;
         this.fallback = fallback;
     }
-
-    public static final XrpcHandler NOT_IMPLEMENTED = call -> {
-        throw XrpcException.methodNotImplemented();
-    };
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
