@@ -1,5 +1,11 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.appview.Pipethrough;
+import dev.alteran.pds.appview.Preferences;
+import dev.alteran.pds.appview.ProxyHandler;
+import dev.alteran.pds.appview.ReadAfterWrite;
+import dev.alteran.pds.appview.ServiceDirectory;
+import dev.alteran.pds.appview.UpstreamClient;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
@@ -32,6 +38,7 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
+import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -40,6 +47,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -81,6 +89,8 @@ public final class Alteran implements AutoCloseable {
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
+    private final UpstreamClient upstream;
+    private final ProxyHandler proxy;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -120,6 +130,13 @@ public final class Alteran implements AutoCloseable {
             if (!account.isActive()) throw RepoHandlers.accountDeactivated();
         });
         new BlobHandlers(config.did(), blobs, account).register(router);
+        var proxyConfig = config.proxy();
+        this.upstream = new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
+                Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes());
+        var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
+        this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
+        var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
+        new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite, lexicons).register(router);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
         maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
     }
@@ -151,7 +168,7 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
@@ -250,6 +267,7 @@ public final class Alteran implements AutoCloseable {
     public void close() {
         maintenance.shutdownNow();
         httpClients.forEach(IdentityHttp::close);
+        upstream.close();
         try {
             database.close();
         } finally {

@@ -46,6 +46,10 @@ public final class XrpcException extends RuntimeException {
         return new XrpcException(413, "PayloadTooLarge", message);
     }
 
+    public static XrpcException methodNotImplemented() {
+        return new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
+    }
+
     public static XrpcException internal() {
         return new XrpcException(500, "InternalServerError", "Internal Server Error");
     }
