@@ -77,7 +77,7 @@ public final class DidDocuments {
         } catch (ResolutionException e) {
             return "Could not resolve DID: " + e.getMessage();
         }
-        return doc.map(d -> problemWith(d, request)).orElse("Could not resolve DID");
+        return doc.isPresent() ? problemWith(doc.get(), request) : "Could not resolve DID";
     }
 
     /** Why {@code document} does not make this server the account's PDS, or null when it does. */
