@@ -41,6 +41,10 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--blobs", paramLabel = "DIR", description = "Store the missing blobs found in DIR (files named by CID, as `export --blobs` writes).")
     Path blobsDir;
 
+    @Option(names = "--resign", description = {"Accept a commit signed by another key (moving from a PDS that held the account's key):",
+            "everything else is checked, and the imported tree gets a new commit signed by REPO_SIGNING_KEY."})
+    boolean resign;
+
     @Spec
     CommandSpec spec;
 
@@ -59,7 +63,9 @@ final class ImportCommand implements Callable<Integer> {
             long start = System.nanoTime();
             RepoImport.Result result;
             try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
-                result = RepoImport.into(db, config.did(), config.signingKey().publicKey(), sequence, account.isActive(), car, progress);
+                result = resign
+                        ? RepoImport.resignedInto(db, config.did(), config.signingKey(), sequence, account.isActive(), car, progress)
+                        : RepoImport.into(db, config.did(), config.signingKey().publicKey(), sequence, account.isActive(), car, progress);
             }
             out.printf(Locale.ROOT, "imported %s (rev %s): %,d records, %,d blocks, %,d blob references in %.1f s%n", result.commit(),
                     result.rev(), result.records(), result.blocks(), result.blobRefs(), (System.nanoTime() - start) / 1e9);

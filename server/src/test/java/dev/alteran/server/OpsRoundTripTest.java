@@ -121,6 +121,23 @@ class OpsRoundTripTest {
             assertThat(bad.status()).isEqualTo(1);
             assertThat(bad.err()).contains("invalid commit signature");
             assertThat(Ops.head(tmp.resolve("c"))).isNull();
+
+            // Moving from a PDS that held the key: --resign keeps the tree under a new commit signed by ours.
+            var moved = cli("import", car.toString(), "--env-file", envC.toString(), "--resign");
+            assertThat(moved.status()).as(moved.toString()).isZero();
+            assertThat(moved.out()).contains("300 records");
+            var verify = cli("verify", "--env-file", envC.toString());
+            assertThat(verify.status()).as(verify.toString()).isZero();
+            var newHead = Ops.head(tmp.resolve("c"));
+            var sourceHead = source.alteran.repo().head();
+            assertThat(newHead).isNotEqualTo(sourceHead.cid());
+            try (var db = dev.alteran.pds.store.Database.openSqlite(tmp.resolve("c").resolve("alteran.sqlite"))) {
+                var commit = dev.alteran.atproto.repo.Commit.decode(new dev.alteran.pds.store.SqlBlockSource(db).get(newHead));
+                assertThat(commit.data()).isEqualTo(sourceHead.data().root());
+                assertThat(commit.rev()).isGreaterThan(sourceHead.rev());
+                // The source's own commit block was not kept.
+                assertThat(new dev.alteran.pds.store.SqlBlockSource(db).get(sourceHead.cid())).isNull();
+            }
         }
     }
 

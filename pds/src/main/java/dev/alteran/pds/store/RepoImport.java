@@ -2,14 +2,17 @@ package dev.alteran.pds.store;
 
 import dev.alteran.atproto.car.CarException;
 import dev.alteran.atproto.car.CarReader;
+import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.crypto.PublicKey;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.data.DagCbor;
 import dev.alteran.atproto.repo.Commit;
 import dev.alteran.atproto.repo.RepoException;
 import dev.alteran.atproto.repo.RepoWalk;
+import dev.alteran.atproto.repo.UnsignedCommit;
 import dev.alteran.atproto.syntax.Datetime;
 import dev.alteran.atproto.syntax.Tid;
+import dev.alteran.atproto.syntax.TidClock;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,12 +54,25 @@ public final class RepoImport {
      */
     public static Result into(Database db, String did, PublicKey key, SequenceLog sequence, boolean announce, Path car,
                               Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, key, sequence, announce, car, progress));
+        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, sequence, announce, car, progress));
     }
 
-    /** The import transaction's work, on the writer connection {@code c}. */
-    static Result run(Connection c, RecordIndex records, String did, PublicKey key, SequenceLog sequence, boolean announce,
-                      Path car, Progress progress) throws SQLException {
+    /**
+     * Like {@link #into}, for a repository signed by another key (an account moving from a PDS that
+     * held its signing key): everything is checked but the signature, and the imported tree gets a new
+     * commit signed by {@code signer}, with a rev after the imported one. The CAR's own commit is not kept.
+     */
+    public static Result resignedInto(Database db, String did, Keypair signer, SequenceLog sequence, boolean announce, Path car,
+                                      Progress progress) {
+        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, sequence, announce, car, progress));
+    }
+
+    /**
+     * The import transaction's work, on the writer connection {@code c}: the commit must be signed by
+     * {@code key}, or, with {@code resign} set, it is replaced by one {@code resign} signs.
+     */
+    static Result run(Connection c, RecordIndex records, String did, PublicKey key, Keypair resign, SequenceLog sequence,
+                      boolean announce, Path car, Progress progress) throws SQLException {
         if (RepoRoot.count(c, "record") > 0) {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
@@ -69,7 +85,7 @@ public final class RepoImport {
             try (var st = c.createStatement()) {
                 st.executeUpdate("DELETE FROM repo_block"); // the empty repository's commit and node
             }
-            var imported = new Importer(c, records, progress);
+            var imported = new Importer(c, records, progress, resign == null);
             Commit commit;
             try (var staged = new ConnectionBlocks(c, "temp.import_block")) {
                 commit = RepoWalk.walk(staged, root, did, key, true, imported);
@@ -77,15 +93,22 @@ public final class RepoImport {
                 if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
                 throw RepoWriteException.invalid("Invalid repository: " + e.getMessage());
             }
+            var rev = commit.rev();
+            var block = imported.commitBlock;
+            if (resign != null) {
+                var clock = new TidClock();
+                clock.advancePast(Tid.parse(rev));
+                rev = clock.next().toString();
+                block = new UnsignedCommit(did, commit.data(), rev).sign(resign).encode();
+                root = Cid.ofDagCbor(block);
+                imported.block(root, block);
+            }
             imported.finish();
             var now = Datetime.now();
-            RepoRoot.write(c, did, root, commit.rev(), now);
+            RepoRoot.write(c, did, root, rev, now);
             long seq = 0;
-            if (announce) {
-                var block = imported.commitBlock;
-                seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, commit.rev(), block)).seq();
-            }
-            return new Result(root, commit.rev(), imported.blocks, imported.records, imported.blobRefs, seq);
+            if (announce) seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, rev, block)).seq();
+            return new Result(root, rev, imported.blocks, imported.records, imported.blobRefs, seq);
         } finally {
             try (var st = c.createStatement()) {
                 st.executeUpdate("DROP TABLE IF EXISTS temp.import_block");
@@ -137,13 +160,15 @@ public final class RepoImport {
         private final RecordIndex index;
         private final Progress progress;
         private final PreparedStatement insert;
+        private final boolean keepCommit;
         private final List<PreparedWrite> writes = new ArrayList<>(BATCH);
         private String rev;
         private int pendingBlocks;
         byte[] commitBlock;
         long blocks, records, blobRefs;
 
-        Importer(Connection c, RecordIndex index, Progress progress) throws SQLException {
+        Importer(Connection c, RecordIndex index, Progress progress, boolean keepCommit) throws SQLException {
+            this.keepCommit = keepCommit;
             this.c = c;
             this.index = index;
             this.progress = progress;
@@ -155,7 +180,7 @@ public final class RepoImport {
             if (commit.rev() == null || !Tid.isValid(commit.rev())) throw new RepoException("commit rev is not a TID: " + commit.rev());
             rev = commit.rev();
             commitBlock = bytes;
-            block(cid, bytes);
+            if (keepCommit) block(cid, bytes);
         }
 
         @Override
@@ -181,7 +206,7 @@ public final class RepoImport {
             if (writes.size() == BATCH) flushRecords();
         }
 
-        private void block(Cid cid, byte[] bytes) {
+        void block(Cid cid, byte[] bytes) {
             try {
                 insert.setBytes(1, cid.bytes());
                 insert.setString(2, rev);

@@ -307,7 +307,7 @@ public final class RepoStore {
     public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
         lock.lock();
         try {
-            var result = db.write(c -> RepoImport.run(c, records, did, signingKey.publicKey(), sequence, announce, car, progress));
+            var result = db.write(c -> RepoImport.run(c, records, did, signingKey.publicKey(), null, sequence, announce, car, progress));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());
