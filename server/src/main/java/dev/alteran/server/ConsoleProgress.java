@@ -31,8 +31,19 @@ final class ConsoleProgress implements Progress, AutoCloseable {
 
     /** Progress on {@code err}: a redrawn line when stderr is a terminal, else a line every five seconds. */
     static ConsoleProgress on(PrintWriter err) {
-        boolean terminal = System.console() != null;
+        boolean terminal = isTerminal();
         return new ConsoleProgress(err, terminal, terminal ? Duration.ofMillis(100) : Duration.ofSeconds(5), System::nanoTime);
+    }
+
+    /** A console on a terminal (Java 22+ also returns a console for redirected streams; isTerminal tells them apart). */
+    private static boolean isTerminal() {
+        var console = System.console();
+        if (console == null) return false;
+        try {
+            return (Boolean) console.getClass().getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return true; // Java 21: a console is only returned for a terminal
+        }
     }
 
     @Override
