@@ -14,8 +14,10 @@ import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
+import dev.alteran.pds.http.RateLimiter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.pds.http.TrustedProxies;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.DidResolver;
 import dev.alteran.pds.identity.DnsTxtLookup;
@@ -25,6 +27,8 @@ import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.MemoryRateLimitStore;
+import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -36,6 +40,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -64,6 +69,8 @@ public final class Alteran implements AutoCloseable {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
+    private final TrustedProxies trustedProxies;
+    private final RateLimiter rateLimiter;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -91,6 +98,15 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
+        this.trustedProxies = new TrustedProxies(config.trustedProxies());
+        var rateLimitStore = switch (config.rateLimitStore()) {
+            case MEMORY -> new MemoryRateLimitStore();
+            case DATABASE -> new SqlRateLimitStore(database);
+        };
+        this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
+                RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
+                RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
+                RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
     }
 
     public static Builder builder() {
@@ -112,7 +128,7 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
@@ -177,6 +193,15 @@ public final class Alteran implements AutoCloseable {
     /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
     public Authenticator authenticator() {
         return authenticator;
+    }
+
+    /** Which peers' forwarding headers are believed; a host can use it to find its own clients' addresses. */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
+    public RateLimiter rateLimiter() {
+        return rateLimiter;
     }
 
     public boolean debugRoutes() {

@@ -5,6 +5,7 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.auth.AccountPassword;
+import dev.alteran.pds.http.TrustedProxies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,10 @@ public record Config(
         long maxBlobSize,
         long maxJsonBytes,
         int rateLimitPerMin,
+        int loginRateLimitPerMin,
+        int blobRateLimitPerMin,
+        RateLimitStorage rateLimitStore,
+        List<String> trustedProxies,
         List<String> corsOrigins,
         int seqWindow,
         long accessTtlSec,
@@ -38,6 +43,7 @@ public record Config(
         long blobQuotaBytes,
         List<String> relayHosts,
         String plcUrl,
+        boolean debugRoutes,
         String bindAddress,
         int port,
         Path dataDir,
@@ -46,8 +52,9 @@ public record Config(
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
-            "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
+            "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
+            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
 
     public static final String DEFAULT_ALLOWED_MIME =
@@ -56,6 +63,9 @@ public record Config(
     public static final String DEFAULT_PLC_URL = "https://plc.directory";
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
+
+    /** Where rate-limit counters live: this process, or the shared database when several instances serve one account. */
+    public enum RateLimitStorage { MEMORY, DATABASE }
 
     public static boolean isKnownName(String name) {
         return NAME_SET.contains(name);
@@ -78,6 +88,10 @@ public record Config(
                 p.number("PDS_MAX_BLOB_SIZE", 5L * 1024 * 1024),
                 p.number("PDS_MAX_JSON_BYTES", 64L * 1024),
                 (int) p.number("PDS_RATE_LIMIT_PER_MIN", 60),
+                (int) p.number("PDS_RATE_LIMIT_LOGIN_PER_MIN", 10),
+                (int) p.number("PDS_RATE_LIMIT_BLOB_PER_MIN", 30),
+                p.rateLimitStorage(),
+                p.csv("PDS_TRUSTED_PROXIES", ""),
                 p.csv("PDS_CORS_ORIGIN", env == Environment.DEV ? "*" : ""),
                 (int) p.number("PDS_SEQ_WINDOW", 512),
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
@@ -85,6 +99,7 @@ public record Config(
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
                 p.csv("PDS_RELAY_HOSTS", "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
+                p.bool("PDS_DEBUG_ROUTES", false),
                 p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
                 (int) p.number("PDS_PORT", 2583),
                 Path.of(p.stringOr("PDS_DATA_DIR", "data")),
@@ -146,6 +161,13 @@ public record Config(
         positive(problems, "PDS_MAX_BLOB_SIZE", maxBlobSize);
         positive(problems, "PDS_MAX_JSON_BYTES", maxJsonBytes);
         positive(problems, "PDS_RATE_LIMIT_PER_MIN", rateLimitPerMin);
+        positive(problems, "PDS_RATE_LIMIT_LOGIN_PER_MIN", loginRateLimitPerMin);
+        positive(problems, "PDS_RATE_LIMIT_BLOB_PER_MIN", blobRateLimitPerMin);
+        for (var proxy : trustedProxies) {
+            if (!TrustedProxies.isValidEntry(proxy)) {
+                problems.add("PDS_TRUSTED_PROXIES: '" + proxy + "' is not an IP address or CIDR range like 10.0.0.0/8");
+            }
+        }
         positive(problems, "PDS_SEQ_WINDOW", seqWindow);
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
@@ -230,6 +252,31 @@ public record Config(
                 problems.add(name + ": '" + v + "' is not a whole number");
                 return fallback;
             }
+        }
+
+        boolean bool(String name, boolean fallback) {
+            var v = string(name);
+            if (v == null) return fallback;
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes", "on" -> true;
+                case "false", "0", "no", "off" -> false;
+                default -> {
+                    problems.add(name + ": '" + v + "' is not true or false");
+                    yield fallback;
+                }
+            };
+        }
+
+        RateLimitStorage rateLimitStorage() {
+            var v = stringOr("PDS_RATE_LIMIT_STORE", "memory");
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "memory" -> RateLimitStorage.MEMORY;
+                case "database" -> RateLimitStorage.DATABASE;
+                default -> {
+                    problems.add("PDS_RATE_LIMIT_STORE: '" + v + "' is not memory or database");
+                    yield RateLimitStorage.MEMORY;
+                }
+            };
         }
 
         List<String> csv(String name, String fallback) {

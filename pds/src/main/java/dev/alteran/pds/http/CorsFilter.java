@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public final class CorsFilter extends HttpFilter {
     private static final String ALLOW_METHODS = "GET, HEAD, POST, OPTIONS";
-    private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy";
+    private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after";
     private final boolean any;
     private final Set<String> origins;
 

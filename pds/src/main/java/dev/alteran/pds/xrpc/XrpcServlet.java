@@ -1,6 +1,7 @@
 package dev.alteran.pds.xrpc;
 
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.http.RateLimiter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -19,11 +20,13 @@ public final class XrpcServlet extends HttpServlet {
     private final XrpcRouter router;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
 
-    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator) {
+    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
     }
 
     @Override
@@ -37,6 +40,8 @@ public final class XrpcServlet extends HttpServlet {
             var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
             boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
             if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
+            var bucket = RateLimiter.Bucket.of(nsid, route.kind());
+            if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
             var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {

@@ -181,4 +181,35 @@ class ConfigTest {
         var c = Config.from(production());
         assertThat(c.toString()).doesNotContain(KEY).doesNotContain("a long and secret password").doesNotContain("a".repeat(43));
     }
+
+    @Test
+    void rateLimitAndProxyOptions() {
+        var c = Config.from(production()).validateOrThrow();
+        assertThat(c.loginRateLimitPerMin()).isEqualTo(10);
+        assertThat(c.blobRateLimitPerMin()).isEqualTo(30);
+        assertThat(c.rateLimitStore()).isEqualTo(Config.RateLimitStorage.MEMORY);
+        assertThat(c.trustedProxies()).isEmpty();
+        assertThat(c.debugRoutes()).isFalse();
+
+        var m = production();
+        m.put("PDS_RATE_LIMIT_STORE", "Database");
+        m.put("PDS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1");
+        m.put("PDS_DEBUG_ROUTES", "true");
+        m.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "3");
+        c = Config.from(m).validateOrThrow();
+        assertThat(c.rateLimitStore()).isEqualTo(Config.RateLimitStorage.DATABASE);
+        assertThat(c.trustedProxies()).containsExactly("10.0.0.0/8", "127.0.0.1", "::1");
+        assertThat(c.debugRoutes()).isTrue();
+        assertThat(c.loginRateLimitPerMin()).isEqualTo(3);
+
+        m.put("PDS_RATE_LIMIT_STORE", "redis");
+        m.put("PDS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal,10.0.0.0/40");
+        m.put("PDS_DEBUG_ROUTES", "maybe");
+        m.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "0");
+        assertThat(problemsOf(m)).contains("PDS_RATE_LIMIT_STORE: 'redis' is not memory or database")
+                .contains("PDS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or CIDR range")
+                .contains("PDS_TRUSTED_PROXIES: '10.0.0.0/40' is not an IP address")
+                .contains("PDS_DEBUG_ROUTES: 'maybe' is not true or false")
+                .contains("PDS_RATE_LIMIT_BLOB_PER_MIN: must be a positive number");
+    }
 }
