@@ -125,7 +125,7 @@ public final class Alteran implements AutoCloseable {
     public void install(ServletContext ctx) {
         var mapped = paths().toArray(String[]::new);
         addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
-        addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
+        addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(trustedProxies), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter)).addMapping("/xrpc/*");

@@ -8,7 +8,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** One XRPC request: typed access to parameters and the body, each checked, each failure a 400. */
@@ -18,6 +23,7 @@ public final class XrpcCall {
     private final HttpServletResponse response;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
+    private Map<String, List<String>> query;
 
     public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
                     Authenticator authenticator) {
@@ -61,15 +67,46 @@ public final class XrpcCall {
 
     /** A query parameter, or null when absent or empty. Repeating a single-valued parameter is an error. */
     public String param(String name) {
-        var values = request.getParameterValues(name);
-        if (values == null || values.length == 0) return null;
-        if (values.length > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
-        return values[0].isEmpty() ? null : values[0];
+        var values = query().getOrDefault(name, List.of());
+        if (values.isEmpty()) return null;
+        if (values.size() > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
+        return values.get(0).isEmpty() ? null : values.get(0);
     }
 
     public List<String> params(String name) {
-        var values = request.getParameterValues(name);
-        return values == null ? List.of() : List.of(values);
+        return query().getOrDefault(name, List.of());
+    }
+
+    /**
+     * XRPC parameters live in the query string only, so it is parsed here rather than by the
+     * container: a body is never read as a form, and a malformed percent-escape is the client's
+     * 400 instead of a container exception.
+     */
+    private Map<String, List<String>> query() {
+        if (query == null) query = parseQuery(request.getQueryString());
+        return query;
+    }
+
+    static Map<String, List<String>> parseQuery(String raw) {
+        var out = new LinkedHashMap<String, List<String>>();
+        if (raw == null || raw.isEmpty()) return out;
+        for (var pair : raw.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            var name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            var value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw XrpcException.invalidRequest("Malformed query string");
+        }
     }
 
     public String requiredParam(String name) {
