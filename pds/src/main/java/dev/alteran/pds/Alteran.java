@@ -18,6 +18,14 @@ import dev.alteran.pds.http.RateLimiter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.http.TrustedProxies;
+import dev.alteran.atproto.lexicon.Lexicons;
+import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.MemoryRateLimitStore;
+import dev.alteran.pds.store.SqlRateLimitStore;
+import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SequenceLog;
+import dev.alteran.pds.xrpc.RepoHandlers;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.DidResolver;
 import dev.alteran.pds.identity.DnsTxtLookup;
@@ -26,9 +34,6 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
-import dev.alteran.pds.store.Database;
-import dev.alteran.pds.store.MemoryRateLimitStore;
-import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -59,6 +64,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean includeRootEndpoint;
     private final Database database;
     private final BlobStore blobs;
+    private final Lexicons lexicons = Lexicons.loadBundled();
+    private final SequenceLog sequence;
+    private final RepoStore repo;
     private final Identity identity;
     private final PlcClient plc;
     private final DidDocuments didDocuments;
@@ -88,7 +96,6 @@ public final class Alteran implements AutoCloseable {
         this.didDocuments = new DidDocuments(config, identity, plc);
         this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
         this.didResolver = new DidResolver(plc, http);
-        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         var clock = Clock.systemUTC();
         var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
@@ -98,6 +105,10 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
+        this.sequence = new SequenceLog(database);
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         this.trustedProxies = new TrustedProxies(config.trustedProxies());
         var rateLimitStore = switch (config.rateLimitStore()) {
             case MEMORY -> new MemoryRateLimitStore();
@@ -157,6 +168,34 @@ public final class Alteran implements AutoCloseable {
         return blobs;
     }
 
+    /** The account's repository: head, writes, record reads. */
+    public RepoStore repo() {
+        return repo;
+    }
+
+    /** The firehose event log and its new-event listeners. */
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    public Lexicons lexicons() {
+        return lexicons;
+    }
+
+    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public AppPasswords appPasswords() {
+        return appPasswords;
+    }
+
+    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
     /** Our DID and current handle; listeners registered here hear every handle change. */
     public Identity identity() {
         return identity;
@@ -179,20 +218,6 @@ public final class Alteran implements AutoCloseable {
     /** Other accounts' DID documents (did:plc via PDS_PLC_URL, did:web), e.g. to verify service-auth tokens. */
     public DidResolver didResolver() {
         return didResolver;
-    }
-
-    /** Session state: logins, refresh tokens, {@link Sessions#purgeExpired()} for maintenance. */
-    public Sessions sessions() {
-        return sessions;
-    }
-
-    public AppPasswords appPasswords() {
-        return appPasswords;
-    }
-
-    /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
-    public Authenticator authenticator() {
-        return authenticator;
     }
 
     /** Which peers' forwarding headers are believed; a host can use it to find its own clients' addresses. */

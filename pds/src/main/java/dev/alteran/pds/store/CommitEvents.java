@@ -1,0 +1,54 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.car.CarWriter;
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.repo.BlockMap;
+import dev.alteran.atproto.repo.CommitData;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The body of a {@code #commit} firehose event (without seq and time, which {@link SequenceLog#append} adds). */
+final class CommitEvents {
+    private CommitEvents() {}
+
+    /**
+     * {@code blocks} must hold the commit, the MST proof of every op and the new record blocks: a CAR of
+     * them (rooted at the commit) is what a consumer verifies and inverts the commit with.
+     */
+    static Map<String, Object> commit(String did, CommitData data, BlockMap blocks) {
+        var ops = new ArrayList<Object>(data.ops().size());
+        for (var op : data.ops()) {
+            var m = new HashMap<String, Object>(8);
+            m.put("action", op.action().name().toLowerCase(Locale.ROOT));
+            m.put("path", op.key());
+            m.put("cid", op.cid()); // null for a delete
+            if (op.prev() != null) m.put("prev", op.prev());
+            ops.add(m);
+        }
+        var body = new HashMap<String, Object>(16);
+        body.put("repo", did);
+        body.put("commit", data.cid());
+        body.put("rev", data.rev());
+        body.put("since", data.since());
+        body.put("blocks", car(data.cid(), blocks));
+        body.put("ops", ops);
+        if (data.prevData() != null) body.put("prevData", data.prevData());
+        // Deprecated but still required by the lexicon; the reference PDS sends these values.
+        body.put("rebase", false);
+        body.put("tooBig", false);
+        body.put("blobs", List.of());
+        return body;
+    }
+
+    static byte[] car(Cid root, BlockMap blocks) {
+        var out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 64, blocks.byteSize() + 64L * blocks.size() + 64));
+        try (var car = new CarWriter(out, root)) {
+            blocks.forEach(car::write);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.syntax.AtUri;
+import dev.alteran.atproto.syntax.Did;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code record}, {@code record_blob} and {@code backlink} tables: which records the repository
+ * holds now, the blobs they use, the subjects they point at. Written in the commit transaction by
+ * {@link RepoStore}; read from the read pool.
+ */
+public final class RecordIndex {
+    private final Database db;
+    private final String did;
+    private final WriterStatements statements = new WriterStatements();
+
+    public RecordIndex(Database db, String did) {
+        this.db = db;
+        this.did = did;
+    }
+
+    public String uri(String collection, String rkey) {
+        return "at://" + did + "/" + collection + "/" + rkey;
+    }
+
+    // ---- reads ----
+
+    /** The current record at collection/rkey, or null; with {@code cid} set, only if it is that version. */
+    public StoredRecord get(String collection, String rkey, Cid cid) {
+        var uri = uri(collection, rkey);
+        return db.read(c -> {
+            var sql = "SELECT r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.uri = ?"
+                    + (cid == null ? "" : " AND r.cid = ?");
+            try (var st = c.prepareStatement(sql)) {
+                st.setString(1, uri);
+                if (cid != null) st.setBytes(2, cid.bytes());
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? new StoredRecord(uri, Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2)) : null;
+                }
+            }
+        });
+    }
+
+    /**
+     * One page of a collection by record key: descending (newest TID first) by default, ascending when
+     * {@code reverse}; {@code cursor} is the last rkey of the previous page (exclusive).
+     */
+    public List<StoredRecord> list(String collection, int limit, String cursor, boolean reverse) {
+        var sql = "SELECT r.uri, r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.collection = ?"
+                + (cursor == null ? "" : reverse ? " AND r.rkey > ?" : " AND r.rkey < ?")
+                + " ORDER BY r.rkey " + (reverse ? "ASC" : "DESC") + " LIMIT ?";
+        return db.read(c -> {
+            try (var st = c.prepareStatement(sql)) {
+                int i = 1;
+                st.setString(i++, collection);
+                if (cursor != null) st.setString(i++, cursor);
+                st.setInt(i, limit);
+                var out = new ArrayList<StoredRecord>(Math.min(limit, 100));
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new StoredRecord(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getBytes(3)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Every collection holding at least one record, sorted. */
+    public List<String> collections() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT DISTINCT collection FROM record ORDER BY collection")) {
+                var out = new ArrayList<String>();
+                while (rs.next()) out.add(rs.getString(1));
+                return out;
+            }
+        });
+    }
+
+    public long count() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*) FROM record")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    /** Blob CIDs (strings) referenced by the record at {@code uri}. */
+    public List<String> blobsOf(String uri) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT blob_cid FROM record_blob WHERE record_uri = ? ORDER BY blob_cid")) {
+                st.setString(1, uri);
+                var out = new ArrayList<String>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Record keys in {@code collection} whose record points at the same subject as {@code record}
+     * (follows and blocks by subject DID, likes and reposts by subject URI), read on the writer.
+     */
+    public List<String> backlinkConflicts(Connection c, String collection, Map<String, Object> record) throws SQLException {
+        var out = new ArrayList<String>();
+        for (var link : backlinks(record)) {
+            try (var st = c.prepareStatement(
+                    "SELECT r.rkey FROM record r JOIN backlink l ON l.uri = r.uri WHERE l.path = ? AND l.link_to = ? AND r.collection = ?")) {
+                st.setString(1, link.path());
+                st.setString(2, link.linkTo());
+                st.setString(3, collection);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---- writes, on the writer connection inside the commit transaction ----
+
+    /**
+     * Applies the row changes of one commit's writes, each statement batched. Only the last write to
+     * each key counts (a batch may create and delete the same key), so every key is touched once.
+     */
+    void apply(Connection c, List<PreparedWrite> writes, String rev, String now) throws SQLException {
+        var last = new java.util.LinkedHashMap<String, PreparedWrite>();
+        var rewritten = new java.util.HashSet<String>();
+        for (var w : writes) {
+            if (last.put(w.key(), w) != null) rewritten.add(w.key());
+        }
+        {
+            var upsert = statements.get(c, "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at");
+            var delete = statements.get(c, "DELETE FROM record WHERE uri = ?");
+            var deleteBlobs = statements.get(c, "DELETE FROM record_blob WHERE record_uri = ?");
+            var insertBlob = statements.get(c, "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
+            var deleteLinks = statements.get(c, "DELETE FROM backlink WHERE uri = ?");
+            var insertLink = statements.get(c, "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+            var batches = new Batches();
+            for (var w : last.values()) {
+                var uri = uri(w.collection(), w.rkey());
+                PreparedRecord record = switch (w) {
+                    case PreparedWrite.Create cr -> cr.record();
+                    case PreparedWrite.Update u -> u.record();
+                    case PreparedWrite.Delete d -> null;
+                };
+                if (!(w instanceof PreparedWrite.Create) || rewritten.contains(w.key())) {
+                    batches.add(deleteBlobs, uri);
+                    batches.add(deleteLinks, uri);
+                }
+                if (record == null) {
+                    batches.add(delete, uri);
+                    continue;
+                }
+                upsert.setString(1, uri);
+                upsert.setBytes(2, record.cid().bytes());
+                upsert.setString(3, w.collection());
+                upsert.setString(4, w.rkey());
+                upsert.setString(5, rev);
+                upsert.setString(6, now);
+                batches.add(upsert);
+                for (var blob : record.blobs()) batches.add(insertBlob, uri, blob.toString());
+                for (var link : backlinks(record.value())) batches.add(insertLink, uri, link.path(), link.linkTo());
+            }
+            batches.run(deleteBlobs, deleteLinks, delete, upsert, insertBlob, insertLink);
+        }
+    }
+
+    /** Collects which batched statements got rows, to execute only those, in a chosen order. */
+    private static final class Batches {
+        private final java.util.Set<PreparedStatement> used = new java.util.HashSet<>();
+
+        void add(PreparedStatement st, String... params) throws SQLException {
+            for (int i = 0; i < params.length; i++) st.setString(i + 1, params[i]);
+            add(st);
+        }
+
+        void add(PreparedStatement st) throws SQLException {
+            st.addBatch();
+            used.add(st);
+        }
+
+        void run(PreparedStatement... order) throws SQLException {
+            for (var st : order) if (used.contains(st)) st.executeBatch();
+        }
+    }
+
+    record Backlink(String path, String linkTo) {}
+
+    /** The subject links the reference PDS tracks: follows/blocks by DID, likes/reposts by AT-URI. */
+    static List<Backlink> backlinks(Map<String, Object> record) {
+        var type = record.get("$type");
+        var subject = record.get("subject");
+        if ("app.bsky.graph.follow".equals(type) || "app.bsky.graph.block".equals(type)) {
+            if (subject instanceof String s && Did.isValid(s)) return List.of(new Backlink("subject", s));
+        } else if ("app.bsky.feed.like".equals(type) || "app.bsky.feed.repost".equals(type)) {
+            if (subject instanceof Map<?, ?> m && m.get("uri") instanceof String u && AtUri.isValid(u)) {
+                return List.of(new Backlink("subject.uri", u));
+            }
+        }
+        return List.of();
+    }
+}

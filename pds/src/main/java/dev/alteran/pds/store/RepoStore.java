@@ -1,0 +1,348 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.crypto.Keypair;
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.repo.BlockMap;
+import dev.alteran.atproto.repo.CommitData;
+import dev.alteran.atproto.repo.Repo;
+import dev.alteran.atproto.repo.Write;
+import dev.alteran.atproto.syntax.Datetime;
+import dev.alteran.atproto.syntax.Tid;
+import dev.alteran.atproto.syntax.TidClock;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The account's repository over SQL. The head commit lives in memory (the MST nodes it has touched
+ * stay decoded), so a write reads nothing back from the database. Each write is one transaction:
+ * the next signed commit, its blocks, the record rows, the new root and the {@code #commit} event.
+ * The in-memory head moves only after that transaction commits, and only one write runs at a time.
+ */
+public final class RepoStore {
+    /** The most writes one commit may carry (com.atproto.repo.applyWrites). */
+    public static final int MAX_WRITES = 200;
+    /** The most block bytes one commit event may carry, as the reference PDS limits it. */
+    public static final long MAX_EVENT_BYTES = 2_000_000;
+
+    /** Decides, under the write lock and inside the transaction, what to write; null means nothing (no commit). */
+    @FunctionalInterface
+    public interface Planner {
+        List<PreparedWrite> plan(Repo head, Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs inside every commit transaction after the blocks and record rows are written and before the
+     * event is sequenced (blob reference checks go here); throwing aborts the whole commit.
+     */
+    @FunctionalInterface
+    public interface TransactionHook {
+        void beforeCommit(Connection c, List<PreparedWrite> writes, CommitData commit) throws SQLException;
+    }
+
+    private final Database db;
+    private final String did;
+    private final Keypair signingKey;
+    private final SqlBlockSource blocks;
+    private final RecordIndex records;
+    private final SequenceLog sequence;
+    private final TidClock clock = new TidClock();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    private final WriterStatements statements = new WriterStatements();
+    private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
+    private volatile Repo head;
+
+    private RepoStore(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+        this.db = db;
+        this.did = did;
+        this.signingKey = signingKey;
+        this.blocks = new SqlBlockSource(db);
+        this.records = new RecordIndex(db, did);
+        this.sequence = sequence;
+    }
+
+    /**
+     * Loads the repository of {@code did}, or, on first start, creates it empty with a signed initial
+     * commit and sequences that commit.
+     */
+    public static RepoStore open(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+        var store = new RepoStore(db, did, signingKey, sequence);
+        store.loadOrCreate();
+        return store;
+    }
+
+    private record Root(String did, Cid cid, String rev) {}
+
+    private void loadOrCreate() {
+        var root = db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT did, cid, rev FROM repo_root")) {
+                return rs.next() ? new Root(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getString(3)) : null;
+            }
+        });
+        if (root != null) {
+            if (!root.did().equals(did)) {
+                throw new IllegalStateException("the database holds the repository of " + root.did() + ", not of " + did);
+            }
+            clock.advancePast(Tid.parse(root.rev()));
+            head = Repo.load(blocks, root.cid());
+            return;
+        }
+        lock.lock();
+        try {
+            var created = db.write(c -> {
+                var rev = clock.next().toString();
+                var data = Repo.create(blocks, did, signingKey, rev, Map.of());
+                var now = Datetime.now();
+                blocks.insert(c, data.newBlocks().asMap(), rev);
+                try (var st = c.prepareStatement("INSERT INTO repo_root (did, cid, rev, indexed_at) VALUES (?, ?, ?, ?)")) {
+                    st.setString(1, did);
+                    st.setBytes(2, data.cid().bytes());
+                    st.setString(3, rev);
+                    st.setString(4, now);
+                    st.executeUpdate();
+                }
+                var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, data.newBlocks()));
+                return new AppliedCommit(data.cid(), rev, event.seq(), data);
+            });
+            head = created.data().repo();
+            sequence.publish(created.seq());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- writes ----
+
+    /**
+     * Applies {@code writes} as one commit: all of them or none. A create of an existing record, an
+     * update or delete of a missing one, a failed swap ({@code swapCommit}: the head must be that
+     * commit; each write's {@link RecordSwap}) is a {@link RepoWriteException}.
+     */
+    public AppliedCommit applyWrites(List<PreparedWrite> writes, Cid swapCommit) {
+        return commit((repo, c) -> writes, swapCommit);
+    }
+
+    /**
+     * The general form: {@code planner} sees the current head under the write lock and returns the
+     * writes (or null for no commit at all, as for a delete of a record that is already gone). Returns
+     * the commit, or null when the planner returned null.
+     *
+     * <p>Concurrent callers are group-committed: whoever holds the lock applies every request queued so
+     * far, each as its own signed commit and event but all in one database transaction (one savepoint
+     * each, so a refused request leaves the others in), which makes SQLite's per-transaction cost
+     * shared. Alone, a request is simply its own transaction.
+     */
+    public AppliedCommit commit(Planner planner, Cid swapCommit) {
+        var request = new Request(planner, swapCommit);
+        queue.add(request);
+        lock.lock();
+        try {
+            if (request.outcome == null) runQueued();
+        } finally {
+            lock.unlock();
+        }
+        return request.result();
+    }
+
+    private static final class Request {
+        final Planner planner;
+        final Cid swapCommit;
+        Object outcome; // AppliedCommit, NOTHING, or the RuntimeException to rethrow; written and read under the lock
+
+        Request(Planner planner, Cid swapCommit) {
+            this.planner = planner;
+            this.swapCommit = swapCommit;
+        }
+
+        AppliedCommit result() {
+            if (outcome instanceof RuntimeException e) throw e;
+            return outcome instanceof AppliedCommit c ? c : null;
+        }
+    }
+
+    private static final Object NOTHING = new Object();
+
+    private record Step(AppliedCommit commit, List<Cid> replaced) {}
+
+    /** Applies every queued request in one transaction; head, caches and listeners move once it commits. */
+    private void runQueued() {
+        var batch = new ArrayList<Request>();
+        for (Request r; (r = queue.poll()) != null; ) batch.add(r);
+        var steps = new ArrayList<Step>(batch.size());
+        boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
+        try {
+            db.write(c -> {
+                var current = head;
+                for (var r : batch) {
+                    var savepoint = alone ? null : c.setSavepoint();
+                    try {
+                        var writes = r.planner.plan(current, c);
+                        if (writes == null) {
+                            r.outcome = NOTHING;
+                        } else {
+                            var step = write(c, current, writes, r.swapCommit);
+                            current = step.commit().data().repo();
+                            steps.add(step);
+                            r.outcome = step.commit();
+                        }
+                        if (savepoint != null) c.releaseSavepoint(savepoint);
+                    } catch (SQLException | RuntimeException e) {
+                        if (alone) throw e;
+                        c.rollback(savepoint);
+                        c.releaseSavepoint(savepoint);
+                        r.outcome = e instanceof RuntimeException re ? re : new StoreException(e);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The transaction failed: none of it happened.
+            for (var r : batch) if (r.outcome == null || r.outcome instanceof AppliedCommit) r.outcome = e;
+            return;
+        }
+        for (var step : steps) {
+            var data = step.commit().data();
+            head = data.repo();
+            blocks.evict(data.removedCids());
+            blocks.evict(step.replaced());
+            blocks.cacheCommitted(data.newBlocks().asMap());
+        }
+        for (var step : steps) sequence.publish(step.commit().seq());
+    }
+
+    private Step write(Connection c, Repo current, List<PreparedWrite> writes, Cid swapCommit) throws SQLException {
+        if (writes.size() > MAX_WRITES) throw RepoWriteException.invalid("Too many writes. Max: " + MAX_WRITES);
+        if (swapCommit != null && !swapCommit.equals(current.cid())) {
+            throw RepoWriteException.swap("Commit was at " + current.cid());
+        }
+        var state = new HashMap<String, Cid>(); // keys written earlier in this batch -> their CID (null: deleted)
+        var mstWrites = new ArrayList<Write>(writes.size());
+        var recordBlocks = new LinkedHashMap<Cid, byte[]>();
+        var replaced = new ArrayList<Cid>();
+        for (var w : writes) {
+            var key = w.key();
+            var before = current.get(key);
+            var now = state.containsKey(key) ? state.get(key) : before;
+            if (w.swap() != null) checkSwap(w, before);
+            switch (w) {
+                case PreparedWrite.Create cr -> {
+                    if (now != null) throw RepoWriteException.invalid("Record already exists: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Create(key, cr.record().cid()));
+                    recordBlocks.put(cr.record().cid(), cr.record().bytes());
+                    state.put(key, cr.record().cid());
+                }
+                case PreparedWrite.Update u -> {
+                    if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Update(key, u.record().cid()));
+                    recordBlocks.put(u.record().cid(), u.record().bytes());
+                    replaced.add(now);
+                    state.put(key, u.record().cid());
+                }
+                case PreparedWrite.Delete d -> {
+                    if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
+                    mstWrites.add(new Write.Delete(key));
+                    replaced.add(now);
+                    state.put(key, null);
+                }
+            }
+        }
+
+        var rev = nextRev(current);
+        var data = current.applyWrites(mstWrites, signingKey, rev);
+        var eventBlocks = new BlockMap().putAll(data.newBlocks()).putAll(data.relevantBlocks());
+        recordBlocks.forEach(eventBlocks::put);
+        if (eventBlocks.byteSize() > MAX_EVENT_BYTES) throw RepoWriteException.invalid("Too many writes. Max event size: 2MB");
+
+        var toStore = new LinkedHashMap<>(data.newBlocks().asMap());
+        toStore.putAll(recordBlocks);
+        blocks.insert(c, toStore, rev);
+        var now = Datetime.now();
+        records.apply(c, writes, rev, now);
+        blocks.delete(c, data.removedCids());
+        blocks.deleteUnreferenced(c, replaced);
+        var root = statements.get(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?");
+        root.setBytes(1, data.cid().bytes());
+        root.setString(2, rev);
+        root.setString(3, now);
+        root.setString(4, did);
+        if (root.executeUpdate() != 1) throw new IllegalStateException("repo_root has no row for " + did);
+        for (var hook : hooks) hook.beforeCommit(c, writes, data);
+        var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, eventBlocks));
+        return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);
+    }
+
+    /** The reference PDS's swap rules: a create expects no record, an update or delete expects exactly that CID. */
+    private static void checkSwap(PreparedWrite w, Cid current) {
+        var expected = w.swap().cid();
+        boolean ok = w instanceof PreparedWrite.Create ? expected == null && current == null
+                : expected != null && expected.equals(current);
+        if (!ok) throw RepoWriteException.swap("Record was at " + (current == null ? "null" : current.toString()));
+    }
+
+    private String nextRev(Repo current) {
+        var rev = clock.next().toString();
+        if (current.rev() != null && rev.compareTo(current.rev()) <= 0) {
+            clock.advancePast(Tid.parse(current.rev()));
+            rev = clock.next().toString();
+        }
+        return rev;
+    }
+
+    /** Adds a hook run inside every later commit transaction. */
+    public void addTransactionHook(TransactionHook hook) {
+        hooks.add(hook);
+    }
+
+    public void removeTransactionHook(TransactionHook hook) {
+        hooks.remove(hook);
+    }
+
+    // ---- reads ----
+
+    /** The current head: commit, rev and MST. */
+    public Repo head() {
+        return head;
+    }
+
+    public String did() {
+        return did;
+    }
+
+    /** A fresh TID from the clock that also issues revs: record keys for createRecord. */
+    public String nextTid() {
+        return clock.next().toString();
+    }
+
+    public SqlBlockSource blocks() {
+        return blocks;
+    }
+
+    public RecordIndex records() {
+        return records;
+    }
+
+    public SequenceLog sequence() {
+        return sequence;
+    }
+
+    /** The current record, or null; with {@code cid}, only if the current version has that CID. */
+    public StoredRecord getRecord(String collection, String rkey, Cid cid) {
+        return records.get(collection, rkey, cid);
+    }
+
+    public List<StoredRecord> listRecords(String collection, int limit, String cursor, boolean reverse) {
+        return records.list(collection, limit, cursor, reverse);
+    }
+
+    public List<String> listCollections() {
+        return records.collections();
+    }
+}

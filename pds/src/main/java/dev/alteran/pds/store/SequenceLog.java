@@ -1,0 +1,135 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.data.DagCbor;
+import dev.alteran.atproto.syntax.Datetime;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code seq_event} table: the ordered log of firehose events, and the listeners told about new
+ * ones. Events are appended inside the transaction that makes the change they announce
+ * ({@link #append}); after that transaction commits, the writer calls {@link #publish} with the new
+ * seq. A published seq means "every event up to here is committed": listeners read the log from
+ * their own cursor ({@link #after}) rather than counting on one call per event.
+ */
+public final class SequenceLog {
+    private static final Logger log = LoggerFactory.getLogger(SequenceLog.class);
+
+    private final Database db;
+    private final WriterStatements statements = new WriterStatements();
+    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private long published;
+
+    public SequenceLog(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Appends an event in the caller's write transaction: assigns the next seq, adds {@code seq} and
+     * {@code time} to {@code body}, stores its DAG-CBOR. Returns the event. The single writer
+     * serializes appends, so the next seq is one past the greatest (rows are never deleted past the newest).
+     */
+    public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
+        long seq;
+        try (var rs = statements.get(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
+            seq = rs.next() ? rs.getLong(1) + 1 : 1;
+        }
+        var time = Datetime.now();
+        var full = new HashMap<String, Object>(body);
+        full.put("seq", seq);
+        full.put("time", time);
+        var bytes = DagCbor.encode(full);
+        var st = statements.get(c, "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)");
+        st.setLong(1, seq);
+        st.setString(2, did);
+        st.setString(3, type);
+        st.setString(4, time);
+        st.setBytes(5, bytes);
+        st.executeUpdate();
+        return new SeqEvent(seq, did, type, time, bytes);
+    }
+
+    /** Registers a listener for new seqs. It runs on the writer's thread while writes wait: it must only hand off, never block. */
+    public void addListener(LongConsumer listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(LongConsumer listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Appends one event in its own transaction and publishes it: for events that announce no repository
+     * change ({@code identity}, {@code account}). Returns the event.
+     */
+    public SeqEvent sequence(String did, String type, Map<String, Object> body) {
+        var event = db.write(c -> append(c, did, type, body));
+        publish(event.seq());
+        return event;
+    }
+
+    /**
+     * Tells every listener that events up to {@code seq} are committed. Seqs only move forward: a
+     * writer that publishes late (after a later seq was published) is not repeated. A failing listener
+     * is logged and skipped.
+     */
+    public synchronized void publish(long seq) {
+        if (seq <= published) return;
+        published = seq;
+        for (var l : listeners) {
+            try {
+                l.accept(seq);
+            } catch (RuntimeException e) {
+                log.error("sequencer listener failed for seq {}", seq, e);
+            }
+        }
+    }
+
+    /** The newest seq, 0 when the log is empty. */
+    public long lastSeq() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT MAX(seq) FROM seq_event")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    /** The oldest seq still kept, 0 when the log is empty. */
+    public long firstSeq() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT MIN(seq) FROM seq_event")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    /** Up to {@code limit} events with seq greater than {@code after}, in seq order. */
+    public List<SeqEvent> after(long after, int limit) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement(
+                    "SELECT seq, did, type, time, event FROM seq_event WHERE seq > ? ORDER BY seq LIMIT ?")) {
+                st.setLong(1, after);
+                st.setInt(2, limit);
+                var out = new ArrayList<SeqEvent>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new SeqEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** The event with this seq, or null. */
+    public SeqEvent get(long seq) {
+        var list = after(seq - 1, 1);
+        return list.isEmpty() || list.getFirst().seq() != seq ? null : list.getFirst();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.alteran.pds.store;
+
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.repo.BlockSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code repo_block} table as a {@link BlockSource}, with a bounded LRU cache in front: the MST
+ * reads the same few nodes (root, upper layers) over and over, and a cached node costs no query.
+ * Reads use the read pool, so they see committed blocks only; the cache holds committed blocks only
+ * too ({@link #cacheCommitted} after the transaction, {@link #evict} for removed blocks), so
+ * {@link #has} never claims a block a rolled-back transaction wrote.
+ */
+public final class SqlBlockSource implements BlockSource {
+    /** Default cache budget: a few thousand MST nodes, the hot top of even a large repository. */
+    public static final long DEFAULT_CACHE_BYTES = 16L << 20;
+
+    private final Database db;
+    private final BlockCache cache;
+    private final WriterStatements statements = new WriterStatements();
+
+    public SqlBlockSource(Database db) {
+        this(db, DEFAULT_CACHE_BYTES);
+    }
+
+    public SqlBlockSource(Database db, long cacheBytes) {
+        this.db = db;
+        this.cache = new BlockCache(cacheBytes);
+    }
+
+    @Override
+    public byte[] get(Cid cid) {
+        var cached = cache.get(cid);
+        if (cached != null) return cached;
+        var bytes = db.read(c -> read(c, cid));
+        if (bytes != null) cache.put(cid, bytes);
+        return bytes;
+    }
+
+    @Override
+    public boolean has(Cid cid) {
+        return get(cid) != null;
+    }
+
+    /** A block read on the given connection (inside a write transaction, it sees that transaction's writes). */
+    public static byte[] read(Connection c, Cid cid) throws SQLException {
+        try (var st = c.prepareStatement("SELECT content FROM repo_block WHERE cid = ?")) {
+            st.setBytes(1, cid.bytes());
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Inserts blocks in one batch, on the writer inside its transaction; a block already stored is
+     * left as it is (same CID, same bytes).
+     */
+    public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
+        if (blocks.isEmpty()) return;
+        var st = statements.get(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        for (var e : blocks.entrySet()) {
+            st.setBytes(1, e.getKey().bytes());
+            st.setString(2, rev);
+            st.setInt(3, e.getValue().length);
+            st.setBytes(4, e.getValue());
+            st.addBatch();
+        }
+        st.executeBatch();
+    }
+
+    /** Deletes blocks in one batch, on the writer inside its transaction. */
+    public void delete(Connection c, Collection<Cid> cids) throws SQLException {
+        if (cids.isEmpty()) return;
+        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ?");
+        for (var cid : cids) {
+            st.setBytes(1, cid.bytes());
+            st.addBatch();
+        }
+        st.executeBatch();
+    }
+
+    /** Deletes record blocks that no record row points at any more (a deleted record's content may be shared). */
+    public void deleteUnreferenced(Connection c, Collection<Cid> cids) throws SQLException {
+        if (cids.isEmpty()) return;
+        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)");
+        for (var cid : cids) {
+            var bytes = cid.bytes();
+            st.setBytes(1, bytes);
+            st.setBytes(2, bytes);
+            st.addBatch();
+        }
+        st.executeBatch();
+    }
+
+    /** Warms the cache with blocks a transaction has just committed. */
+    public void cacheCommitted(Map<Cid, byte[]> blocks) {
+        blocks.forEach(cache::put);
+    }
+
+    public void evict(Collection<Cid> cids) {
+        cids.forEach(cache::remove);
+    }
+
+    /** Bytes currently cached (for tests and metrics). */
+    public long cachedBytes() {
+        return cache.bytes();
+    }
+
+    /** LRU by total block size. One lock: entries are small and hits are a map lookup. */
+    static final class BlockCache {
+        private final long maxBytes;
+        private final LinkedHashMap<Cid, byte[]> map = new LinkedHashMap<>(256, 0.75f, true);
+        private long bytes;
+
+        BlockCache(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        synchronized byte[] get(Cid cid) {
+            return map.get(cid);
+        }
+
+        synchronized void put(Cid cid, byte[] block) {
+            if (block.length > maxBytes / 4) return; // one huge block must not flush the cache
+            var old = map.put(cid, block);
+            bytes += block.length - (old == null ? 0 : old.length);
+            var it = map.values().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                bytes -= it.next().length;
+                it.remove();
+            }
+        }
+
+        synchronized void remove(Cid cid) {
+            var old = map.remove(cid);
+            if (old != null) bytes -= old.length;
+        }
+
+        synchronized long bytes() {
+            return bytes;
+        }
+    }
+}

@@ -1,0 +1,316 @@
+package dev.alteran.pds.xrpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.syntax.AtIdentifier;
+import dev.alteran.atproto.syntax.Nsid;
+import dev.alteran.atproto.syntax.RecordKey;
+import dev.alteran.pds.auth.Principal;
+import dev.alteran.pds.identity.DidDocuments;
+import dev.alteran.pds.identity.Identity;
+import dev.alteran.pds.identity.ResolutionException;
+import dev.alteran.pds.store.AppliedCommit;
+import dev.alteran.pds.store.PreparedRecord;
+import dev.alteran.pds.store.PreparedWrite;
+import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RecordSwap;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.RepoWriteException;
+import dev.alteran.pds.store.StoredRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * com.atproto.repo.*: record reads and writes, with the reference PDS's rules and error names.
+ * Writes need an access session for our account; reads are public.
+ */
+public final class RepoHandlers {
+    static final String CREATE = "com.atproto.repo.applyWrites#create";
+    static final String UPDATE = "com.atproto.repo.applyWrites#update";
+    static final String DELETE = "com.atproto.repo.applyWrites#delete";
+
+    private final RepoStore store;
+    private final RecordPreparer preparer;
+    private final Identity identity;
+    private final DidDocuments didDocuments;
+
+    public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments) {
+        this.store = store;
+        this.preparer = preparer;
+        this.identity = identity;
+        this.didDocuments = didDocuments;
+    }
+
+    public void register(XrpcRouter router) {
+        router.procedure("com.atproto.repo.createRecord", this::createRecord);
+        router.procedure("com.atproto.repo.putRecord", this::putRecord);
+        router.procedure("com.atproto.repo.deleteRecord", this::deleteRecord);
+        router.procedure("com.atproto.repo.applyWrites", this::applyWrites);
+        router.query("com.atproto.repo.getRecord", this::getRecord);
+        router.query("com.atproto.repo.listRecords", this::listRecords);
+        router.query("com.atproto.repo.describeRepo", this::describeRepo);
+    }
+
+    // ---- outputs ----
+
+    public record CommitMeta(String cid, String rev) {
+        static CommitMeta of(AppliedCommit c) {
+            return c == null ? null : new CommitMeta(c.cid().toString(), c.rev());
+        }
+    }
+
+    public record WriteOutput(String uri, String cid, CommitMeta commit, String validationStatus) {}
+
+    public record DeleteOutput(CommitMeta commit) {}
+
+    public record ApplyWritesOutput(CommitMeta commit, List<Object> results) {}
+
+    public record WriteResult(@com.fasterxml.jackson.annotation.JsonProperty("$type") String type, String uri, String cid,
+                               String validationStatus) {}
+
+    public record DeleteResult(@com.fasterxml.jackson.annotation.JsonProperty("$type") String type) {}
+
+    public record RecordOutput(String uri, String cid, DataValue value) {
+        static RecordOutput of(StoredRecord r) {
+            return new RecordOutput(r.uri(), r.cid().toString(), new DataValue(r.value()));
+        }
+    }
+
+    public record ListRecordsOutput(String cursor, List<RecordOutput> records) {}
+
+    public record DescribeRepoOutput(String handle, String did, JsonNode didDoc, List<String> collections,
+                                     boolean handleIsCorrect) {}
+
+    // ---- writes ----
+
+    Object createRecord(XrpcCall call) {
+        var principal = call.requireAuth();
+        var in = JsonInput.of(call.jsonBody());
+        var repo = in.atIdentifier("repo", true);
+        var collection = in.nsid("collection", true);
+        var rkey = in.recordKey("rkey", false);
+        var validate = in.bool("validate");
+        var record = in.object("record", true);
+        var swapCommit = in.cid("swapCommit");
+        writableRepo(repo, principal);
+
+        var key = rkey != null ? rkey : store.nextTid();
+        var prepared = prepare(collection, key, record, validate);
+        var uri = store.records().uri(collection, key);
+        var create = new PreparedWrite.Create(collection, key, prepared);
+        var commit = write(() -> store.commit((head, c) -> {
+            // As the reference does: a new follow/block/like/repost replaces older ones of the same subject.
+            if (Boolean.FALSE.equals(validate)) return List.of(create);
+            var writes = new ArrayList<PreparedWrite>();
+            for (var old : store.records().backlinkConflicts(c, collection, prepared.value())) {
+                writes.add(new PreparedWrite.Delete(collection, old));
+            }
+            writes.add(create);
+            return writes;
+        }, swapCommit));
+        return new WriteOutput(uri, prepared.cid().toString(), CommitMeta.of(commit), prepared.validationStatus());
+    }
+
+    Object putRecord(XrpcCall call) {
+        var principal = call.requireAuth();
+        var in = JsonInput.of(call.jsonBody());
+        var repo = in.atIdentifier("repo", true);
+        var collection = in.nsid("collection", true);
+        var rkey = in.recordKey("rkey", true);
+        var validate = in.bool("validate");
+        var record = in.object("record", true);
+        var swapRecord = in.isNull("swapRecord") ? RecordSwap.ABSENT : swapOf(in.cid("swapRecord"));
+        var swapCommit = in.cid("swapCommit");
+        writableRepo(repo, principal);
+
+        var prepared = prepare(collection, rkey, record, validate);
+        var key = collection + "/" + rkey;
+        var commit = write(() -> store.commit((head, c) -> {
+            var current = head.get(key);
+            if (current == null) return List.of(new PreparedWrite.Create(collection, rkey, prepared, swapRecord));
+            if (current.equals(prepared.cid())) return null; // same content: nothing to commit
+            return List.of(new PreparedWrite.Update(collection, rkey, prepared, swapRecord));
+        }, swapCommit));
+        return new WriteOutput(store.records().uri(collection, rkey), prepared.cid().toString(), CommitMeta.of(commit),
+                prepared.validationStatus());
+    }
+
+    Object deleteRecord(XrpcCall call) {
+        var principal = call.requireAuth();
+        var in = JsonInput.of(call.jsonBody());
+        var repo = in.atIdentifier("repo", true);
+        var collection = in.nsid("collection", true);
+        var rkey = in.recordKey("rkey", true);
+        var swapRecord = swapOf(in.cid("swapRecord"));
+        var swapCommit = in.cid("swapCommit");
+        writableRepo(repo, principal);
+
+        var key = collection + "/" + rkey;
+        var commit = write(() -> store.commit((head, c) ->
+                head.get(key) == null ? null : List.of(new PreparedWrite.Delete(collection, rkey, swapRecord)), swapCommit));
+        return new DeleteOutput(CommitMeta.of(commit));
+    }
+
+    Object applyWrites(XrpcCall call) {
+        var principal = call.requireAuth();
+        var in = JsonInput.of(call.jsonBody());
+        var repo = in.atIdentifier("repo", true);
+        var validate = in.bool("validate");
+        var list = in.array("writes", true);
+        var swapCommit = in.cid("swapCommit");
+        var ops = new ArrayList<JsonInput>(list.size());
+        var types = new ArrayList<String>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            var item = list.get(i);
+            var path = in.path("writes") + "/" + i;
+            if (!item.isObject() || !item.path("$type").isTextual()) {
+                throw XrpcException.invalidRequest(path + " must be an object which includes the \"$type\" property");
+            }
+            var type = item.get("$type").textValue();
+            if (!type.equals(CREATE) && !type.equals(UPDATE) && !type.equals(DELETE)) {
+                throw XrpcException.invalidRequest(path + "/$type must be one of " + CREATE + ", " + UPDATE + ", " + DELETE);
+            }
+            var op = new JsonInput(item, path);
+            op.nsid("collection", true);
+            op.recordKey("rkey", !type.equals(CREATE));
+            if (!type.equals(DELETE)) op.object("value", true);
+            ops.add(op);
+            types.add(type);
+        }
+        writableRepo(repo, principal);
+        if (list.size() > RepoStore.MAX_WRITES) throw XrpcException.invalidRequest("Too many writes. Max: " + RepoStore.MAX_WRITES);
+
+        var writes = new ArrayList<PreparedWrite>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            var op = ops.get(i);
+            var collection = op.string("collection", true);
+            var rkey = op.string("rkey", false);
+            writes.add(switch (types.get(i)) {
+                case CREATE -> {
+                    var key = rkey != null ? rkey : store.nextTid();
+                    yield new PreparedWrite.Create(collection, key, prepare(collection, key, op.node("value", true), validate));
+                }
+                case UPDATE -> new PreparedWrite.Update(collection, rkey, prepare(collection, rkey, op.node("value", true), validate));
+                default -> new PreparedWrite.Delete(collection, rkey);
+            });
+        }
+        var commit = write(() -> store.applyWrites(writes, swapCommit));
+        var results = new ArrayList<Object>(writes.size());
+        for (var w : writes) {
+            results.add(switch (w) {
+                case PreparedWrite.Create c -> new WriteResult("com.atproto.repo.applyWrites#createResult",
+                        store.records().uri(c.collection(), c.rkey()), c.record().cid().toString(), c.record().validationStatus());
+                case PreparedWrite.Update u -> new WriteResult("com.atproto.repo.applyWrites#updateResult",
+                        store.records().uri(u.collection(), u.rkey()), u.record().cid().toString(), u.record().validationStatus());
+                case PreparedWrite.Delete d -> new DeleteResult("com.atproto.repo.applyWrites#deleteResult");
+            });
+        }
+        return new ApplyWritesOutput(CommitMeta.of(commit), results);
+    }
+
+    private PreparedRecord prepare(String collection, String rkey, JsonNode record, Boolean validate) {
+        try {
+            return preparer.prepare(collection, rkey, record, validate);
+        } catch (RepoWriteException e) {
+            throw new XrpcException(400, e.error(), e.getMessage());
+        }
+    }
+
+    private static AppliedCommit write(Supplier<AppliedCommit> work) {
+        try {
+            return work.get();
+        } catch (RepoWriteException e) {
+            throw new XrpcException(400, e.error(), e.getMessage());
+        }
+    }
+
+    private static RecordSwap swapOf(Cid cid) {
+        return cid == null ? null : new RecordSwap(cid);
+    }
+
+    /** The DID of {@code repo} when it is our account and the caller is its owner, as the reference checks it. */
+    private void writableRepo(String repo, Principal principal) {
+        var did = resolve(repo);
+        if (did == null) throw new XrpcException(403, "AccountNotFound", "Account not found");
+        if (!did.equals(principal.did())) throw XrpcException.authRequired("Authentication Required");
+    }
+
+    /** Our DID when {@code repo} names our account (by DID, or by handle in any case), else null. */
+    private String resolve(String repo) {
+        if (repo.equals(store.did())) return store.did();
+        return !repo.startsWith("did:") && identity.isOurHandle(repo) ? store.did() : null;
+    }
+
+    // ---- reads ----
+
+    Object getRecord(XrpcCall call) {
+        var repo = atIdentifierParam(call, "repo");
+        var collection = nsidParam(call, "collection");
+        var rkey = rkeyParam(call, "rkey");
+        var cidParam = call.param("cid");
+        Cid cid = null;
+        if (cidParam != null) {
+            try {
+                cid = Cid.parse(cidParam);
+            } catch (IllegalArgumentException e) {
+                throw XrpcException.invalidRequest("Params/cid must be a cid string");
+            }
+        }
+        var did = resolve(repo);
+        if (did == null) throw XrpcException.invalidRequest("Could not locate record");
+        var record = store.getRecord(collection, rkey, cid);
+        if (record == null) {
+            throw XrpcException.badRequest("RecordNotFound", "Could not locate record: " + store.records().uri(collection, rkey));
+        }
+        return RecordOutput.of(record);
+    }
+
+    Object listRecords(XrpcCall call) {
+        var repo = atIdentifierParam(call, "repo");
+        var collection = nsidParam(call, "collection");
+        int limit = call.intParam("limit", 50, 1, 100);
+        var cursor = call.param("cursor");
+        boolean reverse = call.boolParam("reverse", false);
+        if (resolve(repo) == null) throw XrpcException.invalidRequest("Could not find repo: " + repo);
+        var records = store.listRecords(collection, limit, cursor, reverse);
+        var out = new ArrayList<RecordOutput>(records.size());
+        for (var r : records) out.add(RecordOutput.of(r));
+        // The reference always hands back the last rkey, even on a short final page.
+        return new ListRecordsOutput(records.isEmpty() ? null : records.getLast().rkey(), out);
+    }
+
+    Object describeRepo(XrpcCall call) {
+        var repo = atIdentifierParam(call, "repo");
+        var did = resolve(repo);
+        if (did == null) throw XrpcException.badRequest("RepoNotFound", "Could not find repo for DID: " + repo);
+        JsonNode doc;
+        try {
+            doc = didDocuments.ours(call.request())
+                    .orElseThrow(() -> XrpcException.invalidRequest("Could not resolve DID: " + did));
+        } catch (ResolutionException e) {
+            throw XrpcException.invalidRequest("Could not resolve DID: " + e.getMessage());
+        }
+        var handle = identity.handle();
+        boolean correct = DidDocuments.handleOf(doc).map(handle::equals).orElse(false);
+        return new DescribeRepoOutput(handle, did, doc, store.listCollections(), correct);
+    }
+
+    private static String atIdentifierParam(XrpcCall call, String name) {
+        var v = call.requiredParam(name);
+        if (!AtIdentifier.isValid(v)) throw XrpcException.invalidRequest("Params/" + name + " must be a valid did or a handle");
+        return v;
+    }
+
+    private static String nsidParam(XrpcCall call, String name) {
+        var v = call.requiredParam(name);
+        if (!Nsid.isValid(v)) throw XrpcException.invalidRequest("Params/" + name + " must be a valid nsid");
+        return v;
+    }
+
+    private static String rkeyParam(XrpcCall call, String name) {
+        var v = call.requiredParam(name);
+        if (!RecordKey.isValid(v)) throw XrpcException.invalidRequest("Params/" + name + " must be a valid Record Key");
+        return v;
+    }
+}
