@@ -8,7 +8,7 @@ import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobStore;
-import dev.alteran.pds.blob.FileBlobStore;
+import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
@@ -22,6 +22,7 @@ import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
+import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
@@ -47,6 +48,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
@@ -63,7 +68,9 @@ public final class Alteran implements AutoCloseable {
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
     private final Database database;
-    private final BlobStore blobs;
+    private final BlobStore blobStore;
+    private final Blobs blobs;
+    private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
     private final RepoStore repo;
@@ -85,7 +92,6 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
-        this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         this.identity = Identity.open(database, config);
         // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
         // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
@@ -97,6 +103,8 @@ public final class Alteran implements AutoCloseable {
         this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
         this.didResolver = new DidResolver(plc, http);
         var clock = Clock.systemUTC();
+        this.blobStore = BlobStore.open(config);
+        this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
         var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
         this.authenticator = new SessionAuthenticator(tokens);
@@ -118,6 +126,18 @@ public final class Alteran implements AutoCloseable {
                 RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
                 RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
                 RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
+        repo.addTransactionHook(blobs::beforeCommit);
+        new BlobHandlers(config.did(), blobs).register(router);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
+        maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+    }
+
+    private void collectGarbage() {
+        try {
+            blobs.collectGarbage();
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
+        }
     }
 
     public static Builder builder() {
@@ -142,7 +162,7 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
-        ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
@@ -164,8 +184,13 @@ public final class Alteran implements AutoCloseable {
         return database;
     }
 
-    public BlobStore blobs() {
+    /** Blob uploads, references and garbage collection ({@link Blobs#collectGarbage(java.time.Duration)}). */
+    public Blobs blobs() {
         return blobs;
+    }
+
+    public BlobStore blobStore() {
+        return blobStore;
     }
 
     /** The account's repository: head, writes, record reads. */
@@ -235,8 +260,13 @@ public final class Alteran implements AutoCloseable {
 
     @Override
     public void close() {
+        maintenance.shutdownNow();
         httpClients.forEach(IdentityHttp::close);
-        database.close();
+        try {
+            database.close();
+        } finally {
+            blobStore.close();
+        }
     }
 
     public static final class Builder {

@@ -68,6 +68,22 @@ public final class Cid implements Comparable<Cid> {
     return new Cid(b, 1, codec, SHA2_256, 4);
   }
 
+  /**
+   * CIDv1 from a sha2-256 digest computed elsewhere, e.g. incrementally over a stream too large to
+   * hold in memory (blobs: codec {@link #RAW}).
+   */
+  public static Cid ofSha256Digest(int codec, byte[] digest) {
+    if (codec < 0 || codec > 0x7F) throw new IllegalArgumentException("codec must fit one varint byte");
+    if (digest == null || digest.length != 32) throw new IllegalArgumentException("a sha2-256 digest is 32 bytes");
+    var b = new byte[36];
+    b[0] = 0x01;
+    b[1] = (byte) codec;
+    b[2] = SHA2_256;
+    b[3] = 32;
+    System.arraycopy(digest, 0, b, 4, 32);
+    return new Cid(b, 1, codec, SHA2_256, 4);
+  }
+
   private static MessageDigest sha256() {
     try {
       return (MessageDigest) SHA256_PROTOTYPE.clone();

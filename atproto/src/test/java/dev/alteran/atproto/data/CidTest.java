@@ -130,4 +130,18 @@ class CidTest {
     assertThat(raw).isLessThan(a);
     assertThat(a).isEqualTo(Cid.fromBytes(a.bytes())).isNotEqualTo(b);
   }
+
+  @Test
+  void fromIncrementalDigestEqualsOneShot() throws Exception {
+    var data = "hello world".getBytes(StandardCharsets.US_ASCII);
+    var md = java.security.MessageDigest.getInstance("SHA-256");
+    md.update(data, 0, 5);
+    md.update(data, 5, data.length - 5);
+    var cid = Cid.ofSha256Digest(Cid.RAW, md.digest());
+    assertThat(cid).isEqualTo(Cid.ofRaw(data));
+    assertThat(cid.toString()).isEqualTo("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e");
+    assertThat(cid.codec()).isEqualTo(Cid.RAW);
+    assertThatThrownBy(() -> Cid.ofSha256Digest(Cid.RAW, new byte[31])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Cid.ofSha256Digest(0x80, new byte[32])).isInstanceOf(IllegalArgumentException.class);
+  }
 }

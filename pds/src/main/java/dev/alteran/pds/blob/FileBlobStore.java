@@ -2,51 +2,62 @@ package dev.alteran.pds.blob;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Blobs as files under one directory: written to a temporary file, then renamed into place
- * atomically. Keys are CID strings and are checked, so no key can name a path outside the folder.
+ * Blobs as files under one directory: uploads are written to {@code .tmp/} inside it, then renamed
+ * into place atomically (same file system, so a rename is all it takes). Keys are CID strings and are
+ * checked, so no key can name a path outside the folder.
  */
 public final class FileBlobStore implements BlobStore {
     private final Path root;
-    private final Path tmp;
+    private final Spool spool;
 
     public FileBlobStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
-        this.tmp = this.root.resolve(".tmp");
+        this.spool = new Spool(this.root.resolve(".tmp"));
+    }
+
+    @Override
+    public String putTemp(InputStream content) throws IOException {
+        return spool.write(content);
+    }
+
+    @Override
+    public void promote(String tempKey, String key) throws IOException {
+        var target = pathOf(key);
+        var part = spool.path(tempKey);
+        if (Files.isRegularFile(target)) {
+            Files.deleteIfExists(part);
+            return;
+        }
+        Files.createDirectories(target.getParent());
         try {
-            Files.createDirectories(tmp);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the blob folder " + root, e);
+            // A concurrent upload of the same bytes may have won the race: replacing its file (what rename does)
+            // or keeping it is the same, as both hold these bytes.
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(part, target);
+        } catch (FileAlreadyExistsException e) {
+            Files.deleteIfExists(part);
         }
     }
 
     @Override
-    public long put(String key, InputStream content) throws IOException {
-        var target = pathOf(key);
-        var part = Files.createTempFile(tmp, "upload-", ".part");
-        try {
-            long n = Files.copy(content, part, StandardCopyOption.REPLACE_EXISTING);
-            Files.createDirectories(target.getParent());
-            try {
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target);
-            } catch (FileAlreadyExistsException e) {
-                // same key, same content: content addressing makes the existing file the answer
-            }
-            return n;
-        } finally {
-            Files.deleteIfExists(part);
-        }
+    public void deleteTemp(String tempKey) throws IOException {
+        spool.delete(tempKey);
+    }
+
+    @Override
+    public int purgeTemp(Duration age) throws IOException {
+        return spool.purge(age);
     }
 
     @Override
@@ -70,17 +81,12 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public boolean isHealthy() {
-        try {
-            Files.delete(Files.createTempFile(tmp, "health-", ".probe"));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return spool.isWritable();
     }
 
     /** Two-character fan-out keeps directories small; the key alphabet is base32 only. */
     private Path pathOf(String key) {
-        if (key == null || !key.matches("[a-z2-7]{8,128}")) throw new IllegalArgumentException("not a blob key: " + key);
+        BlobStore.checkKey(key);
         return root.resolve(key.substring(key.length() - 2)).resolve(key);
     }
 }

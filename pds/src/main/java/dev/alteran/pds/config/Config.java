@@ -41,6 +41,7 @@ public record Config(
         long accessTtlSec,
         long refreshTtlSec,
         long blobQuotaBytes,
+        BlobStorage blobStorage,
         List<String> relayHosts,
         String plcUrl,
         boolean debugRoutes,
@@ -54,7 +55,10 @@ public record Config(
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
             "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES",
+            "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
+            "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
+            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
 
     public static final String DEFAULT_ALLOWED_MIME =
@@ -97,6 +101,14 @@ public record Config(
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
+                new BlobStorage(
+                        p.stringOr("PDS_BLOB_STORE", BlobStorage.FS).toLowerCase(Locale.ROOT),
+                        p.string("PDS_S3_ENDPOINT"),
+                        p.string("PDS_S3_BUCKET"),
+                        p.stringOr("PDS_S3_REGION", BlobStorage.DEFAULT_REGION),
+                        p.string("PDS_S3_ACCESS_KEY_ID"),
+                        p.string("PDS_S3_SECRET_ACCESS_KEY"),
+                        p.bool("PDS_S3_FORCE_PATH_STYLE", false)),
                 p.csv("PDS_RELAY_HOSTS", "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.bool("PDS_DEBUG_ROUTES", false),
@@ -172,6 +184,7 @@ public record Config(
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
+        problems.addAll(blobStorage.problems(maxBlobSize));
         if (port < 0 || port > 65535) problems.add("PDS_PORT: must be between 0 and 65535, not " + port);
         return problems;
     }
@@ -243,6 +256,19 @@ public record Config(
             }
         }
 
+        boolean bool(String name, boolean fallback) {
+            var v = string(name);
+            if (v == null) return fallback;
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> {
+                    problems.add(name + ": '" + v + "' is not true or false");
+                    yield fallback;
+                }
+            };
+        }
+
         long number(String name, long fallback) {
             var v = string(name);
             if (v == null) return fallback;
@@ -252,19 +278,6 @@ public record Config(
                 problems.add(name + ": '" + v + "' is not a whole number");
                 return fallback;
             }
-        }
-
-        boolean bool(String name, boolean fallback) {
-            var v = string(name);
-            if (v == null) return fallback;
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes", "on" -> true;
-                case "false", "0", "no", "off" -> false;
-                default -> {
-                    problems.add(name + ": '" + v + "' is not true or false");
-                    yield fallback;
-                }
-            };
         }
 
         RateLimitStorage rateLimitStorage() {

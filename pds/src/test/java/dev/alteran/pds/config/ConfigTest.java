@@ -212,4 +212,38 @@ class ConfigTest {
                 .contains("PDS_DEBUG_ROUTES: 'maybe' is not true or false")
                 .contains("PDS_RATE_LIMIT_BLOB_PER_MIN: must be a positive number");
     }
+
+    @Test
+    void blobStoreDefaultsToFilesAndS3NeedsABucket() {
+        var c = Config.from(production()).validateOrThrow();
+        assertThat(c.blobStorage().store()).isEqualTo("fs");
+        assertThat(c.blobStorage().isS3()).isFalse();
+
+        var m = production();
+        m.put("PDS_BLOB_STORE", "S3");
+        m.put("PDS_S3_ENDPOINT", "ftp://minio");
+        m.put("PDS_S3_ACCESS_KEY_ID", "key");
+        m.put("PDS_S3_FORCE_PATH_STYLE", "maybe");
+        m.put("PDS_MAX_BLOB_SIZE", Long.toString(6L << 30));
+        var message = problemsOf(m);
+        assertThat(message).contains("PDS_S3_BUCKET: required", "PDS_S3_ENDPOINT: 'ftp://minio'", "PDS_S3_SECRET_ACCESS_KEY",
+                "PDS_S3_FORCE_PATH_STYLE: 'maybe' is not true or false", "PDS_MAX_BLOB_SIZE: at most");
+
+        m = production();
+        m.put("PDS_BLOB_STORE", "s3");
+        m.put("PDS_S3_ENDPOINT", "http://127.0.0.1:9000");
+        m.put("PDS_S3_BUCKET", "alteran-blobs");
+        m.put("PDS_S3_ACCESS_KEY_ID", "key");
+        m.put("PDS_S3_SECRET_ACCESS_KEY", "very-secret-key");
+        m.put("PDS_S3_FORCE_PATH_STYLE", "true");
+        var s3 = Config.from(m).validateOrThrow().blobStorage();
+        assertThat(s3.isS3()).isTrue();
+        assertThat(s3.s3Region()).isEqualTo("us-east-1");
+        assertThat(s3.s3ForcePathStyle()).isTrue();
+        assertThat(s3.toString()).doesNotContain("very-secret-key").contains("alteran-blobs");
+        assertThat(Config.from(m).toString()).doesNotContain("very-secret-key");
+
+        m.put("PDS_BLOB_STORE", "ftp");
+        assertThat(problemsOf(m)).contains("PDS_BLOB_STORE: must be 'fs' or 's3'");
+    }
 }

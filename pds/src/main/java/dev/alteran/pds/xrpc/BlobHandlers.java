@@ -1,0 +1,112 @@
+package dev.alteran.pds.xrpc;
+
+import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.syntax.Did;
+import dev.alteran.pds.blob.Blobs;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Blob methods: {@code com.atproto.repo.uploadBlob}, {@code com.atproto.sync.getBlob} and
+ * {@code com.atproto.sync.listBlobs}. Blob bytes are streamed both ways, never held whole.
+ */
+public final class BlobHandlers {
+    /** The most of a refused upload that is read and dropped to deliver the error cleanly. */
+    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
+    private final String did;
+    private final Blobs blobs;
+
+    public BlobHandlers(String did, Blobs blobs) {
+        this.did = did;
+        this.blobs = blobs;
+    }
+
+    public void register(XrpcRouter router) {
+        router.procedure("com.atproto.repo.uploadBlob", this::uploadBlob);
+        router.query("com.atproto.sync.getBlob", this::getBlob);
+        router.query("com.atproto.sync.listBlobs", this::listBlobs);
+    }
+
+    Object uploadBlob(XrpcCall call) throws IOException {
+        var req = call.request();
+        try {
+            call.requireAuth();
+            var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
+            return Map.of("blob", ref.toJson());
+        } catch (XrpcException e) {
+            discardRest(call);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads what is left of a refused upload (up to a bound) so that the client, still sending, gets
+     * the error response: closing a connection with unread request bytes resets it, and the client
+     * then sees no response at all.
+     */
+    private static void discardRest(XrpcCall call) {
+        try {
+            var in = call.body();
+            var buf = new byte[16 * 1024];
+            long left = DISCARD_LIMIT;
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
+        } catch (IOException | RuntimeException e) {
+            // the client is gone or the body broken: nothing to save
+        }
+    }
+
+    /**
+     * The blob's bytes with its stored type, and headers that stop a browser from running it:
+     * no sniffing, a sandboxing CSP, and a download disposition (as the reference PDS sends).
+     * Only blobs some record references are served; HEAD answers the headers alone.
+     */
+    Object getBlob(XrpcCall call) throws IOException {
+        checkRepo(call.requiredParam("did"));
+        var cid = cidParam(call.requiredParam("cid"));
+        var blob = blobs.find(cid).filter(Blobs.Stored::referenced).orElseThrow(BlobHandlers::blobNotFound);
+        var resp = call.response();
+        boolean head = call.request().getMethod().equals("HEAD");
+        try (var in = head ? null : blobs.open(cid).orElseThrow(BlobHandlers::blobNotFound)) {
+            resp.setStatus(200);
+            resp.setContentType(blob.mimeType());
+            resp.setContentLengthLong(blob.size());
+            resp.setHeader("x-content-type-options", "nosniff");
+            resp.setHeader("content-security-policy", "default-src 'none'; sandbox");
+            resp.setHeader("content-disposition", "attachment; filename=\"" + cid + "\"");
+            if (in != null) in.transferTo(resp.getOutputStream());
+        }
+        return null;
+    }
+
+    Object listBlobs(XrpcCall call) {
+        checkRepo(call.requiredParam("did"));
+        var since = call.param("since");
+        var cursor = call.param("cursor");
+        int limit = call.intParam("limit", 500, 1, 1000);
+        var cids = blobs.listReferenced(since, cursor, limit);
+        var out = new LinkedHashMap<String, Object>();
+        // As the reference PDS: the cursor is the last CID of a non-empty page.
+        if (!cids.isEmpty()) out.put("cursor", cids.getLast());
+        out.put("cids", cids);
+        return out;
+    }
+
+    /** This PDS hosts one repository; any other DID is not here. */
+    private void checkRepo(String requested) {
+        if (!Did.isValid(requested)) throw XrpcException.invalidRequest("Error: did must be a valid did");
+        if (!requested.equals(did)) throw XrpcException.badRequest("RepoNotFound", "Could not find repo for DID: " + requested);
+    }
+
+    private static Cid cidParam(String value) {
+        try {
+            return Cid.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw XrpcException.invalidRequest("Error: cid must be a cid string");
+        }
+    }
+
+    private static XrpcException blobNotFound() {
+        return XrpcException.badRequest("BlobNotFound", "Blob not found");
+    }
+}
