@@ -12,6 +12,7 @@ import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.http.CorsFilter;
+import dev.alteran.pds.http.DebugServlet;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RateLimiter;
@@ -86,6 +87,7 @@ public final class Alteran implements AutoCloseable {
     private final AppPasswords appPasswords;
     private final TrustedProxies trustedProxies;
     private final RateLimiter rateLimiter;
+    private final RepoHandlers repoHandlers;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -115,7 +117,8 @@ public final class Alteran implements AutoCloseable {
         new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
         this.sequence = new SequenceLog(database);
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
-        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
+        this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments);
+        repoHandlers.register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         this.trustedProxies = new TrustedProxies(config.trustedProxies());
         var rateLimitStore = switch (config.rateLimitStore()) {
@@ -148,6 +151,7 @@ public final class Alteran implements AutoCloseable {
     public List<String> paths() {
         var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", WellKnownServlet.ATPROTO_DID));
         if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
+        if (debugRoutes) paths.add(DebugServlet.PATH);
         if (includeRootEndpoint) paths.add("");
         return paths;
     }
@@ -163,6 +167,10 @@ public final class Alteran implements AutoCloseable {
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
+        if (debugRoutes) {
+            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, authenticator, rateLimiter, config.maxJsonBytes()))
+                    .addMapping(DebugServlet.PATH);
+        }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
     }
 
@@ -279,7 +287,11 @@ public final class Alteran implements AutoCloseable {
             return this;
         }
 
-        /** Mounts /debug/* (owner-only maintenance routes). Off by default. */
+        /**
+         * Mounts {@code /debug/*} ({@link DebugServlet}: record get/put through the repository write path,
+         * blob put/get, blob GC), answered only for the owner's full-access session. Off by default;
+         * the standalone server turns it on with {@code --debug-routes} or {@code PDS_DEBUG_ROUTES}.
+         */
         public Builder debugRoutes(boolean on) {
             this.debugRoutes = on;
             return this;

@@ -48,7 +48,7 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
         values.putAll(overrides);
         config = Config.from(values).validateOrThrow();
-        alteran = Alteran.builder().config(config).build();
+        alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();
     }
 

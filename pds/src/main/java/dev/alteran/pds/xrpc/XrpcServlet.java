@@ -59,7 +59,7 @@ public final class XrpcServlet extends HttpServlet {
      * connection after the response, and a client that already reused it fails; saying so up front
      * makes the client open a new one instead.
      */
-    private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
+    public static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
         try {
             if (!resp.isCommitted() && !req.getInputStream().isFinished()) resp.setHeader("Connection", "close");
         } catch (IOException | IllegalStateException e) {
