@@ -16,6 +16,7 @@ import dev.alteran.pds.http.DebugServlet;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RateLimiter;
+import dev.alteran.pds.http.ReadOnlyFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.http.TrustedProxies;
@@ -162,6 +163,8 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(trustedProxies), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
+        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
+        addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);

@@ -45,9 +45,12 @@ public final class ServerHandlers {
     }
 
     SessionOutput createSession(XrpcCall call) {
-        var body = call.jsonBody();
-        var identifier = requiredString(body, "identifier");
-        var password = requiredString(body, "password");
+        var in = JsonInput.of(call.jsonBody());
+        var identifier = in.string("identifier", true);
+        var password = in.string("password", true);
+        // Typed by the lexicon even where unused: a wrong type is the client's error, as on every route.
+        in.string("authFactorToken", false);
+        in.bool("allowTakendown");
         try {
             var s = sessions.login(identifier, password, call.request().getRemoteAddr());
             return session(s);
@@ -75,9 +78,9 @@ public final class ServerHandlers {
 
     AppPasswords.Created createAppPassword(XrpcCall call) {
         call.requireFullAuth();
-        var body = call.jsonBody();
-        var name = requiredString(body, "name");
-        var privileged = optionalBoolean(body, "privileged");
+        var in = JsonInput.of(call.jsonBody());
+        var name = in.string("name", true);
+        var privileged = Boolean.TRUE.equals(in.bool("privileged"));
         return appPasswords.create(name, privileged);
     }
 
@@ -88,7 +91,7 @@ public final class ServerHandlers {
 
     Object revokeAppPassword(XrpcCall call) {
         call.requireAuth();
-        appPasswords.revoke(requiredString(call.jsonBody(), "name"));
+        appPasswords.revoke(JsonInput.of(call.jsonBody()).string("name", true));
         return null;
     }
 
@@ -109,20 +112,6 @@ public final class ServerHandlers {
 
     private SessionOutput session(Sessions.Session s) {
         return new SessionOutput(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did(), true);
-    }
-
-    private static String requiredString(JsonNode body, String name) {
-        var node = body.get(name);
-        if (node == null || node.isNull()) throw XrpcException.invalidRequest("Input must have the property \"" + name + "\"");
-        if (!node.isTextual()) throw XrpcException.invalidRequest("Input/" + name + " must be a string");
-        return node.asText();
-    }
-
-    private static boolean optionalBoolean(JsonNode body, String name) {
-        var node = body.get(name);
-        if (node == null || node.isNull()) return false;
-        if (!node.isBoolean()) throw XrpcException.invalidRequest("Input/" + name + " must be a boolean");
-        return node.asBoolean();
     }
 
     record DescribeServer(String did, List<String> availableUserDomains, boolean inviteCodeRequired,

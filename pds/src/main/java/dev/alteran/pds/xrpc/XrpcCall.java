@@ -1,7 +1,10 @@
 package dev.alteran.pds.xrpc;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.alteran.atproto.lexicon.StringFormat;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.Principal;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,6 +27,8 @@ public final class XrpcCall {
     private final long maxJsonBytes;
     private final Authenticator authenticator;
     private Map<String, List<String>> query;
+    /** One JSON document and nothing after it: a second document or trailing bytes make the body invalid. */
+    private static final ObjectReader BODY_READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
                     Authenticator authenticator) {
@@ -71,6 +76,15 @@ public final class XrpcCall {
         if (values.isEmpty()) return null;
         if (values.size() > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
         return values.get(0).isEmpty() ? null : values.get(0);
+    }
+
+    /** A parameter that must have a Lexicon string format, e.g. {@code since} as a TID; null when absent. */
+    public String param(String name, StringFormat format) {
+        var value = param(name);
+        if (value != null && !format.isValid(value)) {
+            throw XrpcException.invalidRequest("Error: " + name + " must be a valid " + format.wireName());
+        }
+        return value;
     }
 
     public List<String> params(String name) {
@@ -142,14 +156,13 @@ public final class XrpcCall {
      * by Content-Length when given, and by counting the stream when it is not.
      */
     public JsonNode jsonBody() {
-        var type = request.getContentType();
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!isJson(request.getContentType())) {
             throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): expected application/json");
         }
         long declared = request.getContentLengthLong();
         if (declared > maxJsonBytes) throw XrpcException.payloadTooLarge("request body is larger than " + maxJsonBytes + " bytes");
         try (var in = new LimitedInputStream(request.getInputStream(), maxJsonBytes)) {
-            var node = Json.MAPPER.readTree(in);
+            var node = BODY_READER.readTree(in);
             if (node == null || !node.isObject()) throw XrpcException.invalidRequest("Request body must be a JSON object");
             return node;
         } catch (JacksonException e) {
@@ -158,6 +171,12 @@ public final class XrpcCall {
             if (e.getCause() instanceof XrpcException x) throw x;
             throw XrpcException.invalidRequest("Could not read the request body");
         }
+    }
+
+    /** {@code application/json}, with or without parameters such as charset; not {@code application/jsonx}. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) return false;
+        return contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT).equals("application/json");
     }
 
     public InputStream body() throws IOException {

@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.http.RateLimiter;
 import jakarta.servlet.http.HttpServlet;
@@ -34,6 +35,8 @@ public final class XrpcServlet extends HttpServlet {
         var path = req.getPathInfo();
         var nsid = path == null ? "" : path.substring(1);
         try {
+            // As the reference: a path that is no NSID is the client's error; a method we lack is ours to admit.
+            if (!Nsid.isValid(nsid)) throw XrpcException.invalidRequest("invalid xrpc path");
             var route = router.find(nsid);
             if (route == null) throw new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
             var method = req.getMethod();
