@@ -1,5 +1,11 @@
 package dev.alteran.pds;
 
+import dev.alteran.pds.appview.Pipethrough;
+import dev.alteran.pds.appview.Preferences;
+import dev.alteran.pds.appview.ProxyHandler;
+import dev.alteran.pds.appview.ReadAfterWrite;
+import dev.alteran.pds.appview.ServiceDirectory;
+import dev.alteran.pds.appview.UpstreamClient;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
@@ -37,6 +43,7 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
+import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -45,6 +52,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -89,6 +97,8 @@ public final class Alteran implements AutoCloseable {
     private final TrustedProxies trustedProxies;
     private final RateLimiter rateLimiter;
     private final RepoHandlers repoHandlers;
+    private final UpstreamClient upstream;
+    private final ProxyHandler proxy;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -132,6 +142,13 @@ public final class Alteran implements AutoCloseable {
                 RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
         repo.addTransactionHook(blobs::beforeCommit);
         new BlobHandlers(config.did(), blobs).register(router);
+        var proxyConfig = config.proxy();
+        this.upstream = new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
+                Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes());
+        var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
+        this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
+        var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
+        new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite, lexicons).register(router);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
         maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
     }
@@ -166,7 +183,7 @@ public final class Alteran implements AutoCloseable {
         var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
@@ -273,6 +290,7 @@ public final class Alteran implements AutoCloseable {
     public void close() {
         maintenance.shutdownNow();
         httpClients.forEach(IdentityHttp::close);
+        upstream.close();
         try {
             database.close();
         } finally {

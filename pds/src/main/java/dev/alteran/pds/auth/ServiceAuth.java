@@ -64,6 +64,16 @@ public final class ServiceAuth {
             "chat.bsky.convo.updateRead",
             "com.atproto.server.createAccount"));
 
+    /** Account-management methods: never proxied, never in a service token. */
+    public static boolean isProtected(String lxm) {
+        return PROTECTED_METHODS.contains(lower(lxm));
+    }
+
+    /** Chat and account creation: not for plain (unprivileged) app-password sessions. */
+    public static boolean isPrivileged(String lxm) {
+        return PRIVILEGED_METHODS.contains(lower(lxm));
+    }
+
     private static final String HEADER = b64(Json.MAPPER.createObjectNode().put("typ", "JWT").put("alg", "ES256K").toString()
             .getBytes(StandardCharsets.UTF_8));
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -87,7 +97,7 @@ public final class ServiceAuth {
         if (!isAtprotoDidOrRef(aud)) {
             throw XrpcException.invalidRequest("aud must be a valid atproto DID or did#serviceId reference");
         }
-        if (lxm != null && principal.scope() == Scope.APP_PASS && PRIVILEGED_METHODS.contains(lower(lxm))) {
+        if (lxm != null && principal.scope() == Scope.APP_PASS && isPrivileged(lxm)) {
             throw XrpcException.invalidRequest("insufficient access to request a service auth token for the following method: " + lxm);
         }
         long nowMs = clock.millis();
@@ -101,7 +111,7 @@ public final class ServiceAuth {
                 throw badExpiration("cannot request a method-less token with an expiration more than a minute in the future");
             }
         }
-        if (lxm != null && PROTECTED_METHODS.contains(lower(lxm))) {
+        if (lxm != null && isProtected(lxm)) {
             throw XrpcException.invalidRequest("cannot request a service auth token for the following protected method: " + lxm);
         }
         long iat = nowMs / 1000;

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The PDS configuration: every option of the original Alteran by the same name, plus where the
@@ -45,6 +47,7 @@ public record Config(
         List<String> relayHosts,
         String plcUrl,
         boolean debugRoutes,
+        ProxyConfig proxy,
         String bindAddress,
         int port,
         Path dataDir,
@@ -59,7 +62,8 @@ public record Config(
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
             "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
-    private static final Set<String> NAME_SET = Set.copyOf(NAMES);
+    private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     public static final String DEFAULT_ALLOWED_MIME =
             "image/jpeg,image/png,image/gif,image/webp,image/avif,image/heic,image/heif,video/mp4,video/mpeg,video/webm,video/quicktime";
@@ -112,6 +116,15 @@ public record Config(
                 p.csv("PDS_RELAY_HOSTS", "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.bool("PDS_DEBUG_ROUTES", false),
+                new ProxyConfig(
+                        stripTrailingSlash(p.stringOr("PDS_BSKY_APP_VIEW_URL", ProxyConfig.DEFAULT_APP_VIEW_URL)),
+                        p.stringOr("PDS_BSKY_APP_VIEW_DID", ProxyConfig.DEFAULT_APP_VIEW_DID),
+                        stripTrailingSlash(p.stringOr("PDS_CHAT_URL", ProxyConfig.DEFAULT_CHAT_URL)),
+                        p.stringOr("PDS_CHAT_DID", ProxyConfig.DEFAULT_CHAT_DID),
+                        p.csv("PDS_PROXY_ALLOWED", ""),
+                        p.number("PDS_PROXY_HEADERS_TIMEOUT", 10_000),
+                        p.number("PDS_PROXY_BODY_TIMEOUT", 30_000),
+                        p.number("PDS_PROXY_MAX_RESPONSE_SIZE", 10L * 1024 * 1024)),
                 p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
                 (int) p.number("PDS_PORT", 2583),
                 Path.of(p.stringOr("PDS_DATA_DIR", "data")),
@@ -167,6 +180,7 @@ public record Config(
         } else if (env == Environment.PRODUCTION && !plcUrl.startsWith("https://")) {
             problems.add("PDS_PLC_URL: must be https in production, not '" + plcUrl + "'");
         }
+        proxy.addProblems(env, problems);
         for (var mime : allowedMime) {
             if (!mime.matches("[a-z0-9.+-]+/[a-z0-9.+*-]+")) problems.add("PDS_ALLOWED_MIME: '" + mime + "' is not a MIME type");
         }

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  */
 public final class CorsFilter extends HttpFilter {
     private static final String ALLOW_METHODS = "GET, HEAD, POST, OPTIONS";
-    private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after";
+    private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, "
+            + "atproto-repo-rev, atproto-content-labelers, atproto-upstream-lag, content-language, retry-after";
     private final boolean any;
     private final Set<String> origins;
 

@@ -118,7 +118,8 @@ public final class IdentityHttp implements AutoCloseable {
         }
     }
 
-    static boolean isPublic(InetAddress a) {
+    /** A public unicast address: not loopback, link-local, private, carrier-grade NAT, multicast or reserved. */
+    public static boolean isPublic(InetAddress a) {
         if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
                 || a.isMulticastAddress()) return false;
         var b = a.getAddress();

@@ -103,6 +103,38 @@ public final class RecordIndex {
         });
     }
 
+    /** A record with the commit that wrote it and when: what read-after-write merges into AppView answers. */
+    public record Written(StoredRecord record, String rev, String indexedAt) {}
+
+    /**
+     * The current records written by commits after {@code rev}, oldest first, at most {@code limit}.
+     * Empty when no current record is as old as {@code rev}: then the rev does not come from this
+     * repository's history (an AppView that knew an earlier copy of the account), and nothing is "newer".
+     */
+    public List<Written> writtenAfter(String rev, int limit) {
+        return db.read(c -> {
+            var out = new ArrayList<Written>();
+            try (var st = c.prepareStatement("SELECT r.uri, r.cid, b.content, r.rev, r.indexed_at FROM record r"
+                    + " JOIN repo_block b ON b.cid = r.cid WHERE r.rev > ? ORDER BY r.rev ASC LIMIT ?")) {
+                st.setString(1, rev);
+                st.setInt(2, limit);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        var record = new StoredRecord(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getBytes(3));
+                        out.add(new Written(record, rs.getString(4), rs.getString(5)));
+                    }
+                }
+            }
+            if (out.isEmpty()) return out;
+            try (var st = c.prepareStatement("SELECT 1 FROM record WHERE rev <= ? LIMIT 1")) {
+                st.setString(1, rev);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? out : List.<Written>of();
+                }
+            }
+        });
+    }
+
     /**
      * Record keys in {@code collection} whose record points at the same subject as {@code record}
      * (follows and blocks by subject DID, likes and reposts by subject URI), read on the writer.

@@ -183,6 +183,23 @@ public final class XrpcCall {
         return request.getInputStream();
     }
 
+    /**
+     * The raw body, at most {@code limit} bytes: a larger Content-Length is a 413 here, and reading
+     * past the limit fails with an IOException whose cause is the 413 (see {@link #payloadTooLarge}).
+     */
+    public InputStream body(long limit) throws IOException {
+        if (request.getContentLengthLong() > limit) throw XrpcException.payloadTooLarge("request body is larger than " + limit + " bytes");
+        return new LimitedInputStream(request.getInputStream(), limit);
+    }
+
+    /** The 413 a {@link #body(long)} stream failed with, found anywhere in {@code e}'s causes; or null. */
+    public static XrpcException payloadTooLarge(Throwable e) {
+        for (var t = e; t != null; t = t.getCause()) {
+            if (t instanceof XrpcException x && x.status() == 413) return x;
+        }
+        return null;
+    }
+
     /** Fails a read once more than {@code limit} bytes arrived: a body without Content-Length is still bounded. */
     static final class LimitedInputStream extends java.io.FilterInputStream {
         private final long limit;

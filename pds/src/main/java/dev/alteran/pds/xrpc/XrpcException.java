@@ -90,6 +90,10 @@ public final class XrpcException extends RuntimeException {
         return new XrpcException(status, name, message);
     }
 
+    public static XrpcException methodNotImplemented() {
+        return new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
+    }
+
     public static XrpcException internal() {
         return new XrpcException(500, "InternalServerError", "Internal Server Error");
     }

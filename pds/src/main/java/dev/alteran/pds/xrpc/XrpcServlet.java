@@ -12,22 +12,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /xrpc/*}: finds the route for the NSID, checks the HTTP method, runs the handler and renders
- * its output or its {@link XrpcException}. Anything else thrown is logged with the request ID and
- * answered with a bare 500, never with internal details.
+ * its output or its {@link XrpcException}. A method without a route goes to the fallback (the
+ * AppView proxy), which checks the HTTP method itself; without one it is 501. Anything else thrown
+ * is logged with the request ID and answered with a bare 500, never with internal details.
  */
 public final class XrpcServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(XrpcServlet.class);
+    /** The fallback without a proxy: every method without a route is 501. */
+    public static final XrpcHandler NOT_IMPLEMENTED = call -> {
+        throw XrpcException.methodNotImplemented();
+    };
 
     private final XrpcRouter router;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
+    private final XrpcHandler fallback;
 
-    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter) {
+    /**
+     * {@code fallback} answers every NSID without a route (the AppView proxy); it throws 501 for those
+     * it does not take ({@link #NOT_IMPLEMENTED} takes none).
+     */
+    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
+                       XrpcHandler fallback) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
+        this.fallback = fallback;
     }
 
     @Override
@@ -38,23 +50,40 @@ public final class XrpcServlet extends HttpServlet {
             // As the reference: a path that is no NSID is the client's error; a method we lack is ours to admit.
             if (!Nsid.isValid(nsid)) throw XrpcException.invalidRequest("invalid xrpc path");
             var route = router.find(nsid);
-            if (route == null) throw new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
+            var handler = route == null ? fallback : route.handler();
             var method = req.getMethod();
-            var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
-            boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
-            if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
-            var bucket = RateLimiter.Bucket.of(nsid, route.kind());
+            if (route != null) {
+                var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
+                boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
+                if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
+            }
+            // A proxied method has no route here: its HTTP method says whether it writes.
+            var kind = route != null ? route.kind() : method.equals("POST") ? XrpcRouter.Kind.PROCEDURE : XrpcRouter.Kind.QUERY;
+            var bucket = RateLimiter.Bucket.of(nsid, kind);
             if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
-            var output = route.handler().handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
+            var output = handler.handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {
+            abortIfCommitted(resp, e);
             closeIfBodyUnread(req, resp);
             writeError(resp, e);
         } catch (Exception e) {
+            abortIfCommitted(resp, e);
             log.error("unhandled error in {}", nsid, e);
             closeIfBodyUnread(req, resp);
             writeError(resp, XrpcException.internal());
         }
+    }
+
+    /**
+     * A failure after the response started (a streamed proxy response whose upstream broke off) must
+     * not end as a complete-looking response: rethrown, the container aborts the connection, so the
+     * client sees the truncation.
+     */
+    private static void abortIfCommitted(HttpServletResponse resp, Exception e) throws IOException {
+        if (!resp.isCommitted()) return;
+        log.warn("response failed after it started: {}", e.toString());
+        throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
 
     /**
@@ -79,7 +108,7 @@ public final class XrpcServlet extends HttpServlet {
     }
 
     public static void writeError(HttpServletResponse resp, XrpcException e) throws IOException {
-        if (resp.isCommitted()) return; // a streamed response already started; the connection ends abruptly instead
+        if (resp.isCommitted()) return; // a streamed response already started; see abortIfCommitted
         resp.resetBuffer(); // keeps headers such as x-request-id; status and type are set anew below
         writeJson(resp, e.status(), new ErrorBody(e.error(), e.getMessage()));
     }

@@ -65,6 +65,46 @@ class ConfigTest {
     }
 
     @Test
+    void proxyTargetsDefaultToBlueskyAndAreChecked() {
+        var proxy = Config.from(production()).validateOrThrow().proxy();
+        assertThat(proxy.appViewUrl()).isEqualTo("https://api.bsky.app");
+        assertThat(proxy.appViewDid()).isEqualTo("did:web:api.bsky.app");
+        assertThat(proxy.appViewRef()).isEqualTo("did:web:api.bsky.app#bsky_appview");
+        assertThat(proxy.chatUrl()).isEqualTo("https://api.bsky.chat");
+        assertThat(proxy.chatRef()).isEqualTo("did:web:api.bsky.chat#bsky_chat");
+        assertThat(proxy.allowed()).isEmpty();
+        assertThat(proxy.headersTimeoutMs()).isEqualTo(10_000);
+        assertThat(proxy.bodyTimeoutMs()).isEqualTo(30_000);
+        assertThat(proxy.maxResponseBytes()).isEqualTo(10L * 1024 * 1024);
+
+        var m = production();
+        m.put("PDS_BSKY_APP_VIEW_URL", "https://appview.example.com/");
+        m.put("PDS_PROXY_ALLOWED", "did:web:labeler.example.com, did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler");
+        var c = Config.from(m).validateOrThrow().proxy();
+        assertThat(c.appViewUrl()).isEqualTo("https://appview.example.com");
+        assertThat(c.allowed()).containsExactly("did:web:labeler.example.com", "did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler");
+
+        m.put("PDS_BSKY_APP_VIEW_URL", "http://appview.example.com");
+        m.put("PDS_CHAT_URL", "https://chat.example.com/xrpc");
+        m.put("PDS_CHAT_DID", "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme");
+        m.put("PDS_PROXY_ALLOWED", "https://labeler.example.com");
+        m.put("PDS_PROXY_HEADERS_TIMEOUT", "0");
+        var problems = problemsOf(m);
+        assertThat(problems).contains("PDS_BSKY_APP_VIEW_URL: must be https outside development");
+        assertThat(problems).contains("PDS_CHAT_URL: 'https://chat.example.com/xrpc' is not an http(s) origin");
+        assertThat(problems).contains("PDS_CHAT_DID: 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme' is not a did:web or did:plc DID");
+        assertThat(problems).contains("PDS_PROXY_ALLOWED: 'https://labeler.example.com' is not a DID or a did#service_id reference");
+        assertThat(problems).contains("PDS_PROXY_HEADERS_TIMEOUT: must be a positive number, not 0");
+
+        m = production();
+        m.put("ALTERAN_ENV", "dev");
+        m.put("PDS_BSKY_APP_VIEW_URL", "http://127.0.0.1:2584");
+        assertThat(Config.from(m).validateOrThrow().proxy().appViewUrl()).isEqualTo("http://127.0.0.1:2584");
+        assertThat(Config.isKnownName("PDS_BSKY_APP_VIEW_URL")).isTrue();
+        assertThat(Config.isKnownName("PDS_PROXY_ALLOWED")).isTrue();
+    }
+
+    @Test
     void userPasswordMayBeAHashButNotABrokenOne() {
         var m = production();
         m.put("USER_PASSWORD", "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc");
