@@ -46,6 +46,7 @@ import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
+import dev.alteran.pds.xrpc.XrpcParams;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
@@ -183,7 +184,7 @@ public final class Alteran implements AutoCloseable {
         var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, proxy)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons), proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");

@@ -96,7 +96,7 @@ public final class XrpcCall {
      * container: a body is never read as a form, and a malformed percent-escape is the client's
      * 400 instead of a container exception.
      */
-    private Map<String, List<String>> query() {
+    Map<String, List<String>> query() {
         if (query == null) query = parseQuery(request.getQueryString());
         return query;
     }

@@ -27,6 +27,7 @@ public final class XrpcServlet extends HttpServlet {
     private final long maxJsonBytes;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
+    private final XrpcParams params;
     private final XrpcHandler fallback;
 
     /**
@@ -34,11 +35,12 @@ public final class XrpcServlet extends HttpServlet {
      * it does not take ({@link #NOT_IMPLEMENTED} takes none).
      */
     public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
-                       XrpcHandler fallback) {
+                       XrpcParams params, XrpcHandler fallback) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
+        this.params = params;
         this.fallback = fallback;
     }
 
@@ -61,7 +63,9 @@ public final class XrpcServlet extends HttpServlet {
             var kind = route != null ? route.kind() : method.equals("POST") ? XrpcRouter.Kind.PROCEDURE : XrpcRouter.Kind.QUERY;
             var bucket = RateLimiter.Bucket.of(nsid, kind);
             if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
-            var output = handler.handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
+            var call = new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator);
+            if (route != null) params.check(nsid, call.query()); // a proxied method is the upstream's to check
+            var output = handler.handle(call);
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {
             abortIfCommitted(resp, e);
