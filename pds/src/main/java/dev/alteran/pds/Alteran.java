@@ -11,6 +11,10 @@ import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
+import dev.alteran.pds.firehose.Firehose;
+import dev.alteran.pds.firehose.IdentitySequencer;
+import dev.alteran.pds.firehose.RelayAnnouncer;
+import dev.alteran.pds.firehose.SubscribeReposEndpoint;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
@@ -32,11 +36,15 @@ import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
+import dev.alteran.pds.xrpc.SyncHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -54,6 +62,9 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Alteran implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
+    /** Relays are asked to crawl shortly after start-up, once the server is listening. */
+    static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
     private final Config config;
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
@@ -72,6 +83,8 @@ public final class Alteran implements AutoCloseable {
     private final Authenticator authenticator;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
+    private final Firehose firehose;
+    private final RelayAnnouncer relays;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -98,10 +111,14 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, sessions, appPasswords, serviceAuth).register(router);
-        this.sequence = new SequenceLog(database);
-        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        this.sequence = new SequenceLog(database, config.seqRetention());
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+        identity.addListener(new IdentitySequencer(sequence));
+        this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        new SyncHandlers(repo, database).register(router);
+        this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
     }
 
     public static Builder builder() {
@@ -128,6 +145,25 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobs)).addMapping("/health", "/ready");
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
+        installFirehose(ctx);
+        relays.start();
+    }
+
+    /**
+     * The WebSocket endpoint of subscribeRepos, through the container's Jakarta WebSocket
+     * {@link ServerContainer} (Jetty: {@code JakartaWebSocketServletContainerInitializer.configure}).
+     * Upgrades are handled before servlets, so the {@code /xrpc/*} servlet does not shadow it.
+     */
+    private void installFirehose(ServletContext ctx) {
+        if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer container)) {
+            log.warn("no Jakarta WebSocket container in this servlet context: {} is not served", SubscribeReposEndpoint.PATH);
+            return;
+        }
+        try {
+            container.addEndpoint(SubscribeReposEndpoint.config(firehose));
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot deploy " + SubscribeReposEndpoint.PATH, e);
+        }
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -160,6 +196,16 @@ public final class Alteran implements AutoCloseable {
     /** The firehose event log and its new-event listeners. */
     public SequenceLog sequence() {
         return sequence;
+    }
+
+    /** The live firehose: subscriptions, fan-out. */
+    public Firehose firehose() {
+        return firehose;
+    }
+
+    /** The requestCrawl announcements to PDS_RELAY_HOSTS (started by {@link #install}). */
+    public RelayAnnouncer relayAnnouncer() {
+        return relays;
     }
 
     public Lexicons lexicons() {
@@ -210,6 +256,8 @@ public final class Alteran implements AutoCloseable {
 
     @Override
     public void close() {
+        relays.close();
+        firehose.close();
         httpClients.forEach(IdentityHttp::close);
         database.close();
     }

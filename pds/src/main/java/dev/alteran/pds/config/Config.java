@@ -33,6 +33,8 @@ public record Config(
         int rateLimitPerMin,
         List<String> corsOrigins,
         int seqWindow,
+        int seqRetention,
+        int firehoseBuffer,
         long accessTtlSec,
         long refreshTtlSec,
         long blobQuotaBytes,
@@ -46,7 +48,7 @@ public record Config(
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
-            "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
+            "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION", "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC",
             "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Set.copyOf(NAMES);
 
@@ -80,10 +82,13 @@ public record Config(
                 (int) p.number("PDS_RATE_LIMIT_PER_MIN", 60),
                 p.csv("PDS_CORS_ORIGIN", env == Environment.DEV ? "*" : ""),
                 (int) p.number("PDS_SEQ_WINDOW", 512),
+                (int) p.number("PDS_SEQ_RETENTION", 10_000),
+                (int) p.number("PDS_FIREHOSE_BUFFER", 500),
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
-                p.csv("PDS_RELAY_HOSTS", "bsky.network"),
+                // A development server is not announced to the public relay unless asked to.
+                p.csv("PDS_RELAY_HOSTS", env == Environment.DEV ? "" : "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
                 (int) p.number("PDS_PORT", 2583),
@@ -147,6 +152,15 @@ public record Config(
         positive(problems, "PDS_MAX_JSON_BYTES", maxJsonBytes);
         positive(problems, "PDS_RATE_LIMIT_PER_MIN", rateLimitPerMin);
         positive(problems, "PDS_SEQ_WINDOW", seqWindow);
+        positive(problems, "PDS_SEQ_RETENTION", seqRetention);
+        positive(problems, "PDS_FIREHOSE_BUFFER", firehoseBuffer);
+        for (var relay : relayHosts) {
+            if (!relay.matches("(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")) {
+                problems.add("PDS_RELAY_HOSTS: '" + relay + "' is not a host name (or an http(s) URL of a host)");
+            } else if (env == Environment.PRODUCTION && relay.startsWith("http://")) {
+                problems.add("PDS_RELAY_HOSTS: must be https in production, not '" + relay + "'");
+            }
+        }
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
@@ -171,13 +185,13 @@ public record Config(
 
     public Config withDataDir(Path dir) {
         return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec,
                 refreshTtlSec, blobQuotaBytes, relayHosts, plcUrl, bindAddress, port, dir, parseProblems);
     }
 
     public Config withPort(int newPort) {
         return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, accessTtlSec,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec,
                 refreshTtlSec, blobQuotaBytes, relayHosts, plcUrl, bindAddress, newPort, dataDir, parseProblems);
     }
 
