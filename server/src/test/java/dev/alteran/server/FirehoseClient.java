@@ -67,7 +67,7 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
 
     @Override
     public void onOpen(WebSocket webSocket) {
-        webSocket.request(autoRead ? Long.MAX_VALUE : 0);
+        if (autoRead) webSocket.request(Long.MAX_VALUE); // otherwise no demand: nothing is read
     }
 
     @Override
@@ -125,7 +125,10 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (out.size() < n) {
             var m = messages.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (m == null) throw new AssertionError("got " + out.size() + " of " + n + " messages: " + out);
+            if (m == null) {
+                throw new AssertionError("got " + out.size() + " of " + n + " messages; the last: "
+                        + (out.isEmpty() ? "none" : out.getLast().header() + " seq " + out.getLast().seq() + " " + (out.getLast().isError() ? out.getLast().body() : "")));
+            }
             out.add(m);
         }
         return out;

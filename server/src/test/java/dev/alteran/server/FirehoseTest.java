@@ -198,4 +198,83 @@ class FirehoseTest {
             server.alteran.identity().updateHandle(TestServer.HANDLE);
         }
     }
+
+    @Test
+    void cursorOlderThanRetentionGetsOutdatedCursorThenTheOldestKept() throws Exception {
+        try (var small = TestServer.start(Map.of("PDS_SEQ_RETENTION", "150"))) {
+            new Writes(small.alteran).createPosts(300, 1);
+            var log = small.alteran.sequence();
+            long first = log.firstSeq(), last = log.lastSeq();
+            assertThat(first).isGreaterThan(100);
+            assertThat(last - first + 1).isBetween(150L, 250L);
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(small, "cursor=10"), true)) {
+                var info = client.next(10_000);
+                assertThat(info.header()).isEqualTo(Map.of("op", 1L, "t", "#info"));
+                assertThat(info.body()).containsEntry("name", "OutdatedCursor");
+                var rest = client.take((int) (last - first + 1), 20_000);
+                assertThat(rest.getFirst().seq()).isEqualTo(first);
+                assertThat(rest.getLast().seq()).isEqualTo(last);
+            }
+            // A cursor just before the oldest kept event misses nothing; 0 means "from the oldest", without info.
+            for (var cursor : List.of(first - 1, 0L)) {
+                try (var client = FirehoseClient.connect(http, FirehoseClient.url(small, "cursor=" + cursor), true)) {
+                    assertThat(client.next(10_000).seq()).isEqualTo(first);
+                }
+            }
+        }
+    }
+
+    @Test
+    void slowConsumerIsCutOffWithoutSlowingWritersOrOthers() throws Exception {
+        try (var small = TestServer.start(Map.of("PDS_FIREHOSE_BUFFER", "100"))) {
+            var w = new Writes(small.alteran);
+            try (var slow = FirehoseClient.connect(http, FirehoseClient.url(small, null), false);
+                 var fast = FirehoseClient.connect(http, FirehoseClient.url(small, null), true)) {
+                Thread.sleep(300);
+                long before = small.alteran.sequence().lastSeq();
+                // Write 20 KB events until the stalled subscriber has filled its socket buffers and its queue.
+                int n = 0;
+                long t0 = System.nanoTime();
+                while (small.alteran.firehose().cutOffCount() == 0 && n < 3000) {
+                    w.createFiller(20_000);
+                    n++;
+                }
+                for (int i = 0; i < 20; i++, n++) w.createFiller(20_000); // and a few more after the cut
+                long writeMs = (System.nanoTime() - t0) / 1_000_000;
+                var got = fast.take(n, 30_000);
+                for (int i = 0; i < n; i++) assertThat(got.get(i).seq()).isEqualTo(before + 1 + i);
+                // The stalled one was cut off: once it reads, it finds some events, then the error, then the close.
+                slow.request(Long.MAX_VALUE);
+                var closed = slow.awaitClose(20_000);
+                assertThat(closed.code()).as(closed.toString()).isEqualTo(1008);
+                assertThat(closed.reason()).isEqualTo("ConsumerTooSlow");
+                var received = new ArrayList<FirehoseClient.Message>(slow.messages);
+                assertThat(received).isNotEmpty();
+                var error = received.getLast();
+                assertThat(error.isError()).isTrue();
+                assertThat(error.body()).containsEntry("error", "ConsumerTooSlow");
+                assertThat(received.size() - 1).isLessThan(n);
+                for (int i = 0; i < received.size() - 1; i++) assertThat(received.get(i).seq()).isEqualTo(before + 1 + i);
+                assertThat(small.alteran.firehose().cutOffCount()).isEqualTo(1);
+                System.out.printf("slow consumer: %d writes in %d ms; the slow one got %d events before the cut%n",
+                        n, writeMs, received.size() - 1);
+            }
+        }
+    }
+
+    @Test
+    void consumerThatNeverReadsIsDisconnected() throws Exception {
+        try (var small = TestServer.start(Map.of("PDS_FIREHOSE_BUFFER", "5"))) {
+            var w = new Writes(small.alteran);
+            try (var stalled = FirehoseClient.connect(http, FirehoseClient.url(small, null), false)) {
+                Thread.sleep(300);
+                for (int i = 0; i < 3000 && small.alteran.firehose().cutOffCount() == 0; i++) w.createFiller(40_000);
+                // It never reads: the error frame cannot reach it, so the server drops the connection.
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (small.alteran.firehose().subscriberCount() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+                assertThat(small.alteran.firehose().subscriberCount()).isZero();
+                assertThat(small.alteran.firehose().cutOffCount()).isEqualTo(1);
+            }
+        }
+    }
 }
