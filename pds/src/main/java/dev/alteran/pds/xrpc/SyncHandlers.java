@@ -106,8 +106,8 @@ public final class SyncHandlers {
     }
 
     /**
-     * The head commit as the CAR root, then every current block (only those added after {@code since},
-     * when given), newest revision first so the commit leads. One snapshot: a commit landing meanwhile
+     * The head commit as the CAR root and first block, then every other current block (only those
+     * added after {@code since}, when given), newest revision first. One snapshot: a commit landing meanwhile
      * is not half in the export.
      */
     private void streamRepo(XrpcCall call, String since) {
@@ -116,10 +116,12 @@ public final class SyncHandlers {
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType(CAR);
-            var sql = "SELECT cid, content FROM repo_block" + (since == null ? "" : " WHERE rev > ?") + " ORDER BY rev DESC";
+            var sql = "SELECT cid, content FROM repo_block WHERE cid != ?" + (since == null ? "" : " AND rev > ?") + " ORDER BY rev DESC";
             try (var st = c.prepareStatement(sql)) {
-                if (since != null) st.setString(1, since);
+                st.setBytes(1, root.bytes());
+                if (since != null) st.setString(2, since);
                 try (var rs = st.executeQuery(); var car = new CarWriter(output(resp), root)) {
+                    car.write(root, readBlock(c, root));
                     while (rs.next()) car.write(Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2));
                 }
             }
