@@ -2,6 +2,7 @@ package dev.alteran.pds.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.alteran.atproto.data.DagCbor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
@@ -14,10 +15,12 @@ class SequenceLogTest {
     @TempDir
     Path dir;
     Database db;
+    SequenceLog log;
 
     @BeforeEach
     void open() {
         db = Database.openSqlite(dir.resolve("seq.sqlite"));
+        log = new SequenceLog(db);
     }
 
     @AfterEach
@@ -25,7 +28,54 @@ class SequenceLogTest {
         db.close();
     }
 
-    void append(SequenceLog log, int n) {
+    @Test
+    void emptyLog() {
+        assertThat(log.lastSeq()).isZero();
+        assertThat(log.firstSeq()).isZero();
+        assertThat(log.after(0, 10)).isEmpty();
+        assertThat(log.get(1)).isNull();
+    }
+
+    @Test
+    void eventsGetConsecutiveSeqsAndReplayByteForByte() {
+        var heard = new ArrayList<Long>();
+        log.addListener(heard::add);
+        var a = log.sequence("did:web:a.example", "identity", Map.of("did", "did:web:a.example", "handle", "a.example"));
+        var b = log.sequence("did:web:a.example", "account", Map.of("did", "did:web:a.example", "active", true));
+        assertThat(a.seq()).isEqualTo(1);
+        assertThat(b.seq()).isEqualTo(2);
+        assertThat(heard).containsExactly(1L, 2L);
+        assertThat(log.lastSeq()).isEqualTo(2);
+        assertThat(log.firstSeq()).isEqualTo(1);
+
+        var stored = log.get(1);
+        assertThat(stored.body()).isEqualTo(a.body());
+        assertThat(stored.time()).isEqualTo(a.time());
+        assertThat(stored.decodeBody()).containsEntry("seq", 1L).containsEntry("handle", "a.example")
+                .containsEntry("time", a.time());
+        assertThat(log.after(1, 10)).extracting(SeqEvent::seq).containsExactly(2L);
+
+        // frame = DAG-CBOR header {op: 1, t: "#identity"} then the body
+        var frame = stored.frame();
+        var header = DagCbor.encode(Map.of("op", 1L, "t", "#identity"));
+        assertThat(java.util.Arrays.copyOf(frame, header.length)).isEqualTo(header);
+        assertThat(frame.length).isEqualTo(header.length + stored.body().length);
+    }
+
+    @Test
+    void publishOnlyMovesForward() {
+        var heard = new ArrayList<Long>();
+        log.addListener(heard::add);
+        log.addListener(seq -> {
+            throw new IllegalStateException("a broken listener does not stop the others");
+        });
+        log.publish(5);
+        log.publish(3);
+        log.publish(6);
+        assertThat(heard).containsExactly(5L, 6L);
+    }
+
+    void appendMany(SequenceLog log, int n) {
         for (int i = 0; i < n; i++) {
             db.write(c -> log.append(c, "did:web:example.com", "identity", Map.of("did", "did:web:example.com")));
         }
@@ -34,11 +84,11 @@ class SequenceLogTest {
     @Test
     void keepsTheNewestEventsAndPrunesEveryHundredAppends() {
         var log = new SequenceLog(db, 150);
-        append(log, 199);
+        appendMany(log, 199);
         assertThat(log.firstSeq()).isEqualTo(1); // pruned at 100: nothing older than 150 back yet
-        append(log, 1);
+        appendMany(log, 1);
         assertThat(log.firstSeq()).isEqualTo(51); // at 200: kept 51..200
-        append(log, 151);
+        appendMany(log, 151);
         assertThat(log.lastSeq()).isEqualTo(351);
         assertThat(log.firstSeq()).isEqualTo(151);
         // Seqs stay contiguous and are never reused after pruning.
@@ -50,7 +100,7 @@ class SequenceLogTest {
     @Test
     void rangeIsBoundedOnBothSides() {
         var log = new SequenceLog(db, 1000);
-        append(log, 20);
+        appendMany(log, 20);
         assertThat(log.range(5, 9, 100)).extracting(SeqEvent::seq).containsExactly(6L, 7L, 8L, 9L);
         assertThat(log.range(5, 9, 2)).extracting(SeqEvent::seq).containsExactly(6L, 7L);
         assertThat(log.get(20).decodeBody()).containsEntry("seq", 20L).containsKey("time");
