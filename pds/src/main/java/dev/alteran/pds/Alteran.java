@@ -17,6 +17,10 @@ import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
+import dev.alteran.pds.firehose.Firehose;
+import dev.alteran.pds.firehose.IdentitySequencer;
+import dev.alteran.pds.firehose.RelayAnnouncer;
+import dev.alteran.pds.firehose.SubscribeReposEndpoint;
 import dev.alteran.pds.http.CorsFilter;
 import dev.alteran.pds.http.DebugServlet;
 import dev.alteran.pds.http.HealthServlet;
@@ -47,13 +51,16 @@ import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcParams;
+import dev.alteran.pds.xrpc.SyncHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
-import java.time.Clock;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -75,6 +82,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Alteran implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
+    /** Relays are asked to crawl shortly after start-up, once the server is listening. */
+    static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
     private final Config config;
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
@@ -100,6 +110,8 @@ public final class Alteran implements AutoCloseable {
     private final RepoHandlers repoHandlers;
     private final UpstreamClient upstream;
     private final ProxyHandler proxy;
+    private final Firehose firehose;
+    private final RelayAnnouncer relays;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -127,11 +139,15 @@ public final class Alteran implements AutoCloseable {
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
         new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
-        this.sequence = new SequenceLog(database);
-        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        this.sequence = new SequenceLog(database, config.seqRetention());
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+        identity.addListener(new IdentitySequencer(sequence));
+        this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
         this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments);
         repoHandlers.register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        new SyncHandlers(repo, database).register(router);
+        this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
         this.trustedProxies = new TrustedProxies(config.trustedProxies());
         var rateLimitStore = switch (config.rateLimitStore()) {
             case MEMORY -> new MemoryRateLimitStore();
@@ -193,6 +209,25 @@ public final class Alteran implements AutoCloseable {
                     .addMapping(DebugServlet.PATH);
         }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
+        installFirehose(ctx);
+        relays.start();
+    }
+
+    /**
+     * The WebSocket endpoint of subscribeRepos, through the container's Jakarta WebSocket
+     * {@link ServerContainer} (Jetty: {@code JakartaWebSocketServletContainerInitializer.configure}).
+     * Upgrades are handled before servlets, so the {@code /xrpc/*} servlet does not shadow it.
+     */
+    private void installFirehose(ServletContext ctx) {
+        if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer container)) {
+            log.warn("no Jakarta WebSocket container in this servlet context: {} is not served", SubscribeReposEndpoint.PATH);
+            return;
+        }
+        try {
+            container.addEndpoint(SubscribeReposEndpoint.config(firehose));
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot deploy " + SubscribeReposEndpoint.PATH, e);
+        }
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -230,6 +265,16 @@ public final class Alteran implements AutoCloseable {
     /** The firehose event log and its new-event listeners. */
     public SequenceLog sequence() {
         return sequence;
+    }
+
+    /** The live firehose: subscriptions, fan-out. */
+    public Firehose firehose() {
+        return firehose;
+    }
+
+    /** The requestCrawl announcements to PDS_RELAY_HOSTS (started by {@link #install}). */
+    public RelayAnnouncer relayAnnouncer() {
+        return relays;
     }
 
     public Lexicons lexicons() {
@@ -290,6 +335,8 @@ public final class Alteran implements AutoCloseable {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        relays.close();
+        firehose.close();
         httpClients.forEach(IdentityHttp::close);
         upstream.close();
         try {

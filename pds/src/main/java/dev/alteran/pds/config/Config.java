@@ -40,6 +40,8 @@ public record Config(
         List<String> trustedProxies,
         List<String> corsOrigins,
         int seqWindow,
+        int seqRetention,
+        int firehoseBuffer,
         long accessTtlSec,
         long refreshTtlSec,
         long blobQuotaBytes,
@@ -57,8 +59,8 @@ public record Config(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
-            "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES",
+            "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
+            "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
             "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
@@ -102,6 +104,8 @@ public record Config(
                 p.csv("PDS_TRUSTED_PROXIES", ""),
                 p.csv("PDS_CORS_ORIGIN", env == Environment.DEV ? "*" : ""),
                 (int) p.number("PDS_SEQ_WINDOW", 512),
+                (int) p.number("PDS_SEQ_RETENTION", 10_000),
+                (int) p.number("PDS_FIREHOSE_BUFFER", 500),
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
@@ -113,7 +117,8 @@ public record Config(
                         p.string("PDS_S3_ACCESS_KEY_ID"),
                         p.string("PDS_S3_SECRET_ACCESS_KEY"),
                         p.bool("PDS_S3_FORCE_PATH_STYLE", false)),
-                p.csv("PDS_RELAY_HOSTS", "bsky.network"),
+                // A development server is not announced to the public relay unless asked to.
+                p.csv("PDS_RELAY_HOSTS", env == Environment.DEV ? "" : "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
                 p.bool("PDS_DEBUG_ROUTES", false),
                 new ProxyConfig(
@@ -195,6 +200,15 @@ public record Config(
             }
         }
         positive(problems, "PDS_SEQ_WINDOW", seqWindow);
+        positive(problems, "PDS_SEQ_RETENTION", seqRetention);
+        positive(problems, "PDS_FIREHOSE_BUFFER", firehoseBuffer);
+        for (var relay : relayHosts) {
+            if (!relay.matches("(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")) {
+                problems.add("PDS_RELAY_HOSTS: '" + relay + "' is not a host name (or an http(s) URL of a host)");
+            } else if (env == Environment.PRODUCTION && relay.startsWith("http://")) {
+                problems.add("PDS_RELAY_HOSTS: must be https in production, not '" + relay + "'");
+            }
+        }
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
@@ -216,6 +230,20 @@ public record Config(
     /** The repo signing key; only call on a validated config. */
     public Keypair signingKey() {
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
+    }
+
+    public Config withDataDir(Path dir) {
+        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
+                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes,
+                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, port, dir, parseProblems);
+    }
+
+    public Config withPort(int newPort) {
+        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
+                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes,
+                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, newPort, dataDir, parseProblems);
     }
 
     private static String stripTrailingSlash(String url) {

@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The body of a {@code #commit} firehose event (without seq and time, which {@link SequenceLog#append} adds). */
-final class CommitEvents {
+/**
+ * Bodies of firehose events (without seq and time, which {@link SequenceLog#append} adds), shaped as
+ * the reference PDS sends them.
+ */
+public final class CommitEvents {
     private CommitEvents() {}
 
     /**
@@ -41,6 +44,33 @@ final class CommitEvents {
         body.put("rebase", false);
         body.put("tooBig", false);
         body.put("blobs", List.of());
+        return body;
+    }
+
+    /** {@code #sync}: the repository is now at this commit; the CAR holds only the commit block. */
+    static Map<String, Object> sync(String did, CommitData data) {
+        var commitBlock = data.newBlocks().get(data.cid());
+        if (commitBlock == null) throw new IllegalStateException("the commit block is not among the new blocks");
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        body.put("rev", data.rev());
+        body.put("blocks", car(data.cid(), new BlockMap().put(data.cid(), commitBlock)));
+        return body;
+    }
+
+    /** {@code #identity}: the account's handle (re)announced. */
+    public static Map<String, Object> identity(String did, String handle) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        if (handle != null) body.put("handle", handle);
+        return body;
+    }
+
+    /** {@code #account} for an active account (this PDS has no takedown or deactivation yet). */
+    public static Map<String, Object> accountActive(String did) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        body.put("active", true);
         return body;
     }
 

@@ -27,10 +27,12 @@ public final class Database implements AutoCloseable {
     private final Connection writer;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final HikariDataSource readers;
+    private final javax.sql.DataSource streamSource;
 
-    private Database(Connection writer, HikariDataSource readers) {
+    private Database(Connection writer, HikariDataSource readers, javax.sql.DataSource streamSource) {
         this.writer = writer;
         this.readers = readers;
+        this.streamSource = streamSource;
     }
 
     public static Database openSqlite(Path file) {
@@ -45,12 +47,13 @@ public final class Database implements AutoCloseable {
         try {
             var writer = writeSource.getConnection();
             writer.setAutoCommit(false);
+            var readSource = dataSource(url, true);
             var pool = new HikariConfig();
-            pool.setDataSource(dataSource(url, true));
+            pool.setDataSource(readSource);
             pool.setMaximumPoolSize(4);
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
-            return new Database(writer, new HikariDataSource(pool));
+            return new Database(writer, new HikariDataSource(pool), readSource);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + file, e);
         }
@@ -88,6 +91,24 @@ public final class Database implements AutoCloseable {
     public <T> T read(SqlWork<T> work) {
         try (var c = readers.getConnection()) {
             return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    /**
+     * Runs {@code work} in one read transaction (one consistent snapshot across its queries) on a
+     * connection of its own, not one of the pool: for long streamed responses such as
+     * {@code sync.getRepo}, where a slow client must not hold a pooled connection.
+     */
+    public <T> T readSnapshot(SqlWork<T> work) {
+        try (var c = streamSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                return work.run(c);
+            } finally {
+                c.rollback();
+            }
         } catch (SQLException e) {
             throw new StoreException(e);
         }
