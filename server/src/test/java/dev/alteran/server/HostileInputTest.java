@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.alteran.atproto.repo.RepoVerifier;
 import dev.alteran.pds.xrpc.Json;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import java.io.ByteArrayOutputStream;
@@ -115,14 +116,110 @@ class HostileInputTest {
         assertThat(cases).hasSizeGreaterThanOrEqualTo(300);
         assertThat(rejectCases).isGreaterThanOrEqualTo(300);
         assertThat(snapshot()).as("repository after the hostile suite").isEqualTo(before);
-        server.alteran.repo().head().data(); // the head still loads from its blocks
+        assertRepositoryVerifies();
+    }
+
+    /** The whole repository, exported as a CAR, verifies: signature, MST, every record block. */
+    static void assertRepositoryVerifies() {
+        var r = RawHttp.send(server, ("GET /xrpc/com.atproto.sync.getRepo?did=" + enc(did) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(r.status()).isEqualTo(200);
+        var car = r.body().getBytes(StandardCharsets.ISO_8859_1);
+        var repo = RepoVerifier.verifyCar(RawHttp.bodyBytes(server, "/xrpc/com.atproto.sync.getRepo?did=" + enc(did)), did,
+                server.config.signingKey().publicKey());
+        var head = server.alteran.repo().head();
+        assertThat(repo.commitCid()).isEqualTo(head.cid());
+        assertThat(repo.recordCount()).isEqualTo(head.data().size()).isEqualTo(2);
+        assertThat(car).isNotEmpty();
+    }
+
+    /**
+     * The firehose: cursors that are not numbers, out of range or repeated, frames sent by the client,
+     * connections dropped mid-stream. A bad cursor is an InvalidRequest error frame and a policy close
+     * (the WebSocket form of a 400); nothing is ever an internal-error close, and the server and the
+     * repository are unharmed afterwards.
+     */
+    @Test
+    void theFirehoseRefusesHostileCursorsAndShrugsOffClientFrames() throws Exception {
+        var before = snapshot();
+        int cases = 0;
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            for (var bad : List.of("abc", "1.5", "1e3", "0x10", "%201", "99999999999999999999", "-99999999999999999999", "%00",
+                    "1%20OR%201%3D1", "9223372036854775808")) {
+                try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, "cursor=" + bad), true)) {
+                    var m = client.next(10_000);
+                    assertThat(m).as(bad).isNotNull();
+                    assertThat(m.isError()).as(bad).isTrue();
+                    assertThat(m.body()).as(bad).containsEntry("error", "InvalidRequest").containsKey("message");
+                    assertThat(client.awaitClose(10_000).code()).as(bad).isEqualTo(1008);
+                }
+                cases++;
+            }
+            // Negative cursors replay from the oldest event, as the reference does; repeated ones are refused.
+            for (var query : List.of("cursor=-1", "cursor=-5", "cursor=0", "unknown=1&cursor=-1")) {
+                try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, query), true)) {
+                    var m = client.next(10_000);
+                    assertThat(m).as(query).isNotNull();
+                    assertThat(m.isError()).as(query).isFalse();
+                }
+                cases++;
+            }
+            // An empty cursor is no cursor: live, so nothing arrives while nothing is written.
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, "cursor="), true)) {
+                assertThat(client.next(500)).isNull();
+                assertThat(client.closed.getNow(null)).isNull();
+                cases++;
+            }
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, "cursor=1&cursor=2"), true)) {
+                var m = client.next(10_000);
+                assertThat(m.isError()).isTrue();
+                assertThat(m.body()).containsEntry("error", "InvalidRequest");
+                cases++;
+            }
+            // Frames from the client: ignored, or (too big) a close that names the reason, never an internal error.
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, null), true)) {
+                var ws = client.socket();
+                ws.sendText("hello", true).join();
+                ws.sendText("{\"op\":1,\"t\":\"#commit\"}", true).join();
+                ws.sendBinary(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xa2, 0x62, 'o', 'p', 0x20}), true).join();
+                ws.sendBinary(java.nio.ByteBuffer.wrap(new byte[4096]), true).join();
+                ws.sendPing(java.nio.ByteBuffer.wrap("ping".getBytes(StandardCharsets.UTF_8))).join();
+                ws.sendText("partial", false).join();
+                ws.sendText(" message", true).join();
+                cases += 7;
+                var closed = client.closed.getNow(null);
+                assertThat(closed == null || closed.code() != 1011).as("closed with " + closed).isTrue();
+            }
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, null), true)) {
+                // 2 MB in one message: dropped unread, or refused as too big; either way not an internal error.
+                client.socket().sendBinary(java.nio.ByteBuffer.wrap(new byte[2_000_000]), true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                Thread.sleep(500);
+                var closed = client.closed.getNow(null);
+                assertThat(closed == null || closed.code() != 1011).as("closed with " + closed).isTrue();
+                cases++;
+            }
+            try (var client = FirehoseClient.connect(http, FirehoseClient.url(server, null), true)) {
+                client.socket().sendClose(4999, "bye").join();
+                cases++;
+            }
+            // A client that vanishes without a close frame.
+            var raw = FirehoseClient.stalled(server, "cursor=0");
+            raw.close();
+            cases++;
+        }
+        System.out.printf("hostile firehose cases: %d%n", cases);
+        var health = server.get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(snapshot()).isEqualTo(before);
+        assertRepositoryVerifies();
     }
 
     @Test
     void everyRegisteredRouteHasALexiconSoNoneIsLeftOut() {
         for (var nsid : server.alteran.router().methods()) {
-            if (nsid.startsWith("test.")) continue;
-            assertThat(lexicon(nsid)).as("lexicon of " + nsid).isNotNull();
+            // The original Alteran's JSON variants of sync methods are the only routes without their own.
+            var name = nsid.endsWith(".json") && nsid.startsWith("com.atproto.sync.") ? nsid.substring(0, nsid.length() - 5) : nsid;
+            assertThat(lexicon(name)).as("lexicon of " + name).isNotNull();
         }
     }
 
@@ -186,9 +283,13 @@ class HostileInputTest {
         for (var nsid : new TreeSet<>(router.methods())) {
             var route = router.find(nsid);
             var def = lexicon(nsid);
+            // The original Alteran's JSON variants (getRepo.json, ...) have no Lexicon: they borrow their
+            // base method's parameters, and since their rules are their own, bad values need only not break them.
+            boolean variant = def == null;
+            if (variant) def = lexicon(nsid.substring(0, nsid.lastIndexOf('.')));
             var auth = authFor(nsid, route.kind(), def);
             methodCases(out, nsid, route.kind(), def, auth);
-            paramCases(out, nsid, route.kind(), def, auth);
+            paramCases(out, nsid, route.kind(), def, auth, variant);
             if (route.kind() == XrpcRouter.Kind.PROCEDURE) bodyCases(out, nsid, def, auth);
             tokenCases(out, nsid, route.kind(), def);
         }
@@ -211,6 +312,12 @@ class HostileInputTest {
             var body = method.equals("GET") || method.equals("HEAD") ? null : baselineBody(def).toString().getBytes(StandardCharsets.UTF_8);
             out.add(new Case(nsid + " method " + method, method, target, headers(auth, body == null ? null : "application/json"), body, Oracle.REJECT));
         }
+    }
+
+    static void paramCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def, String auth, boolean lenient) {
+        var all = new ArrayList<Case>();
+        paramCases(all, nsid, kind, def, auth);
+        for (var c : all) out.add(lenient ? new Case(c.name(), c.method(), c.target(), c.headers(), c.body(), Oracle.SURVIVE) : c);
     }
 
     static void paramCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def, String auth) {
@@ -398,7 +505,7 @@ class HostileInputTest {
 
     /** Routes that answer without a session (their params and bodies are still checked). */
     static boolean isPublic(String nsid) {
-        return PUBLIC.contains(nsid) || (nsid.startsWith("com.atproto.identity.resolve"));
+        return PUBLIC.contains(nsid) || nsid.startsWith("com.atproto.identity.resolve") || nsid.startsWith("com.atproto.sync.");
     }
 
     static final Set<String> PUBLIC = Set.of("com.atproto.server.describeServer", "com.atproto.server.createSession",
@@ -433,6 +540,21 @@ class HostileInputTest {
             out.add(new Case("xrpc path " + abbreviate(nsid) + " POST", "POST", "/xrpc/" + nsid, headers(owner, "application/json"),
                     "{}".getBytes(StandardCharsets.UTF_8), Oracle.REJECT));
         }
+        // The firehose is a WebSocket: plain HTTP to it, and upgrades that are not quite WebSocket, are refused.
+        var subscribe = "/xrpc/com.atproto.sync.subscribeRepos";
+        for (var query : List.of("", "?cursor=-1", "?cursor=abc", "?cursor=99999999999999999999")) {
+            out.add(new Case("subscribeRepos over HTTP" + query, "GET", subscribe + query, headers(null, null), null, Oracle.REJECT));
+        }
+        out.add(new Case("subscribeRepos POST", "POST", subscribe, headers(null, "application/json"), "{}".getBytes(StandardCharsets.UTF_8), Oracle.REJECT));
+        var noKey = headers(null, null);
+        noKey.put("Upgrade", "websocket");
+        noKey.put("Connection", "Upgrade");
+        noKey.put("Sec-WebSocket-Version", "13");
+        out.add(new Case("subscribeRepos upgrade without key", "GET", subscribe, noKey, null, Oracle.REJECT));
+        var oldVersion = new LinkedHashMap<>(noKey);
+        oldVersion.put("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+        oldVersion.put("Sec-WebSocket-Version", "8");
+        out.add(new Case("subscribeRepos upgrade old version", "GET", subscribe, oldVersion, null, Oracle.REJECT));
         out.add(new Case("xrpc path empty", "GET", "/xrpc/", headers(null, null), null, Oracle.REJECT));
         out.add(new Case("xrpc path bare", "GET", "/xrpc", headers(null, null), null, Oracle.REJECT));
         out.add(new Case("xrpc uri too long", "GET", "/xrpc/com.atproto.repo.listRecords?repo=" + "a".repeat(20_000), headers(null, null), null, Oracle.REJECT));
@@ -644,7 +766,7 @@ class HostileInputTest {
         var headers = new LinkedHashMap<String, String>();
         headers.put("Host", "127.0.0.1:" + server.config.port());
         headers.putAll(c.headers());
-        headers.put("Connection", "close");
+        headers.putIfAbsent("Connection", "close");
         boolean chunked = "chunked".equals(headers.get("Transfer-Encoding"));
         if (c.body() != null && !chunked) headers.putIfAbsent("Content-Length", Integer.toString(c.body().length));
         var head = new StringBuilder(c.method()).append(' ').append(c.target()).append(" HTTP/1.1\r\n");

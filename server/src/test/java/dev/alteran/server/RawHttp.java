@@ -42,6 +42,21 @@ final class RawHttp {
         return send(server, "GET " + rawPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     }
 
+    /** The raw body bytes of a GET (for binary answers such as CAR files); the status must be 200. */
+    static byte[] bodyBytes(TestServer server, String path) {
+        try {
+            var r = server.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url(path))).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) throw new IllegalStateException(path + ": " + r.statusCode());
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static Response parse(byte[] bytes) {
         var text = new String(bytes, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
