@@ -138,7 +138,8 @@ public final class Alteran implements AutoCloseable {
         this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
-        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth).register(router);
+        this.trustedProxies = new TrustedProxies(config.trustedProxies());
+        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies).register(router);
         this.sequence = new SequenceLog(database, config.seqRetention());
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
         identity.addListener(new IdentitySequencer(sequence));
@@ -148,7 +149,6 @@ public final class Alteran implements AutoCloseable {
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         new SyncHandlers(repo, database).register(router);
         this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
-        this.trustedProxies = new TrustedProxies(config.trustedProxies());
         var rateLimitStore = switch (config.rateLimitStore()) {
             case MEMORY -> new MemoryRateLimitStore();
             case DATABASE -> new SqlRateLimitStore(database);

@@ -185,4 +185,20 @@ class RateLimitTest {
                     .contains("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit-limit", "retry-after");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void failedLoginsRecordTheForwardedClientNotTheProxy() throws Exception {
+        try (var server = start("memory", "PDS_TRUSTED_PROXIES", "127.0.0.1")) {
+            var r = server.post(LOGIN, "{\"identifier\":\"" + TestServer.HANDLE + "\",\"password\":\"wrong\"}",
+                    "X-Forwarded-For", "6.6.6.6, 198.51.100.7");
+            assertThat(r.statusCode()).isEqualTo(401);
+            var ip = server.alteran.database().read(c -> {
+                try (var rs = c.createStatement().executeQuery("SELECT ip FROM login_attempt")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertThat(ip).isEqualTo("198.51.100.7");
+        }
+    }
 }

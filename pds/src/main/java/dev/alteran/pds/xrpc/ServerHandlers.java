@@ -2,6 +2,7 @@ package dev.alteran.pds.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
+import dev.alteran.pds.http.TrustedProxies;
 import dev.alteran.pds.auth.AuthorizationHeader;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
@@ -18,8 +19,11 @@ public final class ServerHandlers {
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final ServiceAuth serviceAuth;
+    private final TrustedProxies proxies;
 
-    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth) {
+    public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth,
+                          TrustedProxies proxies) {
+        this.proxies = proxies;
         this.identity = identity;
         this.config = config;
         this.sessions = sessions;
@@ -52,7 +56,9 @@ public final class ServerHandlers {
         in.string("authFactorToken", false);
         in.bool("allowTakendown");
         try {
-            var s = sessions.login(identifier, password, call.request().getRemoteAddr());
+            // The client's address as the lockout records it: behind a trusted proxy, not the proxy's.
+            var client = proxies.clientAddress(call.request());
+            var s = sessions.login(identifier, password, client == null ? call.request().getRemoteAddr() : client.getHostAddress());
             return session(s);
         } catch (LoginLockout.LockedOut e) {
             long minutes = Math.max(1, (e.retryAfterSec() + 59) / 60);
