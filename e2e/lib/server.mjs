@@ -36,6 +36,10 @@ export async function startServer(extraEnv = {}) {
     PDS_DID: did,
     USER_PASSWORD: PASSWORD,
     ALTERAN_LOG_LEVEL: 'WARN',
+    // The suites write and log in far faster than a person; the limits themselves are tested in Java.
+    PDS_RATE_LIMIT_PER_MIN: '1000000',
+    PDS_RATE_LIMIT_LOGIN_PER_MIN: '1000000',
+    PDS_RATE_LIMIT_BLOB_PER_MIN: '1000000',
     ...extraEnv,
   }
   const child = spawn(JAVA, ['-jar', JAR, 'dev', '--port', String(port), '--data', data], {

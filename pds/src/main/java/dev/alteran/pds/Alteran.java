@@ -17,14 +17,24 @@ import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
+import dev.alteran.pds.firehose.Firehose;
+import dev.alteran.pds.firehose.IdentitySequencer;
+import dev.alteran.pds.firehose.RelayAnnouncer;
+import dev.alteran.pds.firehose.SubscribeReposEndpoint;
 import dev.alteran.pds.http.CorsFilter;
+import dev.alteran.pds.http.DebugServlet;
 import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
+import dev.alteran.pds.http.RateLimiter;
+import dev.alteran.pds.http.ReadOnlyFilter;
 import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
+import dev.alteran.pds.http.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.MemoryRateLimitStore;
+import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RepoStore;
@@ -41,16 +51,21 @@ import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.xrpc.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
+import dev.alteran.pds.xrpc.XrpcParams;
+import dev.alteran.pds.xrpc.SyncHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
-import java.time.Clock;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +83,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Alteran implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
+    /** Relays are asked to crawl shortly after start-up, once the server is listening. */
+    static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
     private final Config config;
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
@@ -89,8 +107,13 @@ public final class Alteran implements AutoCloseable {
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
+    private final TrustedProxies trustedProxies;
+    private final RateLimiter rateLimiter;
+    private final RepoHandlers repoHandlers;
     private final UpstreamClient upstream;
     private final ProxyHandler proxy;
+    private final Firehose firehose;
+    private final RelayAnnouncer relays;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -117,13 +140,27 @@ public final class Alteran implements AutoCloseable {
         this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                 AccountPassword.of(config.userPassword()), appPasswords, clock);
         var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
-        this.sequence = new SequenceLog(database);
+        this.trustedProxies = new TrustedProxies(config.trustedProxies());
+        this.sequence = new SequenceLog(database, config.seqRetention());
         this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
-        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, account, didDocuments).register(router);
-        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence);
+        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments).register(router);
+        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+        identity.addListener(new IdentitySequencer(sequence));
+        this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
         var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
-        new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports).register(router);
+        this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports);
+        repoHandlers.register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+        new SyncHandlers(repo, database, account).register(router);
+        this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
+        var rateLimitStore = switch (config.rateLimitStore()) {
+            case MEMORY -> new MemoryRateLimitStore();
+            case DATABASE -> new SqlRateLimitStore(database);
+        };
+        this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
+                RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
+                RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
+                RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
         repo.addTransactionHook(blobs::beforeCommit);
         // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
         repo.addTransactionHook((c, writes, commit) -> {
@@ -157,6 +194,7 @@ public final class Alteran implements AutoCloseable {
     public List<String> paths() {
         var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", WellKnownServlet.ATPROTO_DID));
         if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
+        if (debugRoutes) paths.add(DebugServlet.PATH);
         if (includeRootEndpoint) paths.add("");
         return paths;
     }
@@ -165,14 +203,39 @@ public final class Alteran implements AutoCloseable {
     public void install(ServletContext ctx) {
         var mapped = paths().toArray(String[]::new);
         addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
-        addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(), mapped);
+        addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(trustedProxies), mapped);
         addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
+        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
+        addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, proxy)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons), proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
+        if (debugRoutes) {
+            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, authenticator, rateLimiter, config.maxJsonBytes()))
+                    .addMapping(DebugServlet.PATH);
+        }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
+        installFirehose(ctx);
+        relays.start();
+    }
+
+    /**
+     * The WebSocket endpoint of subscribeRepos, through the container's Jakarta WebSocket
+     * {@link ServerContainer} (Jetty: {@code JakartaWebSocketServletContainerInitializer.configure}).
+     * Upgrades are handled before servlets, so the {@code /xrpc/*} servlet does not shadow it.
+     */
+    private void installFirehose(ServletContext ctx) {
+        if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer container)) {
+            log.warn("no Jakarta WebSocket container in this servlet context: {} is not served", SubscribeReposEndpoint.PATH);
+            return;
+        }
+        try {
+            container.addEndpoint(SubscribeReposEndpoint.config(firehose));
+        } catch (DeploymentException e) {
+            throw new IllegalStateException("cannot deploy " + SubscribeReposEndpoint.PATH, e);
+        }
     }
 
     private static void addFilter(ServletContext ctx, String name, Filter filter, String[] paths) {
@@ -217,6 +280,16 @@ public final class Alteran implements AutoCloseable {
         return account;
     }
 
+    /** The live firehose: subscriptions, fan-out. */
+    public Firehose firehose() {
+        return firehose;
+    }
+
+    /** The requestCrawl announcements to PDS_RELAY_HOSTS (started by {@link #install}). */
+    public RelayAnnouncer relayAnnouncer() {
+        return relays;
+    }
+
     public Lexicons lexicons() {
         return lexicons;
     }
@@ -259,6 +332,15 @@ public final class Alteran implements AutoCloseable {
         return didResolver;
     }
 
+    /** Which peers' forwarding headers are believed; a host can use it to find its own clients' addresses. */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
+    public RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
     public boolean debugRoutes() {
         return debugRoutes;
     }
@@ -266,6 +348,8 @@ public final class Alteran implements AutoCloseable {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        relays.close();
+        firehose.close();
         httpClients.forEach(IdentityHttp::close);
         upstream.close();
         try {
@@ -285,7 +369,11 @@ public final class Alteran implements AutoCloseable {
             return this;
         }
 
-        /** Mounts /debug/* (owner-only maintenance routes). Off by default. */
+        /**
+         * Mounts {@code /debug/*} ({@link DebugServlet}: record get/put through the repository write path,
+         * blob put/get, blob GC), answered only for the owner's full-access session. Off by default;
+         * the standalone server turns it on with {@code --debug-routes} or {@code PDS_DEBUG_ROUTES}.
+         */
         public Builder debugRoutes(boolean on) {
             this.debugRoutes = on;
             return this;

@@ -23,6 +23,9 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path data;
 
+    @Option(names = "--debug-routes", description = "Mount the owner-only /debug/* routes (same as PDS_DEBUG_ROUTES=true).")
+    boolean debugRoutes;
+
     @Override
     public Integer call() throws Exception {
         var devEnv = data.resolve("dev.env");
@@ -40,6 +43,7 @@ final class DevCommand implements Callable<Integer> {
         values.put("PDS_DATA_DIR", data.toString());
         values.putIfAbsent("PDS_HOSTNAME", "localhost:" + port);
         values.remove("PDS_BIND"); // dev stays on loopback
+        if (debugRoutes) values.put("PDS_DEBUG_ROUTES", "true");
         var config = Config.from(values).validateOrThrow();
         Launcher.runUntilStopped(config, () -> System.out.printf("""
 

@@ -35,6 +35,9 @@ public final class JettyServer implements AutoCloseable {
         server.addConnector(connector);
 
         var context = new ServletContextHandler("/");
+        // Jetty's own error pages are HTML naming the URI and the servlet; ours say only the status, as JSON.
+        server.setErrorHandler(new JsonErrorHandler.ForServer());
+        context.setErrorHandler(new JsonErrorHandler.ForContext());
         JakartaWebSocketServletContainerInitializer.configure(context, null);
         context.addServletContainerInitializer((classes, ctx) -> alteran.install(ctx));
         server.setHandler(new GracefulHandler(context));

@@ -9,7 +9,7 @@ final class Launcher {
     private Launcher() {}
 
     static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
-        var alteran = Alteran.builder().config(config).build();
+        var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
         var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -12,15 +12,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code alteran prune}: the firehose event log beyond its retention. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Delete firehose events (the sequencer log) older than the newest --keep. A subscriber whose cursor",
-                "is older than what is kept is told so (OutdatedCursor) and resynchronizes. Safe while the server runs."})
+        description = {"Delete firehose events (the sequencer log) older than the newest --keep. The server also trims the log",
+                "to PDS_SEQ_RETENTION as it writes; this does it at once, or to another size. A subscriber whose cursor is older",
+                "than what is kept is told so (OutdatedCursor) and resynchronizes. Safe while the server runs."})
 final class PruneCommand implements Callable<Integer> {
-    static final long DEFAULT_KEEP = 10_000;
-
     @Mixin
     DataOptions data;
 
-    @Option(names = "--keep", paramLabel = "N", description = "Events to keep (default: " + DEFAULT_KEEP + ").")
+    @Option(names = "--keep", paramLabel = "N", description = "Events to keep (default: PDS_SEQ_RETENTION, itself 10,000 by default).")
     Long keep;
 
     @Spec
@@ -29,7 +28,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = data.config();
-        long n = keep != null ? keep : DEFAULT_KEEP;
+        long n = keep != null ? keep : config.seqRetention();
         if (n < 1) throw new IllegalArgumentException("--keep must be at least 1");
         var out = spec.commandLine().getOut();
         try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {

@@ -103,7 +103,7 @@ class ReadAfterWriteTest {
         appView.onXrpc("app.bsky.actor.getProfile", json(200, profileView(did)));
         assertThat(get("app.bsky.actor.getProfile?actor=" + enc(did)).body()).isEqualTo(profileView(did));
         appView.onXrpc("app.bsky.actor.getProfile", json(200, profileView("did:plc:someoneelse"), "atproto-repo-rev", before));
-        assertThat(TestServer.json(get("app.bsky.actor.getProfile?actor=x")).get("displayName").asText()).isEqualTo("Old name");
+        assertThat(TestServer.json(get("app.bsky.actor.getProfile?actor=someoneelse.test")).get("displayName").asText()).isEqualTo("Old name");
 
         appView.onXrpc("app.bsky.actor.getProfiles", json(200,
                 "{\"profiles\":[" + profileView("did:plc:someoneelse") + "," + profileView(did) + "]}", "atproto-repo-rev", before));

@@ -42,9 +42,13 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_HOSTNAME", "localhost:" + port);
         values.put("PDS_PORT", Integer.toString(port));
         values.put("PDS_DATA_DIR", dataDir.toString());
+        // Tests log in and write far more often than people do; RateLimitTest sets real limits.
+        values.put("PDS_RATE_LIMIT_PER_MIN", "1000000");
+        values.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "1000000");
+        values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
         values.putAll(overrides);
         config = Config.from(values).validateOrThrow();
-        alteran = Alteran.builder().config(config).build();
+        alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();
     }
 

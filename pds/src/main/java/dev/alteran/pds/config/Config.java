@@ -5,6 +5,7 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.auth.AccountPassword;
+import dev.alteran.pds.http.TrustedProxies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,8 +34,14 @@ public record Config(
         long maxBlobSize,
         long maxJsonBytes,
         int rateLimitPerMin,
+        int loginRateLimitPerMin,
+        int blobRateLimitPerMin,
+        RateLimitStorage rateLimitStore,
+        List<String> trustedProxies,
         List<String> corsOrigins,
         int seqWindow,
+        int seqRetention,
+        int firehoseBuffer,
         long accessTtlSec,
         long refreshTtlSec,
         long blobQuotaBytes,
@@ -42,6 +49,7 @@ public record Config(
         BlobStorage blobStorage,
         List<String> relayHosts,
         String plcUrl,
+        boolean debugRoutes,
         ProxyConfig proxy,
         String bindAddress,
         int port,
@@ -51,10 +59,12 @@ public record Config(
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
-            "PDS_RATE_LIMIT_PER_MIN", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_ACCESS_TTL_SEC",
-            "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
+            "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
+            "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
+            "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
-            "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
+            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
     private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
             .collect(Collectors.toUnmodifiableSet());
 
@@ -66,6 +76,9 @@ public record Config(
     public static final long DEFAULT_MAX_REPO_IMPORT_SIZE = 1L << 30;
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
+
+    /** Where rate-limit counters live: this process, or the shared database when several instances serve one account. */
+    public enum RateLimitStorage { MEMORY, DATABASE }
 
     public static boolean isKnownName(String name) {
         return NAME_SET.contains(name);
@@ -88,8 +101,14 @@ public record Config(
                 p.number("PDS_MAX_BLOB_SIZE", 5L * 1024 * 1024),
                 p.number("PDS_MAX_JSON_BYTES", 64L * 1024),
                 (int) p.number("PDS_RATE_LIMIT_PER_MIN", 60),
+                (int) p.number("PDS_RATE_LIMIT_LOGIN_PER_MIN", 10),
+                (int) p.number("PDS_RATE_LIMIT_BLOB_PER_MIN", 30),
+                p.rateLimitStorage(),
+                p.csv("PDS_TRUSTED_PROXIES", ""),
                 p.csv("PDS_CORS_ORIGIN", env == Environment.DEV ? "*" : ""),
                 (int) p.number("PDS_SEQ_WINDOW", 512),
+                (int) p.number("PDS_SEQ_RETENTION", 10_000),
+                (int) p.number("PDS_FIREHOSE_BUFFER", 500),
                 p.number("PDS_ACCESS_TTL_SEC", 3600),
                 p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
                 p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
@@ -102,8 +121,10 @@ public record Config(
                         p.string("PDS_S3_ACCESS_KEY_ID"),
                         p.string("PDS_S3_SECRET_ACCESS_KEY"),
                         p.bool("PDS_S3_FORCE_PATH_STYLE", false)),
-                p.csv("PDS_RELAY_HOSTS", "bsky.network"),
+                // A development server is not announced to the public relay unless asked to.
+                p.csv("PDS_RELAY_HOSTS", env == Environment.DEV ? "" : "bsky.network"),
                 stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
+                p.bool("PDS_DEBUG_ROUTES", false),
                 new ProxyConfig(
                         stripTrailingSlash(p.stringOr("PDS_BSKY_APP_VIEW_URL", ProxyConfig.DEFAULT_APP_VIEW_URL)),
                         p.stringOr("PDS_BSKY_APP_VIEW_DID", ProxyConfig.DEFAULT_APP_VIEW_DID),
@@ -175,7 +196,23 @@ public record Config(
         positive(problems, "PDS_MAX_BLOB_SIZE", maxBlobSize);
         positive(problems, "PDS_MAX_JSON_BYTES", maxJsonBytes);
         positive(problems, "PDS_RATE_LIMIT_PER_MIN", rateLimitPerMin);
+        positive(problems, "PDS_RATE_LIMIT_LOGIN_PER_MIN", loginRateLimitPerMin);
+        positive(problems, "PDS_RATE_LIMIT_BLOB_PER_MIN", blobRateLimitPerMin);
+        for (var proxy : trustedProxies) {
+            if (!TrustedProxies.isValidEntry(proxy)) {
+                problems.add("PDS_TRUSTED_PROXIES: '" + proxy + "' is not an IP address or CIDR range like 10.0.0.0/8");
+            }
+        }
         positive(problems, "PDS_SEQ_WINDOW", seqWindow);
+        positive(problems, "PDS_SEQ_RETENTION", seqRetention);
+        positive(problems, "PDS_FIREHOSE_BUFFER", firehoseBuffer);
+        for (var relay : relayHosts) {
+            if (!relay.matches("(https?://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")) {
+                problems.add("PDS_RELAY_HOSTS: '" + relay + "' is not a host name (or an http(s) URL of a host)");
+            } else if (env == Environment.PRODUCTION && relay.startsWith("http://")) {
+                problems.add("PDS_RELAY_HOSTS: must be https in production, not '" + relay + "'");
+            }
+        }
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
@@ -198,6 +235,20 @@ public record Config(
     /** The repo signing key; only call on a validated config. */
     public Keypair signingKey() {
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
+    }
+
+    public Config withDataDir(Path dir) {
+        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
+                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes, maxRepoImportSize,
+                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, port, dir, parseProblems);
+    }
+
+    public Config withPort(int newPort) {
+        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
+                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
+                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes, maxRepoImportSize,
+                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, newPort, dataDir, parseProblems);
     }
 
     private static String stripTrailingSlash(String url) {
@@ -274,6 +325,18 @@ public record Config(
                 problems.add(name + ": '" + v + "' is not a whole number");
                 return fallback;
             }
+        }
+
+        RateLimitStorage rateLimitStorage() {
+            var v = stringOr("PDS_RATE_LIMIT_STORE", "memory");
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "memory" -> RateLimitStorage.MEMORY;
+                case "database" -> RateLimitStorage.DATABASE;
+                default -> {
+                    problems.add("PDS_RATE_LIMIT_STORE: '" + v + "' is not memory or database");
+                    yield RateLimitStorage.MEMORY;
+                }
+            };
         }
 
         List<String> csv(String name, String fallback) {

@@ -1,5 +1,7 @@
 package dev.alteran.pds.http;
 
+import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -7,11 +9,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * CORS for the PDS routes. {@code *} allows any origin (dev); otherwise only the listed origins get
  * allow headers, and a preflight from any other origin is refused. There is no wildcard fallback.
+ * No credentials mode: sessions travel in the Authorization header, never in cookies.
  */
 public final class CorsFilter extends HttpFilter {
     private static final String ALLOW_METHODS = "GET, HEAD, POST, OPTIONS";
@@ -22,7 +27,8 @@ public final class CorsFilter extends HttpFilter {
 
     public CorsFilter(List<String> allowedOrigins) {
         this.any = allowedOrigins.contains("*");
-        this.origins = Set.copyOf(allowedOrigins);
+        // Browsers serialize origins in lower case; the configured ones may not be.
+        this.origins = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -31,14 +37,15 @@ public final class CorsFilter extends HttpFilter {
         var origin = req.getHeader("Origin");
         boolean preflight = "OPTIONS".equals(req.getMethod()) && req.getHeader("Access-Control-Request-Method") != null;
         boolean allowed = origin != null && (any || origins.contains(origin));
+        // The answer depends on the Origin unless every origin is allowed: caches must keep them apart.
+        if (!any) resp.addHeader("Vary", "Origin");
         if (allowed) {
             resp.setHeader("Access-Control-Allow-Origin", any ? "*" : origin);
-            if (!any) resp.addHeader("Vary", "Origin");
             resp.setHeader("Access-Control-Expose-Headers", EXPOSE);
         }
         if (preflight) {
             if (!allowed) {
-                resp.setStatus(403);
+                XrpcServlet.writeError(resp, XrpcException.forbidden("Origin not allowed"));
                 return;
             }
             resp.setHeader("Access-Control-Allow-Methods", ALLOW_METHODS);

@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The body of a {@code #commit} firehose event (without seq and time, which {@link SequenceLog#append} adds). */
-final class CommitEvents {
+/**
+ * Bodies of firehose events (without seq and time, which {@link SequenceLog#append} adds), shaped as
+ * the reference PDS sends them.
+ */
+public final class CommitEvents {
     private CommitEvents() {}
 
     /**
@@ -44,6 +47,26 @@ final class CommitEvents {
         return body;
     }
 
+    /** {@code #sync}: the repository is now at this commit; the CAR holds only the commit block. */
+    static Map<String, Object> sync(String did, CommitData data) {
+        var commitBlock = data.newBlocks().get(data.cid());
+        if (commitBlock == null) throw new IllegalStateException("the commit block is not among the new blocks");
+        return sync(did, data.cid(), data.rev(), commitBlock);
+    }
+
+    /** {@code #identity}: the account's handle (re)announced. */
+    public static Map<String, Object> identity(String did, String handle) {
+        var body = new HashMap<String, Object>(4);
+        body.put("did", did);
+        if (handle != null) body.put("handle", handle);
+        return body;
+    }
+
+    /** {@code #account} for an active account. */
+    public static Map<String, Object> accountActive(String did) {
+        return account(did, null);
+    }
+
     static byte[] car(Cid root, BlockMap blocks) {
         var out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 64, blocks.byteSize() + 64L * blocks.size() + 64));
         try (var car = new CarWriter(out, root)) {
@@ -61,15 +84,7 @@ final class CommitEvents {
         return body;
     }
 
-    /** {@code #identity}: the account's handle (re)announced. */
-    static Map<String, Object> identity(String did, String handle) {
-        var body = new HashMap<String, Object>(4);
-        body.put("did", did);
-        if (handle != null) body.put("handle", handle);
-        return body;
-    }
-
-    /** {@code #sync}: the repository is now at this commit; the CAR holds only the commit block. */
+    /** {@code #sync} for a commit known by its block. */
     static Map<String, Object> sync(String did, Cid commit, String rev, byte[] commitBlock) {
         var body = new HashMap<String, Object>(4);
         body.put("did", did);

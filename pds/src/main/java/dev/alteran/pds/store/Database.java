@@ -27,11 +27,13 @@ public final class Database implements AutoCloseable {
     private final Connection writer;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final HikariDataSource readers;
+    private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
 
-    private Database(Connection writer, HikariDataSource readers) {
+    private Database(Connection writer, HikariDataSource readers, javax.sql.DataSource streamSource) {
         this.writer = writer;
         this.readers = readers;
+        this.streamSource = streamSource;
     }
 
     public static Database openSqlite(Path file) {
@@ -46,12 +48,13 @@ public final class Database implements AutoCloseable {
         try {
             var writer = writeSource.getConnection();
             writer.setAutoCommit(false);
+            var readSource = dataSource(url, true);
             var pool = new HikariConfig();
-            pool.setDataSource(dataSource(url, true));
+            pool.setDataSource(readSource);
             pool.setMaximumPoolSize(4);
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
-            var db = new Database(writer, new HikariDataSource(pool));
+            var db = new Database(writer, new HikariDataSource(pool), readSource);
             db.appliedAtOpen = applied;
             return db;
         } catch (SQLException e) {
@@ -102,19 +105,21 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in one read transaction: one consistent snapshot across all its queries, however
-     * long it runs (an export, a verification), while writes go on.
+     * Runs {@code work} in one read transaction (one consistent snapshot across its queries) on a
+     * connection of its own, not one of the pool: for long streamed responses such as
+     * {@code sync.getRepo}, where a slow client must not hold a pooled connection.
      */
     public <T> T readSnapshot(SqlWork<T> work) {
-        return read(c -> {
+        try (var c = streamSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 return work.run(c);
             } finally {
                 c.rollback();
-                c.setAutoCommit(true);
             }
-        });
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
 
     /** For /health: the database answers a query. */

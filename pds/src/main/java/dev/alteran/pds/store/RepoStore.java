@@ -60,7 +60,10 @@ public final class RepoStore {
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
     private volatile Repo head;
 
-    private RepoStore(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+    private final String initialHandle;
+
+    private RepoStore(Database db, String did, Keypair signingKey, SequenceLog sequence, String initialHandle) {
+        this.initialHandle = initialHandle;
         this.db = db;
         this.did = did;
         this.signingKey = signingKey;
@@ -74,7 +77,16 @@ public final class RepoStore {
      * commit and sequences that commit.
      */
     public static RepoStore open(Database db, String did, Keypair signingKey, SequenceLog sequence) {
-        var store = new RepoStore(db, did, signingKey, sequence);
+        return open(db, did, signingKey, sequence, null);
+    }
+
+    /**
+     * Like {@link #open(Database, String, Keypair, SequenceLog)}; a new repository is announced as the
+     * reference PDS announces a new account, in one transaction: {@code #identity} (with {@code handle}),
+     * {@code #account} (active), the initial {@code #commit} and a {@code #sync}.
+     */
+    public static RepoStore open(Database db, String did, Keypair signingKey, SequenceLog sequence, String handle) {
+        var store = new RepoStore(db, did, signingKey, sequence, handle);
         store.loadOrCreate();
         return store;
     }
@@ -97,6 +109,7 @@ public final class RepoStore {
         }
         lock.lock();
         try {
+            var lastSeq = new long[1];
             var created = db.write(c -> {
                 var rev = clock.next().toString();
                 var data = Repo.create(blocks, did, signingKey, rev, Map.of());
@@ -109,11 +122,17 @@ public final class RepoStore {
                     st.setString(4, now);
                     st.executeUpdate();
                 }
+                if (initialHandle != null) {
+                    sequence.append(c, did, "identity", CommitEvents.identity(did, initialHandle));
+                    sequence.append(c, did, "account", CommitEvents.accountActive(did));
+                }
                 var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, data.newBlocks()));
+                lastSeq[0] = event.seq();
+                if (initialHandle != null) lastSeq[0] = sequence.append(c, did, "sync", CommitEvents.sync(did, data)).seq();
                 return new AppliedCommit(data.cid(), rev, event.seq(), data);
             });
             head = created.data().repo();
-            sequence.publish(created.seq());
+            sequence.publish(lastSeq[0]);
         } finally {
             lock.unlock();
         }

@@ -23,19 +23,38 @@ import org.slf4j.LoggerFactory;
 public final class SequenceLog {
     private static final Logger log = LoggerFactory.getLogger(SequenceLog.class);
 
+    /** Events kept by default (PDS_SEQ_RETENTION). */
+    public static final int DEFAULT_RETENTION = 10_000;
+    /** Old events are deleted on every this-many-th append: one small DELETE instead of one per write. */
+    static final int PRUNE_EVERY = 100;
+
     private final Database db;
+    private final int retention;
     private final WriterStatements statements = new WriterStatements();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private long published;
 
     public SequenceLog(Database db) {
+        this(db, DEFAULT_RETENTION);
+    }
+
+    /** A log that keeps (at least) the newest {@code retention} events; older ones are deleted as new ones arrive. */
+    public SequenceLog(Database db, int retention) {
+        if (retention < 1) throw new IllegalArgumentException("retention must be positive: " + retention);
         this.db = db;
+        this.retention = retention;
+    }
+
+    public int retention() {
+        return retention;
     }
 
     /**
      * Appends an event in the caller's write transaction: assigns the next seq, adds {@code seq} and
      * {@code time} to {@code body}, stores its DAG-CBOR. Returns the event. The single writer
-     * serializes appends, so the next seq is one past the greatest (rows are never deleted past the newest).
+     * serializes appends, so the next seq is one past the greatest (rows are never deleted past the
+     * newest, so seqs are never reused and have no gaps). Every {@value #PRUNE_EVERY}th append also
+     * deletes the events older than the retention.
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
         long seq;
@@ -54,6 +73,11 @@ public final class SequenceLog {
         st.setString(4, time);
         st.setBytes(5, bytes);
         st.executeUpdate();
+        if (seq % PRUNE_EVERY == 0 && seq > retention) {
+            var prune = statements.get(c, "DELETE FROM seq_event WHERE seq <= ?");
+            prune.setLong(1, seq - retention);
+            prune.executeUpdate();
+        }
         return new SeqEvent(seq, did, type, time, bytes);
     }
 
@@ -113,11 +137,17 @@ public final class SequenceLog {
 
     /** Up to {@code limit} events with seq greater than {@code after}, in seq order. */
     public List<SeqEvent> after(long after, int limit) {
+        return range(after, Long.MAX_VALUE, limit);
+    }
+
+    /** Up to {@code limit} events with {@code after < seq <= through}, in seq order. */
+    public List<SeqEvent> range(long after, long through, int limit) {
         return db.read(c -> {
             try (var st = c.prepareStatement(
-                    "SELECT seq, did, type, time, event FROM seq_event WHERE seq > ? ORDER BY seq LIMIT ?")) {
+                    "SELECT seq, did, type, time, event FROM seq_event WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
                 st.setLong(1, after);
-                st.setInt(2, limit);
+                st.setLong(2, through);
+                st.setInt(3, limit);
                 var out = new ArrayList<SeqEvent>();
                 try (var rs = st.executeQuery()) {
                     while (rs.next()) out.add(new SeqEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));

@@ -1,6 +1,7 @@
 package dev.alteran.pds.xrpc;
 
 import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.lexicon.StringFormat;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.store.AccountStatus;
@@ -84,7 +85,7 @@ public final class BlobHandlers {
 
     Object listBlobs(XrpcCall call) {
         checkRepo(call, call.requiredParam("did"));
-        var since = call.param("since");
+        var since = call.param("since", StringFormat.TID);
         var cursor = call.param("cursor");
         int limit = call.intParam("limit", 500, 1, 1000);
         var cids = blobs.listReferenced(since, cursor, limit);

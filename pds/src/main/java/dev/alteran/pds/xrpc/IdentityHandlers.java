@@ -82,10 +82,9 @@ public final class IdentityHandlers {
 
     /** The {@code handle} of an updateHandle input, normalized; malformed input is 400 InvalidRequest. */
     static String newHandle(JsonNode body) {
-        var value = body.get("handle");
-        if (value == null || value.isNull()) throw XrpcException.invalidRequest("Input must have the property \"handle\"");
-        if (!value.isTextual() || !Handle.isValid(value.asText())) throw XrpcException.invalidRequest("Input/handle must be a valid handle");
-        return Handle.normalize(value.asText());
+        var value = JsonInput.of(body).string("handle", true);
+        if (!Handle.isValid(value)) throw XrpcException.invalidRequest("Input/handle must be a valid handle");
+        return Handle.normalize(value);
     }
 
     private String verificationProblem(String handle) {

@@ -149,7 +149,14 @@ public final class RepoHandlers {
         var swapRecord = in.isNull("swapRecord") ? RecordSwap.ABSENT : swapOf(in.cid("swapRecord"));
         var swapCommit = in.cid("swapCommit");
         writableRepo(repo, principal);
+        return put(collection, rkey, record, validate, swapRecord, swapCommit);
+    }
 
+    /**
+     * Creates or replaces one record through the repository write path (the putRecord semantics,
+     * for callers that already checked who may write, such as the owner-only debug routes).
+     */
+    public WriteOutput put(String collection, String rkey, JsonNode record, Boolean validate, RecordSwap swapRecord, Cid swapCommit) {
         var prepared = prepare(collection, rkey, record, validate);
         var key = collection + "/" + rkey;
         var commit = write(() -> store.commit((head, c) -> {

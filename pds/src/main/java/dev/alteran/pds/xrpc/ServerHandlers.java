@@ -2,6 +2,7 @@ package dev.alteran.pds.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
+import dev.alteran.pds.http.TrustedProxies;
 import dev.alteran.pds.auth.AuthorizationHeader;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
@@ -21,11 +22,13 @@ public final class ServerHandlers {
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final ServiceAuth serviceAuth;
+    private final TrustedProxies proxies;
     private final AccountStatus account;
     private final DidDocuments didDocuments;
 
     public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth,
-                          AccountStatus account, DidDocuments didDocuments) {
+                          TrustedProxies proxies, AccountStatus account, DidDocuments didDocuments) {
+        this.proxies = proxies;
         this.account = account;
         this.didDocuments = didDocuments;
         this.identity = identity;
@@ -56,11 +59,16 @@ public final class ServerHandlers {
     }
 
     SessionOutput createSession(XrpcCall call) {
-        var body = call.jsonBody();
-        var identifier = requiredString(body, "identifier");
-        var password = requiredString(body, "password");
+        var in = JsonInput.of(call.jsonBody());
+        var identifier = in.string("identifier", true);
+        var password = in.string("password", true);
+        // Typed by the lexicon even where unused: a wrong type is the client's error, as on every route.
+        in.string("authFactorToken", false);
+        in.bool("allowTakendown");
         try {
-            var s = sessions.login(identifier, password, call.request().getRemoteAddr());
+            // The client's address as the lockout records it: behind a trusted proxy, not the proxy's.
+            var client = proxies.clientAddress(call.request());
+            var s = sessions.login(identifier, password, client == null ? call.request().getRemoteAddr() : client.getHostAddress());
             return session(s);
         } catch (LoginLockout.LockedOut e) {
             long minutes = Math.max(1, (e.retryAfterSec() + 59) / 60);
@@ -86,9 +94,9 @@ public final class ServerHandlers {
 
     AppPasswords.Created createAppPassword(XrpcCall call) {
         call.requireFullAuth();
-        var body = call.jsonBody();
-        var name = requiredString(body, "name");
-        var privileged = optionalBoolean(body, "privileged");
+        var in = JsonInput.of(call.jsonBody());
+        var name = in.string("name", true);
+        var privileged = Boolean.TRUE.equals(in.bool("privileged"));
         return appPasswords.create(name, privileged);
     }
 
@@ -99,7 +107,7 @@ public final class ServerHandlers {
 
     Object revokeAppPassword(XrpcCall call) {
         call.requireAuth();
-        appPasswords.revoke(requiredString(call.jsonBody(), "name"));
+        appPasswords.revoke(JsonInput.of(call.jsonBody()).string("name", true));
         return null;
     }
 
@@ -155,20 +163,6 @@ public final class ServerHandlers {
         return new AccountStatusOutput(account.isActive(), didDocuments.whyNotHere(call.request()) == null,
                 counts.repoCommit().toString(), counts.repoRev(), counts.repoBlocks(), counts.indexedRecords(), 0,
                 counts.expectedBlobs(), counts.importedBlobs());
-    }
-
-    private static String requiredString(JsonNode body, String name) {
-        var node = body.get(name);
-        if (node == null || node.isNull()) throw XrpcException.invalidRequest("Input must have the property \"" + name + "\"");
-        if (!node.isTextual()) throw XrpcException.invalidRequest("Input/" + name + " must be a string");
-        return node.asText();
-    }
-
-    private static boolean optionalBoolean(JsonNode body, String name) {
-        var node = body.get(name);
-        if (node == null || node.isNull()) return false;
-        if (!node.isBoolean()) throw XrpcException.invalidRequest("Input/" + name + " must be a boolean");
-        return node.asBoolean();
     }
 
     record DescribeServer(String did, List<String> availableUserDomains, boolean inviteCodeRequired,

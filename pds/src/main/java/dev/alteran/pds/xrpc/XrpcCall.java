@@ -1,14 +1,22 @@
 package dev.alteran.pds.xrpc;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.alteran.atproto.lexicon.StringFormat;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.Principal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** One XRPC request: typed access to parameters and the body, each checked, each failure a 400. */
@@ -18,6 +26,9 @@ public final class XrpcCall {
     private final HttpServletResponse response;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
+    private Map<String, List<String>> query;
+    /** One JSON document and nothing after it: a second document or trailing bytes make the body invalid. */
+    private static final ObjectReader BODY_READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
                     Authenticator authenticator) {
@@ -61,15 +72,55 @@ public final class XrpcCall {
 
     /** A query parameter, or null when absent or empty. Repeating a single-valued parameter is an error. */
     public String param(String name) {
-        var values = request.getParameterValues(name);
-        if (values == null || values.length == 0) return null;
-        if (values.length > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
-        return values[0].isEmpty() ? null : values[0];
+        var values = query().getOrDefault(name, List.of());
+        if (values.isEmpty()) return null;
+        if (values.size() > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
+        return values.get(0).isEmpty() ? null : values.get(0);
+    }
+
+    /** A parameter that must have a Lexicon string format, e.g. {@code since} as a TID; null when absent. */
+    public String param(String name, StringFormat format) {
+        var value = param(name);
+        if (value != null && !format.isValid(value)) {
+            throw XrpcException.invalidRequest("Error: " + name + " must be a valid " + format.wireName());
+        }
+        return value;
     }
 
     public List<String> params(String name) {
-        var values = request.getParameterValues(name);
-        return values == null ? List.of() : List.of(values);
+        return query().getOrDefault(name, List.of());
+    }
+
+    /**
+     * XRPC parameters live in the query string only, so it is parsed here rather than by the
+     * container: a body is never read as a form, and a malformed percent-escape is the client's
+     * 400 instead of a container exception.
+     */
+    Map<String, List<String>> query() {
+        if (query == null) query = parseQuery(request.getQueryString());
+        return query;
+    }
+
+    static Map<String, List<String>> parseQuery(String raw) {
+        var out = new LinkedHashMap<String, List<String>>();
+        if (raw == null || raw.isEmpty()) return out;
+        for (var pair : raw.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            var name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            var value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return out;
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw XrpcException.invalidRequest("Malformed query string");
+        }
     }
 
     public String requiredParam(String name) {
@@ -105,14 +156,13 @@ public final class XrpcCall {
      * by Content-Length when given, and by counting the stream when it is not.
      */
     public JsonNode jsonBody() {
-        var type = request.getContentType();
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!isJson(request.getContentType())) {
             throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): expected application/json");
         }
         long declared = request.getContentLengthLong();
         if (declared > maxJsonBytes) throw XrpcException.payloadTooLarge("request body is larger than " + maxJsonBytes + " bytes");
         try (var in = new LimitedInputStream(request.getInputStream(), maxJsonBytes)) {
-            var node = Json.MAPPER.readTree(in);
+            var node = BODY_READER.readTree(in);
             if (node == null || !node.isObject()) throw XrpcException.invalidRequest("Request body must be a JSON object");
             return node;
         } catch (JacksonException e) {
@@ -121,6 +171,12 @@ public final class XrpcCall {
             if (e.getCause() instanceof XrpcException x) throw x;
             throw XrpcException.invalidRequest("Could not read the request body");
         }
+    }
+
+    /** {@code application/json}, with or without parameters such as charset; not {@code application/jsonx}. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) return false;
+        return contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT).equals("application/json");
     }
 
     public InputStream body() throws IOException {

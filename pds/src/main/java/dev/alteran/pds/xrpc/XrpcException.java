@@ -46,6 +46,50 @@ public final class XrpcException extends RuntimeException {
         return new XrpcException(413, "PayloadTooLarge", message);
     }
 
+    /**
+     * The error for a bare HTTP status, named as the XRPC spec names them (any other 4xx is
+     * InvalidRequest, any other 5xx InternalServerError), with the standard reason as message.
+     */
+    public static XrpcException forStatus(int status) {
+        var name = switch (status) {
+            case 400 -> "InvalidRequest";
+            case 401 -> "AuthenticationRequired";
+            case 403 -> "Forbidden";
+            case 404 -> "NotFound";
+            case 405 -> "MethodNotAllowed";
+            case 406 -> "NotAcceptable";
+            case 413 -> "PayloadTooLarge";
+            case 415 -> "UnsupportedMediaType";
+            case 429 -> "RateLimitExceeded";
+            case 501 -> "MethodNotImplemented";
+            case 502 -> "UpstreamFailure";
+            case 503 -> "NotEnoughResources";
+            case 504 -> "UpstreamTimeout";
+            default -> status >= 400 && status < 500 ? "InvalidRequest" : "InternalServerError";
+        };
+        var message = switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Authentication Required";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 406 -> "Not Acceptable";
+            case 408 -> "Request Timeout";
+            case 411 -> "Length Required";
+            case 413 -> "Payload Too Large";
+            case 414 -> "URI Too Long";
+            case 415 -> "Unsupported Media Type";
+            case 429 -> "Rate Limit Exceeded";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Method Not Implemented";
+            case 502 -> "Upstream Failure";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Upstream Timeout";
+            default -> status >= 400 && status < 500 ? "Invalid Request" : "Internal Server Error";
+        };
+        return new XrpcException(status, name, message);
+    }
+
     public static XrpcException methodNotImplemented() {
         return new XrpcException(501, "MethodNotImplemented", "Method Not Implemented");
     }

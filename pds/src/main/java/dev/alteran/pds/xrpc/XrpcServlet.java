@@ -1,6 +1,8 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.http.RateLimiter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,17 +26,21 @@ public final class XrpcServlet extends HttpServlet {
     private final XrpcRouter router;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
+    private final XrpcParams params;
     private final XrpcHandler fallback;
 
-    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator) {
-        this(router, maxJsonBytes, authenticator, NOT_IMPLEMENTED);
-    }
-
-    /** {@code fallback} answers every NSID without a route; it throws 501 for those it does not take. */
-    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, XrpcHandler fallback) {
+    /**
+     * {@code fallback} answers every NSID without a route (the AppView proxy); it throws 501 for those
+     * it does not take ({@link #NOT_IMPLEMENTED} takes none).
+     */
+    public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
+                       XrpcParams params, XrpcHandler fallback) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
+        this.params = params;
         this.fallback = fallback;
     }
 
@@ -43,15 +49,23 @@ public final class XrpcServlet extends HttpServlet {
         var path = req.getPathInfo();
         var nsid = path == null ? "" : path.substring(1);
         try {
+            // As the reference: a path that is no NSID is the client's error; a method we lack is ours to admit.
+            if (!Nsid.isValid(nsid)) throw XrpcException.invalidRequest("invalid xrpc path");
             var route = router.find(nsid);
             var handler = route == null ? fallback : route.handler();
+            var method = req.getMethod();
             if (route != null) {
-                var method = req.getMethod();
                 var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
                 boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
                 if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
             }
-            var output = handler.handle(new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator));
+            // A proxied method has no route here: its HTTP method says whether it writes.
+            var kind = route != null ? route.kind() : method.equals("POST") ? XrpcRouter.Kind.PROCEDURE : XrpcRouter.Kind.QUERY;
+            var bucket = RateLimiter.Bucket.of(nsid, kind);
+            if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
+            var call = new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator);
+            if (route != null) params.check(nsid, call.query()); // a proxied method is the upstream's to check
+            var output = handler.handle(call);
             if (output != null) writeJson(resp, 200, output);
         } catch (XrpcException e) {
             abortIfCommitted(resp, e);
@@ -81,7 +95,7 @@ public final class XrpcServlet extends HttpServlet {
      * connection after the response, and a client that already reused it fails; saying so up front
      * makes the client open a new one instead.
      */
-    private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
+    public static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
         try {
             if (!resp.isCommitted() && !req.getInputStream().isFinished()) resp.setHeader("Connection", "close");
         } catch (IOException | IllegalStateException e) {

@@ -41,6 +41,8 @@ class ConfigTest {
         assertThat(c.maxJsonBytes()).isEqualTo(64L * 1024);
         assertThat(c.rateLimitPerMin()).isEqualTo(60);
         assertThat(c.seqWindow()).isEqualTo(512);
+        assertThat(c.seqRetention()).isEqualTo(10_000);
+        assertThat(c.firehoseBuffer()).isEqualTo(500);
         assertThat(c.accessTtlSec()).isEqualTo(3600);
         assertThat(c.refreshTtlSec()).isEqualTo(2_592_000);
         assertThat(c.blobQuotaBytes()).isEqualTo(10L * 1024 * 1024 * 1024);
@@ -223,6 +225,37 @@ class ConfigTest {
     }
 
     @Test
+    void rateLimitAndProxyOptions() {
+        var c = Config.from(production()).validateOrThrow();
+        assertThat(c.loginRateLimitPerMin()).isEqualTo(10);
+        assertThat(c.blobRateLimitPerMin()).isEqualTo(30);
+        assertThat(c.rateLimitStore()).isEqualTo(Config.RateLimitStorage.MEMORY);
+        assertThat(c.trustedProxies()).isEmpty();
+        assertThat(c.debugRoutes()).isFalse();
+
+        var m = production();
+        m.put("PDS_RATE_LIMIT_STORE", "Database");
+        m.put("PDS_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1 ,::1");
+        m.put("PDS_DEBUG_ROUTES", "true");
+        m.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "3");
+        c = Config.from(m).validateOrThrow();
+        assertThat(c.rateLimitStore()).isEqualTo(Config.RateLimitStorage.DATABASE);
+        assertThat(c.trustedProxies()).containsExactly("10.0.0.0/8", "127.0.0.1", "::1");
+        assertThat(c.debugRoutes()).isTrue();
+        assertThat(c.loginRateLimitPerMin()).isEqualTo(3);
+
+        m.put("PDS_RATE_LIMIT_STORE", "redis");
+        m.put("PDS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal,10.0.0.0/40");
+        m.put("PDS_DEBUG_ROUTES", "maybe");
+        m.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "0");
+        assertThat(problemsOf(m)).contains("PDS_RATE_LIMIT_STORE: 'redis' is not memory or database")
+                .contains("PDS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or CIDR range")
+                .contains("PDS_TRUSTED_PROXIES: '10.0.0.0/40' is not an IP address")
+                .contains("PDS_DEBUG_ROUTES: 'maybe' is not true or false")
+                .contains("PDS_RATE_LIMIT_BLOB_PER_MIN: must be a positive number");
+    }
+
+    @Test
     void blobStoreDefaultsToFilesAndS3NeedsABucket() {
         var c = Config.from(production()).validateOrThrow();
         assertThat(c.blobStorage().store()).isEqualTo("fs");
@@ -254,5 +287,32 @@ class ConfigTest {
 
         m.put("PDS_BLOB_STORE", "ftp");
         assertThat(problemsOf(m)).contains("PDS_BLOB_STORE: must be 'fs' or 's3'");
+    }
+
+    @Test
+    void relayHostsDefaultToTheBlueskyRelayOutsideDevelopmentAndAreChecked() {
+        var dev = production();
+        dev.put("ALTERAN_ENV", "dev");
+        assertThat(Config.from(dev).relayHosts()).isEmpty();
+        dev.put("PDS_RELAY_HOSTS", "http://127.0.0.1:2470, relay.example.com");
+        assertThat(Config.from(dev).validateOrThrow().relayHosts()).containsExactly("http://127.0.0.1:2470", "relay.example.com");
+        var m = production();
+        m.put("PDS_RELAY_HOSTS", "https://relay.example.com,relay2.example.com:8443");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).hasSize(2);
+        m.put("PDS_RELAY_HOSTS", "http://relay.example.com");
+        assertThat(problemsOf(m)).contains("PDS_RELAY_HOSTS: must be https in production");
+        m.put("PDS_RELAY_HOSTS", "relay.example.com/xrpc");
+        assertThat(problemsOf(m)).contains("PDS_RELAY_HOSTS: 'relay.example.com/xrpc' is not a host name");
+        m.put("PDS_RELAY_HOSTS", "");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).isEmpty();
+    }
+
+    @Test
+    void firehoseSizesMustBePositive() {
+        var m = production();
+        m.put("PDS_SEQ_RETENTION", "0");
+        m.put("PDS_FIREHOSE_BUFFER", "-1");
+        assertThat(problemsOf(m)).contains("PDS_SEQ_RETENTION: must be a positive number")
+                .contains("PDS_FIREHOSE_BUFFER: must be a positive number");
     }
 }

@@ -1,0 +1,130 @@
+package dev.alteran.pds.firehose;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks relays to crawl this PDS: {@code POST /xrpc/com.atproto.sync.requestCrawl {hostname}} to every
+ * configured relay, shortly after start-up and then every 12 hours. A failed request is logged and
+ * retried with a doubling delay (1 minute up to 1 hour). Runs on its own thread; requests never wait
+ * for it. A relay is a host name (reached over https) or an http(s) URL of a host, e.g. a local relay.
+ */
+public final class RelayAnnouncer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayAnnouncer.class);
+    public static final Duration PERIOD = Duration.ofHours(12);
+    public static final Duration FIRST_RETRY = Duration.ofMinutes(1);
+    public static final Duration MAX_RETRY = Duration.ofHours(1);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final String hostname;
+    private final List<String> relays;
+    private final Duration initialDelay;
+    private final Duration period;
+    private final Duration firstRetry;
+    private final HttpClient http;
+    private final ScheduledExecutorService scheduler;
+    private final Map<String, Duration> retry = new ConcurrentHashMap<>();
+    private final AtomicLong successes = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+
+    public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay) {
+        this(hostname, relays, initialDelay, PERIOD, FIRST_RETRY);
+    }
+
+    /** With explicit timings (tests). */
+    public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay, Duration period, Duration firstRetry) {
+        this.hostname = hostname;
+        this.relays = List.copyOf(relays);
+        this.initialDelay = initialDelay;
+        this.period = period;
+        this.firstRetry = firstRetry;
+        this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            var t = new Thread(r, "alteran-relay-announcer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Schedules the first announcement to every relay. Without a hostname there is nothing to announce. */
+    public RelayAnnouncer start() {
+        if (hostname == null || hostname.isBlank()) {
+            if (!relays.isEmpty()) log.warn("PDS_HOSTNAME is not set: relays are not asked to crawl this PDS");
+            return this;
+        }
+        for (var relay : relays) schedule(relay, initialDelay);
+        return this;
+    }
+
+    /** The requestCrawl URL of a relay: a bare host is reached over https. */
+    public static URI endpoint(String relay) {
+        var base = relay.startsWith("http://") || relay.startsWith("https://") ? relay : "https://" + relay;
+        if (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+        return URI.create(base + "/xrpc/com.atproto.sync.requestCrawl");
+    }
+
+    public long successCount() {
+        return successes.get();
+    }
+
+    public long failureCount() {
+        return failures.get();
+    }
+
+    private void schedule(String relay, Duration delay) {
+        if (scheduler.isShutdown()) return;
+        scheduler.schedule(() -> announce(relay), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void announce(String relay) {
+        var uri = endpoint(relay);
+        String problem;
+        try {
+            var body = new ObjectMapper().writeValueAsBytes(Map.of("hostname", hostname));
+            var req = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (resp.statusCode() / 100 == 2) {
+                successes.incrementAndGet();
+                retry.remove(relay);
+                log.info("asked relay {} to crawl {}", relay, hostname);
+                schedule(relay, period);
+                return;
+            }
+            problem = "HTTP " + resp.statusCode() + " " + abbreviate(resp.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            problem = e.toString();
+        }
+        failures.incrementAndGet();
+        var next = retry.merge(relay, firstRetry, (old, first) -> old.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : old.multipliedBy(2));
+        log.warn("requestCrawl to relay {} failed ({}); retrying in {}", relay, problem, next);
+        schedule(relay, next);
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        http.close();
+    }
+}
