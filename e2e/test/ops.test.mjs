@@ -1,8 +1,8 @@
 // Moving a repository in and out with the official libraries: a repository built and signed by
 // @atproto/repo (with a key we then give Alteran as REPO_SIGNING_KEY, for Alteran's own DID) imports
 // through com.atproto.repo.importRepo with @atproto/api; its blob is listed as missing until
-// uploaded; account status reads right; and what Alteran exports afterwards (with its own later
-// commit) is accepted by @atproto/repo's verifyRepoCar. Refused imports leave the repository as it was.
+// uploaded; account status reads right; and what Alteran serves (getRepo) and exports (alteran
+// export) afterwards, with its own later commit, is accepted by @atproto/repo's verifyRepoCar. Refused imports leave the repository as it was.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -137,6 +137,11 @@ test('a repository built by @atproto/repo imports; its blob is missing until upl
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+
+  // getRepo serves the same repository, and @atproto/repo accepts it too.
+  const served = await agent.com.atproto.sync.getRepo({ did: server.did })
+  const fromSync = await verifyRepoCar(new Uint8Array(served.data), server.did, keypair.did())
+  assert.equal(fromSync.creates.length, RECORDS + 1)
 
   // The repository has records now: importing again is refused.
   await assert.rejects(importRepo(built.car), (e) => e.status === 400 && /already has records/.test(e.message))

@@ -77,6 +77,18 @@ class AccountStatusTest {
             assertThat(AuthClient.error(s.get("/xrpc/com.atproto.repo.listRecords?repo=" + enc + "&collection=app.bsky.feed.post")))
                     .startsWith("400 InvalidRequest: Could not find repo");
             assertThat(AuthClient.error(s.get("/xrpc/com.atproto.sync.listBlobs?did=" + enc))).startsWith("400 RepoDeactivated");
+            for (var path : List.of("getRepo", "getLatestCommit", "getHead", "getCheckout")) {
+                assertThat(AuthClient.error(s.get("/xrpc/com.atproto.sync." + path + "?did=" + enc))).as(path)
+                        .isEqualTo("400 RepoDeactivated: Repo has been deactivated: " + did);
+            }
+            assertThat(AuthClient.getWithToken(s, "/xrpc/com.atproto.sync.getLatestCommit?did=" + enc, token).statusCode()).isEqualTo(200);
+            var repoStatus = TestServer.json(s.get("/xrpc/com.atproto.sync.getRepoStatus?did=" + enc));
+            assertThat(repoStatus.get("active").asBoolean()).isFalse();
+            assertThat(repoStatus.get("status").asText()).isEqualTo("deactivated");
+            assertThat(repoStatus.has("rev")).isFalse();
+            var repos = TestServer.json(s.get("/xrpc/com.atproto.sync.listRepos")).get("repos").get(0);
+            assertThat(repos.get("active").asBoolean()).isFalse();
+            assertThat(repos.get("status").asText()).isEqualTo("deactivated");
             // The owner still sees its blobs, and may upload (that is how a migration fills a new PDS).
             assertThat(AuthClient.getWithToken(s, "/xrpc/com.atproto.sync.listBlobs?did=" + enc, token).statusCode()).isEqualTo(200);
             assertThat(Ops.uploadBlobs(s, 1, 6)).hasSize(1);
@@ -104,6 +116,10 @@ class AccountStatusTest {
             assertThat(TestServer.json(AuthClient.getSession(s, token)).has("status")).isFalse();
             assertThat(s.post("/xrpc/com.atproto.repo.createRecord", post(did), auth).statusCode()).isEqualTo(200);
             assertThat(s.get("/xrpc/com.atproto.repo.describeRepo?repo=" + enc).statusCode()).isEqualTo(200);
+            var active = TestServer.json(s.get("/xrpc/com.atproto.sync.getRepoStatus?did=" + enc));
+            assertThat(active.get("active").asBoolean()).isTrue();
+            assertThat(active.get("rev").asText()).isEqualTo(s.alteran.repo().head().rev());
+            assertThat(s.get("/xrpc/com.atproto.sync.getRepo?did=" + enc).statusCode()).isEqualTo(200);
             assertThat(blob).isNotNull();
         }
     }
@@ -123,9 +139,13 @@ class AccountStatusTest {
             assertThat(s.alteran.accountStatus().isActive()).isTrue();
             // An app password may read the status (as the reference allows).
             assertThat(AuthClient.getWithToken(s, "/xrpc/com.atproto.server.checkAccountStatus", appToken).statusCode()).isEqualTo(200);
-            // No body at all is an empty input.
-            assertThat(AuthClient.postNoBody(s, "/xrpc/com.atproto.server.deactivateAccount", "authorization", "Bearer " + token).statusCode())
-                    .isEqualTo(200);
+            // The input is a JSON object: no body at all, or a null deleteAfter, is refused; {} is fine.
+            assertThat(AuthClient.error(AuthClient.postNoBody(s, "/xrpc/com.atproto.server.deactivateAccount", "authorization", "Bearer " + token)))
+                    .startsWith("400 InvalidRequest");
+            assertThat(AuthClient.error(s.post("/xrpc/com.atproto.server.deactivateAccount", "{\"deleteAfter\":null}",
+                    "authorization", "Bearer " + token))).startsWith("400 InvalidRequest");
+            assertThat(s.alteran.accountStatus().isActive()).isTrue();
+            assertThat(s.post("/xrpc/com.atproto.server.deactivateAccount", "{}", "authorization", "Bearer " + token).statusCode()).isEqualTo(200);
             assertThat(s.alteran.accountStatus().isActive()).isFalse();
         }
     }

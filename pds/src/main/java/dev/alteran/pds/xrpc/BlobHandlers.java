@@ -39,24 +39,8 @@ public final class BlobHandlers {
             var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
             return Map.of("blob", ref.toJson());
         } catch (XrpcException e) {
-            discardRest(call);
+            call.discardBody(DISCARD_LIMIT);
             throw e;
-        }
-    }
-
-    /**
-     * Reads what is left of a refused upload (up to a bound) so that the client, still sending, gets
-     * the error response: closing a connection with unread request bytes resets it, and the client
-     * then sees no response at all.
-     */
-    private static void discardRest(XrpcCall call) {
-        try {
-            var in = call.body();
-            var buf = new byte[16 * 1024];
-            long left = DISCARD_LIMIT;
-            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
-        } catch (IOException | RuntimeException e) {
-            // the client is gone or the body broken: nothing to save
         }
     }
 

@@ -53,6 +53,9 @@ public final class RepoHandlers {
      */
     public record Imports(Path spoolDir, long maxBytes) {}
 
+    /** The most of a refused import body that is read and dropped to deliver the error cleanly. */
+    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
+
     public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments,
                         AccountStatus account, Blobs blobs, Imports imports) {
         this.account = account;
@@ -344,12 +347,22 @@ public final class RepoHandlers {
      * the account is deactivated, which is how a migration runs.
      */
     Object importRepo(XrpcCall call) throws IOException {
+        try {
+            return importRepoBody(call);
+        } catch (XrpcException e) {
+            call.discardBody(DISCARD_LIMIT);
+            throw e;
+        }
+    }
+
+    private Object importRepoBody(XrpcCall call) throws IOException {
         var principal = call.requireFullAuth();
         if (!principal.did().equals(store.did())) throw XrpcException.authRequired("Authentication Required");
         var req = call.request();
         var type = req.getContentType();
-        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/vnd.ipld.car")) {
-            throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): " + type);
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/vnd.ipld.car")) {
+            throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): " + (type == null ? "none" : type)
+                    + "; expected application/vnd.ipld.car");
         }
         if (req.getContentLengthLong() > imports.maxBytes()) {
             throw XrpcException.payloadTooLarge("request entity too large: at most " + imports.maxBytes() + " bytes");

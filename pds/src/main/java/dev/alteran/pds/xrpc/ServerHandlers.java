@@ -143,15 +143,10 @@ public final class ServerHandlers {
 
     Object deactivateAccount(XrpcCall call) {
         call.requireFullAuth();
-        String deleteAfter = null;
-        if (call.request().getContentLengthLong() != 0 && call.request().getContentType() != null) {
-            var node = call.jsonBody().get("deleteAfter");
-            if (node != null && !node.isNull()) {
-                if (!node.isTextual() || !Datetime.isValid(node.textValue())) {
-                    throw XrpcException.invalidRequest("Input/deleteAfter must be an valid atproto datetime (both RFC-3339 and ISO-8601)");
-                }
-                deleteAfter = node.textValue();
-            }
+        // The input is a JSON object, possibly empty, as the lexicon has it.
+        var deleteAfter = JsonInput.of(call.jsonBody()).string("deleteAfter", false);
+        if (deleteAfter != null && !Datetime.isValid(deleteAfter)) {
+            throw XrpcException.invalidRequest("Input/deleteAfter must be an valid atproto datetime (both RFC-3339 and ISO-8601)");
         }
         account.deactivate(deleteAfter);
         return null;

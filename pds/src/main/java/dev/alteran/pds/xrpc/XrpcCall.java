@@ -164,6 +164,10 @@ public final class XrpcCall {
         try (var in = new LimitedInputStream(request.getInputStream(), maxJsonBytes)) {
             var node = BODY_READER.readTree(in);
             if (node == null || !node.isObject()) throw XrpcException.invalidRequest("Request body must be a JSON object");
+            if (hasUnpairedSurrogate(node)) {
+                // JSON escapes can spell what UTF-8 cannot: such a string is not in the atproto data model.
+                throw XrpcException.invalidRequest("Request body is not valid JSON: a string holds an unpaired surrogate");
+            }
             return node;
         } catch (JacksonException e) {
             throw XrpcException.invalidRequest("Request body is not valid JSON");
@@ -171,6 +175,25 @@ public final class XrpcCall {
             if (e.getCause() instanceof XrpcException x) throw x;
             throw XrpcException.invalidRequest("Could not read the request body");
         }
+    }
+
+    private static boolean hasUnpairedSurrogate(JsonNode node) {
+        if (node.isTextual()) return unpaired(node.textValue());
+        for (var it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (unpaired(e.getKey()) || hasUnpairedSurrogate(e.getValue())) return true;
+        }
+        if (node.isArray()) for (var item : node) if (hasUnpairedSurrogate(item)) return true;
+        return false;
+    }
+
+    private static boolean unpaired(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(ch)) return true;
+        }
+        return false;
     }
 
     /** {@code application/json}, with or without parameters such as charset; not {@code application/jsonx}. */
@@ -181,6 +204,22 @@ public final class XrpcCall {
 
     public InputStream body() throws IOException {
         return request.getInputStream();
+    }
+
+    /**
+     * Reads what is left of a refused body (up to {@code limit} bytes) so that the client, still
+     * sending, gets the error response: closing a connection with unread request bytes resets it, and
+     * the client then sees no response at all.
+     */
+    public void discardBody(long limit) {
+        try {
+            var in = request.getInputStream();
+            var buf = new byte[16 * 1024];
+            long left = limit;
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
+        } catch (IOException | RuntimeException e) {
+            // the client is gone or the body broken: nothing to save
+        }
     }
 
     /**
