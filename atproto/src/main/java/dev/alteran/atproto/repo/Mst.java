@@ -236,8 +236,8 @@ public final class Mst implements Iterable<Mst.Entry> {
         var r = root.delete(key);
         if (r == null) return empty(source);
         // The root is as high as the highest key: drop roots left with a single subtree and no keys.
-        while (r.content().keys().length == 0) r = r.content().children()[0];
-        return new Mst(source, r);
+        while (r != null && r.content().keys().length == 0) r = r.content().children()[0];
+        return r == null ? empty(source) : new Mst(source, r);
     }
 
     // ---- persistence ----
