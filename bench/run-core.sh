@@ -31,25 +31,33 @@ if [ ! -x "$NODE" ]; then
   (cd "$NODE_DIR" && npm ci --no-audit --no-fund)
 fi
 
-echo "== JMH ($JMH_OPTS), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-# Two runs: CryptoBench's and MstBench's parameters are both called "size".
-jmh() { # name, then JMH arguments
-  local name="$1"; shift
+echo "== Java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); JMH $JMH_OPTS"
+echo "== Node: $("$NODE" --version), @atproto/repo $(sed -n 's/^  "version": "\(.*\)",/\1/p' "$NODE_DIR/node_modules/@atproto/repo/package.json"), @atproto/crypto $(sed -n 's/^  "version": "\(.*\)",/\1/p' "$NODE_DIR/node_modules/@atproto/crypto/package.json"); $NODE_OPTS"
+rm -f "$OUT"/*.jmh.json "$OUT"/*.jmh.log "$OUT"/*.node.json
+
+# Each operation runs on the Java side, then at once on the Node side,
+# so that the two figures of a ratio are taken minutes apart at most even when the machine's load
+# changes (it is shared).
+pair() { # name, JMH include pattern, core.mjs operations, more JMH arguments
+  local name="$1" pattern="$2" ops="$3"; shift 3
+  echo "-- $name"
   # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar "$@" $JMH_OPTS \
-    -rf json -rff "$OUT/$name.json" > "$OUT/$name.log" 2>&1 || { tail -40 "$OUT/$name.log"; exit 1; }
-  sed -n '/^Benchmark/,$p' "$OUT/$name.log"
+  "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar "$pattern" "$@" $JMH_OPTS \
+    -rf json -rff "$OUT/$name.jmh.json" > "$OUT/$name.jmh.log" 2>&1 || { tail -40 "$OUT/$name.jmh.log"; exit 1; }
+  # shellcheck disable=SC2086
+  (cd "$NODE_DIR" && "$NODE" core.mjs --only "$ops" $NODE_OPTS > "$OUT/$name.node.json")
 }
-jmh jmh-data 'DagCborBench\.(encode|decode|encodeAndCid)$' 'CidBench\.' \
-  'MstBench\.(buildByAdds|updates|updatesWithNewBlocks)$'
-jmh jmh-crypto 'CryptoBench\.' -p size=200 -p curve=K256
+for op in encode decode encodeAndCid; do pair "cbor-$op" "DagCborBench\\.$op\$" "DagCborBench.$op"; done
+for op in ofDagCbor format parse; do pair "cid-$op" "CidBench\\.$op\$" "CidBench.$op"; done
+# -p: CryptoBench's message size (MstBench's "size" is the tree's, hence separate runs).
+for op in sign verify verifyFromDidKey; do
+  pair "crypto-$op" "CryptoBench\\.$op\$" "CryptoBench.$op" -p size=200 -p curve=K256
+done
+for op in buildByAdds updates updatesWithNewBlocks; do pair "mst-$op" "MstBench\\.$op\$" "MstBench.$op"; done
 
-echo "== Node: $("$NODE" --version), @atproto/repo $(sed -n 's/^  "version": "\(.*\)",/\1/p' "$NODE_DIR/node_modules/@atproto/repo/package.json"), @atproto/crypto $(sed -n 's/^  "version": "\(.*\)",/\1/p' "$NODE_DIR/node_modules/@atproto/crypto/package.json") ($NODE_OPTS)"
-# shellcheck disable=SC2086
-(cd "$NODE_DIR" && "$NODE" core.mjs $NODE_OPTS > "$OUT/node.json")
-
+echo "== load average after:$(uptime | sed 's/.*load average://')"
 echo
 echo "== Java/Node (higher is faster for Java; ratios from this one run)"
-"$NODE" "$NODE_DIR/report.mjs" "$OUT/node.json" "$OUT"/jmh-data.{json,log} "$OUT"/jmh-crypto.{json,log}
-"$NODE" "$NODE_DIR/report.mjs" --markdown "$OUT/node.json" "$OUT"/jmh-data.{json,log} "$OUT"/jmh-crypto.{json,log} > "$OUT/table.md"
-echo "(markdown table: bench/results/table.md)"
+"$NODE" "$NODE_DIR/report.mjs" "$OUT"
+"$NODE" "$NODE_DIR/report.mjs" --markdown "$OUT" > "$OUT/table.md"
+echo "(as Markdown: bench/results/table.md)"

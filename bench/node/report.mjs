@@ -3,14 +3,22 @@
 // 300-byte block, the MST roots; the message digest), and fails if any differ: then the two sides
 // did not do the same work and the ratios mean nothing.
 //
-// Usage: node report.mjs [--markdown] <node.json> <JMH result .json and JMH output .log files...>
-import { readFileSync } from 'node:fs'
+// Usage: node report.mjs [--markdown] <results dir>: reads its *.jmh.json (JMH -rf json), *.jmh.log
+// (JMH output) and *.node.json (core.mjs output) files.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
-const files = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const dir = process.argv.slice(2).find((a) => !a.startsWith('--'))
 const markdown = process.argv.includes('--markdown')
-const node = JSON.parse(readFileSync(files[0], 'utf8'))
-const jmh = files.slice(1).filter((f) => f.endsWith('.json')).flatMap((f) => JSON.parse(readFileSync(f, 'utf8')))
-const jmhLogs = files.slice(1).filter((f) => f.endsWith('.log'))
+const files = readdirSync(dir).map((f) => join(dir, f))
+const read = (suffix) => files.filter((f) => f.endsWith(suffix))
+const nodeRuns = read('.node.json').map((f) => JSON.parse(readFileSync(f, 'utf8')))
+const node = {
+  check: Object.assign({}, ...nodeRuns.map((r) => r.check)),
+  results: Object.assign({}, ...nodeRuns.map((r) => r.results)),
+}
+const jmh = read('.jmh.json').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')))
+const jmhLogs = read('.jmh.log')
 
 // Rows in the order of the issue; label, JMH benchmark, core.mjs operation.
 const ROWS = [
