@@ -43,7 +43,7 @@ pair() { # name, JMH include pattern, core.mjs operations, more JMH arguments
   echo "-- $name"
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar "$pattern" "$@" $JMH_OPTS \
-    -rf json -rff "$OUT/$name.jmh.json" > "$OUT/$name.jmh.log" 2>&1 || { tail -40 "$OUT/$name.jmh.log"; exit 1; }
+    -prof dev.alteran.bench.CpuTimeProfiler -rf json -rff "$OUT/$name.jmh.json" > "$OUT/$name.jmh.log" 2>&1 || { tail -40 "$OUT/$name.jmh.log"; exit 1; }
   # shellcheck disable=SC2086
   (cd "$NODE_DIR" && "$NODE" core.mjs --only "$ops" $NODE_OPTS > "$OUT/$name.node.json")
 }

@@ -156,7 +156,8 @@ class OverlayBlockstore extends MemoryBlockstore {
 }
 
 // ---- harness: a first call, warmup iterations, then timed iterations of at least SECONDS each (and at
-// least one op); the score is the mean of the iterations' ops/s, as JMH reports it ----
+// least one op); the score is the mean of the iterations' ops/s, as JMH reports it. Also ops per
+// second of process CPU time (all threads), as bench's CpuTimeProfiler measures the JVM ----
 async function measure(fn) {
   const t0 = performance.now()
   const first = fn() // also tells whether the operation is async
@@ -168,6 +169,7 @@ async function measure(fn) {
   const iterations = slow ? Math.min(ITERATIONS, 3) : ITERATIONS
   const iteration = async () => {
     let ops = 0
+    const cpuStart = process.cpuUsage()
     const start = performance.now()
     let now = start
     if (isAsync) {
@@ -187,14 +189,26 @@ async function measure(fn) {
         now = t
       } while (now - start < SECONDS * 1000)
     }
-    return (ops * 1000) / (now - start)
+    const cpu = process.cpuUsage(cpuStart) // microseconds, all threads of the process
+    return { wall: (ops * 1000) / (now - start), cpu: (ops * 1e6) / Math.max(1, cpu.user + cpu.system) }
   }
   for (let i = 0; i < warmup; i++) await iteration()
-  const scores = []
-  for (let i = 0; i < iterations; i++) scores.push(await iteration())
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length
-  const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, scores.length - 1))
-  return { opsPerSec: mean, stdev: sd, iterations: scores }
+  const runs = []
+  for (let i = 0; i < iterations; i++) runs.push(await iteration())
+  const stats = (xs) => {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1))
+    return { mean, sd }
+  }
+  const wall = stats(runs.map((r) => r.wall))
+  const cpu = stats(runs.map((r) => r.cpu))
+  return {
+    opsPerSec: wall.mean,
+    stdev: wall.sd,
+    opsPerCpuSec: cpu.mean,
+    cpuStdev: cpu.sd,
+    iterations: runs.map((r) => r.wall),
+  }
 }
 
 // ---- the operations; names match the JMH benchmark methods ----
@@ -205,7 +219,7 @@ const run = async (name, fn) => {
   if (!want(name)) return
   process.stderr.write(`${name} ...`)
   results[name] = await measure(fn)
-  process.stderr.write(` ${results[name].opsPerSec.toPrecision(4)} ops/s\n`)
+  process.stderr.write(` ${results[name].opsPerSec.toPrecision(4)} ops/s, ${results[name].opsPerCpuSec.toPrecision(4)} ops/cpu-s\n`)
 }
 
 // DagCborBench

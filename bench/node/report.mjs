@@ -1,5 +1,5 @@
 // Joins the JMH results (-rf json) with core.mjs's output into one table: operation, Java ops/s,
-// Node ops/s, ratio. Also compares the check values both sides printed (CIDs of the post, the
+// Node ops/s, ratio; and the same per second of process CPU time (see CpuTimeProfiler). Also compares the check values both sides printed (CIDs of the post, the
 // 300-byte block, the MST roots; the message digest), and fails if any differ: then the two sides
 // did not do the same work and the ratios mean nothing.
 //
@@ -36,14 +36,18 @@ const ROWS = [
   ['secp256k1 verify from did:key', 'CryptoBench.verifyFromDidKey'],
 ]
 
-// JMH: throughput in ops/s, or average time in ms/op (MstBench); both turned into ops/s.
+// JMH: throughput in ops/s, or average time in ms/op (MstBench); both turned into ops/s. The
+// CpuTimeProfiler's secondary metric is already in ops per CPU-second.
 const javaOps = {}
+const javaCpuOps = {}
 for (const r of jmh) {
   const name = r.benchmark.replace(/^dev\.alteran\.bench\./, '')
   const { score, scoreUnit } = r.primaryMetric
   const perSec = { 'ops/s': score, 's/op': 1 / score, 'ms/op': 1e3 / score, 'us/op': 1e6 / score, 'ns/op': 1e9 / score }[scoreUnit]
   if (perSec === undefined) throw new Error(`unexpected JMH unit ${scoreUnit} for ${name}`)
   javaOps[name] = perSec
+  const cpu = Object.entries(r.secondaryMetrics ?? {}).find(([k]) => k.endsWith('cpu.ops'))
+  if (cpu) javaCpuOps[name] = cpu[1].score
 }
 
 // Check values: "check key=value ..." lines in the JMH output against core.mjs's "check" object.
@@ -66,18 +70,21 @@ const fmt = (x) => {
   if (x >= 100) return Math.round(x).toLocaleString('en-US')
   return x.toPrecision(3)
 }
-const table = [['Operation', 'Java ops/s', 'Node ops/s', 'Java/Node']]
+const ratio = (j, n) => (j && n ? (j / n).toFixed(1) + 'x' : '-')
+const table = [['Operation', 'Java ops/s', 'Node ops/s', 'Java/Node', 'Java ops/CPU-s', 'Node ops/CPU-s', 'Java/Node (CPU)']]
 for (const [label, name] of ROWS) {
   const j = javaOps[name]
   const n = node.results[name]?.opsPerSec
+  const jc = javaCpuOps[name]
+  const nc = node.results[name]?.opsPerCpuSec
   if (j === undefined && n === undefined) continue
-  table.push([label, fmt(j), fmt(n), j && n ? (j / n).toFixed(1) + 'x' : '-'])
+  table.push([label, fmt(j), fmt(n), ratio(j, n), fmt(jc), fmt(nc), ratio(jc, nc)])
 }
 
 if (markdown) {
   const line = (cells) => '| ' + cells.join(' | ') + ' |'
   console.log(line(table[0]))
-  console.log('| --- | ---: | ---: | ---: |')
+  console.log('| --- |' + ' ---: |'.repeat(table[0].length - 1))
   for (const row of table.slice(1)) console.log(line(row))
 } else {
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
