@@ -30,7 +30,7 @@ const ROWS = [
   ['CID parse', 'CidBench.parse'],
   ['MST build 100k keys from empty + root', 'MstBench.buildByAdds'],
   ['MST 1,000 updates on 100k, root after each', 'MstBench.updates'],
-  ['  same, collecting new blocks after each', 'MstBench.updatesWithNewBlocks'],
+  ['MST 1,000 updates, also collecting new blocks', 'MstBench.updatesWithNewBlocks'],
   ['secp256k1 sign', 'CryptoBench.sign'],
   ['secp256k1 verify (key bytes)', 'CryptoBench.verify'],
   ['secp256k1 verify from did:key', 'CryptoBench.verifyFromDidKey'],
