@@ -237,7 +237,15 @@ public final class Firehose implements AutoCloseable {
             if (last > 0) dispatched = last;
         }
         for (var sub : targets) {
-            if (!sub.dispatch(frames)) {
+            boolean keep;
+            try {
+                keep = sub.dispatch(frames);
+            } catch (RuntimeException e) {
+                log.error("firehose subscriber failed", e);
+                sub.stop();
+                keep = false;
+            }
+            if (!keep) {
                 synchronized (lock) {
                     live.remove(sub);
                 }
