@@ -97,6 +97,7 @@ public final class SubscribeReposEndpoint extends Endpoint {
         private static final long ABORT_IDLE_MS = 1_000;
         static final int WINDOW = 64;
         private final Session session;
+        private final RemoteEndpoint.Async remote;
         private final ArrayDeque<Future<Void>> inFlight = new ArrayDeque<>();
         private boolean pipelining = true;
 
@@ -109,8 +110,6 @@ public final class SubscribeReposEndpoint extends Endpoint {
                 log.debug("batching not available: {}", e.toString());
             }
         }
-
-        private final RemoteEndpoint.Async remote;
 
         @Override
         public void send(byte[] frame) throws IOException, InterruptedException {
