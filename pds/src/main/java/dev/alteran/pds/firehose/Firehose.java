@@ -49,6 +49,8 @@ public final class Firehose implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
     private final AtomicLong cutOff = new AtomicLong();
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong framesOut = new AtomicLong();
     private final LongConsumer listener = this::onPublished;
     // The fast-path write being watched: the watchdog interrupts the dispatcher when it stalls.
     private final Object watchLock = new Object();
@@ -122,6 +124,11 @@ public final class Firehose implements AutoCloseable {
         return cutOff.get();
     }
 
+    /** Fan-out rounds so far and the frames they carried (each round reaches every live subscriber). */
+    public long[] rounds() {
+        return new long[] {rounds.get(), framesOut.get()};
+    }
+
     /** The last seq handed to the live subscribers. */
     public long dispatchedSeq() {
         synchronized (lock) {
@@ -189,6 +196,7 @@ public final class Firehose implements AutoCloseable {
                 LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // publishing unparks us
                 continue;
             }
+
             synchronized (lock) {
                 if (live.isEmpty()) {
                     // Nobody to hand events to: a subscriber that attaches later reads up to here itself.
@@ -220,6 +228,8 @@ public final class Firehose implements AutoCloseable {
 
     /** Gives {@code frames} to every live subscriber; a subscriber attaching meanwhile reads them from the log. */
     private void handOut(List<Frame> frames) {
+        rounds.incrementAndGet();
+        framesOut.addAndGet(frames.size());
         Subscription[] targets;
         synchronized (lock) {
             targets = live.toArray(Subscription[]::new);
@@ -227,7 +237,15 @@ public final class Firehose implements AutoCloseable {
             if (last > 0) dispatched = last;
         }
         for (var sub : targets) {
-            if (!sub.dispatch(frames)) {
+            boolean keep;
+            try {
+                keep = sub.dispatch(frames);
+            } catch (RuntimeException e) {
+                log.error("firehose subscriber failed", e);
+                sub.stop();
+                keep = false;
+            }
+            if (!keep) {
                 synchronized (lock) {
                     live.remove(sub);
                 }

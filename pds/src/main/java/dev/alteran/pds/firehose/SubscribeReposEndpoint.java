@@ -43,16 +43,9 @@ public final class SubscribeReposEndpoint extends Endpoint {
                 .build();
     }
 
-    /** Jetty reads this user property as the session's output buffer size; other containers ignore it. */
-    static final String JETTY_OUTPUT_BUFFER = "org.eclipse.jetty.websocket.outputBufferSize";
-    static final int OUTPUT_BUFFER = 64 * 1024;
-
     @Override
     public void onOpen(Session session, EndpointConfig config) {
         session.setMaxIdleTimeout(0); // a quiet firehose is normal; keep-alive pings find dead peers
-        // Frames that queued up for a subscriber go out together: batched into one buffer (Jetty batches
-        // frames up to a quarter of it) and written with one call when the backlog is drained.
-        config.getUserProperties().put(JETTY_OUTPUT_BUFFER, OUTPUT_BUFFER);
         // Client frames are read and dropped piece by piece, never buffered whole.
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) (data, last) -> {});
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) (data, last) -> {});
@@ -94,15 +87,17 @@ public final class SubscribeReposEndpoint extends Endpoint {
     }
 
     /**
-     * A WebSocket session as a {@link FrameSink}: sends block the subscriber's virtual thread, nothing
-     * else. Up to {@link #WINDOW} sends are in flight, so a subscriber that is behind gets its backlog
-     * in few writes; a container that allows one asynchronous send at a time (as Tomcat does) says so
-     * with an IllegalStateException, and the sink then waits for each send.
+     * A WebSocket session as a {@link FrameSink}. Batching is allowed, so the frames of one round are
+     * gathered and leave in one write at {@link #flush()} (Jetty batches frames up to a quarter of the
+     * session's output buffer: the standalone server raises it to 64 KiB). Up to {@link #WINDOW} sends
+     * may be in flight; a container that allows one asynchronous send at a time (as Tomcat does) says
+     * so with an IllegalStateException, and the sink then waits for each send.
      */
     static final class SessionSink implements FrameSink {
         private static final long ABORT_IDLE_MS = 1_000;
         static final int WINDOW = 64;
         private final Session session;
+        private final RemoteEndpoint.Async remote;
         private final ArrayDeque<Future<Void>> inFlight = new ArrayDeque<>();
         private boolean pipelining = true;
 
@@ -115,8 +110,6 @@ public final class SubscribeReposEndpoint extends Endpoint {
                 log.debug("batching not available: {}", e.toString());
             }
         }
-
-        private final RemoteEndpoint.Async remote;
 
         @Override
         public void send(byte[] frame) throws IOException, InterruptedException {

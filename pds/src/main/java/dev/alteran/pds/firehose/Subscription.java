@@ -112,9 +112,10 @@ public final class Subscription {
                 boolean ok = offer(frames.subList(i, frames.size()));
                 if (ok && queue.isEmpty()) queue.offer(WAKE);
                 return ok;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 log.debug("firehose subscriber connection failed: {}", e.toString());
                 stop();
+                if (e instanceof RuntimeException) sink.close(1011, "Internal error");
                 return false;
             } finally {
                 hub.unwatch();
