@@ -27,6 +27,7 @@ public class CidBench {
     if (block.length != 300) throw new IllegalStateException("block is " + block.length + " bytes");
     cid = Cid.ofDagCbor(block);
     text = cid.toString();
+    System.out.println("check cid300=" + text);
   }
 
   @Benchmark

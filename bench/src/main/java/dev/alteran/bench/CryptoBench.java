@@ -33,12 +33,14 @@ public class CryptoBench {
     String didKey;
 
     @Setup
-    public void setup() {
+    public void setup() throws Exception {
         keypair = Keypair.generate(curve);
         message = new byte[size];
         new Random(42).nextBytes(message);
         signature = keypair.sign(message);
         didKey = keypair.didKey();
+        var digest = java.security.MessageDigest.getInstance("SHA-256").digest(message);
+        System.out.println("check messageSha256Prefix=" + java.util.HexFormat.of().formatHex(digest, 0, 8));
         // a fresh instance, as a verifier that parsed the did:key once would hold
         publicKey = new PublicKey(curve, keypair.publicKey().compressed());
     }

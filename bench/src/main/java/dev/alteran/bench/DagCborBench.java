@@ -48,7 +48,7 @@ public class DagCborBench {
   public void setup() {
     post = samplePost();
     encoded = DagCbor.encode(post);
-    System.out.println("post block: " + encoded.length + " bytes");
+    System.out.println("check postBytes=" + encoded.length + " postCid=" + DagCbor.cid(post));
   }
 
   @Benchmark

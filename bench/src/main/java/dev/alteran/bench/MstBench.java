@@ -70,6 +70,7 @@ public class MstBench {
         var mst = Mst.build(store, map);
         store.putAll(mst.newBlocks());
         storedRoot = mst.root();
+        System.out.println("check mstRoot=" + storedRoot + " mstRootAfterUpdates=" + updates().toString());
     }
 
     static String tid(long micros, int clock) {

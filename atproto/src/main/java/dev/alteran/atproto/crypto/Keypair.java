@@ -5,7 +5,6 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
@@ -98,7 +97,7 @@ public final class Keypair {
     public byte[] sign(byte[] message) {
         Objects.requireNonNull(message, "message");
         // A signer per call: the k calculator is stateful, and construction is negligible next to the point multiply.
-        var signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
+        var signer = new ECDSASigner(new HMacDSAKCalculator(new JdkSha256()));
         signer.init(true, params);
         var rs = signer.generateSignature(Hashes.sha256(message));
         var s = rs[1];
