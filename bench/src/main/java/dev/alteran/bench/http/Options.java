@@ -1,0 +1,49 @@
+package dev.alteran.bench.http;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
+record Options(Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
+               long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out) {
+
+    static Options parse(String[] args) {
+        var root = Path.of("").toAbsolutePath();
+        Path jar = null, ref = null, out = null;
+        var flags = new ArrayList<String>();
+        boolean reference = true;
+        long warmup = 3, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
+        int subscribers = 200;
+        for (int i = 0; i < args.length; i++) {
+            var a = args[i];
+            switch (a) {
+                case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "--jar" -> jar = Path.of(args[++i]);
+                case "--reference-script" -> ref = Path.of(args[++i]);
+                case "--jvm-flags" -> flags.addAll(Arrays.stream(args[++i].trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+                case "--no-reference" -> reference = false;
+                case "--warmup-sec" -> warmup = Long.parseLong(args[++i]);
+                case "--measure-sec" -> measure = Long.parseLong(args[++i]);
+                case "--max-requests" -> max = Long.parseLong(args[++i]);
+                case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+                case "--repo-records" -> records = Long.parseLong(args[++i]);
+                case "--fill-budget-sec" -> budget = Long.parseLong(args[++i]);
+                case "--idle-sec" -> idle = Long.parseLong(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (jar == null) jar = root.resolve("server/target/alteran.jar");
+        if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
+        return new Options(jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out);
+    }
+
+    static final String USAGE = """
+            options: --root DIR (repository root; default: current directory) --jar FILE --reference-script FILE
+                     --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
+                     --max-requests N --subscribers N --repo-records N --fill-budget-sec N --idle-sec N --out FILE""";
+}
