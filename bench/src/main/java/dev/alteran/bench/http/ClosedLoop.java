@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 /**
  * N clients, each sending its next request as soon as the last one answered, for a warm-up and then a
@@ -17,23 +18,32 @@ final class ClosedLoop {
         void run(int client) throws Exception;
     }
 
-    record Result(long ok, long errors, double seconds, Latencies latencies, String firstError) {
+    record Result(long ok, long errors, double seconds, Latencies latencies, String firstError, double serverCpuSeconds) {
         double perSecond() {
             return ok / seconds;
+        }
+
+        /** The server's CPU time per successful request in microseconds. */
+        double serverCpuMicros() {
+            return serverCpuSeconds * 1e6 / ok;
         }
     }
 
     private ClosedLoop() {}
 
-    static Result run(int clients, Duration warmup, Duration measure, long maxRequests, Op op) throws InterruptedException {
+    /** {@code serverCpu} reads the server's CPU seconds so far (NaN if unknown). */
+    static Result run(int clients, Duration warmup, Duration measure, long maxRequests, DoubleSupplier serverCpu, Op op)
+            throws InterruptedException {
         var stopWarmup = System.nanoTime() + warmup.toNanos();
         phase(clients, stopWarmup, Long.MAX_VALUE, op, null);
         var lat = new ArrayList<Latencies>();
         for (int i = 0; i < clients; i++) lat.add(new Latencies());
+        var cpu0 = serverCpu.getAsDouble();
         var start = System.nanoTime();
         var counters = phase(clients, start + measure.toNanos(), maxRequests, op, lat);
         var seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(counters.ok.get(), counters.errors.get(), seconds, Latencies.merge(lat), counters.firstError);
+        var cpu = serverCpu.getAsDouble() - cpu0;
+        return new Result(counters.ok.get(), counters.errors.get(), seconds, Latencies.merge(lat), counters.firstError, cpu);
     }
 
     private static final class Counters {

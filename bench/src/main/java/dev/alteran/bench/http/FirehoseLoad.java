@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FirehoseLoad {
     record Result(int subscribers, long writes, double writeSeconds, long delivered, double deliverySeconds,
-                  Latencies latency, int closedEarly) {
+                  Latencies latency, int closedEarly, double serverCpuSeconds) {
         double eventsPerSecond() {
             return delivered / deliverySeconds;
         }
@@ -34,7 +34,8 @@ final class FirehoseLoad {
 
     private FirehoseLoad() {}
 
-    static Result run(String baseUrl, int subscribers, int writers, Duration burst, long maxWrites, ClosedLoop.Op write)
+    static Result run(String baseUrl, int subscribers, int writers, Duration burst, long maxWrites, java.util.function.DoubleSupplier serverCpu,
+                      ClosedLoop.Op write)
             throws Exception {
         var wsUrl = URI.create(baseUrl.replaceFirst("^http", "ws") + "/xrpc/com.atproto.sync.subscribeRepos");
         // several clients: each has one selector thread; spreads the decoding of 200 streams
@@ -53,7 +54,7 @@ final class FirehoseLoad {
         long startMillis = System.currentTimeMillis();
         for (var s : subs) s.countFrom = startMillis;
         long t0 = System.nanoTime();
-        var writes = ClosedLoop.run(writers, Duration.ZERO, burst, maxWrites, write);
+        var writes = ClosedLoop.run(writers, Duration.ZERO, burst, maxWrites, serverCpu, write);
         long wrote = writes.ok();
         // wait for the stragglers: every subscriber has every commit, or 30 s passed
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -66,7 +67,7 @@ final class FirehoseLoad {
         }
         for (var c : clients) c.close();
         return new Result(subscribers, wrote, writes.seconds(), delivered, (lastArrival - t0) / 1e9,
-                Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed);
+                Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed, writes.serverCpuSeconds());
     }
 
     /** One subscriber; callbacks of one WebSocket never overlap, so its fields need no locking. */

@@ -8,7 +8,8 @@ import java.util.List;
 
 /** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
 record Options(Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
-               long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out) {
+               long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
+               java.util.Set<String> scenarios) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
@@ -17,6 +18,7 @@ record Options(Path jar, Path refScript, List<String> jvmFlags, boolean referenc
         boolean reference = true;
         long warmup = 3, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200;
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
             switch (a) {
@@ -33,17 +35,19 @@ record Options(Path jar, Path refScript, List<String> jvmFlags, boolean referenc
                 case "--fill-budget-sec" -> budget = Long.parseLong(args[++i]);
                 case "--idle-sec" -> idle = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios);
     }
 
     static final String USAGE = """
             options: --root DIR (repository root; default: current directory) --jar FILE --reference-script FILE
                      --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
-                     --max-requests N --subscribers N --repo-records N --fill-budget-sec N --idle-sec N --out FILE""";
+                     --max-requests N --subscribers N --repo-records N --fill-budget-sec N --idle-sec N --out FILE
+                     --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)""";
 }

@@ -20,9 +20,11 @@ final class Report {
     }
 
     /** {@code met} is for absolute targets; ratio targets ("&gt;= Nx") are checked here. */
-    void row(String measure, double alteran, double reference, Better better, String target, Boolean met) {
-        rows.add(new Row(measure, alteran, reference, better, target, met));
-        LoadRun.log("%s: alteran %s, reference %s", measure, num(alteran), num(reference));
+    void row(String measure, Map<String, Double> values, Better better, String target, Boolean met) {
+        var r = new Row(measure, values.getOrDefault("alteran", Double.NaN), values.getOrDefault("reference", Double.NaN),
+                better, target, met);
+        rows.add(r);
+        LoadRun.log("%s: alteran %s, reference %s", measure, num(r.alteran), num(r.reference));
     }
 
     String render() {

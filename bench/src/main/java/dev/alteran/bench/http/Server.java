@@ -111,6 +111,17 @@ final class Server implements AutoCloseable {
         return Double.NaN;
     }
 
+    /** CPU time the process has used so far, user plus system, in seconds (clock ticks of 1/100 s). */
+    double cpuSeconds() {
+        try {
+            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
     /** Samples RSS every few milliseconds until closed; {@link #peakMb()} is the largest seen. */
     final class RssPeak implements AutoCloseable {
         private volatile boolean running = true;
