@@ -50,6 +50,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
@@ -70,7 +72,7 @@ public final class Alteran implements AutoCloseable {
     private final boolean includeRootEndpoint;
     private final Database database;
     private final BlobStore blobs;
-    private final Lexicons lexicons = Lexicons.loadBundled();
+    private final Lexicons lexicons;
     private final SequenceLog sequence;
     private final RepoStore repo;
     private final Identity identity;
@@ -90,6 +92,9 @@ public final class Alteran implements AutoCloseable {
         this.config = b.config;
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
+        // Parsing the bundled lexicons is a good part of start-up: it runs beside the database migration.
+        var lexiconsLoading = new FutureTask<>(Lexicons::loadBundled);
+        Thread.ofPlatform().name("alteran-lexicons").daemon().start(lexiconsLoading);
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
         this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         this.identity = Identity.open(database, config);
@@ -115,10 +120,22 @@ public final class Alteran implements AutoCloseable {
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
         identity.addListener(new IdentitySequencer(sequence));
         this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
+        this.lexicons = join(lexiconsLoading);
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         new SyncHandlers(repo, database).register(router);
         this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
+    }
+
+    private static <T> T join(FutureTask<T> task) {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the lexicons", e);
+        }
     }
 
     public static Builder builder() {
