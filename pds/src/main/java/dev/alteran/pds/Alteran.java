@@ -50,8 +50,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 
 /**
  * One PDS, ready to mount into any Jakarta Servlet 6 container. It owns its storage; the host owns
@@ -92,9 +90,6 @@ public final class Alteran implements AutoCloseable {
         this.config = b.config;
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
-        // Parsing the bundled lexicons is a good part of start-up: it runs beside the database migration.
-        var lexiconsLoading = new FutureTask<>(Lexicons::loadBundled);
-        Thread.ofPlatform().name("alteran-lexicons").daemon().start(lexiconsLoading);
         this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
         this.blobs = new FileBlobStore(config.dataDir().resolve("blobs"));
         this.identity = Identity.open(database, config);
@@ -120,22 +115,11 @@ public final class Alteran implements AutoCloseable {
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
         identity.addListener(new IdentitySequencer(sequence));
         this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
-        this.lexicons = join(lexiconsLoading);
+        this.lexicons = Lexicons.loadBundled(); // schemas are parsed when a record first needs them
         new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments).register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         new SyncHandlers(repo, database).register(router);
         this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
-    }
-
-    private static <T> T join(FutureTask<T> task) {
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while loading the lexicons", e);
-        }
     }
 
     public static Builder builder() {
