@@ -101,18 +101,63 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
 
     @SuppressWarnings("unchecked")
     static Message decode(byte[] frame) {
-        // The header is a small map; find where it ends by decoding growing prefixes strictly.
-        for (int n = 1; n < Math.min(frame.length, 64); n++) {
-            Object header;
-            try {
-                header = DagCbor.decode(frame, 0, n);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            var body = DagCbor.decode(frame, n, frame.length - n);
-            return new Message((Map<String, Object>) header, (Map<String, Object>) body, System.nanoTime(), frame.length);
+        int n = skip(frame, 0);
+        var header = DagCbor.decode(frame, 0, n);
+        var body = DagCbor.decode(frame, n, frame.length - n);
+        return new Message((Map<String, Object>) header, (Map<String, Object>) body, System.nanoTime(), frame.length);
+    }
+
+    /** The offset just past the CBOR item at {@code i} (enough of CBOR for frame headers: no indefinite lengths). */
+    static int skip(byte[] b, int i) {
+        int major = (b[i] & 0xff) >>> 5, info = b[i] & 0x1f;
+        i++;
+        long arg;
+        if (info < 24) {
+            arg = info;
+        } else {
+            int len = 1 << (info - 24);
+            arg = 0;
+            for (int k = 0; k < len; k++) arg = (arg << 8) | (b[i + k] & 0xff);
+            i += len;
         }
-        throw new AssertionError("no frame header found");
+        return switch (major) {
+            case 0, 1, 7 -> i;
+            case 2, 3 -> i + (int) arg;
+            case 4 -> {
+                for (long k = 0; k < arg; k++) i = skip(b, i);
+                yield i;
+            }
+            case 5 -> {
+                for (long k = 0; k < 2 * arg; k++) i = skip(b, i);
+                yield i;
+            }
+            default -> skip(b, i); // a tag: skip its content
+        };
+    }
+
+    /**
+     * A subscriber that upgrades over a raw socket with a tiny receive buffer and then never reads:
+     * the server's writes to it stall almost at once.
+     */
+    static java.net.Socket stalled(TestServer server, String query) throws java.io.IOException {
+        var socket = new java.net.Socket();
+        socket.setReceiveBufferSize(4096);
+        var url = URI.create(server.url("/"));
+        socket.connect(new java.net.InetSocketAddress(url.getHost(), url.getPort()), 10_000);
+        socket.setSoTimeout(10_000);
+        var path = "/xrpc/com.atproto.sync.subscribeRepos" + (query == null ? "" : "?" + query);
+        var req = "GET " + path + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        socket.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        var in = socket.getInputStream();
+        var head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) throw new java.io.EOFException("no upgrade response: " + head);
+            head.append((char) c);
+        }
+        if (!head.toString().startsWith("HTTP/1.1 101")) throw new AssertionError("not upgraded: " + head);
+        return socket;
     }
 
     Message next(long timeoutMs) throws InterruptedException {

@@ -277,4 +277,11 @@ class FirehoseTest {
             }
         }
     }
+
+    @Test
+    void rawStalledSocketUpgrades() throws Exception {
+        try (var socket = FirehoseClient.stalled(server, null)) {
+            assertThat(socket.isConnected()).isTrue();
+        }
+    }
 }

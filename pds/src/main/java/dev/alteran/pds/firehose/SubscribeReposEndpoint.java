@@ -7,9 +7,10 @@ import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,10 +85,18 @@ public final class SubscribeReposEndpoint extends Endpoint {
         if (session.getUserProperties().get(SUBSCRIPTION) instanceof Subscription sub) sub.stop();
     }
 
-    /** A WebSocket session as a {@link FrameSink}: sends block the subscriber's virtual thread, nothing else. */
+    /**
+     * A WebSocket session as a {@link FrameSink}: sends block the subscriber's virtual thread, nothing
+     * else. Up to {@link #WINDOW} sends are in flight, so a subscriber that is behind gets its backlog
+     * in few writes; a container that allows one asynchronous send at a time (as Tomcat does) says so
+     * with an IllegalStateException, and the sink then waits for each send.
+     */
     static final class SessionSink implements FrameSink {
         private static final long ABORT_IDLE_MS = 1_000;
+        static final int WINDOW = 64;
         private final Session session;
+        private final ArrayDeque<Future<Void>> inFlight = new ArrayDeque<>();
+        private boolean pipelining = true;
 
         SessionSink(Session session) {
             this.session = session;
@@ -95,24 +104,36 @@ public final class SubscribeReposEndpoint extends Endpoint {
 
         @Override
         public void send(byte[] frame) throws IOException, InterruptedException {
-            await(session.getAsyncRemote().sendBinary(ByteBuffer.wrap(frame)));
+            if (inFlight.size() >= WINDOW) await(inFlight.poll());
+            try {
+                inFlight.add(session.getAsyncRemote().sendBinary(ByteBuffer.wrap(frame)));
+            } catch (IllegalStateException e) {
+                if (!pipelining || inFlight.isEmpty()) throw new IOException(e);
+                pipelining = false;
+                flush();
+                inFlight.add(session.getAsyncRemote().sendBinary(ByteBuffer.wrap(frame)));
+            }
+            if (!pipelining) flush();
         }
 
         @Override
-        public void ping() throws IOException {
+        public void flush() throws IOException, InterruptedException {
+            while (!inFlight.isEmpty()) await(inFlight.poll());
+        }
+
+        @Override
+        public void ping() throws IOException, InterruptedException {
+            flush();
             session.getBasicRemote().sendPing(ByteBuffer.allocate(0));
         }
 
-        private static void await(java.util.concurrent.Future<Void> sent) throws IOException, InterruptedException {
+        private static void await(Future<Void> sent) throws IOException, InterruptedException {
             try {
                 sent.get();
             } catch (ExecutionException e) {
                 var cause = e.getCause();
                 if (cause instanceof IOException io) throw io;
                 throw new IOException(cause);
-            } catch (InterruptedException e) {
-                sent.cancel(true);
-                throw e;
             }
         }
 

@@ -148,21 +148,27 @@ public final class Subscription {
                 pos = e.seq();
             }
         }
+        sink.flush();
         return pos;
     }
 
+    /** Live: waits for frames, sends whatever has queued up meanwhile, then waits for those writes. */
     private void deliver(long pos) throws IOException, InterruptedException {
         for (;;) {
             var f = queue.poll(PING_INTERVAL_MS, TimeUnit.MILLISECONDS);
             if (f == null) {
                 if (tooSlow) throw new TooSlowException();
                 sink.ping();
-            } else if (f == POISON) {
-                throw new TooSlowException();
-            } else if (f.seq() > pos) {
-                send(f);
-                pos = f.seq();
+                continue;
             }
+            do {
+                if (f == POISON) throw new TooSlowException();
+                if (f.seq() > pos) {
+                    send(f);
+                    pos = f.seq();
+                }
+            } while ((f = queue.poll()) != null);
+            sink.flush();
         }
     }
 
@@ -174,7 +180,10 @@ public final class Subscription {
 
     private void endWithError(String error, String message) {
         try {
-            if (!stopped) sink.send(Frame.error(error, message).bytes());
+            if (!stopped) {
+                sink.send(Frame.error(error, message).bytes());
+                sink.flush();
+            }
         } catch (IOException | InterruptedException e) {
             // the peer is gone or stuck; closing below (or the abort timer) ends it
         } finally {
