@@ -32,7 +32,6 @@ CREATE TABLE record (
 -- listRecords pages through one collection by rkey, in both directions.
 CREATE UNIQUE INDEX record_collection_rkey ON record (collection, rkey);
 CREATE INDEX record_cid ON record (cid);
-CREATE INDEX record_rev ON record (rev);
 
 -- Blobs each record references (blob reference counts, listMissingBlobs).
 CREATE TABLE record_blob (

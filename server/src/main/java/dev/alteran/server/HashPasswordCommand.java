@@ -24,8 +24,20 @@ final class HashPasswordCommand implements Callable<Integer> {
     /** scrypt defaults: N = 2^16, r = 8, p = 1 (64 MiB, like the argon2id default). */
     static final int SCRYPT_LOG_N = 16;
 
-    @Option(names = "--scrypt", description = "Make a $scrypt$ hash instead of the default $argon2id$.")
+    @Option(names = "--scrypt", description = "Make a $scrypt$ hash (ln=16, r=8, p=1) instead of the default $argon2id$.")
     boolean scrypt;
+
+    @Option(names = {"-m", "--memory"}, defaultValue = "" + PasswordHash.ARGON2_MEMORY_KIB,
+            description = "argon2id memory in KiB (default: ${DEFAULT-VALUE}).")
+    int memoryKib;
+
+    @Option(names = {"-t", "--iterations"}, defaultValue = "" + PasswordHash.ARGON2_ITERATIONS,
+            description = "argon2id passes (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = {"-p", "--parallelism"}, defaultValue = "" + PasswordHash.ARGON2_PARALLELISM,
+            description = "argon2id lanes (default: ${DEFAULT-VALUE}).")
+    int parallelism;
 
     private final InputStream in;
     private final PrintStream out;
@@ -48,12 +60,17 @@ final class HashPasswordCommand implements Callable<Integer> {
             err.println("alteran: no password given on standard input");
             return 1;
         }
-        out.println(hash(password, scrypt));
+        try {
+            out.println(hash(password));
+        } catch (IllegalArgumentException e) {
+            err.println("alteran: " + e.getMessage());
+            return 1;
+        }
         return 0;
     }
 
-    static String hash(String password, boolean scrypt) {
-        if (!scrypt) return PasswordHash.argon2id(password).encoded();
+    private String hash(String password) {
+        if (!scrypt) return PasswordHash.Argon2id.create(password, memoryKib, iterations, parallelism).encoded();
         var salt = new byte[16];
         new SecureRandom().nextBytes(salt);
         return PasswordHash.Scrypt.create(password, salt, SCRYPT_LOG_N, 8, 1).encoded();

@@ -54,6 +54,16 @@ class HashPasswordTest {
     }
 
     @Test
+    void argon2idParametersAreOptions() {
+        var r = run("pw\n", "-m", "2048", "-t", "2", "-p", "2");
+        assertThat(r.out().strip()).startsWith("$argon2id$v=19$m=2048,t=2,p=2$");
+        assertThat(PasswordHash.parse(r.out().strip()).matches("pw")).isTrue();
+        var bad = run("pw\n", "-t", "0");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("t must be");
+    }
+
+    @Test
     void emptyInputIsAnError() {
         var r = run("");
         assertThat(r.exit()).isEqualTo(1);

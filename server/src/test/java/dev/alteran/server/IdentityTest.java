@@ -205,10 +205,10 @@ class IdentityTest {
 
     @Test
     void updateHandleNeedsAuthBeforeAnythingElse() throws Exception {
-        assertError(server.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}"), 401, "AuthenticationRequired");
+        assertError(server.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}"), 401, "AuthMissing");
         for (var handle : invalidHandles()) {
             var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
-            assertError(server.post("/xrpc/com.atproto.identity.updateHandle", body), 401, "AuthenticationRequired");
+            assertError(server.post("/xrpc/com.atproto.identity.updateHandle", body), 401, "AuthMissing");
         }
         assertError(server.get("/xrpc/com.atproto.identity.updateHandle"), 400, "InvalidRequest"); // a procedure: POST only
         assertThat(server.alteran.identity().handle()).isEqualTo("alice.test");

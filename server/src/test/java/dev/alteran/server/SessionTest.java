@@ -325,6 +325,18 @@ class SessionTest {
     }
 
     @Test
+    void loggingOutWithAnOlderTokenEndsItsSuccessorsToo() throws Exception {
+        var other = login(server).get("refreshJwt").asText(); // another session survives
+        var first = login(server).get("refreshJwt").asText();
+        var second = TestServer.json(refresh(server, first)).get("refreshJwt").asText();
+        var third = TestServer.json(refresh(server, second)).get("refreshJwt").asText();
+        assertThat(deleteSession(server, first).statusCode()).isEqualTo(200);
+        assertThat(error(refresh(server, second))).isEqualTo("400 ExpiredToken: Token has been revoked");
+        assertThat(error(refresh(server, third))).isEqualTo("400 ExpiredToken: Token has been revoked");
+        assertThat(refresh(server, other).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void purgeRemovesExpiredRows() throws Exception {
         server.alteran.database().write(c -> {
             try (var st = c.prepareStatement("INSERT INTO refresh_token (jti, expires_at) VALUES ('stale', 1)")) {

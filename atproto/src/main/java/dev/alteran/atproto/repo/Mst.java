@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.SortedMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -42,43 +43,25 @@ public final class Mst implements Iterable<Mst.Entry> {
 
     /**
      * Builds a tree from {@code entries} in one pass, without intermediate trees: the fast way to create a
-     * tree from scratch. Keys are validated; duplicate keys are an error.
+     * tree from scratch (a TreeMap input skips sorting). Keys are validated.
      */
     public static Mst build(BlockSource source, Map<String, Cid> entries) {
-        int n = entries.size();
-        var keys = new String[n];
-        var values = new Cid[n];
-        int i = 0;
-        for (var e : entries.entrySet()) {
-            keys[i] = e.getKey();
-            values[i++] = Objects.requireNonNull(e.getValue(), "value");
-        }
-        return build(source, keys, values);
-    }
-
-    private static Mst build(BlockSource source, String[] keys, Cid[] values) {
+        var keys = entries.keySet().toArray(new String[0]);
+        // A SortedMap in natural order (e.g. a TreeMap) is already sorted.
+        if (!(entries instanceof SortedMap<String, Cid> sm && sm.comparator() == null)) Arrays.sort(keys);
         int n = keys.length;
-        var order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            MstKeys.validate(keys[i]);
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> keys[a].compareTo(keys[b]));
-        var sortedKeys = new String[n];
-        var sortedValues = new Cid[n];
+        var values = new Cid[n];
         var heights = new int[n];
         int top = 0;
         for (int i = 0; i < n; i++) {
-            sortedKeys[i] = keys[order[i]];
-            sortedValues[i] = values[order[i]];
-            if (i > 0 && sortedKeys[i].equals(sortedKeys[i - 1])) {
-                throw new IllegalArgumentException("duplicate MST key " + sortedKeys[i]);
-            }
-            heights[i] = MstKeys.height(sortedKeys[i]);
+            var key = keys[i];
+            MstKeys.validate(key);
+            values[i] = Objects.requireNonNull(entries.get(key), "value");
+            heights[i] = MstKeys.height(key);
             top = Math.max(top, heights[i]);
         }
         if (n == 0) return empty(source);
-        return new Mst(source, buildRange(sortedKeys, sortedValues, heights, 0, n, top));
+        return new Mst(source, buildRange(keys, values, heights, 0, n, top));
     }
 
     /** The canonical subtree at {@code layer} for keys [from, to), all of height at most layer; null if empty. */

@@ -31,9 +31,13 @@ public sealed interface PasswordHash permits PasswordHash.Argon2id, PasswordHash
     /** The PHC string. */
     String encoded();
 
-    /** Whether the value looks like one of our hash formats (as opposed to a plain-text password). */
+    /**
+     * Whether the value is meant as a hash rather than a plain-text password: any PHC-style
+     * {@code $<id>$...}. Unsupported ids then fail to parse, so a pasted bcrypt or argon2i hash stops
+     * start-up instead of silently becoming the password itself.
+     */
     static boolean isHash(String value) {
-        return value != null && (value.startsWith("$argon2id$") || value.startsWith("$scrypt$"));
+        return value != null && value.matches("\\$[a-z0-9-]{1,32}\\$.*");
     }
 
     /** Parses a PHC string; throws IllegalArgumentException naming what is wrong. */

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * successor. Presenting it again within that time (a client that lost the response, two tabs
  * racing) issues a fresh pair whose refresh token has the <em>same</em> successor ID, so a session
  * never forks. After the grace period, or once revoked, it fails with 400 ExpiredToken "Token has
- * been revoked" and nothing changes. Revoking (deleteSession) also removes the token's
- * predecessors still in their grace period, so a logged-out session cannot be revived through them.
+ * been revoked" and nothing changes. Revoking (deleteSession) removes the token's whole rotation
+ * chain, so a logged-out session cannot be revived through a predecessor still in its grace period.
  */
 public final class Sessions {
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
@@ -160,13 +160,24 @@ public final class Sessions {
         return new Session(rotated.accessJwt(), rotated.refreshJwt(), null);
     }
 
-    /** deleteSession: revokes the refresh token (an expired one too) and its predecessors in their grace period. */
+    /**
+     * deleteSession: ends the session the refresh token belongs to (an expired token is accepted).
+     * Its whole rotation chain goes: predecessors still in their grace period and successors too.
+     */
     public void delete(String refreshJwt) {
         var token = tokens.verifyRefresh(refreshJwt, true);
-        db.write(c -> delete(c, """
-                WITH RECURSIVE chain(jti) AS (
-                    SELECT ? UNION SELECT r.jti FROM refresh_token r JOIN chain ON r.next_id = chain.jti)
-                DELETE FROM refresh_token WHERE jti IN (SELECT jti FROM chain)""", token.jti()));
+        db.write(c -> {
+            try (var st = c.prepareStatement("""
+                    WITH RECURSIVE
+                        before(jti) AS (SELECT ? UNION SELECT r.jti FROM refresh_token r JOIN before ON r.next_id = before.jti),
+                        after(jti) AS (SELECT ? UNION SELECT r.next_id FROM refresh_token r JOIN after ON r.jti = after.jti
+                                       WHERE r.next_id IS NOT NULL)
+                    DELETE FROM refresh_token WHERE jti IN (SELECT jti FROM before UNION SELECT jti FROM after)""")) {
+                st.setString(1, token.jti());
+                st.setString(2, token.jti());
+                return st.executeUpdate();
+            }
+        });
     }
 
     /**

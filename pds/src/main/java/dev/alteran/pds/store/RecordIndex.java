@@ -18,6 +18,7 @@ import java.util.Map;
 public final class RecordIndex {
     private final Database db;
     private final String did;
+    private final WriterStatements statements = new WriterStatements();
 
     public RecordIndex(Database db, String did) {
         this.db = db;
@@ -134,13 +135,14 @@ public final class RecordIndex {
         for (var w : writes) {
             if (last.put(w.key(), w) != null) rewritten.add(w.key());
         }
-        try (var upsert = c.prepareStatement("INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
-                     + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at");
-             var delete = c.prepareStatement("DELETE FROM record WHERE uri = ?");
-             var deleteBlobs = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ?");
-             var insertBlob = c.prepareStatement("INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
-             var deleteLinks = c.prepareStatement("DELETE FROM backlink WHERE uri = ?");
-             var insertLink = c.prepareStatement("INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+        {
+            var upsert = statements.get(c, "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at");
+            var delete = statements.get(c, "DELETE FROM record WHERE uri = ?");
+            var deleteBlobs = statements.get(c, "DELETE FROM record_blob WHERE record_uri = ?");
+            var insertBlob = statements.get(c, "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
+            var deleteLinks = statements.get(c, "DELETE FROM backlink WHERE uri = ?");
+            var insertLink = statements.get(c, "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
             var batches = new Batches();
             for (var w : last.values()) {
                 var uri = uri(w.collection(), w.rkey());

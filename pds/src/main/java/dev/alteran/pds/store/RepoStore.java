@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -54,6 +55,8 @@ public final class RepoStore {
     private final SequenceLog sequence;
     private final TidClock clock = new TidClock();
     private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    private final WriterStatements statements = new WriterStatements();
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
     private volatile Repo head;
 
@@ -111,7 +114,7 @@ public final class RepoStore {
                 var rev = clock.next().toString();
                 var data = Repo.create(blocks, did, signingKey, rev, Map.of());
                 var now = Datetime.now();
-                SqlBlockSource.insert(c, data.newBlocks().asMap(), rev);
+                blocks.insert(c, data.newBlocks().asMap(), rev);
                 try (var st = c.prepareStatement("INSERT INTO repo_root (did, cid, rev, indexed_at) VALUES (?, ?, ?, ?)")) {
                     st.setString(1, did);
                     st.setBytes(2, data.cid().bytes());
@@ -150,30 +153,91 @@ public final class RepoStore {
      * The general form: {@code planner} sees the current head under the write lock and returns the
      * writes (or null for no commit at all, as for a delete of a record that is already gone). Returns
      * the commit, or null when the planner returned null.
+     *
+     * <p>Concurrent callers are group-committed: whoever holds the lock applies every request queued so
+     * far, each as its own signed commit and event but all in one database transaction (one savepoint
+     * each, so a refused request leaves the others in), which makes SQLite's per-transaction cost
+     * shared. Alone, a request is simply its own transaction.
      */
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
+        var request = new Request(planner, swapCommit);
+        queue.add(request);
         lock.lock();
         try {
-            var replaced = new ArrayList<Cid>();
-            var applied = db.write(c -> {
-                var current = head;
-                var writes = planner.plan(current, c);
-                return writes == null ? null : write(c, current, writes, swapCommit, replaced);
-            });
-            if (applied == null) return null;
-            head = applied.data().repo();
-            blocks.evict(applied.data().removedCids());
-            blocks.evict(replaced);
-            blocks.cacheCommitted(applied.data().newBlocks().asMap());
-            sequence.publish(applied.seq());
-            return applied;
+            if (request.outcome == null) runQueued();
         } finally {
             lock.unlock();
         }
+        return request.result();
     }
 
-    private AppliedCommit write(Connection c, Repo current, List<PreparedWrite> writes, Cid swapCommit,
-                                List<Cid> replacedRecords) throws SQLException {
+    private static final class Request {
+        final Planner planner;
+        final Cid swapCommit;
+        Object outcome; // AppliedCommit, NOTHING, or the RuntimeException to rethrow; written and read under the lock
+
+        Request(Planner planner, Cid swapCommit) {
+            this.planner = planner;
+            this.swapCommit = swapCommit;
+        }
+
+        AppliedCommit result() {
+            if (outcome instanceof RuntimeException e) throw e;
+            return outcome instanceof AppliedCommit c ? c : null;
+        }
+    }
+
+    private static final Object NOTHING = new Object();
+
+    private record Step(AppliedCommit commit, List<Cid> replaced) {}
+
+    /** Applies every queued request in one transaction; head, caches and listeners move once it commits. */
+    private void runQueued() {
+        var batch = new ArrayList<Request>();
+        for (Request r; (r = queue.poll()) != null; ) batch.add(r);
+        var steps = new ArrayList<Step>(batch.size());
+        boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
+        try {
+            db.write(c -> {
+                var current = head;
+                for (var r : batch) {
+                    var savepoint = alone ? null : c.setSavepoint();
+                    try {
+                        var writes = r.planner.plan(current, c);
+                        if (writes == null) {
+                            r.outcome = NOTHING;
+                        } else {
+                            var step = write(c, current, writes, r.swapCommit);
+                            current = step.commit().data().repo();
+                            steps.add(step);
+                            r.outcome = step.commit();
+                        }
+                        if (savepoint != null) c.releaseSavepoint(savepoint);
+                    } catch (SQLException | RuntimeException e) {
+                        if (alone) throw e;
+                        c.rollback(savepoint);
+                        c.releaseSavepoint(savepoint);
+                        r.outcome = e instanceof RuntimeException re ? re : new StoreException(e);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The transaction failed: none of it happened.
+            for (var r : batch) if (r.outcome == null || r.outcome instanceof AppliedCommit) r.outcome = e;
+            return;
+        }
+        for (var step : steps) {
+            var data = step.commit().data();
+            head = data.repo();
+            blocks.evict(data.removedCids());
+            blocks.evict(step.replaced());
+            blocks.cacheCommitted(data.newBlocks().asMap());
+        }
+        for (var step : steps) sequence.publish(step.commit().seq());
+    }
+
+    private Step write(Connection c, Repo current, List<PreparedWrite> writes, Cid swapCommit) throws SQLException {
         if (writes.size() > MAX_WRITES) throw RepoWriteException.invalid("Too many writes. Max: " + MAX_WRITES);
         if (swapCommit != null && !swapCommit.equals(current.cid())) {
             throw RepoWriteException.swap("Commit was at " + current.cid());
@@ -181,6 +245,7 @@ public final class RepoStore {
         var state = new HashMap<String, Cid>(); // keys written earlier in this batch -> their CID (null: deleted)
         var mstWrites = new ArrayList<Write>(writes.size());
         var recordBlocks = new LinkedHashMap<Cid, byte[]>();
+        var replaced = new ArrayList<Cid>();
         for (var w : writes) {
             var key = w.key();
             var before = current.get(key);
@@ -197,13 +262,13 @@ public final class RepoStore {
                     if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
                     mstWrites.add(new Write.Update(key, u.record().cid()));
                     recordBlocks.put(u.record().cid(), u.record().bytes());
-                    replacedRecords.add(now);
+                    replaced.add(now);
                     state.put(key, u.record().cid());
                 }
                 case PreparedWrite.Delete d -> {
                     if (now == null) throw RepoWriteException.invalid("Could not find record: " + records.uri(w.collection(), w.rkey()));
                     mstWrites.add(new Write.Delete(key));
-                    replacedRecords.add(now);
+                    replaced.add(now);
                     state.put(key, null);
                 }
             }
@@ -217,21 +282,20 @@ public final class RepoStore {
 
         var toStore = new LinkedHashMap<>(data.newBlocks().asMap());
         toStore.putAll(recordBlocks);
-        SqlBlockSource.insert(c, toStore, rev);
+        blocks.insert(c, toStore, rev);
         var now = Datetime.now();
         records.apply(c, writes, rev, now);
-        SqlBlockSource.delete(c, data.removedCids());
-        SqlBlockSource.deleteUnreferenced(c, replacedRecords);
-        try (var st = c.prepareStatement("UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?")) {
-            st.setBytes(1, data.cid().bytes());
-            st.setString(2, rev);
-            st.setString(3, now);
-            st.setString(4, did);
-            if (st.executeUpdate() != 1) throw new IllegalStateException("repo_root has no row for " + did);
-        }
+        blocks.delete(c, data.removedCids());
+        blocks.deleteUnreferenced(c, replaced);
+        var root = statements.get(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?");
+        root.setBytes(1, data.cid().bytes());
+        root.setString(2, rev);
+        root.setString(3, now);
+        root.setString(4, did);
+        if (root.executeUpdate() != 1) throw new IllegalStateException("repo_root has no row for " + did);
         for (var hook : hooks) hook.beforeCommit(c, writes, data);
         var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, eventBlocks));
-        return new AppliedCommit(data.cid(), rev, event.seq(), data);
+        return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);
     }
 
     /** The reference PDS's swap rules: a create expects no record, an update or delete expects exactly that CID. */

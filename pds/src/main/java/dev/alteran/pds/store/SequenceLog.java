@@ -14,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code seq_event} table: the ordered log of firehose events, and the listeners told about each
- * new one. Events are appended inside the transaction that makes the change they announce
+ * The {@code seq_event} table: the ordered log of firehose events, and the listeners told about new
+ * ones. Events are appended inside the transaction that makes the change they announce
  * ({@link #append}); after that transaction commits, the writer calls {@link #publish} with the new
- * seq, in seq order.
+ * seq. A published seq means "every event up to here is committed": listeners read the log from
+ * their own cursor ({@link #after}) rather than counting on one call per event.
  */
 public final class SequenceLog {
     private static final Logger log = LoggerFactory.getLogger(SequenceLog.class);
@@ -28,7 +29,9 @@ public final class SequenceLog {
 
     private final Database db;
     private final int retention;
+    private final WriterStatements statements = new WriterStatements();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private long published;
 
     public SequenceLog(Database db) {
         this(db, DEFAULT_RETENTION);
@@ -54,7 +57,7 @@ public final class SequenceLog {
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
         long seq;
-        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT MAX(seq) FROM seq_event")) {
+        try (var rs = statements.get(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
             seq = rs.next() ? rs.getLong(1) + 1 : 1;
         }
         var time = Datetime.now();
@@ -62,19 +65,17 @@ public final class SequenceLog {
         full.put("seq", seq);
         full.put("time", time);
         var bytes = DagCbor.encode(full);
-        try (var st = c.prepareStatement("INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)")) {
-            st.setLong(1, seq);
-            st.setString(2, did);
-            st.setString(3, type);
-            st.setString(4, time);
-            st.setBytes(5, bytes);
-            st.executeUpdate();
-        }
+        var st = statements.get(c, "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)");
+        st.setLong(1, seq);
+        st.setString(2, did);
+        st.setString(3, type);
+        st.setString(4, time);
+        st.setBytes(5, bytes);
+        st.executeUpdate();
         if (seq % PRUNE_EVERY == 0 && seq > retention) {
-            try (var st = c.prepareStatement("DELETE FROM seq_event WHERE seq <= ?")) {
-                st.setLong(1, seq - retention);
-                st.executeUpdate();
-            }
+            var prune = statements.get(c, "DELETE FROM seq_event WHERE seq <= ?");
+            prune.setLong(1, seq - retention);
+            prune.executeUpdate();
         }
         return new SeqEvent(seq, did, type, time, bytes);
     }
@@ -88,8 +89,24 @@ public final class SequenceLog {
         listeners.remove(listener);
     }
 
-    /** Tells every listener about a committed seq. A failing listener is logged and skipped. */
-    public void publish(long seq) {
+    /**
+     * Appends one event in its own transaction and publishes it: for events that announce no repository
+     * change ({@code identity}, {@code account}). Returns the event.
+     */
+    public SeqEvent sequence(String did, String type, Map<String, Object> body) {
+        var event = db.write(c -> append(c, did, type, body));
+        publish(event.seq());
+        return event;
+    }
+
+    /**
+     * Tells every listener that events up to {@code seq} are committed. Seqs only move forward: a
+     * writer that publishes late (after a later seq was published) is not repeated. A failing listener
+     * is logged and skipped.
+     */
+    public synchronized void publish(long seq) {
+        if (seq <= published) return;
+        published = seq;
         for (var l : listeners) {
             try {
                 l.accept(seq);

@@ -21,6 +21,7 @@ public final class SqlBlockSource implements BlockSource {
 
     private final Database db;
     private final BlockCache cache;
+    private final WriterStatements statements = new WriterStatements();
 
     public SqlBlockSource(Database db) {
         this(db, DEFAULT_CACHE_BYTES);
@@ -55,47 +56,45 @@ public final class SqlBlockSource implements BlockSource {
         }
     }
 
-    /** Inserts blocks in one batch; a block already stored is left as it is (same CID, same bytes). */
-    public static void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
+    /**
+     * Inserts blocks in one batch, on the writer inside its transaction; a block already stored is
+     * left as it is (same CID, same bytes).
+     */
+    public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         if (blocks.isEmpty()) return;
-        try (var st = c.prepareStatement(
-                "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-            for (var e : blocks.entrySet()) {
-                st.setBytes(1, e.getKey().bytes());
-                st.setString(2, rev);
-                st.setInt(3, e.getValue().length);
-                st.setBytes(4, e.getValue());
-                st.addBatch();
-            }
-            st.executeBatch();
+        var st = statements.get(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        for (var e : blocks.entrySet()) {
+            st.setBytes(1, e.getKey().bytes());
+            st.setString(2, rev);
+            st.setInt(3, e.getValue().length);
+            st.setBytes(4, e.getValue());
+            st.addBatch();
         }
+        st.executeBatch();
     }
 
-    /** Deletes blocks in one batch. */
-    public static void delete(Connection c, Collection<Cid> cids) throws SQLException {
+    /** Deletes blocks in one batch, on the writer inside its transaction. */
+    public void delete(Connection c, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
-        try (var st = c.prepareStatement("DELETE FROM repo_block WHERE cid = ?")) {
-            for (var cid : cids) {
-                st.setBytes(1, cid.bytes());
-                st.addBatch();
-            }
-            st.executeBatch();
+        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ?");
+        for (var cid : cids) {
+            st.setBytes(1, cid.bytes());
+            st.addBatch();
         }
+        st.executeBatch();
     }
 
     /** Deletes record blocks that no record row points at any more (a deleted record's content may be shared). */
-    public static void deleteUnreferenced(Connection c, Collection<Cid> cids) throws SQLException {
+    public void deleteUnreferenced(Connection c, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
-        try (var st = c.prepareStatement(
-                "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)")) {
-            for (var cid : cids) {
-                var bytes = cid.bytes();
-                st.setBytes(1, bytes);
-                st.setBytes(2, bytes);
-                st.addBatch();
-            }
-            st.executeBatch();
+        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)");
+        for (var cid : cids) {
+            var bytes = cid.bytes();
+            st.setBytes(1, bytes);
+            st.setBytes(2, bytes);
+            st.addBatch();
         }
+        st.executeBatch();
     }
 
     /** Warms the cache with blocks a transaction has just committed. */

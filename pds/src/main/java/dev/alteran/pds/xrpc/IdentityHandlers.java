@@ -65,16 +65,15 @@ public final class IdentityHandlers {
      * Sets our handle. Like the reference PDS: auth first, then the input, then a handle under a
      * reserved TLD is InvalidHandle, then the handle must resolve to our DID; for did:plc the PLC
      * document must already name it (we hold no PLC rotation key, so the operator updates PLC
-     * first). In development those resolution checks only warn, since .test handles resolve nowhere.
+     * first). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
      */
     Object updateHandle(XrpcCall call) {
         call.requireAuth();
         var handle = newHandle(call.jsonBody());
         if (Handle.isDisallowedTld(handle)) throw XrpcException.badRequest("InvalidHandle", "Handle TLD is invalid or disallowed");
-        var problem = verificationProblem(handle);
-        if (problem != null) {
-            if (env != Environment.DEV) throw XrpcException.invalidRequest(problem);
-            log.warn("updateHandle to {} in development despite: {}", handle, problem);
+        if (env != Environment.DEV) {
+            var problem = verificationProblem(handle);
+            if (problem != null) throw XrpcException.invalidRequest(problem);
         }
         identity.updateHandle(handle);
         call.response().setStatus(200); // the lexicon declares no output: an empty 200

@@ -33,6 +33,7 @@ class AccountPasswordTest {
         var broken = "$argon2id$v=19$m=65536,t=2$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
         assertThat(AccountPassword.problem(broken)).startsWith("USER_PASSWORD:").contains("not a valid one");
         assertThat(AccountPassword.problem("plain")).isNull();
+        assertThat(AccountPassword.problem("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")).contains("unsupported");
         assertThat(AccountPassword.problem(PasswordHashTest.SCRYPT)).isNull();
         assertThatThrownBy(() -> AccountPassword.of(broken)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -77,7 +77,10 @@ class PasswordHashTest {
         assertThat(PasswordHash.isHash(ARGON2_REFERENCE)).isTrue();
         assertThat(PasswordHash.isHash(SCRYPT)).isTrue();
         assertThat(PasswordHash.isHash("plain password")).isFalse();
-        assertThat(PasswordHash.isHash("$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")).isFalse();
+        assertThat(PasswordHash.isHash("$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")).isTrue();
+        assertThat(PasswordHash.isHash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")).isTrue();
+        assertThat(PasswordHash.isHash("$ dollars $")).isFalse();
+        assertThat(PasswordHash.isHash("$$")).isFalse();
         assertThat(PasswordHash.isHash(null)).isFalse();
     }
 
@@ -96,6 +99,8 @@ class PasswordHashTest {
         assertThatThrownBy(() -> PasswordHash.parse("$scrypt$ln=30,r=8,p=1$MDEyMzQ1Njc4OWFiY2RlZg$6g3umF+uVrJsObaTZhIbbTlgrvOEFcCItdwSjtPF67M"))
                 .hasMessageContaining("ln must be");
         assertThatThrownBy(() -> PasswordHash.parse("$bcrypt$whatever")).hasMessageContaining("unsupported");
+        assertThatThrownBy(() -> PasswordHash.parse("$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"))
+                .hasMessageContaining("unsupported hash '$argon2i$'");
         assertThatThrownBy(() -> PasswordHash.parse("argon2id")).hasMessageContaining("start with");
     }
 }

@@ -65,6 +65,15 @@ class ConfigTest {
     }
 
     @Test
+    void userPasswordMayBeAHashButNotABrokenOne() {
+        var m = production();
+        m.put("USER_PASSWORD", "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc");
+        Config.from(m).validateOrThrow();
+        m.put("USER_PASSWORD", "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ");
+        assertThat(problemsOf(m)).contains("USER_PASSWORD: looks like a password hash but is not a valid one");
+    }
+
+    @Test
     void everyMissingSecretIsNamedAtOnce() {
         var m = production();
         for (var name : new String[] {"PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN", "REPO_SIGNING_KEY", "PDS_HOSTNAME"}) {

@@ -320,6 +320,94 @@ class RepoStoreTest {
         assertThat(root).isEqualTo(head.cid());
     }
 
+    @Test
+    void concurrentWritersAreGroupCommittedEachAsItsOwnCommit() throws Exception {
+        var heard = java.util.Collections.synchronizedList(new ArrayList<Long>());
+        seq.addListener(heard::add);
+        create("dup", "taken");
+        int threads = 8, each = 40;
+        var failures = new java.util.concurrent.atomic.AtomicInteger();
+        var commits = java.util.concurrent.ConcurrentHashMap.<AppliedCommit>newKeySet();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var futures = new ArrayList<java.util.concurrent.Future<?>>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            futures.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < each; i++) {
+                    if (i % 10 == 5) { // interleave refused writes: they must not take others down
+                        try {
+                            create("dup", "again");
+                        } catch (RepoWriteException e) {
+                            failures.incrementAndGet();
+                        }
+                    } else {
+                        commits.add(create("t" + id + "-" + i, "x" + id + "-" + i));
+                    }
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (var f : futures) f.get();
+        pool.shutdown();
+        assertThat(failures.get()).isEqualTo(threads * (each / 10));
+        int expected = threads * (each - each / 10);
+        assertThat(commits).hasSize(expected);
+        assertThat(count("record")).isEqualTo(expected + 1);
+        // every commit got its own event, seqs are contiguous, and listeners heard them in order
+        var events = seq.after(0, 10_000);
+        assertThat(events).hasSize(expected + 2);
+        for (int i = 0; i < events.size(); i++) assertThat(events.get(i).seq()).isEqualTo(i + 1);
+        assertThat(heard).isSorted().hasSize(expected + 1);
+        // the events chain: each commit's since is the previous commit's rev
+        for (int i = 1; i < events.size(); i++) {
+            assertThat(events.get(i).decodeBody().get("since")).isEqualTo(events.get(i - 1).decodeBody().get("rev"));
+        }
+        assertThat(storedCids()).isEqualTo(reachableCids());
+        RepoVerifier.verify(store.blocks(), store.head().cid(), DID, key.publicKey(), true);
+    }
+
+    @Test
+    void aFailingRequestInAGroupLeavesTheOthersCommitted() throws Exception {
+        // A planner that blocks holds the lock while others queue up behind it, forming one group.
+        var entered = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var first = pool.submit(() -> store.commit((repo, c) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return List.of(new PreparedWrite.Create(POST, "g0", post("first")));
+        }, null));
+        entered.await();
+        var ok = pool.submit(() -> create("g1", "ok"));
+        var bad = pool.submit(() -> store.applyWrites(List.of(new PreparedWrite.Delete(POST, "missing")), null));
+        var hookFails = new PreparedWrite.Create(POST, "g2", post("hooked"));
+        store.addTransactionHook((c, writes, commit) -> {
+            if (writes.contains(hookFails)) throw new SQLException("refused by hook");
+        });
+        var sqlBad = pool.submit(() -> store.applyWrites(List.of(hookFails), null));
+        var ok2 = pool.submit(() -> create("g3", "ok too"));
+        Thread.sleep(200); // let them queue
+        release.countDown();
+        assertThat(first.get()).isNotNull();
+        assertThat(ok.get()).isNotNull();
+        assertThat(ok2.get()).isNotNull();
+        assertThatThrownBy(bad::get).hasCauseInstanceOf(RepoWriteException.class);
+        assertThatThrownBy(sqlBad::get).hasCauseInstanceOf(StoreException.class);
+        pool.shutdown();
+        for (var k : List.of("g0", "g1", "g3")) assertThat(store.getRecord(POST, k, null)).as(k).isNotNull();
+        assertThat(store.getRecord(POST, "g2", null)).isNull();
+        assertThat(seq.lastSeq()).isEqualTo(4);
+        assertThat(storedCids()).isEqualTo(reachableCids());
+        RepoVerifier.verify(store.blocks(), store.head().cid(), DID, key.publicKey(), true);
+    }
+
     // ---- refusals: nothing written ----
 
     void assertRefused(Runnable write, String error, String message) {
