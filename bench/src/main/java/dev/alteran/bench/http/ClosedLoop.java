@@ -18,7 +18,8 @@ final class ClosedLoop {
         void run(int client) throws Exception;
     }
 
-    record Result(long ok, long errors, double seconds, Latencies latencies, String firstError, double serverCpuSeconds) {
+    record Result(long ok, long errors, double seconds, Latencies latencies, String firstError, double serverCpuSeconds,
+                  double clientCpuSeconds) {
         double perSecond() {
             return ok / seconds;
         }
@@ -26,6 +27,11 @@ final class ClosedLoop {
         /** The server's CPU time per successful request in microseconds. */
         double serverCpuMicros() {
             return serverCpuSeconds * 1e6 / ok;
+        }
+
+        /** This load generator's CPU time per successful request in microseconds. */
+        double clientCpuMicros() {
+            return clientCpuSeconds * 1e6 / ok;
         }
     }
 
@@ -39,11 +45,19 @@ final class ClosedLoop {
         var lat = new ArrayList<Latencies>();
         for (int i = 0; i < clients; i++) lat.add(new Latencies());
         var cpu0 = serverCpu.getAsDouble();
+        var own0 = ownCpuSeconds();
         var start = System.nanoTime();
         var counters = phase(clients, start + measure.toNanos(), maxRequests, op, lat);
         var seconds = (System.nanoTime() - start) / 1e9;
         var cpu = serverCpu.getAsDouble() - cpu0;
-        return new Result(counters.ok.get(), counters.errors.get(), seconds, Latencies.merge(lat), counters.firstError, cpu);
+        var own = ownCpuSeconds() - own0;
+        return new Result(counters.ok.get(), counters.errors.get(), seconds, Latencies.merge(lat), counters.firstError, cpu, own);
+    }
+
+    /** CPU time of this JVM so far, in seconds. */
+    static double ownCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     private static final class Counters {
@@ -56,7 +70,7 @@ final class ClosedLoop {
     private static Counters phase(int clients, long deadline, long maxRequests, Op op, List<Latencies> lat)
             throws InterruptedException {
         var c = new Counters();
-        try (var exec = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (var exec = Executors.newFixedThreadPool(clients)) { // platform threads: cheapest for blocking socket I/O
             for (int i = 0; i < clients; i++) {
                 int client = i;
                 exec.submit(() -> {

@@ -23,6 +23,10 @@ final class Xrpc {
     final HttpClient http;
     private volatile String accessJwt;
 
+    String accessJwt() {
+        return accessJwt;
+    }
+
     Xrpc(String baseUrl) {
         this.baseUrl = baseUrl;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
