@@ -242,4 +242,24 @@ class SyncTest {
         assertThat(blocks.path("blocks").get(0).path("value").path("data").path("$link").asText()).isEqualTo(head.commit().data().toString());
         assertThat(blocks.path("blocks").get(1).path("value").path("text").asText()).isEqualTo("json variant");
     }
+
+    @Test
+    void relaysAreAskedToCrawlShortlyAfterStartUp() throws Exception {
+        var bodies = new java.util.concurrent.LinkedBlockingQueue<String>();
+        var relay = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        relay.createContext("/xrpc/com.atproto.sync.requestCrawl", ex -> {
+            bodies.add(ex.getRequestMethod() + " " + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        relay.start();
+        try (var announced = TestServer.start(java.util.Map.of("PDS_RELAY_HOSTS", "http://127.0.0.1:" + relay.getAddress().getPort()))) {
+            var body = bodies.poll(15, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(body).isEqualTo("POST {\"hostname\":\"" + announced.config.hostname() + "\"}");
+        } finally {
+            relay.stop(0);
+        }
+        // A development server without PDS_RELAY_HOSTS announces nothing.
+        assertThat(server.config.relayHosts()).isEmpty();
+    }
 }

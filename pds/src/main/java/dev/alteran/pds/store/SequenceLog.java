@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SequenceLog {
     private static final Logger log = LoggerFactory.getLogger(SequenceLog.class);
+
     /** Events kept by default (PDS_SEQ_RETENTION). */
     public static final int DEFAULT_RETENTION = 10_000;
     /** Old events are deleted on every this-many-th append: one small DELETE instead of one per write. */

@@ -41,6 +41,8 @@ class ConfigTest {
         assertThat(c.maxJsonBytes()).isEqualTo(64L * 1024);
         assertThat(c.rateLimitPerMin()).isEqualTo(60);
         assertThat(c.seqWindow()).isEqualTo(512);
+        assertThat(c.seqRetention()).isEqualTo(10_000);
+        assertThat(c.firehoseBuffer()).isEqualTo(500);
         assertThat(c.accessTtlSec()).isEqualTo(3600);
         assertThat(c.refreshTtlSec()).isEqualTo(2_592_000);
         assertThat(c.blobQuotaBytes()).isEqualTo(10L * 1024 * 1024 * 1024);
@@ -180,5 +182,32 @@ class ConfigTest {
     void toStringNeverShowsSecrets() {
         var c = Config.from(production());
         assertThat(c.toString()).doesNotContain(KEY).doesNotContain("a long and secret password").doesNotContain("a".repeat(43));
+    }
+
+    @Test
+    void relayHostsDefaultToTheBlueskyRelayOutsideDevelopmentAndAreChecked() {
+        var dev = production();
+        dev.put("ALTERAN_ENV", "dev");
+        assertThat(Config.from(dev).relayHosts()).isEmpty();
+        dev.put("PDS_RELAY_HOSTS", "http://127.0.0.1:2470, relay.example.com");
+        assertThat(Config.from(dev).validateOrThrow().relayHosts()).containsExactly("http://127.0.0.1:2470", "relay.example.com");
+        var m = production();
+        m.put("PDS_RELAY_HOSTS", "https://relay.example.com,relay2.example.com:8443");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).hasSize(2);
+        m.put("PDS_RELAY_HOSTS", "http://relay.example.com");
+        assertThat(problemsOf(m)).contains("PDS_RELAY_HOSTS: must be https in production");
+        m.put("PDS_RELAY_HOSTS", "relay.example.com/xrpc");
+        assertThat(problemsOf(m)).contains("PDS_RELAY_HOSTS: 'relay.example.com/xrpc' is not a host name");
+        m.put("PDS_RELAY_HOSTS", "");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).isEmpty();
+    }
+
+    @Test
+    void firehoseSizesMustBePositive() {
+        var m = production();
+        m.put("PDS_SEQ_RETENTION", "0");
+        m.put("PDS_FIREHOSE_BUFFER", "-1");
+        assertThat(problemsOf(m)).contains("PDS_SEQ_RETENTION: must be a positive number")
+                .contains("PDS_FIREHOSE_BUFFER: must be a positive number");
     }
 }

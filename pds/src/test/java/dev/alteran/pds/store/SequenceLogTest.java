@@ -74,4 +74,36 @@ class SequenceLogTest {
         log.publish(6);
         assertThat(heard).containsExactly(5L, 6L);
     }
+
+    void appendMany(SequenceLog log, int n) {
+        for (int i = 0; i < n; i++) {
+            db.write(c -> log.append(c, "did:web:example.com", "identity", Map.of("did", "did:web:example.com")));
+        }
+    }
+
+    @Test
+    void keepsTheNewestEventsAndPrunesEveryHundredAppends() {
+        var log = new SequenceLog(db, 150);
+        appendMany(log, 199);
+        assertThat(log.firstSeq()).isEqualTo(1); // pruned at 100: nothing older than 150 back yet
+        appendMany(log, 1);
+        assertThat(log.firstSeq()).isEqualTo(51); // at 200: kept 51..200
+        appendMany(log, 151);
+        assertThat(log.lastSeq()).isEqualTo(351);
+        assertThat(log.firstSeq()).isEqualTo(151);
+        // Seqs stay contiguous and are never reused after pruning.
+        var seqs = new ArrayList<Long>();
+        for (var e : log.after(0, 1000)) seqs.add(e.seq());
+        assertThat(seqs).hasSize(201).startsWith(151L).endsWith(351L);
+    }
+
+    @Test
+    void rangeIsBoundedOnBothSides() {
+        var log = new SequenceLog(db, 1000);
+        appendMany(log, 20);
+        assertThat(log.range(5, 9, 100)).extracting(SeqEvent::seq).containsExactly(6L, 7L, 8L, 9L);
+        assertThat(log.range(5, 9, 2)).extracting(SeqEvent::seq).containsExactly(6L, 7L);
+        assertThat(log.get(20).decodeBody()).containsEntry("seq", 20L).containsKey("time");
+        assertThat(log.get(21)).isNull();
+    }
 }
