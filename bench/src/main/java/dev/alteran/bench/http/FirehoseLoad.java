@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FirehoseLoad {
     record Result(int subscribers, long writes, double writeSeconds, long delivered, double deliverySeconds,
-                  Latencies latency, int closedEarly, double serverCpuSeconds) {
+                  Latencies latency, int closedEarly, double serverCpuSeconds, double clientCpuSeconds) {
         double eventsPerSecond() {
             return delivered / deliverySeconds;
         }
@@ -34,22 +35,22 @@ final class FirehoseLoad {
 
     private FirehoseLoad() {}
 
-    static Result run(String baseUrl, int subscribers, int writers, Duration burst, long maxWrites, java.util.function.DoubleSupplier serverCpu,
-                      ClosedLoop.Op write)
-            throws Exception {
+    /**
+     * @param jdkClient subscribe with java.net.http.WebSocket instead of the raw selector client
+     *                  ({@link NioSubscribers}); both decode every frame with DagCbor
+     */
+    static Result run(String baseUrl, int subscribers, boolean jdkClient, int writers, Duration burst, long maxWrites,
+                      java.util.function.DoubleSupplier serverCpu, ClosedLoop.Op write) throws Exception {
         var wsUrl = URI.create(baseUrl.replaceFirst("^http", "ws") + "/xrpc/com.atproto.sync.subscribeRepos");
-        // several clients: each has one selector thread; spreads the decoding of 200 streams
-        var clients = new ArrayList<HttpClient>();
-        for (int i = 0; i < 4; i++) clients.add(HttpClient.newHttpClient());
         var subs = new ArrayList<Subscriber>();
-        var sockets = new ArrayList<CompletableFuture<WebSocket>>();
-        for (int i = 0; i < subscribers; i++) {
-            var s = new Subscriber();
-            subs.add(s);
-            sockets.add(clients.get(i % clients.size()).newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30))
-                    .buildAsync(wsUrl, s));
+        for (int i = 0; i < subscribers; i++) subs.add(new Subscriber());
+        try (var connections = jdkClient ? JdkSubscribers.connect(wsUrl, subs) : NioSubscribers.connect(wsUrl, subs)) {
+            return measure(subs, writers, burst, maxWrites, serverCpu, write);
         }
-        CompletableFuture.allOf(sockets.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    }
+
+    private static Result measure(List<Subscriber> subs, int writers, Duration burst, long maxWrites,
+                                  java.util.function.DoubleSupplier serverCpu, ClosedLoop.Op write) throws Exception {
         Thread.sleep(1000); // any replay without a cursor is older than the burst and is not counted
         long startMillis = System.currentTimeMillis();
         for (var s : subs) s.countFrom = startMillis;
@@ -62,42 +63,22 @@ final class FirehoseLoad {
         long delivered = subs.stream().mapToLong(s -> s.count.get()).sum();
         long lastArrival = subs.stream().mapToLong(s -> s.lastArrivalNanos).max().orElse(t0);
         int closed = (int) subs.stream().filter(s -> s.closed).count();
-        for (int i = 0; i < sockets.size(); i++) {
-            sockets.get(i).join().abort();
-        }
-        for (var c : clients) c.close();
-        return new Result(subscribers, wrote, writes.seconds(), delivered, (lastArrival - t0) / 1e9,
-                Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed, writes.serverCpuSeconds());
+        return new Result(subs.size(), wrote, writes.seconds(), delivered, (lastArrival - t0) / 1e9,
+                Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed, writes.serverCpuSeconds(), writes.clientCpuSeconds());
     }
 
-    /** One subscriber; callbacks of one WebSocket never overlap, so its fields need no locking. */
-    private static final class Subscriber implements WebSocket.Listener {
+    /** One subscriber: its messages arrive one at a time (one selector thread, or one WebSocket's listener). */
+    private static final class Subscriber implements NioSubscribers.Handler {
         final Latencies latency = new Latencies();
         final AtomicLong count = new AtomicLong();
         volatile long countFrom = Long.MAX_VALUE;
         volatile long lastArrivalNanos;
         volatile boolean closed;
-        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
+        /** Decodes the frame's header and body; a #commit from the burst counts, with its delay since the event's time. */
         @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            var chunk = new byte[data.remaining()];
-            data.get(chunk);
-            byte[] frame;
-            if (partial.size() == 0 && last) {
-                frame = chunk;
-            } else {
-                partial.writeBytes(chunk);
-                frame = last ? partial.toByteArray() : null;
-                if (last) partial.reset();
-            }
-            if (frame != null) onFrame(frame);
-            ws.request(1);
-            return null;
-        }
-
         @SuppressWarnings("unchecked")
-        private void onFrame(byte[] frame) {
+        public void onMessage(byte[] frame) {
             long arrivalMicros = nowMicros();
             int n = CborSkip.itemLength(frame, 0);
             var header = (Map<String, Object>) DagCbor.decode(frame, 0, n);
@@ -111,14 +92,72 @@ final class FirehoseLoad {
         }
 
         @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+        public void onClosed() {
             closed = true;
-            return null;
+        }
+    }
+
+    /** The same subscribers over java.net.http.WebSocket. */
+    private static final class JdkSubscribers implements AutoCloseable {
+        private final List<HttpClient> clients = new ArrayList<>();
+        private final List<WebSocket> sockets = new ArrayList<>();
+
+        static JdkSubscribers connect(URI url, List<Subscriber> subs) throws Exception {
+            var all = new JdkSubscribers();
+            // Two clients, each with one selector thread that also runs the listeners (no hand-off per message).
+            for (int i = 0; i < 2; i++) all.clients.add(HttpClient.newBuilder().executor(Runnable::run).build());
+            var pending = new ArrayList<CompletableFuture<WebSocket>>();
+            for (int i = 0; i < subs.size(); i++) {
+                pending.add(all.clients.get(i % 2).newWebSocketBuilder().connectTimeout(Duration.ofSeconds(30))
+                        .buildAsync(url, new Listener(subs.get(i))));
+            }
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            for (var p : pending) all.sockets.add(p.join());
+            return all;
         }
 
         @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed = true;
+        public void close() {
+            for (var s : sockets) s.abort();
+            for (var c : clients) c.close();
+        }
+
+        private record Listener(Subscriber sub, ByteArrayOutputStream partial) implements WebSocket.Listener {
+            Listener(Subscriber sub) {
+                this(sub, new ByteArrayOutputStream());
+            }
+
+            @Override
+            public void onOpen(WebSocket ws) {
+                ws.request(Long.MAX_VALUE); // demand for everything up front: no request(1) round per message
+            }
+
+            @Override
+            public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+                var chunk = new byte[data.remaining()];
+                data.get(chunk);
+                if (partial.size() == 0 && last) {
+                    sub.onMessage(chunk);
+                } else {
+                    partial.writeBytes(chunk);
+                    if (last) {
+                        sub.onMessage(partial.toByteArray());
+                        partial.reset();
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+                sub.onClosed();
+                return null;
+            }
+
+            @Override
+            public void onError(WebSocket ws, Throwable error) {
+                sub.onClosed();
+            }
         }
     }
 
