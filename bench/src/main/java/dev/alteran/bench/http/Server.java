@@ -38,10 +38,11 @@ final class Server implements AutoCloseable {
     static final String ALTERAN_HANDLE = "alice.test";
     static final String ALTERAN_PASSWORD = "bench-password-not-secret";
 
-    /** The packaged jar in dev mode over a fresh data directory, as e2e/lib/server.mjs starts it. */
-    static Server startAlteran(Path jar, List<String> jvmFlags, Path work) throws Exception {
-        int port = freePort();
-        var data = Files.createTempDirectory(work, "alteran-data-");
+    /**
+     * The packaged jar in dev mode, as e2e/lib/server.mjs starts it, on {@code port} over {@code data}
+     * (a new directory: a first start; the same one again: a restart of that server).
+     */
+    static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
         var cmd = new ArrayList<String>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
@@ -53,7 +54,8 @@ final class Server implements AutoCloseable {
         pb.environment().put("USER_PASSWORD", ALTERAN_PASSWORD);
         pb.environment().put("ALTERAN_LOG_LEVEL", "WARN");
         pb.environment().put("PDS_RATE_LIMIT_PER_MIN", "100000000");
-        pb.redirectOutput(work.resolve("alteran.out").toFile()).redirectError(work.resolve("alteran.err").toFile());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.out").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.err").toFile()));
         var url = "http://127.0.0.1:" + port;
         long t0 = System.nanoTime();
         var p = pb.start();
