@@ -47,7 +47,7 @@ public final class Subscription {
     }
 
     void start() {
-        thread = Thread.ofVirtual().name("alteran-firehose-subscriber").start(this::run);
+        thread = (Boolean.getBoolean("alteran.platformSubscribers") ? Thread.ofPlatform().daemon() : Thread.ofVirtual()).name("alteran-firehose-subscriber").start(this::run);
     }
 
     /** The peer went away (closed or failed): stop sending. */
