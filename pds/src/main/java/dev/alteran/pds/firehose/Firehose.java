@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * The live side of com.atproto.sync.subscribeRepos. The write path only tells the {@link SequenceLog}
  * listener a new seq (a max and an unpark: it never blocks). One dispatcher thread then reads the new
  * events once, encodes each frame once, and offers it to every live subscriber's bounded queue; each
- * subscriber has its own virtual thread that replays from the log and sends ({@link Subscription}).
+ * subscriber has its own thread that replays from the log and sends ({@link Subscription}).
  * A subscriber whose queue is full is cut off with ConsumerTooSlow: it never slows the writer, the
  * dispatcher or the other subscribers.
  */
@@ -71,7 +71,7 @@ public final class Firehose implements AutoCloseable {
     /**
      * Starts a subscription: {@code cursor} null means live events only; otherwise the events after
      * it are replayed from the log first (see {@link Subscription}). Returns at once; the
-     * subscription runs on its own virtual thread until the sink or the firehose closes.
+     * subscription runs on its own thread until the sink or the firehose closes.
      */
     public Subscription subscribe(Long cursor, FrameSink sink) {
         var sub = new Subscription(this, sink, cursor);

@@ -86,7 +86,7 @@ public final class SubscribeReposEndpoint extends Endpoint {
     }
 
     /**
-     * A WebSocket session as a {@link FrameSink}: sends block the subscriber's virtual thread, nothing
+     * A WebSocket session as a {@link FrameSink}: sends block the subscriber's thread, nothing
      * else. Up to {@link #WINDOW} sends are in flight, so a subscriber that is behind gets its backlog
      * in few writes; a container that allows one asynchronous send at a time (as Tomcat does) says so
      * with an IllegalStateException, and the sink then waits for each send.
