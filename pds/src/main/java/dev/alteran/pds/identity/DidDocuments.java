@@ -29,13 +29,11 @@ public final class DidDocuments {
     private final Config config;
     private final Identity identity;
     private final PlcClient plc;
-    private final String publicKeyMultibase;
 
     public DidDocuments(Config config, Identity identity, PlcClient plc) {
         this.config = config;
         this.identity = identity;
         this.plc = plc;
-        this.publicKeyMultibase = config.signingKey().publicKey().multikey();
     }
 
     public record VerificationMethod(String id, String type, String controller, String publicKeyMultibase) {}
@@ -72,7 +70,7 @@ public final class DidDocuments {
                 CONTEXT,
                 did,
                 List.of("at://" + identity.handle()),
-                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, publicKeyMultibase)),
+                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, config.signingKey().publicKey().multikey())),
                 List.of(new Service("#atproto_pds", "AtprotoPersonalDataServer", serviceEndpoint)));
     }
 
