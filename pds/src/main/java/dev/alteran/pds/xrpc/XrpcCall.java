@@ -8,7 +8,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** One XRPC request: typed access to parameters and the body, each checked, each failure a 400. */
@@ -18,6 +23,7 @@ public final class XrpcCall {
     private final HttpServletResponse response;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
+    private Map<String, List<String>> query;
 
     public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
                     Authenticator authenticator) {
@@ -61,15 +67,47 @@ public final class XrpcCall {
 
     /** A query parameter, or null when absent or empty. Repeating a single-valued parameter is an error. */
     public String param(String name) {
-        var values = request.getParameterValues(name);
-        if (values == null || values.length == 0) return null;
-        if (values.length > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
-        return values[0].isEmpty() ? null : values[0];
+        var values = params(name);
+        if (values.isEmpty()) return null;
+        if (values.size() > 1) throw XrpcException.invalidRequest("Parameter '" + name + "' given more than once");
+        return values.getFirst().isEmpty() ? null : values.getFirst();
     }
 
     public List<String> params(String name) {
-        var values = request.getParameterValues(name);
-        return values == null ? List.of() : List.of(values);
+        if (query == null) query = parseQuery(request.getQueryString());
+        return query.getOrDefault(name, List.of());
+    }
+
+    /**
+     * XRPC parameters live in the query string only. Parsed here rather than through the servlet
+     * parameter map, which also looks for form content in the body and costs more than some handlers.
+     */
+    static Map<String, List<String>> parseQuery(String raw) {
+        if (raw == null || raw.isEmpty()) return Map.of();
+        var out = new HashMap<String, List<String>>();
+        int start = 0, n = raw.length();
+        while (start <= n) {
+            int amp = raw.indexOf('&', start);
+            int end = amp < 0 ? n : amp;
+            if (end > start) {
+                int eq = raw.indexOf('=', start);
+                boolean hasValue = eq >= 0 && eq < end;
+                var key = decode(raw.substring(start, hasValue ? eq : end));
+                var value = hasValue ? decode(raw.substring(eq + 1, end)) : "";
+                out.computeIfAbsent(key, k -> new ArrayList<>(1)).add(value);
+            }
+            start = end + 1;
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw XrpcException.invalidRequest("Malformed query string");
+        }
     }
 
     public String requiredParam(String name) {
