@@ -17,13 +17,15 @@ public final class Keypair {
 
     private final Curve curve;
     private final ECPrivateKeyParameters params;
-    private final PublicKey publicKey;
+    /**
+     * Derived when first asked for: a server loads its key at start-up and may not need the public half
+     * until much later, and the first point multiplication (which builds the curve's tables) is slow.
+     */
+    private volatile PublicKey publicKey;
 
     private Keypair(Curve curve, BigInteger d) {
         this.curve = curve;
         this.params = new ECPrivateKeyParameters(d, curve.domain);
-        var q = new FixedPointCombMultiplier().multiply(curve.domain.getG(), d).normalize();
-        this.publicKey = new PublicKey(curve, q);
     }
 
     /** A fresh key from {@link SecureRandom}. */
@@ -86,11 +88,16 @@ public final class Keypair {
     }
 
     public PublicKey publicKey() {
-        return publicKey;
+        var pk = publicKey;
+        if (pk == null) { // a race computes the same value twice, harmlessly
+            var q = new FixedPointCombMultiplier().multiply(curve.domain.getG(), params.getD()).normalize();
+            publicKey = pk = new PublicKey(curve, q);
+        }
+        return pk;
     }
 
     public String didKey() {
-        return publicKey.didKey();
+        return publicKey().didKey();
     }
 
     /** Compact 64-byte r||s ECDSA signature over SHA-256(message); deterministic (RFC 6979) and low-S. Thread-safe. */

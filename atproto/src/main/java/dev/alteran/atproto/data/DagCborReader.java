@@ -1,5 +1,8 @@
 package dev.alteran.atproto.data;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +13,7 @@ final class DagCborReader {
   private final byte[] b;
   private final int limit;
   private int pos;
+  private boolean utf8Out;
 
   DagCborReader(byte[] bytes, int off, int limit) {
     if (off < 0 || limit > bytes.length || off > limit) throw new IndexOutOfBoundsException();
@@ -77,25 +81,111 @@ final class DagCborReader {
     }
   }
 
+  /**
+   * Reads one value as {@link #readTop} does, with the same checks, but writes it straight to
+   * {@code g} as atproto JSON instead of building it: no maps, no boxed numbers, text copied as UTF-8.
+   */
+  void writeJsonTop(JsonGenerator g) throws IOException {
+    utf8Out = g instanceof UTF8JsonGenerator; // only a byte-writing generator takes UTF-8 text as is
+    writeJson(g, 0);
+    if (pos != limit) throw new DagCborException("trailing bytes after value");
+  }
+
+  private void writeJson(JsonGenerator g, int depth) throws IOException {
+    if (pos >= limit) throw new DagCborException("unexpected end of input");
+    int ib = b[pos++] & 0xFF;
+    int major = ib >>> 5, info = ib & 31;
+    switch (major) {
+      case 0, 1 -> {
+        long v = readArg(info);
+        if (v < 0) throw new DagCborException("integer out of signed 64-bit range");
+        g.writeNumber(major == 0 ? v : ~v);
+      }
+      case 2 -> {
+        int len = readLength(info);
+        g.writeStartObject();
+        g.writeStringField("$bytes", DataJson.base64(Arrays.copyOfRange(b, pos, pos + len)));
+        g.writeEndObject();
+        pos += len;
+      }
+      case 3 -> {
+        int len = readLength(info);
+        if (utf8Out) {
+          validateUtf8(b, pos, pos + len);
+          g.writeUTF8String(b, pos, len);
+        } else {
+          g.writeString(text(pos, len));
+        }
+        pos += len;
+      }
+      case 4 -> {
+        int n = readCount(info, 1);
+        if (depth >= DagCbor.MAX_DEPTH) throw new DagCborException("nesting too deep");
+        g.writeStartArray();
+        for (int i = 0; i < n; i++) writeJson(g, depth + 1);
+        g.writeEndArray();
+      }
+      case 5 -> {
+        int n = readCount(info, 2);
+        if (depth >= DagCbor.MAX_DEPTH) throw new DagCborException("nesting too deep");
+        g.writeStartObject();
+        int prevOff = 0, prevLen = -1;
+        for (int i = 0; i < n; i++) {
+          int off = mapKey(prevOff, prevLen);
+          int len = pos - off;
+          g.writeFieldName(key(off, len));
+          prevOff = off;
+          prevLen = len;
+          writeJson(g, depth + 1);
+        }
+        g.writeEndObject();
+      }
+      case 6 -> {
+        var cid = readCid(info);
+        g.writeStartObject();
+        g.writeStringField("$link", cid.toString());
+        g.writeEndObject();
+      }
+      default -> {
+        switch (info) {
+          case 20 -> g.writeBoolean(false);
+          case 21 -> g.writeBoolean(true);
+          case 22 -> g.writeNull();
+          default -> {
+            pos--;
+            read(depth); // the same refusal as when decoding
+          }
+        }
+      }
+    }
+  }
+
+  /** Reads a map key after one at {@code prevOff} of {@code prevLen} bytes (-1: first); returns its offset, pos is after it. */
+  private int mapKey(int prevOff, int prevLen) {
+    if (pos >= limit) throw new DagCborException("unexpected end of input");
+    int ib = b[pos++] & 0xFF;
+    if (ib >>> 5 != 3) throw new DagCborException("map keys must be text strings");
+    int len = readLength(ib & 31);
+    int off = pos;
+    if (len < prevLen) throw new DagCborException("map keys not in canonical order");
+    if (len == prevLen) {
+      int c = Arrays.compareUnsigned(b, prevOff, prevOff + len, b, off, off + len);
+      if (c == 0) throw new DagCborException("duplicate map key");
+      if (c > 0) throw new DagCborException("map keys not in canonical order");
+    }
+    pos += len;
+    return off;
+  }
+
   private LinkedHashMap<String, Object> readMap(int info, int depth) {
     int n = readCount(info, 2);
     if (depth >= DagCbor.MAX_DEPTH) throw new DagCborException("nesting too deep");
     var map = LinkedHashMap.<String, Object>newLinkedHashMap(n);
     int prevOff = 0, prevLen = -1;
     for (int i = 0; i < n; i++) {
-      if (pos >= limit) throw new DagCborException("unexpected end of input");
-      int ib = b[pos++] & 0xFF;
-      if (ib >>> 5 != 3) throw new DagCborException("map keys must be text strings");
-      int len = readLength(ib & 31);
-      int off = pos;
-      if (len < prevLen) throw new DagCborException("map keys not in canonical order");
-      if (len == prevLen) {
-        int c = Arrays.compareUnsigned(b, prevOff, prevOff + len, b, off, off + len);
-        if (c == 0) throw new DagCborException("duplicate map key");
-        if (c > 0) throw new DagCborException("map keys not in canonical order");
-      }
+      int off = mapKey(prevOff, prevLen);
+      int len = pos - off;
       var key = key(off, len);
-      pos += len;
       prevOff = off;
       prevLen = len;
       map.put(key, read(depth + 1));

@@ -150,6 +150,18 @@ public final class DataJson {
     write(value, gen, 0);
   }
 
+  /**
+   * Streams a DAG-CBOR encoded value as JSON, as {@code writeJson(DagCbor.decode(cbor), gen)} would,
+   * with the same checks, but without decoding it first: the read path of stored records.
+   */
+  public static void writeCborAsJson(byte[] cbor, JsonGenerator gen) throws IOException {
+    new DagCborReader(cbor, 0, cbor.length).writeJsonTop(gen);
+  }
+
+  static String base64(byte[] b) {
+    return B64.encodeToString(b);
+  }
+
   private static JsonNode node(Object v, int depth) {
     if (depth > DagCbor.MAX_DEPTH) throw new IllegalArgumentException("nesting too deep");
     if (v instanceof String s) return NODES.textNode(s);

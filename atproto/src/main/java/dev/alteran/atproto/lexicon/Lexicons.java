@@ -10,29 +10,38 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * A catalog of Lexicon documents by NSID, resolving refs across documents and validating data.
- * Safe for concurrent reads and adds.
+ * Safe for concurrent reads and adds. The bundled schemas are parsed when first asked for (a server
+ * validates a handful of record types; parsing all of them would cost start-up time).
  */
 public final class Lexicons {
     /** Classpath folder of the bundled schemas; {@code index.txt} there lists every file. */
     public static final String BUNDLED_ROOT = "lexicons/";
 
     private final Map<String, LexiconDocument> docs = new ConcurrentHashMap<>();
+    /** NSIDs this catalog loads from the bundled schemas on first use. */
+    private final Set<String> bundled;
 
-    public Lexicons() {}
+    public Lexicons() {
+        this(Set.of());
+    }
+
+    private Lexicons(Set<String> bundled) {
+        this.bundled = bundled;
+    }
 
     /** A new catalog holding all schemas shipped in this jar (com.atproto.*, app.bsky.*, chat.bsky.*). */
     public static Lexicons loadBundled() {
-        var lex = new Lexicons();
-        lex.addAll(Bundled.DOCS);
-        return lex;
+        return new Lexicons(Bundled.PATHS.keySet());
     }
 
     /** Paths of the bundled schema files relative to {@link #BUNDLED_ROOT}, as listed in its index. */
@@ -48,7 +57,7 @@ public final class Lexicons {
 
     /** Adds a document; its id must not be present yet. */
     public Lexicons add(LexiconDocument doc) {
-        if (docs.putIfAbsent(doc.id(), doc) != null)
+        if (bundled.contains(doc.id()) || docs.putIfAbsent(doc.id(), doc) != null)
             throw new IllegalStateException("lexicon " + doc.id() + " is already loaded");
         return this;
     }
@@ -59,23 +68,31 @@ public final class Lexicons {
     }
 
     public Optional<LexiconDocument> get(String nsid) {
-        return Optional.ofNullable(docs.get(nsid));
+        return Optional.ofNullable(doc(nsid));
+    }
+
+    private LexiconDocument doc(String nsid) {
+        var doc = docs.get(nsid);
+        if (doc == null && bundled.contains(nsid)) doc = docs.computeIfAbsent(nsid, Bundled::get);
+        return doc;
     }
 
     /** A definition by ref: {@code nsid} (its main definition), {@code nsid#main} or {@code nsid#name}. */
     public Optional<LexType> getDef(String ref) {
         int hash = ref.indexOf('#');
-        var doc = docs.get(hash < 0 ? ref : ref.substring(0, hash));
+        var doc = doc(hash < 0 ? ref : ref.substring(0, hash));
         if (doc == null) return Optional.empty();
         return doc.def(hash < 0 ? "main" : ref.substring(hash + 1));
     }
 
     public Set<String> ids() {
-        return Set.copyOf(docs.keySet());
+        var ids = new HashSet<>(bundled);
+        ids.addAll(docs.keySet());
+        return Set.copyOf(ids);
     }
 
     public int size() {
-        return docs.size();
+        return ids().size();
     }
 
     /** Validates a record given in data-model form (links as {@code dev.alteran.atproto.data.Cid}, bytes as byte[]). */
@@ -134,14 +151,23 @@ public final class Lexicons {
         };
     }
 
-    /** Parsed once per JVM; documents are immutable, so every catalog can share them. */
+    /** Parsed at most once per JVM; documents are immutable, so every catalog can share them. */
     private static final class Bundled {
-        static final List<LexiconDocument> DOCS = bundledPaths().stream().map(Bundled::load).toList();
+        /** NSID -> path: a schema lives at its NSID's path ({@code app/bsky/feed/post.json}). */
+        static final Map<String, String> PATHS = bundledPaths().stream()
+                .collect(Collectors.toUnmodifiableMap(p -> p.substring(0, p.length() - ".json".length()).replace('/', '.'), p -> p));
+        private static final Map<String, LexiconDocument> PARSED = new ConcurrentHashMap<>();
 
-        private static LexiconDocument load(String path) {
+        static LexiconDocument get(String nsid) {
+            return PARSED.computeIfAbsent(nsid, id -> load(PATHS.get(id), id));
+        }
+
+        private static LexiconDocument load(String path, String nsid) {
             try (var in = Lexicons.class.getClassLoader().getResourceAsStream(BUNDLED_ROOT + path)) {
                 if (in == null) throw new IllegalStateException("bundled lexicon missing: " + path);
-                return LexiconDocument.parse(in);
+                var doc = LexiconDocument.parse(in);
+                if (!doc.id().equals(nsid)) throw new LexiconException("its id is " + doc.id() + ", not " + nsid);
+                return doc;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (LexiconException e) {

@@ -189,7 +189,14 @@ class DagCborTest {
       "a1 43616263 01, byte string map key",
   })
   void decoderRejects(String hex, String why) {
-    assertThatThrownBy(() -> DagCbor.decode(Interop.hex(hex))).as(why).isInstanceOf(DagCborException.class);
+    var bytes = Interop.hex(hex);
+    assertThatThrownBy(() -> DagCbor.decode(bytes)).as(why).isInstanceOf(DagCborException.class);
+    // Straight to JSON refuses the same input.
+    assertThatThrownBy(() -> {
+      try (var gen = new com.fasterxml.jackson.core.JsonFactory().createGenerator(new java.io.ByteArrayOutputStream())) {
+        DataJson.writeCborAsJson(bytes, gen);
+      }
+    }).as("as JSON: " + why).isInstanceOf(DagCborException.class);
   }
 
   @Test

@@ -47,6 +47,36 @@ class DataJsonTest {
   }
 
   @ParameterizedTest
+  @MethodSource("fixtures")
+  void cborStreamsToTheSameJsonAsItsDecodedValue(JsonNode f) throws Exception {
+    var cbor = Base64.getDecoder().decode(f.get("cbor_base64").asText());
+    var expected = DataJson.toJsonString(DagCbor.decode(cbor));
+    var factory = new com.fasterxml.jackson.core.JsonFactory();
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var gen = factory.createGenerator(bytes)) { // UTF-8 generator: text copied as bytes
+      DataJson.writeCborAsJson(cbor, gen);
+    }
+    assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(expected);
+    var chars = new java.io.StringWriter();
+    try (var gen = factory.createGenerator(chars)) { // character generator: text as strings
+      DataJson.writeCborAsJson(cbor, gen);
+    }
+    assertThat(chars.toString()).isEqualTo(expected);
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(expected)).isEqualTo(f.get("json"));
+  }
+
+  @Test
+  void cborWithEscapesAndUnicodeStreamsAsJson() throws Exception {
+    var value = Map.<String, Object>of("t", "quote \" back \\ nl \n tab \t ctl \u0001 é 😀", "n", -5L, "b", new byte[] {1, 2});
+    var cbor = DagCbor.encode(value);
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var gen = new com.fasterxml.jackson.core.JsonFactory().createGenerator(bytes)) {
+      DataJson.writeCborAsJson(cbor, gen);
+    }
+    assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(DataJson.toJsonString(value));
+  }
+
+  @ParameterizedTest
   @MethodSource("valid")
   void validDataIsAccepted(JsonNode c) {
     var value = DataJson.fromJson(c.get("json"));

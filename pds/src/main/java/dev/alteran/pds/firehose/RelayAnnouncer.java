@@ -34,7 +34,7 @@ public final class RelayAnnouncer implements AutoCloseable {
     private final Duration initialDelay;
     private final Duration period;
     private final Duration firstRetry;
-    private final HttpClient http;
+    private volatile HttpClient http; // built by the first announcement, on the scheduler thread: no TLS set-up at start-up
     private final ScheduledExecutorService scheduler;
     private final Map<String, Duration> retry = new ConcurrentHashMap<>();
     private final AtomicLong successes = new AtomicLong();
@@ -51,7 +51,6 @@ public final class RelayAnnouncer implements AutoCloseable {
         this.initialDelay = initialDelay;
         this.period = period;
         this.firstRetry = firstRetry;
-        this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             var t = new Thread(r, "alteran-relay-announcer");
             t.setDaemon(true);
@@ -97,6 +96,7 @@ public final class RelayAnnouncer implements AutoCloseable {
             var req = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            if (http == null) http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
             var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() / 100 == 2) {
                 successes.incrementAndGet();
@@ -125,6 +125,11 @@ public final class RelayAnnouncer implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
-        http.close();
+        try {
+            scheduler.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS); // the client belongs to the scheduler thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (http != null) http.close();
     }
 }

@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +24,20 @@ public final class RequestLogFilter extends HttpFilter {
     private static final Logger log = LoggerFactory.getLogger("alteran.request");
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
+    /**
+     * A random (version 4 form) UUID. A request ID needs to be unique, not unguessable: drawing it from
+     * the shared SecureRandom, as {@link UUID#randomUUID()} does, serializes concurrent requests on its lock.
+     */
+    static String newId() {
+        var r = ThreadLocalRandom.current();
+        return new UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & ~(3L << 62)) | (1L << 63)).toString();
+    }
+
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
             throws IOException, ServletException {
         var incoming = req.getHeader(HEADER);
-        var id = incoming != null && SAFE_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
+        var id = incoming != null && SAFE_ID.matcher(incoming).matches() ? incoming : newId();
         req.setAttribute(ATTRIBUTE, id);
         resp.setHeader(HEADER, id);
         long start = System.nanoTime();

@@ -29,13 +29,11 @@ public final class DidDocuments {
     private final Config config;
     private final Identity identity;
     private final PlcClient plc;
-    private final String publicKeyMultibase;
 
     public DidDocuments(Config config, Identity identity, PlcClient plc) {
         this.config = config;
         this.identity = identity;
         this.plc = plc;
-        this.publicKeyMultibase = config.signingKey().publicKey().multikey();
     }
 
     public record VerificationMethod(String id, String type, String controller, String publicKeyMultibase) {}
@@ -95,7 +93,7 @@ public final class DidDocuments {
             var id = m.path("id").asText("");
             if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) key = m.path("publicKeyMultibase").asText(null);
         }
-        if (!publicKeyMultibase.equals(key)) return "DID document verification method does not match expected signing key";
+        if (!config.signingKey().publicKey().multikey().equals(key)) return "DID document verification method does not match expected signing key";
         return null;
     }
 
@@ -110,7 +108,7 @@ public final class DidDocuments {
                 CONTEXT,
                 did,
                 List.of("at://" + identity.handle()),
-                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, publicKeyMultibase)),
+                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, config.signingKey().publicKey().multikey())),
                 List.of(new Service("#atproto_pds", "AtprotoPersonalDataServer", serviceEndpoint)));
     }
 

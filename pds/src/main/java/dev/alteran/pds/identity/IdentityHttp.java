@@ -28,7 +28,8 @@ public final class IdentityHttp implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
     static final int MAX_REDIRECTS = 5;
 
-    private final HttpClient client;
+    private HttpClient client; // built on first use: a client's TLS set-up costs start-up time most servers never need
+    private boolean closed;
     private final Duration timeout;
     private final boolean allowPrivateAddresses;
 
@@ -41,11 +42,18 @@ public final class IdentityHttp implements AutoCloseable {
     public IdentityHttp(Duration timeout, boolean allowPrivateAddresses) {
         this.timeout = timeout;
         this.allowPrivateAddresses = allowPrivateAddresses;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER) // followed by hand, so each hop is checked
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+    }
+
+    private synchronized HttpClient client() {
+        if (closed) throw new ResolutionException("the identity HTTP client is closed");
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .connectTimeout(timeout)
+                    .followRedirects(HttpClient.Redirect.NEVER) // followed by hand, so each hop is checked
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
+        }
+        return client;
     }
 
     /**
@@ -81,7 +89,7 @@ public final class IdentityHttp implements AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0) throw new ResolutionException("timed out fetching " + uri);
         var request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofNanos(left)).header("accept", accept).build();
-        var future = client.sendAsync(request, info -> new CappedBody(maxBytes));
+        var future = client().sendAsync(request, info -> new CappedBody(maxBytes));
         try {
             return future.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -100,8 +108,9 @@ public final class IdentityHttp implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        client.close();
+    public synchronized void close() {
+        closed = true;
+        if (client != null) client.close();
     }
 
     /** Keeps a server that a stranger named from making us call into our own network. */

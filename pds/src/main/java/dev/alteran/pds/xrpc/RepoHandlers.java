@@ -98,9 +98,9 @@ public final class RepoHandlers {
 
     public record DeleteResult(@com.fasterxml.jackson.annotation.JsonProperty("$type") String type) {}
 
-    public record RecordOutput(String uri, String cid, DataValue value) {
+    public record RecordOutput(String uri, String cid, CborJson value) {
         static RecordOutput of(StoredRecord r) {
-            return new RecordOutput(r.uri(), r.cid().toString(), new DataValue(r.value()));
+            return new RecordOutput(r.uri(), r.cid().toString(), new CborJson(r.bytes()));
         }
     }
 

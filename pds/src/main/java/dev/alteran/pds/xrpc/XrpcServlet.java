@@ -1,6 +1,7 @@
 package dev.alteran.pds.xrpc;
 
 import dev.alteran.atproto.syntax.Nsid;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.http.RateLimiter;
 import jakarta.servlet.http.HttpServlet;
@@ -103,8 +104,16 @@ public final class XrpcServlet extends HttpServlet {
         }
     }
 
+    /** A writer per output type: it keeps the type's serializer, which the mapper would look up on every call. */
+    private static final ClassValue<ObjectWriter> WRITERS = new ClassValue<>() {
+        @Override
+        protected ObjectWriter computeValue(Class<?> type) {
+            return Json.MAPPER.writerFor(type);
+        }
+    };
+
     public static void writeJson(HttpServletResponse resp, int status, Object body) throws IOException {
-        var bytes = Json.MAPPER.writeValueAsBytes(body);
+        var bytes = WRITERS.get(body.getClass()).writeValueAsBytes(body);
         resp.setStatus(status);
         resp.setContentType("application/json; charset=utf-8");
         resp.setContentLength(bytes.length);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The side-by-side HTTP benchmark (see BENCHMARKS.md): Alteran's packaged jar and the reference PDS on
+# loopback, driven one at a time with the same load; prints both systems' figures and the ratios.
+#   bench/run-http.sh [LoadRun options]     e.g. --measure-sec 5 --repo-records 20000 (a quicker run)
+# The reference PDS is ../shared/refpds/refpds beside the checkout (REFPDS=... to use another path).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=../bin/find-java.sh
+. bin/find-java.sh
+# shellcheck source=../bin/jvm-flags.sh
+. bin/jvm-flags.sh
+REFPDS="${REFPDS:-../shared/refpds/refpds}"
+[ -f "$REFPDS" ] || { echo "run-http: the reference PDS script is not at $REFPDS (set REFPDS)" >&2; exit 1; }
+command -v node >/dev/null 2>&1 || { echo "run-http: the reference PDS needs Node.js and npm" >&2; exit 1; }
+
+echo "run-http: building the server jar and the load generator..." >&2
+./mvnw -q -B -ntp -DskipTests -pl server,bench -am package >&2
+"$REFPDS" install >&2 # first use: installs the reference PDS from the npm registry (a few minutes)
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/alteran-http-bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+# Alteran runs with the launcher's JVM options; its class-data archive lives in the work directory,
+# written by the first start and used by the restart that the cold start measures.
+alteran_jvm_flags "$WORK/alteran.jsa"
+FLAGS=()
+for f in "${ALTERAN_JVM_FLAGS[@]}"; do FLAGS+=(--jvm-flag "$f"); done
+"$JAVA_HOME/bin/java" -cp bench/target/benchmarks.jar dev.alteran.bench.http.LoadRun \
+  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md "$@"

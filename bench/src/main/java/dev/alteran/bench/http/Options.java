@@ -1,0 +1,58 @@
+package dev.alteran.bench.http;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
+record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
+               long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
+               java.util.Set<String> scenarios, boolean jdkWebSocket) {
+
+    static Options parse(String[] args) {
+        var root = Path.of("").toAbsolutePath();
+        Path jar = null, ref = null, out = null, work = null;
+        var flags = new ArrayList<String>();
+        boolean reference = true, jdkWebSocket = false;
+        long warmup = 3, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
+        int subscribers = 200;
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
+        for (int i = 0; i < args.length; i++) {
+            var a = args[i];
+            switch (a) {
+                case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "--jar" -> jar = Path.of(args[++i]);
+                case "--reference-script" -> ref = Path.of(args[++i]);
+                case "--work" -> work = Path.of(args[++i]).toAbsolutePath();
+                case "--jvm-flag" -> flags.add(args[++i]);
+                case "--jvm-flags" -> flags.addAll(Arrays.stream(args[++i].trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+                case "--no-reference" -> reference = false;
+                case "--warmup-sec" -> warmup = Long.parseLong(args[++i]);
+                case "--measure-sec" -> measure = Long.parseLong(args[++i]);
+                case "--max-requests" -> max = Long.parseLong(args[++i]);
+                case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+                case "--repo-records" -> records = Long.parseLong(args[++i]);
+                case "--fill-budget-sec" -> budget = Long.parseLong(args[++i]);
+                case "--idle-sec" -> idle = Long.parseLong(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--jdk-websocket" -> jdkWebSocket = true;
+                case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        if (jar == null) jar = root.resolve("server/target/alteran.jar");
+        if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
+        return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket);
+    }
+
+    static final String USAGE = """
+            options: --root DIR (repository root; default: current directory) --jar FILE --reference-script FILE
+                     --work DIR (data, logs; default: a new temporary directory)
+                     --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
+                     --max-requests N --subscribers N --repo-records N --fill-budget-sec N --idle-sec N --out FILE
+                     --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
+                     --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
+}

@@ -1,0 +1,44 @@
+package dev.alteran.pds.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.sqlite.SQLiteJDBCLoader;
+import org.sqlite.util.LibraryLoaderUtil;
+
+/**
+ * The SQLite driver extracts its native library from the jar to a fresh temporary file, and checks
+ * it, on every start: about 100 ms. This keeps one copy per driver version under the data directory
+ * (private to the operator, unlike a shared temp folder) and points the driver at it. Anything
+ * unexpected leaves the driver to its own way; so does an operator who set {@code org.sqlite.lib.path}.
+ */
+final class SqliteNativeLibrary {
+    private SqliteNativeLibrary() {}
+
+    static synchronized void useCopyIn(Path dir) {
+        if (System.getProperty("org.sqlite.lib.path") != null) return;
+        try {
+            var resource = LibraryLoaderUtil.getNativeLibResourcePath() + "/" + LibraryLoaderUtil.getNativeLibName();
+            var name = "sqlite-" + SQLiteJDBCLoader.getVersion() + "-" + resource.replaceAll("[^A-Za-z0-9._-]+", "-");
+            var target = dir.resolve(name);
+            if (!Files.isRegularFile(target)) {
+                try (var in = SQLiteJDBCLoader.class.getResourceAsStream(resource)) {
+                    if (in == null) return; // no bundled library for this platform: the driver reports it
+                    Files.createDirectories(dir);
+                    var tmp = Files.createTempFile(dir, name, ".tmp");
+                    try {
+                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                }
+            }
+            System.setProperty("org.sqlite.lib.path", dir.toAbsolutePath().toString());
+            System.setProperty("org.sqlite.lib.name", name);
+        } catch (IOException | RuntimeException e) {
+            // the driver's own extraction still works
+        }
+    }
+}
