@@ -29,11 +29,18 @@ public final class DidDocuments {
     private final Config config;
     private final Identity identity;
     private final PlcClient plc;
+    private volatile String multikey; // derived on first use: parsing the key costs a point multiplication
 
     public DidDocuments(Config config, Identity identity, PlcClient plc) {
         this.config = config;
         this.identity = identity;
         this.plc = plc;
+    }
+
+    private String multikey() {
+        var m = multikey;
+        if (m == null) multikey = m = config.signingKey().publicKey().multikey();
+        return m;
     }
 
     public record VerificationMethod(String id, String type, String controller, String publicKeyMultibase) {}
@@ -93,7 +100,7 @@ public final class DidDocuments {
             var id = m.path("id").asText("");
             if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) key = m.path("publicKeyMultibase").asText(null);
         }
-        if (!config.signingKey().publicKey().multikey().equals(key)) return "DID document verification method does not match expected signing key";
+        if (!multikey().equals(key)) return "DID document verification method does not match expected signing key";
         return null;
     }
 
@@ -108,7 +115,7 @@ public final class DidDocuments {
                 CONTEXT,
                 did,
                 List.of("at://" + identity.handle()),
-                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, config.signingKey().publicKey().multikey())),
+                List.of(new VerificationMethod(did + "#atproto", "Multikey", did, multikey())),
                 List.of(new Service("#atproto_pds", "AtprotoPersonalDataServer", serviceEndpoint)));
     }
 
