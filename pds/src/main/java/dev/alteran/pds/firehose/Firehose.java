@@ -119,6 +119,13 @@ public final class Firehose implements AutoCloseable {
         }
     }
 
+    /** Number of subscriptions that have caught up and receive events as they are published. */
+    public int liveCount() {
+        synchronized (lock) {
+            return live.size();
+        }
+    }
+
     /** Subscribers cut off as too slow since start. */
     public long cutOffCount() {
         return cutOff.get();

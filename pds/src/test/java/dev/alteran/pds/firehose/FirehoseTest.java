@@ -107,6 +107,14 @@ class FirehoseTest {
         assertThat(done.getAsBoolean()).isTrue();
     }
 
+    /** Subscribes the sinks for live events and waits until each has received one (seq 4). */
+    void goLive(GatedSink... sinks) throws InterruptedException {
+        for (var s : sinks) firehose.subscribe(null, s);
+        await(() -> firehose.liveCount() == sinks.length); // attached: the next event reaches them
+        append(1);
+        for (var s : sinks) await(() -> s.delivered().equals(List.of(4L)));
+    }
+
     static List<Long> range(long from, long to) {
         var out = new ArrayList<Long>();
         for (long s = from; s <= to; s++) out.add(s);
@@ -117,22 +125,20 @@ class FirehoseTest {
     void aStalledSubscriberCatchesUpInOrderAndReturnsToTheFastPath() throws Exception {
         var healthy = new GatedSink();
         var stalling = new GatedSink();
-        firehose.subscribe(null, healthy);
-        firehose.subscribe(null, stalling);
-        Thread.sleep(200); // both attach and go live
+        goLive(healthy, stalling); // seq 4
         stalling.gate = new CountDownLatch(1); // its next write blocks
         append(50);
-        await(() -> healthy.delivered().size() == 50);
-        assertThat(healthy.delivered()).isEqualTo(range(4, 53));
+        await(() -> healthy.delivered().size() == 51);
+        assertThat(healthy.delivered()).isEqualTo(range(4, 54));
         Thread.sleep(100);
-        assertThat(stalling.delivered()).hasSizeLessThan(50); // held up, and not holding the others up
+        assertThat(stalling.delivered()).hasSizeLessThan(51); // held up, and not holding the others up
         stalling.gate.countDown();
-        await(() -> stalling.delivered().size() == 50);
-        assertThat(stalling.delivered()).isEqualTo(range(4, 53));
+        await(() -> stalling.delivered().size() == 51);
+        assertThat(stalling.delivered()).isEqualTo(range(4, 54));
         append(20); // back on the fast path
-        await(() -> stalling.delivered().size() == 70 && healthy.delivered().size() == 70);
-        assertThat(stalling.delivered()).isEqualTo(range(4, 73));
-        assertThat(healthy.delivered()).isEqualTo(range(4, 73));
+        await(() -> stalling.delivered().size() == 71 && healthy.delivered().size() == 71);
+        assertThat(stalling.delivered()).isEqualTo(range(4, 74));
+        assertThat(healthy.delivered()).isEqualTo(range(4, 74));
         assertThat(firehose.cutOffCount()).isZero();
     }
 
@@ -140,12 +146,15 @@ class FirehoseTest {
     void aSubscriberStalledBeyondItsBufferIsCutOff() throws Exception {
         var healthy = new GatedSink();
         var stalled = new GatedSink();
-        firehose.subscribe(null, healthy);
-        firehose.subscribe(null, stalled);
-        Thread.sleep(200);
+        goLive(healthy, stalled); // seq 4
         stalled.gate = new CountDownLatch(1);
-        append(150); // buffer 100
-        await(() -> healthy.delivered().size() == 150);
+        // One event first, so the stalled write is pending before the rest arrive: a dispatcher that
+        // falls behind the test thread would otherwise write all of them in one round, which the
+        // gate (unlike a real socket) takes without blocking, and nothing would ever be queued.
+        append(1);
+        await(() -> healthy.delivered().size() == 2);
+        append(149); // buffer 100
+        await(() -> healthy.delivered().size() == 151);
         await(() -> firehose.cutOffCount() == 1);
         stalled.gate.countDown(); // it reads again: finds what was in flight, then the error frame
         await(() -> stalled.closeCode == 1008);
