@@ -166,19 +166,19 @@ public final class LoadRun {
                 Report.Better.HIGHER, ">= 20x", null);
     }
 
-    /** {@code opt.subscribers()} subscribers while 8 writers create records as fast as the server takes them. */
+    /** {@code opt.subscribers()} subscribers while writers (8) create records as fast as the server takes them. */
     private void firehose() throws Exception {
         var res = new LinkedHashMap<String, FirehoseLoad.Result>();
         for (var t : alternate(1)) {
             var conns = t.connections(8);
-            var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), 8, opt.measure(), opt.maxRequests(), t.server::cpuSeconds, c -> createPost(t, conns[c]));
+            var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), opt.firehoseWriters(), opt.measure(), opt.maxRequests(), t.server::cpuSeconds, c -> createPost(t, conns[c]));
             closeAll(conns);
             res.put(t.name(), r);
             log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s",
                     t.name(), r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.deliverySeconds(),
                     r.eventsPerSecond(), r.latency().percentileMs(0.5), r.latency().percentileMs(0.99), r.closedEarly(), r.serverCpuSeconds(), r.clientCpuSeconds());
         }
-        report.row("Firehose: commits written during the burst, 8 writers (writes/s)", map(res, r -> r.writes() / r.writeSeconds()),
+        report.row("Firehose: commits written during the burst, " + opt.firehoseWriters() + " writers (writes/s)", map(res, r -> r.writes() / r.writeSeconds()),
                 Report.Better.HIGHER, "", null);
         report.row("Firehose: events delivered to " + opt.subscribers() + " subscribers (events/s)", map(res, FirehoseLoad.Result::eventsPerSecond),
                 Report.Better.HIGHER, "", null);
