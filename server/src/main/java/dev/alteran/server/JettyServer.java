@@ -44,11 +44,31 @@ public final class JettyServer implements AutoCloseable {
         server.addConnector(connector);
 
         var context = new ServletContextHandler("/");
-        JakartaWebSocketServletContainerInitializer.configure(context, null);
+        JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> tuneWebSockets(container));
         context.addServletContainerInitializer((classes, ctx) -> alteran.install(ctx));
         server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(STOP_TIMEOUT_MS);
         server.setStopAtShutdown(false); // AlteranServer orders the shutdown: Jetty first, then storage
+    }
+
+    /** Bytes of a WebSocket session's output buffer: frames up to a quarter of it are batched into one write. */
+    static final int WEBSOCKET_OUTPUT_BUFFER = 64 * 1024;
+
+    /**
+     * Firehose frames that queue up for a subscriber should leave in one write, not one each: Jetty
+     * batches frames smaller than a quarter of the session's output buffer (default 4 KiB, so only
+     * frames under 1 KiB). The Jakarta API has no setter for it; the container's default configuration
+     * is reachable only from the class itself.
+     */
+    private static void tuneWebSockets(jakarta.websocket.server.ServerContainer container) {
+        try {
+            var field = org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketContainer.class.getDeclaredField("defaultCustomizer");
+            field.setAccessible(true);
+            ((org.eclipse.jetty.websocket.core.Configuration.ConfigurationCustomizer) field.get(container))
+                    .setOutputBufferSize(WEBSOCKET_OUTPUT_BUFFER);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(JettyServer.class).warn("WebSocket output buffer not tuned: {}", e.toString());
+        }
     }
 
     public JettyServer start() throws Exception {

@@ -9,49 +9,60 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live side of com.atproto.sync.subscribeRepos. The write path only tells the {@link SequenceLog}
- * listener a new seq (a max and an unpark: it never blocks). One dispatcher thread then reads the new
- * events once, encodes each frame once, and offers it to every live subscriber's bounded queue; each
- * subscriber has its own thread that replays from the log and sends ({@link Subscription}).
- * A subscriber whose queue is full is cut off with ConsumerTooSlow: it never slows the writer, the
- * dispatcher or the other subscribers.
+ * The live side of com.atproto.sync.subscribeRepos.
+ *
+ * <p>The write path only tells the {@link SequenceLog} listener a new seq (a max and an unpark: it
+ * never blocks). One dispatcher thread reads the new events once, encodes each frame once and hands
+ * them to every live subscriber. A subscriber that keeps up is written to by the dispatcher itself, all
+ * new frames in one batched write and no thread switch (the "fast path"); so fan-out takes at most one
+ * core however many subscribers there are, and request handling keeps the others. Events that arrive
+ * while the dispatcher is busy go out together in its next round.
+ *
+ * <p>A subscriber whose write does not complete at once (its socket is full) is handed to its own
+ * virtual thread ({@link Subscription}): the dispatcher then only queues frames for it, in a bounded
+ * queue, and the subscriber's thread sends them and returns to the fast path once it has caught up.
+ * A queue that overflows cuts the subscriber off with ConsumerTooSlow: a slow subscriber never slows
+ * the writer, the dispatcher or the others.
  */
 public final class Firehose implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Firehose.class);
-
-    /**
-     * Fan-out costs a wake-up and a write per subscriber; under a stream of writes, events that arrive
-     * close together are handed out together (one wake-up, one gathered write each). The pause between
-     * fan-outs grows with the number of subscribers: none for a few, at most 20 ms.
-     */
-    static final long COALESCE_NANOS_PER_SUBSCRIBER = 20_000;
-    static final long MAX_COALESCE_NANOS = 20_000_000;
+    /** A fast-path write that takes longer than this is left to the subscriber's own thread. */
+    static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** With no events for this long, live subscribers get a ping, so a dead peer is noticed. */
+    static final long PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final SequenceLog sequence;
     private final int replayBatch;
     private final int bufferSize;
     private final AtomicLong published = new AtomicLong();
     private final Object lock = new Object();
-    // Guarded by lock: the live subscribers and the last seq offered to them.
+    // Guarded by lock: open and live subscriptions, and the last seq handed to the live ones.
+    private final LinkedHashSet<Subscription> all = new LinkedHashSet<>();
     private final LinkedHashSet<Subscription> live = new LinkedHashSet<>();
     private long dispatched;
-    private final LinkedHashSet<Subscription> all = new LinkedHashSet<>();
     private final Thread dispatcher;
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
     private final AtomicLong cutOff = new AtomicLong();
-    private final java.util.function.LongConsumer listener = this::onPublished;
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong framesOut = new AtomicLong();
+    private final LongConsumer listener = this::onPublished;
+    // The fast-path write being watched: the watchdog interrupts the dispatcher when it stalls.
+    private final Object watchLock = new Object();
+    private Subscription watched; // guarded by watchLock
+    private long watchStart; // guarded by watchLock
 
     /**
      * @param replayBatch events read per query, when replaying to a subscriber and when dispatching (PDS_SEQ_WINDOW)
      * @param bufferSize  events queued for one subscriber before it is cut off as too slow (PDS_FIREHOSE_BUFFER)
      */
     public Firehose(SequenceLog sequence, int replayBatch, int bufferSize) {
-        if (replayBatch < 1 || bufferSize < 1) throw new IllegalArgumentException("batch and buffer sizes must be positive");
+        if (replayBatch < 1 || bufferSize < 1) throw new IllegalArgumentException("sizes must be positive");
         this.sequence = sequence;
         this.replayBatch = replayBatch;
         this.bufferSize = bufferSize;
@@ -65,13 +76,14 @@ public final class Firehose implements AutoCloseable {
         this.dispatcher = new Thread(this::dispatchLoop, "alteran-firehose");
         dispatcher.setDaemon(true);
         dispatcher.start();
+        timers.scheduleAtFixedRate(this::watchdog, 2, 2, TimeUnit.MILLISECONDS);
         sequence.addListener(listener);
     }
 
     /**
      * Starts a subscription: {@code cursor} null means live events only; otherwise the events after
      * it are replayed from the log first (see {@link Subscription}). Returns at once; the
-     * subscription runs on its own thread until the sink or the firehose closes.
+     * subscription runs until the sink or the firehose closes.
      */
     public Subscription subscribe(Long cursor, FrameSink sink) {
         var sub = new Subscription(this, sink, cursor);
@@ -112,7 +124,12 @@ public final class Firehose implements AutoCloseable {
         return cutOff.get();
     }
 
-    /** The last seq offered to the live subscribers. */
+    /** Fan-out rounds so far and the frames they carried (each round reaches every live subscriber). */
+    public long[] rounds() {
+        return new long[] {rounds.get(), framesOut.get()};
+    }
+
+    /** The last seq handed to the live subscribers. */
     public long dispatchedSeq() {
         synchronized (lock) {
             return dispatched;
@@ -136,8 +153,9 @@ public final class Firehose implements AutoCloseable {
     }
 
     /**
-     * Makes {@code sub} live. Returns the last seq already dispatched: every event after it will reach
-     * the subscriber's queue, and the subscriber reads the ones up to it from the log itself.
+     * Makes {@code sub} live (on its own thread's path first). Returns the last seq already handed
+     * out: every later event reaches the subscriber through {@link Subscription#dispatch}, and the
+     * subscriber reads the ones up to it from the log itself.
      */
     long attach(Subscription sub) {
         synchronized (lock) {
@@ -164,22 +182,27 @@ public final class Firehose implements AutoCloseable {
     }
 
     private void dispatchLoop() {
-        var condemned = new ArrayList<Subscription>();
-        long notBefore = 0;
+        long lastActivity = System.nanoTime();
         while (running) {
             long from;
             synchronized (lock) {
                 from = dispatched;
             }
             if (published.get() <= from) {
-                // Publishing unparks us; the timeout is only a safety net.
-                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+                if (System.nanoTime() - lastActivity >= PING_INTERVAL_NANOS) {
+                    handOut(List.of(Subscription.PING));
+                    lastActivity = System.nanoTime();
+                }
+                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // publishing unparks us
                 continue;
             }
-            long wait = notBefore - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(this, wait);
-                continue;
+
+            synchronized (lock) {
+                if (live.isEmpty()) {
+                    // Nobody to hand events to: a subscriber that attaches later reads up to here itself.
+                    dispatched = Math.max(dispatched, published.get());
+                    continue;
+                }
             }
             List<Frame> frames;
             try {
@@ -192,19 +215,66 @@ public final class Firehose implements AutoCloseable {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(200));
                 continue;
             }
-            synchronized (lock) {
-                if (frames.isEmpty()) {
+            if (frames.isEmpty()) {
+                synchronized (lock) {
                     dispatched = Math.max(dispatched, published.get()); // nothing readable: do not spin
-                    continue;
                 }
-                for (var sub : live) {
-                    if (!sub.offer(frames)) condemned.add(sub);
-                }
-                for (var sub : condemned) live.remove(sub);
-                dispatched = frames.getLast().seq();
-                notBefore = System.nanoTime() + Math.min(MAX_COALESCE_NANOS, live.size() * COALESCE_NANOS_PER_SUBSCRIBER);
+                continue;
             }
-            condemned.clear();
+            handOut(frames);
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    /** Gives {@code frames} to every live subscriber; a subscriber attaching meanwhile reads them from the log. */
+    private void handOut(List<Frame> frames) {
+        rounds.incrementAndGet();
+        framesOut.addAndGet(frames.size());
+        Subscription[] targets;
+        synchronized (lock) {
+            targets = live.toArray(Subscription[]::new);
+            long last = frames.getLast().seq();
+            if (last > 0) dispatched = last;
+        }
+        for (var sub : targets) {
+            boolean keep;
+            try {
+                keep = sub.dispatch(frames);
+            } catch (RuntimeException e) {
+                log.error("firehose subscriber failed", e);
+                sub.stop();
+                keep = false;
+            }
+            if (!keep) {
+                synchronized (lock) {
+                    live.remove(sub);
+                }
+            }
+        }
+    }
+
+    /** Brackets a fast-path write of the dispatcher so the watchdog can interrupt it if it stalls. */
+    void watch(Subscription sub) {
+        synchronized (watchLock) {
+            watched = sub;
+            watchStart = System.nanoTime();
+        }
+    }
+
+    /** Ends the watched write; clears an interrupt that came too late to matter. */
+    void unwatch() {
+        synchronized (watchLock) {
+            watched = null;
+            Thread.interrupted();
+        }
+    }
+
+    private void watchdog() {
+        synchronized (watchLock) {
+            if (watched != null && System.nanoTime() - watchStart > STALL_NANOS) {
+                watched = null;
+                dispatcher.interrupt();
+            }
         }
     }
 

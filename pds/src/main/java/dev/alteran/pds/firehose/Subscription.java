@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One subscriber of the firehose, on its own (platform) thread. The cursor rules of the event-stream
- * spec, as the reference PDS applies them:
+ * One subscriber of the firehose. The cursor rules of the event-stream spec, as the reference PDS
+ * applies them:
  * <ul>
  *   <li>no cursor: live events only, from now;</li>
  *   <li>a cursor beyond the newest seq: a FutureCursor error frame, then close;</li>
@@ -18,10 +18,15 @@ import org.slf4j.LoggerFactory;
  *       with no gap and no duplicate; a cursor below the kept events (other than 0 or less, which mean
  *       "from the oldest") first gets an {@code #info} OutdatedCursor.</li>
  * </ul>
- * Hand-over: replay reads the log until a read comes back short (caught up), then the subscription
- * goes live: from that moment the dispatcher queues every event after its last dispatched seq D, and
- * the subscription reads the events up to D from the log itself. Anything at or below the last seq
- * sent is skipped, so the two sources never duplicate.
+ * Its virtual thread validates the cursor and replays; replay reads the log until a read comes back
+ * short (caught up), then the subscription attaches: every event after the dispatcher's last seq D
+ * reaches it from then on, and it reads the events up to D from the log itself. Anything at or below
+ * the last seq sent is skipped, so the two sources never duplicate.
+ *
+ * <p>Live, exactly one party writes to the sink at a time: the dispatcher while the subscriber keeps
+ * up ({@code fast}), or this subscription's thread, draining its bounded queue, after a write stalled
+ * or while it catches up after attaching. Switches happen under the subscription's lock, only with an
+ * empty queue and no write pending, so frames stay in order.
  */
 public final class Subscription {
     private static final Logger log = LoggerFactory.getLogger(Subscription.class);
@@ -29,6 +34,12 @@ public final class Subscription {
     /** How long a cut-off subscriber may take to accept its error frame before the connection is dropped. */
     static final long ABORT_GRACE_MS = 5_000;
     private static final Frame POISON = new Frame(-1, new byte[0]);
+    /** Handed out by the dispatcher when the stream is quiet: a keep-alive ping. */
+    static final Frame PING = new Frame(-2, new byte[0]);
+    /** Queued to wake the subscriber's thread when a stalled write is all it has to finish. */
+    private static final Frame WAKE = new Frame(-3, new byte[0]);
+    /** The subscriber returns to the dispatcher's path only when its own last write took less than this. */
+    static final long FAST_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final Firehose hub;
     private final FrameSink sink;
@@ -38,6 +49,9 @@ public final class Subscription {
     private volatile boolean stopped;
     private volatile boolean finished;
     private volatile Thread thread;
+    // Guarded by this: whether the dispatcher writes to the sink itself, and the last seq written.
+    private boolean fast;
+    private long lastSent;
 
     Subscription(Firehose hub, FrameSink sink, Long cursor) {
         this.hub = hub;
@@ -47,11 +61,7 @@ public final class Subscription {
     }
 
     void start() {
-        // A platform thread, not a virtual one: a virtual sender waits in the carriers' queue behind every
-        // request in progress, so when writes keep the CPU busy, delivery lags by whole queue rounds (the
-        // HTTP benchmark's p50 went from ~500 ms to ~90 ms on a loaded machine). The OS wakes a sleeping
-        // thread ahead of busy ones, so events reach subscribers first and writes slow down instead.
-        thread = Thread.ofPlatform().daemon().name("alteran-firehose-subscriber").start(this::run);
+        thread = Thread.ofVirtual().name("alteran-firehose-subscriber").start(this::run);
     }
 
     /** The peer went away (closed or failed): stop sending. */
@@ -74,11 +84,49 @@ public final class Subscription {
     }
 
     /**
-     * Called by the dispatcher, under the firehose lock, with new frames in seq order. Returns false,
-     * after cutting the subscriber off, when its queue cannot take them all.
+     * Called by the dispatcher with new frames in seq order. On the fast path it writes them itself (a
+     * write that stalls moves the subscriber to its own thread); otherwise it queues them. Returns false
+     * when the subscriber is gone or was cut off for a full queue.
      */
-    boolean offer(List<Frame> frames) {
+    boolean dispatch(List<Frame> frames) {
+        synchronized (this) {
+            if (stopped || tooSlow) return false;
+            if (!fast) return offer(frames);
+            int i = 0;
+            hub.watch(this);
+            try {
+                for (; i < frames.size(); i++) {
+                    var f = frames.get(i);
+                    if (f == PING) {
+                        sink.ping();
+                    } else if (f.seq() > lastSent) {
+                        sink.send(f.bytes());
+                        lastSent = f.seq();
+                    }
+                }
+                sink.flush();
+                return true;
+            } catch (InterruptedException | InterruptedIOException e) {
+                // The peer is not taking data right now: its thread finishes this write and sends the rest.
+                fast = false;
+                boolean ok = offer(frames.subList(i, frames.size()));
+                if (ok && queue.isEmpty()) queue.offer(WAKE);
+                return ok;
+            } catch (IOException | RuntimeException e) {
+                log.debug("firehose subscriber connection failed: {}", e.toString());
+                stop();
+                if (e instanceof RuntimeException) sink.close(1011, "Internal error");
+                return false;
+            } finally {
+                hub.unwatch();
+            }
+        }
+    }
+
+    /** Queues frames for the subscriber's thread; cuts the subscriber off when they do not fit. Holds this. */
+    private boolean offer(List<Frame> frames) {
         for (var f : frames) {
+            if (f == PING) continue; // a subscriber on its own thread pings by itself
             if (queue.size() >= hub.bufferSize() || !queue.offer(f)) {
                 condemn();
                 return false;
@@ -101,7 +149,7 @@ public final class Subscription {
     private void run() {
         try {
             long pos = begin();
-            if (pos >= 0) deliver(pos);
+            if (pos >= 0) catchUp(pos);
         } catch (TooSlowException e) {
             endWithError(Frame.CONSUMER_TOO_SLOW, "Stream consumer too slow");
         } catch (InterruptedException | InterruptedIOException e) {
@@ -119,7 +167,7 @@ public final class Subscription {
         }
     }
 
-    /** Validates the cursor, replays, goes live; returns the last seq sent (or -1 after an error frame). */
+    /** Validates the cursor, replays, attaches; returns the last seq sent (or -1 after an error frame). */
     private long begin() throws IOException, InterruptedException {
         var sequence = hub.sequence();
         if (cursor == null) return hub.attach(this);
@@ -156,23 +204,41 @@ public final class Subscription {
         return pos;
     }
 
-    /** Live: waits for frames, sends whatever has queued up meanwhile, then waits for those writes. */
-    private void deliver(long pos) throws IOException, InterruptedException {
+    /**
+     * The subscriber's own path: sends what the dispatcher queued (after finishing a write it left
+     * pending), and hands the subscriber back to the dispatcher whenever the queue is empty.
+     */
+    private void catchUp(long pos) throws IOException, InterruptedException {
+        synchronized (this) {
+            lastSent = pos;
+            if (queue.isEmpty()) fast = true;
+        }
         for (;;) {
             var f = queue.poll(PING_INTERVAL_MS, TimeUnit.MILLISECONDS);
             if (f == null) {
                 if (tooSlow) throw new TooSlowException();
-                sink.ping();
+                boolean mine;
+                synchronized (this) {
+                    mine = !fast;
+                }
+                if (mine) sink.ping(); // the dispatcher pings subscribers on the fast path
                 continue;
             }
+            sink.flush(); // a write the dispatcher gave up waiting for
             do {
                 if (f == POISON) throw new TooSlowException();
-                if (f.seq() > pos) {
+                if (f.seq() > pos) { // skips WAKE too
                     send(f);
                     pos = f.seq();
                 }
             } while ((f = queue.poll()) != null);
+            long t0 = System.nanoTime();
             sink.flush();
+            boolean keptUp = System.nanoTime() - t0 < FAST_FLUSH_NANOS;
+            synchronized (this) {
+                lastSent = pos;
+                if (keptUp && queue.isEmpty() && !tooSlow) fast = true;
+            }
         }
     }
 
