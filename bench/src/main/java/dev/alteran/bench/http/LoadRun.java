@@ -86,12 +86,19 @@ public final class LoadRun {
             report.meta("load average after", Machine.loadAverage());
         } finally {
             for (var t : targets) t.server.close();
+            if (opt.work() == null) deleteTree(work); // a directory of our own; with --work the caller keeps it
         }
         var table = report.render();
         System.out.println(table);
         if (opt.out() != null) {
             Files.writeString(opt.out(), table);
             log("written to %s", opt.out());
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (var p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
