@@ -3,6 +3,8 @@
 # loopback, driven one at a time with the same load; prints both systems' figures and the ratios.
 #   bench/run-http.sh [LoadRun options]     e.g. --measure-sec 5 --repo-records 20000 (a quicker run)
 # The reference PDS is ../shared/refpds/refpds beside the checkout (REFPDS=... to use another path).
+# On a shared machine it first waits (up to QUIET_WAIT_MIN=20 minutes) for the 1-minute load average
+# to fall below QUIET_LOAD=2, then measures anyway; the table records the load.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,6 +19,15 @@ command -v node >/dev/null 2>&1 || { echo "run-http: the reference PDS needs Nod
 echo "run-http: building the server jar and the load generator..." >&2
 ./mvnw -q -B -ntp -DskipTests -pl server,bench -am package >&2
 "$REFPDS" install >&2 # first use: installs the reference PDS from the npm registry (a few minutes)
+
+QUIET_WAIT_MIN="${QUIET_WAIT_MIN:-20}"
+QUIET_LOAD="${QUIET_LOAD:-2}"
+for ((i = 0; i < QUIET_WAIT_MIN; i++)); do
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  awk -v l="$load" -v q="$QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
+  echo "run-http: load average $load, waiting for it to fall below $QUIET_LOAD ($i of $QUIET_WAIT_MIN min)" >&2
+  sleep 60
+done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/alteran-http-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT

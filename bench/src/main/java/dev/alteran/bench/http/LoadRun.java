@@ -86,12 +86,19 @@ public final class LoadRun {
             report.meta("load average after", Machine.loadAverage());
         } finally {
             for (var t : targets) t.server.close();
+            if (opt.work() == null) deleteTree(work); // a directory of our own; with --work the caller keeps it
         }
         var table = report.render();
         System.out.println(table);
         if (opt.out() != null) {
             Files.writeString(opt.out(), table);
             log("written to %s", opt.out());
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (var p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
@@ -166,25 +173,58 @@ public final class LoadRun {
                 Report.Better.HIGHER, ">= 20x", null);
     }
 
-    /** {@code opt.subscribers()} subscribers while 8 writers create records as fast as the server takes them. */
+    /**
+     * {@code opt.subscribers()} subscribers while writers (8) create records as fast as the server takes
+     * them (or at {@code --firehose-rate}). Then Alteran once more, its writers paced to the rate the
+     * reference reached: the delivery latency of both at the same write rate.
+     */
     private void firehose() throws Exception {
         var res = new LinkedHashMap<String, FirehoseLoad.Result>();
-        for (var t : alternate(1)) {
-            var conns = t.connections(8);
-            var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), 8, opt.measure(), opt.maxRequests(), t.server::cpuSeconds, c -> createPost(t, conns[c]));
-            closeAll(conns);
-            res.put(t.name(), r);
-            log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s",
-                    t.name(), r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.deliverySeconds(),
-                    r.eventsPerSecond(), r.latency().percentileMs(0.5), r.latency().percentileMs(0.99), r.closedEarly(), r.serverCpuSeconds(), r.clientCpuSeconds());
-        }
-        report.row("Firehose: commits written during the burst, 8 writers (writes/s)", map(res, r -> r.writes() / r.writeSeconds()),
+        for (var t : alternate(1)) res.put(t.name(), firehoseRun(t, opt.firehoseRate()));
+        var ref = res.get(REFERENCE);
+        report.row("Firehose: commits written during the burst, " + opt.firehoseWriters() + " writers (writes/s)", map(res, r -> r.writes() / r.writeSeconds()),
                 Report.Better.HIGHER, "", null);
         report.row("Firehose: events delivered to " + opt.subscribers() + " subscribers (events/s)", map(res, FirehoseLoad.Result::eventsPerSecond),
                 Report.Better.HIGHER, "", null);
         report.row("Firehose: events delivered / expected (%)", map(res, r -> 100.0 * r.delivered() / r.expected()), Report.Better.NONE, "100 %", null);
         var p99 = map(res, r -> r.latency().percentileMs(0.99));
         report.row("Firehose: p99 commit-to-delivery latency (ms)", p99, Report.Better.LOWER, "< 50 ms", p99.get(ALTERAN) < 50);
+        if (ref != null && opt.firehoseRate() == 0) {
+            double rate = ref.writes() / ref.writeSeconds();
+            var paced = firehoseRun(targets.getFirst(), rate);
+            var same = new LinkedHashMap<String, Double>();
+            same.put(ALTERAN, paced.latency().percentileMs(0.99));
+            same.put(REFERENCE, ref.latency().percentileMs(0.99));
+            report.row(String.format(Locale.ROOT, "Firehose: p99 latency at the reference's write rate, %.0f writes/s (ms)", rate), same,
+                    Report.Better.LOWER, "", null);
+        }
+    }
+
+    private FirehoseLoad.Result firehoseRun(Target t, double rate) throws Exception {
+        int writers = opt.firehoseWriters();
+        var conns = t.connections(writers);
+        ClosedLoop.Op write = c -> createPost(t, conns[c]);
+        if (rate > 0) write = paced(write, writers, rate);
+        var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), t.server::cpuSeconds, write);
+        closeAll(conns);
+        log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s",
+                    t.name(), r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.deliverySeconds(),
+                    r.eventsPerSecond(), r.latency().percentileMs(0.5), r.latency().percentileMs(0.99), r.closedEarly(), r.serverCpuSeconds(), r.clientCpuSeconds());
+        return r;
+    }
+
+    /** Spaces each client's writes so that together they make {@code rate} per second (an open loop). */
+    private static ClosedLoop.Op paced(ClosedLoop.Op op, int clients, double rate) {
+        long interval = (long) (1e9 * clients / rate);
+        var next = new long[clients];
+        return c -> {
+            long now = System.nanoTime();
+            if (next[c] == 0) next[c] = now + (long) (interval * (double) c / clients); // staggered starts
+            long wait = next[c] - now;
+            if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            next[c] += interval;
+            op.run(c);
+        };
     }
 
     /** Fills the slower system first within the time budget, the other to the same size, then times getRepo twice each. */

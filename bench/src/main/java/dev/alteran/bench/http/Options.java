@@ -9,7 +9,7 @@ import java.util.List;
 /** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
-               java.util.Set<String> scenarios, boolean jdkWebSocket) {
+               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
@@ -17,7 +17,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         var flags = new ArrayList<String>();
         boolean reference = true, jdkWebSocket = false;
         long warmup = 3, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
-        int subscribers = 200;
+        int subscribers = 200, firehoseWriters = 8;
+        double firehoseRate = 0;
         var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
@@ -33,6 +34,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--measure-sec" -> measure = Long.parseLong(args[++i]);
                 case "--max-requests" -> max = Long.parseLong(args[++i]);
                 case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+                case "--firehose-writers" -> firehoseWriters = Integer.parseInt(args[++i]);
+                case "--firehose-rate" -> firehoseRate = Double.parseDouble(args[++i]);
                 case "--repo-records" -> records = Long.parseLong(args[++i]);
                 case "--fill-budget-sec" -> budget = Long.parseLong(args[++i]);
                 case "--idle-sec" -> idle = Long.parseLong(args[++i]);
@@ -45,14 +48,14 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate);
     }
 
     static final String USAGE = """
             options: --root DIR (repository root; default: current directory) --jar FILE --reference-script FILE
                      --work DIR (data, logs; default: a new temporary directory)
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
-                     --max-requests N --subscribers N --repo-records N --fill-budget-sec N --idle-sec N --out FILE
+                     --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
                      --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
 }
