@@ -8,7 +8,7 @@ import java.util.Objects;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
+import org.bouncycastle.math.ec.ECMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
 /** A private key on one curve, with its public key. Signs with deterministic (RFC 6979), low-S ECDSA over SHA-256. */
@@ -90,7 +90,7 @@ public final class Keypair {
     public PublicKey publicKey() {
         var pk = publicKey;
         if (pk == null) { // a race computes the same value twice, harmlessly
-            var q = new FixedPointCombMultiplier().multiply(curve.domain.getG(), params.getD()).normalize();
+            var q = curve.baseMultiplier().multiply(curve.domain.getG(), params.getD()).normalize();
             publicKey = pk = new PublicKey(curve, q);
         }
         return pk;
@@ -104,7 +104,12 @@ public final class Keypair {
     public byte[] sign(byte[] message) {
         Objects.requireNonNull(message, "message");
         // A signer per call: the k calculator is stateful, and construction is negligible next to the point multiply.
-        var signer = new ECDSASigner(new HMacDSAKCalculator(new JdkSha256()));
+        var signer = new ECDSASigner(new HMacDSAKCalculator(new JdkSha256())) {
+            @Override
+            protected ECMultiplier createBasePointMultiplier() {
+                return curve.baseMultiplier();
+            }
+        };
         signer.init(true, params);
         var rs = signer.generateSignature(Hashes.sha256(message));
         var s = rs[1];
