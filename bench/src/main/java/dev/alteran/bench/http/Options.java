@@ -16,7 +16,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         Path jar = null, ref = null, out = null, work = null;
         var flags = new ArrayList<String>();
         boolean reference = true, jdkWebSocket = false;
-        long warmup = 3, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
+        long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
         var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");

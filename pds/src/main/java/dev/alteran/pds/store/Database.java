@@ -9,14 +9,25 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteDataSource;
 
 /**
  * The embedded SQLite database: WAL with {@code synchronous=NORMAL}, one writer connection that
  * serializes commits (SQLite has one writer anyway; queuing here avoids SQLITE_BUSY), and a small
  * read-only pool that reads concurrently with the writer.
+ *
+ * <p>Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a thread of
+ * their own rather than inside whichever commit crosses SQLite's threshold: a commit then only appends
+ * to the WAL, and the single writer, which every repository write waits for, is free sooner. SQLite
+ * lets a passive checkpoint run beside the writer; the writer keeps a large automatic checkpoint as a
+ * safety net should this thread ever fall behind.
  */
 public final class Database implements AutoCloseable {
     @FunctionalInterface
@@ -24,16 +35,45 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    /** How often the checkpointer looks for committed writes to copy back. */
+    private static final long CHECKPOINT_INTERVAL_MS = 100;
+    /** The writer's own automatic checkpoint, in pages, for when the checkpointer falls behind (about 32 MB). */
+    private static final int WRITER_AUTOCHECKPOINT_PAGES = 8_000;
+
     private final Connection writer;
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final Connection checkpointer;
+    private final ScheduledExecutorService checkpoints;
+    private volatile boolean uncheckpointed;
     private final HikariDataSource readers;
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
 
-    private Database(Connection writer, HikariDataSource readers, javax.sql.DataSource streamSource) {
+    private Database(Connection writer, Connection checkpointer, HikariDataSource readers, javax.sql.DataSource streamSource) {
         this.writer = writer;
+        this.checkpointer = checkpointer;
         this.readers = readers;
         this.streamSource = streamSource;
+        this.checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
+            var t = new Thread(r, "alteran-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        checkpoints.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Copies committed WAL frames into the database file, without waiting for (or blocking) readers or the writer. */
+    private void checkpoint() {
+        if (!uncheckpointed) return;
+        uncheckpointed = false;
+        try (var st = checkpointer.createStatement(); var rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            rs.next();
+        } catch (SQLException e) {
+            uncheckpointed = true; // tried again next time; the writer's own checkpoint still bounds the WAL
+            log.warn("WAL checkpoint failed: {}", e.toString());
+        }
     }
 
     public static Database openSqlite(Path file) {
@@ -48,14 +88,18 @@ public final class Database implements AutoCloseable {
         var applied = Migrations.apply(writeSource);
         try {
             var writer = writeSource.getConnection();
+            try (var st = writer.createStatement()) {
+                st.execute("PRAGMA wal_autocheckpoint=" + WRITER_AUTOCHECKPOINT_PAGES);
+            }
             writer.setAutoCommit(false);
+            var checkpointer = writeSource.getConnection();
             var readSource = dataSource(url, true);
             var pool = new HikariConfig();
             pool.setDataSource(readSource);
             pool.setMaximumPoolSize(4);
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
-            var db = new Database(writer, new HikariDataSource(pool), readSource);
+            var db = new Database(writer, checkpointer, new HikariDataSource(pool), readSource);
             db.appliedAtOpen = applied;
             return db;
         } catch (SQLException e) {
@@ -87,6 +131,7 @@ public final class Database implements AutoCloseable {
             try {
                 T result = work.run(writer);
                 writer.commit();
+                uncheckpointed = true;
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(e);
@@ -146,10 +191,17 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        checkpoints.shutdown();
+        try {
+            checkpoints.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writeLock.lock();
         try {
             readers.close();
-            writer.close();
+            checkpointer.close();
+            writer.close(); // the last connection to close checkpoints what is left
         } catch (SQLException e) {
             throw new StoreException(e);
         } finally {

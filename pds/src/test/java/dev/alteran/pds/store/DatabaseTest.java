@@ -1,0 +1,58 @@
+package dev.alteran.pds.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SQLite database: all-or-nothing writes, and checkpoints that happen off the writer. */
+class DatabaseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void committedWritesReachTheDatabaseFileWithoutTheWriterCheckpointing() throws Exception {
+        var file = dir.resolve("db.sqlite");
+        try (var db = Database.openSqlite(file)) {
+            long before = Files.size(file);
+            // 2 MB: far below the writer's own automatic checkpoint, so only the checkpointer moves it.
+            db.write(c -> {
+                try (var st = c.prepareStatement("INSERT INTO preference (name, value_json) VALUES (?, ?)")) {
+                    st.setString(1, "big");
+                    st.setString(2, "x".repeat(2_000_000));
+                    return st.executeUpdate();
+                }
+            });
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (Files.size(file) < before + 1_500_000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+            assertThat(Files.size(file)).isGreaterThan(before + 1_500_000);
+        }
+    }
+
+    @Test
+    void aFailedWriteLeavesNothingAndTheNextOneWorks() {
+        try (var db = Database.openSqlite(dir.resolve("db.sqlite"))) {
+            assertThatThrownBy(() -> db.write(c -> {
+                try (var st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO preference (name, value_json) VALUES ('a', '{}')");
+                }
+                throw new IllegalStateException("refused");
+            })).hasMessage("refused");
+            db.write(c -> {
+                try (var st = c.createStatement()) {
+                    return st.executeUpdate("INSERT INTO preference (name, value_json) VALUES ('b', '{}')");
+                }
+            });
+            var names = db.read(c -> {
+                try (var st = c.createStatement(); var rs = st.executeQuery("SELECT group_concat(name) FROM preference")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertThat(names).isEqualTo("b");
+        }
+    }
+}
