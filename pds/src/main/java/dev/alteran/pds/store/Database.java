@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -46,6 +47,7 @@ public final class Database implements AutoCloseable {
     private final Connection checkpointer;
     private final ScheduledExecutorService checkpoints;
     private volatile boolean uncheckpointed;
+    private final StatementCache statements = new StatementCache();
     private final HikariDataSource readers;
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
@@ -166,6 +168,15 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException(e);
         }
+    }
+
+    /**
+     * The prepared statement for {@code sql} on {@code c} (a connection of {@link #write} or {@link #read}),
+     * prepared once per connection: never close it, but close its result sets. Only for a fixed set of
+     * SQL strings, as each distinct one stays prepared.
+     */
+    PreparedStatement statement(Connection c, String sql) throws SQLException {
+        return statements.get(c, sql);
     }
 
     /** For /health: the database answers a query. */

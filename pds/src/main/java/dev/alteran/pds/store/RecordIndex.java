@@ -18,7 +18,6 @@ import java.util.Map;
 public final class RecordIndex {
     private final Database db;
     private final String did;
-    private final WriterStatements statements = new WriterStatements();
 
     public RecordIndex(Database db, String did) {
         this.db = db;
@@ -37,12 +36,11 @@ public final class RecordIndex {
         return db.read(c -> {
             var sql = "SELECT r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.uri = ?"
                     + (cid == null ? "" : " AND r.cid = ?");
-            try (var st = c.prepareStatement(sql)) {
-                st.setString(1, uri);
-                if (cid != null) st.setBytes(2, cid.bytes());
-                try (var rs = st.executeQuery()) {
-                    return rs.next() ? new StoredRecord(uri, Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2)) : null;
-                }
+            var st = db.statement(c, sql);
+            st.setString(1, uri);
+            if (cid != null) st.setBytes(2, cid.bytes());
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? new StoredRecord(uri, Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2)) : null;
             }
         });
     }
@@ -56,17 +54,16 @@ public final class RecordIndex {
                 + (cursor == null ? "" : reverse ? " AND r.rkey > ?" : " AND r.rkey < ?")
                 + " ORDER BY r.rkey " + (reverse ? "ASC" : "DESC") + " LIMIT ?";
         return db.read(c -> {
-            try (var st = c.prepareStatement(sql)) {
-                int i = 1;
-                st.setString(i++, collection);
-                if (cursor != null) st.setString(i++, cursor);
-                st.setInt(i, limit);
-                var out = new ArrayList<StoredRecord>(Math.min(limit, 100));
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) out.add(new StoredRecord(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getBytes(3)));
-                }
-                return out;
+            var st = db.statement(c, sql);
+            int i = 1;
+            st.setString(i++, collection);
+            if (cursor != null) st.setString(i++, cursor);
+            st.setInt(i, limit);
+            var out = new ArrayList<StoredRecord>(Math.min(limit, 100));
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) out.add(new StoredRecord(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getBytes(3)));
             }
+            return out;
         });
     }
 
@@ -168,13 +165,13 @@ public final class RecordIndex {
             if (last.put(w.key(), w) != null) rewritten.add(w.key());
         }
         {
-            var upsert = statements.get(c, "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
+            var upsert = db.statement(c, "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
                     + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at");
-            var delete = statements.get(c, "DELETE FROM record WHERE uri = ?");
-            var deleteBlobs = statements.get(c, "DELETE FROM record_blob WHERE record_uri = ?");
-            var insertBlob = statements.get(c, "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
-            var deleteLinks = statements.get(c, "DELETE FROM backlink WHERE uri = ?");
-            var insertLink = statements.get(c, "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+            var delete = db.statement(c, "DELETE FROM record WHERE uri = ?");
+            var deleteBlobs = db.statement(c, "DELETE FROM record_blob WHERE record_uri = ?");
+            var insertBlob = db.statement(c, "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
+            var deleteLinks = db.statement(c, "DELETE FROM backlink WHERE uri = ?");
+            var insertLink = db.statement(c, "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
             var batches = new Batches();
             for (var w : last.values()) {
                 var uri = uri(w.collection(), w.rkey());

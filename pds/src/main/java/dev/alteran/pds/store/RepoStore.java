@@ -56,7 +56,6 @@ public final class RepoStore {
     private final TidClock clock = new TidClock();
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
-    private final WriterStatements statements = new WriterStatements();
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
     private volatile Repo head;
 
@@ -287,7 +286,7 @@ public final class RepoStore {
         records.apply(c, writes, rev, now);
         blocks.delete(c, data.removedCids());
         blocks.deleteUnreferenced(c, replaced);
-        var root = statements.get(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?");
+        var root = db.statement(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?");
         root.setBytes(1, data.cid().bytes());
         root.setString(2, rev);
         root.setString(3, now);

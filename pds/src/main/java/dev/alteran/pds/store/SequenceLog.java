@@ -30,7 +30,6 @@ public final class SequenceLog {
 
     private final Database db;
     private final int retention;
-    private final WriterStatements statements = new WriterStatements();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private long published;
 
@@ -58,7 +57,7 @@ public final class SequenceLog {
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
         long seq;
-        try (var rs = statements.get(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
+        try (var rs = db.statement(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
             seq = rs.next() ? rs.getLong(1) + 1 : 1;
         }
         var time = Datetime.now();
@@ -66,7 +65,7 @@ public final class SequenceLog {
         full.put("seq", seq);
         full.put("time", time);
         var bytes = DagCbor.encode(full);
-        var st = statements.get(c, "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)");
+        var st = db.statement(c, "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)");
         st.setLong(1, seq);
         st.setString(2, did);
         st.setString(3, type);
@@ -74,7 +73,7 @@ public final class SequenceLog {
         st.setBytes(5, bytes);
         st.executeUpdate();
         if (seq % PRUNE_EVERY == 0 && seq > retention) {
-            var prune = statements.get(c, "DELETE FROM seq_event WHERE seq <= ?");
+            var prune = db.statement(c, "DELETE FROM seq_event WHERE seq <= ?");
             prune.setLong(1, seq - retention);
             prune.executeUpdate();
         }
@@ -143,17 +142,15 @@ public final class SequenceLog {
     /** Up to {@code limit} events with {@code after < seq <= through}, in seq order. */
     public List<SeqEvent> range(long after, long through, int limit) {
         return db.read(c -> {
-            try (var st = c.prepareStatement(
-                    "SELECT seq, did, type, time, event FROM seq_event WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")) {
-                st.setLong(1, after);
-                st.setLong(2, through);
-                st.setInt(3, limit);
-                var out = new ArrayList<SeqEvent>();
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) out.add(new SeqEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));
-                }
-                return out;
+            var st = db.statement(c, "SELECT seq, did, type, time, event FROM seq_event WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?");
+            st.setLong(1, after);
+            st.setLong(2, through);
+            st.setInt(3, limit);
+            var out = new ArrayList<SeqEvent>();
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) out.add(new SeqEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));
             }
+            return out;
         });
     }
 

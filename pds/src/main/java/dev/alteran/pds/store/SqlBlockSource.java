@@ -21,7 +21,6 @@ public final class SqlBlockSource implements BlockSource {
 
     private final Database db;
     private final BlockCache cache;
-    private final WriterStatements statements = new WriterStatements();
 
     public SqlBlockSource(Database db) {
         this(db, DEFAULT_CACHE_BYTES);
@@ -62,7 +61,7 @@ public final class SqlBlockSource implements BlockSource {
      */
     public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         if (blocks.isEmpty()) return;
-        var st = statements.get(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        var st = db.statement(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
         for (var e : blocks.entrySet()) {
             st.setBytes(1, e.getKey().bytes());
             st.setString(2, rev);
@@ -76,7 +75,7 @@ public final class SqlBlockSource implements BlockSource {
     /** Deletes blocks in one batch, on the writer inside its transaction. */
     public void delete(Connection c, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
-        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ?");
+        var st = db.statement(c, "DELETE FROM repo_block WHERE cid = ?");
         for (var cid : cids) {
             st.setBytes(1, cid.bytes());
             st.addBatch();
@@ -87,7 +86,7 @@ public final class SqlBlockSource implements BlockSource {
     /** Deletes record blocks that no record row points at any more (a deleted record's content may be shared). */
     public void deleteUnreferenced(Connection c, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
-        var st = statements.get(c, "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)");
+        var st = db.statement(c, "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)");
         for (var cid : cids) {
             var bytes = cid.bytes();
             st.setBytes(1, bytes);
