@@ -206,7 +206,7 @@ class AppViewProxyTest {
         assertThat(error(get("com.example.unknown.method"))).isEqualTo("501 MethodNotImplemented: Method Not Implemented");
         assertThat(error(server.get("/xrpc/com.example.unknown.method"))).isEqualTo("501 MethodNotImplemented: Method Not Implemented");
         assertThat(error(server.get("/xrpc/app.bsky.feed.getTimeline"))).isEqualTo("401 AuthMissing: Authentication Required");
-        var delete = HttpRequest.newBuilder(URI.create(server.url("/xrpc/app.bsky.feed.getTimeline")))
+        var delete = HttpRequest.newBuilder(URI.create(server.url("/xrpc/app.bsky.feed.getFeed")))
                 .header("Authorization", "Bearer " + access).DELETE().build();
         assertThat(error(server.http.send(delete, HttpResponse.BodyHandlers.ofString())))
                 .isEqualTo("400 InvalidRequest: XRPC requests only supports GET and POST");

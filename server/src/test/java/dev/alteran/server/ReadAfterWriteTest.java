@@ -12,6 +12,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,5 +174,58 @@ class ReadAfterWriteTest {
         // someone else's post the AppView does not know stays not found
         var other = get("app.bsky.feed.getPostThread?uri=" + enc("at://did:plc:someoneelse/app.bsky.feed.post/3kaaaaaaaaaaa"));
         assertThat(error(other)).isEqualTo("400 NotFound: Post not found");
+    }
+
+    static String feedItem(String uri, String authorDid, String displayName, String indexedAt) {
+        return "{\"post\":{\"uri\":\"" + uri + "\",\"cid\":\"bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm\","
+                + "\"author\":{\"did\":\"" + authorDid + "\",\"handle\":\"x.test\",\"displayName\":\"" + displayName + "\"},"
+                + "\"record\":{\"text\":\"seen\"},\"indexedAt\":\"" + indexedAt + "\"}}";
+    }
+
+    static List<String> uris(JsonNode feed) {
+        var out = new java.util.ArrayList<String>();
+        feed.forEach(item -> out.add(item.get("post").get("uri").asText()));
+        return out;
+    }
+
+    @Test
+    void timelineAndOwnFeedShowFreshPosts() throws Exception {
+        var seen = post("the AppView has this one", null, null);
+        var seenUri = seen.get("uri").asText();
+        var profile = Json.MAPPER.createObjectNode().put("repo", did).put("collection", "app.bsky.actor.profile").put("rkey", "self");
+        profile.putObject("record").put("$type", "app.bsky.actor.profile").put("displayName", "Feed name");
+        write("com.atproto.repo.putRecord", profile);
+        var first = post("fresh one", null, null).get("uri").asText();
+        var second = post("fresh two", null, null).get("uri").asText();
+        var otherPost = "at://did:plc:someoneelse/app.bsky.feed.post/3kaaaaaaaaaaa";
+
+        // timeline: our fresh posts above the AppView's (older) items, newest first
+        appView.onXrpc("app.bsky.feed.getTimeline", json(200, "{\"feed\":[" + feedItem(otherPost, "did:plc:someoneelse", "Other",
+                "2020-01-01T00:00:00.000Z") + "],\"cursor\":\"c1\"}", "atproto-repo-rev", rev(seen)));
+        var r = get("app.bsky.feed.getTimeline?limit=30");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        var timeline = TestServer.json(r);
+        assertThat(uris(timeline.get("feed"))).containsExactly(second, first, otherPost);
+        assertThat(timeline.get("cursor").asText()).isEqualTo("c1");
+        assertThat(timeline.get("feed").get(0).get("post").get("author").get("displayName").asText()).isEqualTo("Feed name");
+        assertThat(r.headers().firstValue("atproto-upstream-lag")).isPresent();
+        // a page that ends after our fresh posts (they belong to a later page) is left as it is
+        var future = "{\"feed\":[" + feedItem(otherPost, "did:plc:someoneelse", "Other", "2999-01-01T00:00:00.000Z") + "]}";
+        appView.onXrpc("app.bsky.feed.getTimeline", json(200, future, "atproto-repo-rev", rev(seen)));
+        assertThat(get("app.bsky.feed.getTimeline").body()).isEqualTo(future);
+
+        // own feed: fresh posts, and our older items' author from the newest profile record
+        var ownFeed = "{\"feed\":[" + feedItem(seenUri, did, "Old name", "2020-01-01T00:00:00.000Z") + "]}";
+        appView.onXrpc("app.bsky.feed.getAuthorFeed", json(200, ownFeed, "atproto-repo-rev", rev(seen)));
+        for (var actor : new String[] {did, TestServer.HANDLE}) {
+            var feed = TestServer.json(get("app.bsky.feed.getAuthorFeed?actor=" + enc(actor))).get("feed");
+            assertThat(uris(feed)).containsExactly(second, first, seenUri);
+            assertThat(feed.get(2).get("post").get("author").get("displayName").asText()).isEqualTo("Feed name");
+            assertThat(feed.get(0).get("post").get("record").get("text").asText()).isEqualTo("fresh two");
+        }
+        // someone else's feed: untouched
+        var theirs = "{\"feed\":[" + feedItem(otherPost, "did:plc:someoneelse", "Other", "2020-01-01T00:00:00.000Z") + "]}";
+        appView.onXrpc("app.bsky.feed.getAuthorFeed", json(200, theirs, "atproto-repo-rev", rev(seen)));
+        assertThat(get("app.bsky.feed.getAuthorFeed?actor=someoneelse.test").body()).isEqualTo(theirs);
     }
 }

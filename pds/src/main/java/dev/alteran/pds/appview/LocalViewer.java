@@ -49,6 +49,14 @@ final class LocalViewer {
         return out;
     }
 
+    /** {@code view} (a profileViewBasic) with name and avatar from our profile record. */
+    ObjectNode updateProfileBasic(ObjectNode view, Map<String, Object> profile) {
+        var out = view.deepCopy();
+        set(out, "displayName", text(profile, "displayName"));
+        set(out, "avatar", blobUrl(profile.get("avatar")));
+        return out;
+    }
+
     /** Our profileViewBasic from the current profile record. */
     ObjectNode profileBasic() {
         var out = Json.MAPPER.createObjectNode().put("did", did).put("handle", handle);

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Read-after-write, as the reference PDS does it: an AppView answer says, in {@code atproto-repo-rev},
  * how far into our repository the AppView has read. Records we wrote after that rev are merged into
  * the answer, so a user sees their new profile and their new post at once instead of after the
- * AppView catches up. Done for getProfile, getProfiles and getPostThread; the answer then carries
+ * AppView catches up. Done for getProfile, getProfiles, getPostThread, getTimeline and getAuthorFeed
+ * (the user's own feed); the answer then carries
  * {@code Atproto-Upstream-Lag} (milliseconds since the oldest merged write). Anything unexpected
  * sends the AppView's answer on unchanged.
  */
@@ -110,6 +111,66 @@ public final class ReadAfterWrite {
             out.set("thread", addPostsToThread(viewer, (ObjectNode) thread, local.posts()));
             return out;
         });
+    }
+
+    public Object getTimeline(XrpcCall call) throws IOException {
+        return pipe(call, (viewer, original, local, requester) -> {
+            if (!original.path("feed").isArray()) return original;
+            var out = ((ObjectNode) original).deepCopy();
+            out.set("feed", insertPostsInFeed(viewer, (ArrayNode) original.get("feed"), local.posts()));
+            return out;
+        });
+    }
+
+    /** Only the user's own feed: their fresh posts, and their own posts' author views from the newest profile. */
+    public Object getAuthorFeed(XrpcCall call) throws IOException {
+        var actor = call.param("actor");
+        return pipe(call, (viewer, original, local, requester) -> {
+            boolean own = actor != null && (actor.equals(requester) || identity.isOurHandle(actor));
+            if (!own || !original.path("feed").isArray()) return original;
+            var feed = (ArrayNode) original.get("feed");
+            if (local.profile() != null) {
+                var updated = Json.MAPPER.createArrayNode();
+                for (var item : feed) {
+                    var author = item.path("post").path("author");
+                    if (author.isObject() && requester.equals(author.path("did").asText())) {
+                        var copy = ((ObjectNode) item).deepCopy();
+                        ((ObjectNode) copy.get("post")).set("author", viewer.updateProfileBasic((ObjectNode) author, local.profile().record().value()));
+                        updated.add(copy);
+                    } else {
+                        updated.add(item);
+                    }
+                }
+                feed = updated;
+            }
+            var out = ((ObjectNode) original).deepCopy();
+            out.set("feed", insertPostsInFeed(viewer, feed, local.posts()));
+            return out;
+        });
+    }
+
+    /**
+     * {@code feed} with our fresh posts that are newer than its last item and not in it yet, all ordered
+     * newest first by indexedAt, as the reference PDS merges them.
+     */
+    private static ArrayNode insertPostsInFeed(LocalViewer viewer, ArrayNode feed, List<RecordIndex.Written> posts) {
+        if (posts.isEmpty()) return feed;
+        var last = feed.isEmpty() ? "" : feed.get(feed.size() - 1).path("post").path("indexedAt").asText("");
+        var inFeed = new java.util.HashSet<String>();
+        for (var item : feed) inFeed.add(item.path("post").path("uri").asText());
+        var items = new ArrayList<JsonNode>();
+        for (var post : posts) {
+            if (post.indexedAt().compareTo(last) < 0 || inFeed.contains(post.record().uri())) continue;
+            var item = Json.MAPPER.createObjectNode();
+            item.set("post", viewer.postView(post));
+            items.add(item);
+        }
+        if (items.isEmpty()) return feed;
+        feed.forEach(items::add);
+        items.sort(java.util.Comparator.comparing((JsonNode item) -> item.path("post").path("indexedAt").asText("")).reversed());
+        var out = Json.MAPPER.createArrayNode();
+        items.forEach(out::add);
+        return out;
     }
 
     private Object pipe(XrpcCall call, Munge munge) throws IOException {

@@ -35,6 +35,8 @@ public final class BskyHandlers {
         router.query("app.bsky.actor.getProfile", readAfterWrite::getProfile);
         router.query("app.bsky.actor.getProfiles", readAfterWrite::getProfiles);
         router.query("app.bsky.feed.getPostThread", readAfterWrite::getPostThread);
+        router.query("app.bsky.feed.getTimeline", readAfterWrite::getTimeline);
+        router.query("app.bsky.feed.getAuthorFeed", readAfterWrite::getAuthorFeed);
     }
 
     Object getPreferences(XrpcCall call) throws Exception {
