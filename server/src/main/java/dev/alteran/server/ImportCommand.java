@@ -7,6 +7,7 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.DatabaseLock;
 import dev.alteran.pds.store.RecordIndex;
 import dev.alteran.pds.store.RepoImport;
 import dev.alteran.pds.store.SequenceLog;
@@ -57,7 +58,8 @@ final class ImportCommand implements Callable<Integer> {
             if (!problems.isEmpty()) throw new ConfigException(problems);
         }
         var out = spec.commandLine().getOut();
-        try (var db = Database.openSqlite(DataOptions.database(config))) {
+        var file = DataOptions.database(config);
+        try (var lock = DatabaseLock.acquire(file, "alteran import"); var db = Database.openSqlite(file)) {
             var sequence = new SequenceLog(db);
             var account = new AccountStatus(db, config.did(), sequence, () -> null);
             long start = System.nanoTime();

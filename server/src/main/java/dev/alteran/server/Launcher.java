@@ -2,6 +2,7 @@ package dev.alteran.server;
 
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.store.DatabaseLock;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts Jetty over an {@link Alteran} and owns the order of shutdown: stop taking requests, drain, close storage. */
@@ -9,6 +10,8 @@ final class Launcher {
     private Launcher() {}
 
     static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
+        // Held until the process ends: `alteran import` and a second server on this data directory refuse to run.
+        var lock = DatabaseLock.acquire(DataOptions.database(config), "a running Alteran server");
         var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
         var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
         var stopped = new CountDownLatch(1);
@@ -18,8 +21,12 @@ final class Launcher {
             } catch (Exception e) {
                 System.err.println("alteran: error while stopping: " + e);
             } finally {
-                alteran.close();
-                stopped.countDown();
+                try {
+                    alteran.close();
+                } finally {
+                    lock.close();
+                    stopped.countDown();
+                }
             }
         }, "alteran-shutdown"));
         onStarted.run();

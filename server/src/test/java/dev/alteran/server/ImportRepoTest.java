@@ -12,6 +12,7 @@ import dev.alteran.atproto.data.DagCbor;
 import dev.alteran.atproto.repo.Commit;
 import dev.alteran.atproto.repo.UnsignedCommit;
 import dev.alteran.pds.blob.BlobRef;
+import dev.alteran.pds.store.DatabaseLock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -203,6 +204,22 @@ class ImportRepoTest {
         var missing = cli("import", tmp.resolve("nope.car").toString(), "--env-file", env.toString());
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
+    void theCommandLineRefusesToImportBesideARunningServer() throws Exception {
+        var data = tmp.resolve("served");
+        var env = Ops.envFile(tmp, source.config.did(), source.config.repoSigningKey(), data);
+        var file = tmp.resolve("beside.car");
+        Files.write(file, car);
+        // what `alteran serve` holds on its data directory while it runs
+        try (var server = DatabaseLock.acquire(data.resolve("alteran.sqlite"), "a running Alteran server")) {
+            var run = cli("import", file.toString(), "--env-file", env.toString());
+            assertThat(run.status()).isEqualTo(1);
+            assertThat(run.err()).contains("is in use by a running Alteran server (pid " + ProcessHandle.current().pid() + "); stop it first");
+        }
+        var run = cli("import", file.toString(), "--env-file", env.toString());
+        assertThat(run.status()).as(run.err()).isZero();
     }
 
     static void assertRefused(TestServer target, String token, byte[] body, String message) throws Exception {
