@@ -159,7 +159,7 @@ public final class ReadAfterWrite {
         var inFeed = new java.util.HashSet<String>();
         for (var item : feed) inFeed.add(item.path("post").path("uri").asText());
         var items = new ArrayList<JsonNode>();
-        for (var post : posts) {
+        for (var post : posts.reversed()) { // newest first, so posts of the same millisecond stay in that order after the stable sort
             if (post.indexedAt().compareTo(last) < 0 || inFeed.contains(post.record().uri())) continue;
             var item = Json.MAPPER.createObjectNode();
             item.set("post", viewer.postView(post));
