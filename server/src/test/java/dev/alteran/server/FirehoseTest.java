@@ -88,9 +88,15 @@ class FirehoseTest {
         }
     }
 
-    /** A subscription without cursor goes live on its own thread just after the upgrade: give it a moment. */
+    /**
+     * A subscription without cursor goes live on its own thread just after the upgrade: waits until the
+     * server has exactly {@code n} subscriptions (the closed ones of earlier tests gone) and all are live.
+     */
     static void awaitLive(int n) throws InterruptedException {
-        Thread.sleep(300);
+        var firehose = server.alteran.firehose();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!(firehose.subscriberCount() == n && firehose.liveCount() == n) && System.currentTimeMillis() < deadline) Thread.sleep(5);
+        assertThat(firehose.liveCount()).isEqualTo(n);
     }
 
     @Test
