@@ -66,7 +66,7 @@ test('updateHandle shows up as an #identity event parsed by @atproto/sync', asyn
   })
   const iter = sub[Symbol.asyncIterator]()
   const first = iter.next() // subscribes live before the change
-  await new Promise((r) => setTimeout(r, 500))
+  await new Promise((r) => setTimeout(r, 1500)) // live before the change
   await agent.com.atproto.identity.updateHandle({ handle: 'bob.test' })
   let found
   try {

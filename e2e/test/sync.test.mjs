@@ -160,7 +160,7 @@ test('a cursor-0 replay: every #commit authenticates and inverts to prevData', a
 test('live writes reach a subscriber without cursor and authenticate', async () => {
   const { data: before } = await agent.com.atproto.sync.getLatestCommit({ did: server.did })
   const live = collect(undefined, (evts) => evts.filter((e) => e.$type.endsWith('#commit')).length >= 11)
-  await new Promise((r) => setTimeout(r, 500)) // the subscription is open before the writes start
+  await new Promise((r) => setTimeout(r, 1500)) // the subscription is open and live before the writes start
   await writeSome(8)
   const events = await live
   assert.equal(events[0].since, before.rev, 'the first live event follows the head at subscription time')
