@@ -33,13 +33,18 @@ final class JsonErrorHandler {
         if (request != null && request.isSecure()) headers.put("strict-transport-security", SecurityHeadersFilter.HSTS);
     }
 
+    /** No stack, cause, origin or message in an error page: they go to the log, never to the client. */
+    private static void quiet(org.eclipse.jetty.server.handler.ErrorHandler handler) {
+        handler.setShowStacks(false);
+        handler.setShowCauses(false);
+        handler.setShowOrigin(false);
+        handler.setShowMessageInTitle(false);
+    }
+
     /** For the server: requests outside any context, and those Jetty could not parse at all. */
     static final class ForServer extends org.eclipse.jetty.server.handler.ErrorHandler {
         ForServer() {
-            setShowStacks(false);
-            setShowCauses(false);
-            setShowOrigin(false);
-            setShowMessageInTitle(false);
+            quiet(this);
         }
 
         @Override
@@ -71,10 +76,7 @@ final class JsonErrorHandler {
     /** For the servlet context: unclaimed paths, sendError, exceptions escaping a servlet. */
     static final class ForContext extends org.eclipse.jetty.ee10.servlet.ErrorHandler {
         ForContext() {
-            setShowStacks(false);
-            setShowCauses(false);
-            setShowOrigin(false);
-            setShowMessageInTitle(false);
+            quiet(this);
         }
 
         @Override

@@ -54,15 +54,11 @@ final class Secp256k1BaseMultiplier implements ECMultiplier {
         points[DIGITS * ENTRIES] = base; // 2^255·G
         params.getCurve().normalizeAll(points);
         for (int p = 0; p < DIGITS * ENTRIES; p++) {
-            System.arraycopy(coord(points[p].getAffineXCoord().toBigInteger()), 0, table, p * STRIDE, 8);
-            System.arraycopy(coord(points[p].getAffineYCoord().toBigInteger()), 0, table, p * STRIDE + 8, 8);
+            System.arraycopy(Nat256.fromBigInteger(points[p].getAffineXCoord().toBigInteger()), 0, table, p * STRIDE, 8);
+            System.arraycopy(Nat256.fromBigInteger(points[p].getAffineYCoord().toBigInteger()), 0, table, p * STRIDE + 8, 8);
         }
-        topX = coord(points[DIGITS * ENTRIES].getAffineXCoord().toBigInteger());
-        topY = coord(points[DIGITS * ENTRIES].getAffineYCoord().toBigInteger());
-    }
-
-    private static int[] coord(BigInteger v) {
-        return Nat256.fromBigInteger(v);
+        topX = Nat256.fromBigInteger(points[DIGITS * ENTRIES].getAffineXCoord().toBigInteger());
+        topY = Nat256.fromBigInteger(points[DIGITS * ENTRIES].getAffineYCoord().toBigInteger());
     }
 
     @Override

@@ -41,10 +41,8 @@ final class LocalViewer {
 
     /** {@code view} (a profileViewDetailed) with name, description, avatar and banner from our profile record. */
     ObjectNode updateProfileDetailed(ObjectNode view, Map<String, Object> profile) {
-        var out = view.deepCopy();
-        set(out, "displayName", text(profile, "displayName"));
+        var out = updateProfileBasic(view, profile);
         set(out, "description", text(profile, "description"));
-        set(out, "avatar", blobUrl(profile.get("avatar")));
         set(out, "banner", blobUrl(profile.get("banner")));
         return out;
     }
@@ -61,12 +59,7 @@ final class LocalViewer {
     ObjectNode profileBasic() {
         var out = Json.MAPPER.createObjectNode().put("did", did).put("handle", handle);
         StoredRecord profile = records.get(PROFILE, "self", null);
-        if (profile != null) {
-            var value = profile.value();
-            set(out, "displayName", text(value, "displayName"));
-            set(out, "avatar", blobUrl(value.get("avatar")));
-        }
-        return out;
+        return profile == null ? out : updateProfileBasic(out, profile.value());
     }
 
     /** A postView of our own post, as the AppView will show it once it has indexed it. */

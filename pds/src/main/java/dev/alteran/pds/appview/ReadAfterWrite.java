@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -156,7 +158,7 @@ public final class ReadAfterWrite {
     private static ArrayNode insertPostsInFeed(LocalViewer viewer, ArrayNode feed, List<RecordIndex.Written> posts) {
         if (posts.isEmpty()) return feed;
         var last = feed.isEmpty() ? "" : feed.get(feed.size() - 1).path("post").path("indexedAt").asText("");
-        var inFeed = new java.util.HashSet<String>();
+        var inFeed = new HashSet<String>();
         for (var item : feed) inFeed.add(item.path("post").path("uri").asText());
         var items = new ArrayList<JsonNode>();
         for (var post : posts.reversed()) { // newest first, so posts of the same millisecond stay in that order after the stable sort
@@ -167,7 +169,7 @@ public final class ReadAfterWrite {
         }
         if (items.isEmpty()) return feed;
         feed.forEach(items::add);
-        items.sort(java.util.Comparator.comparing((JsonNode item) -> item.path("post").path("indexedAt").asText("")).reversed());
+        items.sort(Comparator.comparing((JsonNode item) -> item.path("post").path("indexedAt").asText("")).reversed());
         var out = Json.MAPPER.createArrayNode();
         items.forEach(out::add);
         return out;
