@@ -1,6 +1,7 @@
 // Starts the packaged Alteran (server/target/alteran.jar, built by `./alteran test`) in dev mode on a
 // free loopback port over a temporary data directory, with known credentials, and stops it again.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -24,6 +25,21 @@ function freePort() {
       srv.close(() => resolve(port))
     })
   })
+}
+
+/** An agent of the official client, logged in to the server's account. */
+export async function login(server) {
+  const { AtpAgent } = await import('@atproto/api')
+  const agent = new AtpAgent({ service: server.url })
+  await agent.login({ identifier: server.handle, password: server.password })
+  return agent
+}
+
+/** A PNG signature followed by random bytes: enough for the server's content check. */
+export function png(size) {
+  const bytes = randomBytes(size)
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes)
+  return new Uint8Array(bytes)
 }
 
 export async function startServer(extraEnv = {}) {

@@ -8,7 +8,7 @@ import { AtpAgent } from '@atproto/api'
 import { IdResolver } from '@atproto/identity'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { verifyJwt, createServiceJwt } from '@atproto/xrpc-server'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login } from '../lib/server.mjs'
 
 const APPVIEW_DID = 'did:web:appview.e2e.test'
 const CHAT_DID = 'did:web:chat.e2e.test'
@@ -74,8 +74,7 @@ before(async () => {
     PDS_CHAT_URL: appViewUrl,
     PDS_CHAT_DID: CHAT_DID,
   })
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
 })
 
 after(async () => {

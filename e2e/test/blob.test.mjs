@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { AtpAgent } from '@atproto/api'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login, png } from '../lib/server.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const JAR = join(ROOT, 'server', 'target', 'alteran.jar')
@@ -21,17 +21,9 @@ let agent
 
 before(async () => {
   server = await startServer()
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
 })
 after(async () => { await server?.stop() })
-
-/** A PNG signature followed by random bytes: enough for the server's content check. */
-function png(size) {
-  const bytes = randomBytes(size)
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes)
-  return new Uint8Array(bytes)
-}
 
 async function gc(grace) {
   const { stdout } = await promisify(execFile)(JAVA,

@@ -3,20 +3,18 @@
 // and shows up on the firehose as an #identity event that @atproto/sync parses.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { AtpAgent } from '@atproto/api'
 import { IdResolver, getKey } from '@atproto/identity'
 import { verifyRepoCar } from '@atproto/repo'
 import { parseIdentity } from '@atproto/sync'
 import { Subscription } from '@atproto/xrpc-server'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login } from '../lib/server.mjs'
 
 let server
 let agent
 
 before(async () => {
   server = await startServer()
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
 })
 after(async () => { await server?.stop() })
 

@@ -6,16 +6,16 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { AtpAgent, jsonToLex } from '@atproto/api'
+import { jsonToLex } from '@atproto/api'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { MemoryBlockstore, Repo, WriteOpAction, getFullRepo, concatBytesAsync, verifyRepoCar } from '@atproto/repo'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login, png } from '../lib/server.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const JAR = join(ROOT, 'server', 'target', 'alteran.jar')
@@ -31,17 +31,9 @@ before(async () => {
   keypair = await Secp256k1Keypair.create({ exportable: true })
   const hex = Buffer.from(await keypair.export()).toString('hex')
   server = await startServer({ REPO_SIGNING_KEY: hex })
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
 })
 after(async () => { await server?.stop() })
-
-/** A PNG signature followed by random bytes: enough for the server's content check. */
-function png(size) {
-  const bytes = randomBytes(size)
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes)
-  return new Uint8Array(bytes)
-}
 
 /** The CID of a blob: CIDv1, raw codec, SHA-256, base32. */
 function rawCid(bytes) {

@@ -2,15 +2,14 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { AtpAgent, ComAtprotoRepoGetRecord, ComAtprotoRepoPutRecord } from '@atproto/api'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login } from '../lib/server.mjs'
 
 let server
 let agent
 
 before(async () => {
   server = await startServer()
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
 })
 after(async () => { await server?.stop() })
 

@@ -4,12 +4,11 @@
 // through applyWrites is verified whole (the cross-implementation check of the repository format).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { AtpAgent } from '@atproto/api'
 import { IdResolver } from '@atproto/identity'
 import { cborToLex, MemoryBlockstore, MST, readCarWithRoot, verifyProofs, verifyRecords, verifyRepoCar } from '@atproto/repo'
 import { parseAccount, parseCommitAuthenticated, parseSync } from '@atproto/sync'
 import { Subscription } from '@atproto/xrpc-server'
-import { startServer } from '../lib/server.mjs'
+import { startServer, login } from '../lib/server.mjs'
 
 const POST = 'app.bsky.feed.post'
 const METHOD = 'com.atproto.sync.subscribeRepos'
@@ -21,8 +20,7 @@ let didKey
 
 before(async () => {
   server = await startServer()
-  agent = new AtpAgent({ service: server.url })
-  await agent.login({ identifier: server.handle, password: server.password })
+  agent = await login(server)
   // did:web:localhost%3A<port> resolves over plain http when a fetch is injected.
   idResolver = new IdResolver({ fetch: globalThis.fetch })
   const doc = await (await fetch(`http://localhost:${server.port}/.well-known/did.json`)).json()
