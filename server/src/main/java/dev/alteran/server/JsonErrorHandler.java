@@ -1,7 +1,7 @@
 package dev.alteran.server;
 
 import dev.alteran.pds.http.SecurityHeadersFilter;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;

@@ -9,7 +9,7 @@ import static dev.alteran.server.AuthClient.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.alteran.atproto.syntax.Datetime;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +31,7 @@ class AppPasswordTest {
     }
 
     HttpResponse<String> create(String access, String name, Boolean privileged) throws Exception {
-        var body = Json.MAPPER.createObjectNode().put("name", name);
+        var body = Json.object().put("name", name);
         if (privileged != null) body.put("privileged", privileged);
         return server.post("/xrpc/com.atproto.server.createAppPassword", body.toString(), "Authorization", "Bearer " + access);
     }
@@ -42,7 +42,7 @@ class AppPasswordTest {
 
     HttpResponse<String> revoke(String access, String name) throws Exception {
         return server.post("/xrpc/com.atproto.server.revokeAppPassword",
-                Json.MAPPER.createObjectNode().put("name", name).toString(), "Authorization", "Bearer " + access);
+                Json.object().put("name", name).toString(), "Authorization", "Bearer " + access);
     }
 
     String newAppPassword(String name, boolean privileged) throws Exception {

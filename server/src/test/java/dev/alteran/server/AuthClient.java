@@ -1,7 +1,7 @@
 package dev.alteran.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -17,7 +17,7 @@ final class AuthClient {
     private AuthClient() {}
 
     static HttpResponse<String> createSession(TestServer server, String identifier, String password) throws Exception {
-        var body = Json.MAPPER.createObjectNode().put("identifier", identifier).put("password", password);
+        var body = Json.object().put("identifier", identifier).put("password", password);
         return server.post("/xrpc/com.atproto.server.createSession", body.toString());
     }
 
@@ -56,11 +56,11 @@ final class AuthClient {
     }
 
     static JsonNode claims(String jwt) throws IOException {
-        return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+        return Json.READER.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
     }
 
     static JsonNode header(String jwt) throws IOException {
-        return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[0]));
+        return Json.READER.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[0]));
     }
 
     static String b64(String s) {
@@ -70,7 +70,7 @@ final class AuthClient {
     /** An HS256 JWT made here, independently of the server's code. */
     static String forge(String typ, Map<String, Object> claims, String secret) throws Exception {
         var header = "{\"alg\":\"HS256\",\"typ\":\"" + typ + "\"}";
-        var input = b64(header) + "." + b64(Json.MAPPER.writeValueAsString(claims));
+        var input = b64(header) + "." + b64(Json.WRITER.writeValueAsString(claims));
         var mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobRef;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -243,11 +243,11 @@ class BlobTest {
     }
 
     static HttpResponse<String> createPost(JsonNode image) throws Exception {
-        var record = Json.MAPPER.createObjectNode().put("$type", "app.bsky.feed.post").put("text", "a picture")
+        var record = Json.object().put("$type", "app.bsky.feed.post").put("text", "a picture")
                 .put("createdAt", "2025-01-01T00:00:00.000Z");
         var embed = record.putObject("embed").put("$type", "app.bsky.embed.images");
         embed.putArray("images").addObject().put("alt", "").set("image", image);
-        var body = Json.MAPPER.createObjectNode().put("repo", server.config.did()).put("collection", "app.bsky.feed.post");
+        var body = Json.object().put("repo", server.config.did()).put("collection", "app.bsky.feed.post");
         body.set("record", record);
         return server.post("/xrpc/com.atproto.repo.createRecord", body.toString(), "authorization", auth);
     }
@@ -277,7 +277,7 @@ class BlobTest {
         assertThat(got.body()).isEqualTo(data);
         assertThat(listBlobs("&limit=1000").get("cids").toString()).contains(ref.toString());
 
-        var delete = server.post("/xrpc/com.atproto.repo.deleteRecord", Json.MAPPER.createObjectNode()
+        var delete = server.post("/xrpc/com.atproto.repo.deleteRecord", Json.object()
                 .put("repo", server.config.did()).put("collection", "app.bsky.feed.post").put("rkey", uri.substring(uri.lastIndexOf('/') + 1)).toString(),
                 "authorization", auth);
         assertThat(delete.statusCode()).as(delete.body()).isEqualTo(200);

@@ -3,8 +3,8 @@ package dev.alteran.server;
 import static dev.alteran.server.AuthClient.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.alteran.pds.http.DebugServlet;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.xrpc.DebugServlet;
+import dev.alteran.pds.wire.Json;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -119,7 +119,7 @@ class DebugRoutesTest {
         var record = TestServer.json(got);
         assertThat(record.get("cid").asText()).isEqualTo(out.get("cid").asText());
         // As putRecord stores it: the record typed by its collection.
-        assertThat(record.get("value")).isEqualTo(Json.MAPPER.readTree("{\"$type\":\"com.example.debug\",\"hello\":\"world\",\"n\":1}"));
+        assertThat(record.get("value")).isEqualTo(Json.READER.readTree("{\"$type\":\"com.example.debug\",\"hello\":\"world\",\"n\":1}"));
         // The public API sees the same record.
         var xrpc = server.get("/xrpc/com.atproto.repo.getRecord?repo=" + q(did) + "&collection=com.example.debug&rkey=self");
         assertThat(TestServer.json(xrpc).get("cid").asText()).isEqualTo(out.get("cid").asText());

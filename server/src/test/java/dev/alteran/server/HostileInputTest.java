@@ -1,12 +1,13 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.wire.MethodKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.repo.RepoVerifier;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -244,7 +245,7 @@ class HostileInputTest {
         var type = r.header("content-type");
         if (type == null || !type.startsWith("application/json")) return "error without a JSON body (" + type + ")";
         try {
-            var json = Json.MAPPER.readTree(r.body());
+            var json = Json.READER.readTree(r.body());
             if (json == null || !json.isObject()) return "error body is not an object";
             if (!json.path("error").isTextual() || json.get("error").asText().isEmpty()) return "error body without \"error\"";
             if (!json.path("message").isTextual()) return "error body without \"message\"";
@@ -290,7 +291,7 @@ class HostileInputTest {
             var auth = authFor(nsid, route.kind(), def);
             methodCases(out, nsid, route.kind(), def, auth);
             paramCases(out, nsid, route.kind(), def, auth, variant);
-            if (route.kind() == XrpcRouter.Kind.PROCEDURE) bodyCases(out, nsid, def, auth);
+            if (route.kind() == MethodKind.PROCEDURE) bodyCases(out, nsid, def, auth);
             tokenCases(out, nsid, route.kind(), def);
         }
         pathCases(out);
@@ -299,33 +300,33 @@ class HostileInputTest {
     }
 
     /** The credentials a route wants: none for public routes, a refresh token for the session-rotation routes, else the owner's access. */
-    static String authFor(String nsid, XrpcRouter.Kind kind, JsonNode def) {
+    static String authFor(String nsid, MethodKind kind, JsonNode def) {
         if (nsid.equals("com.atproto.server.refreshSession") || nsid.equals("com.atproto.server.deleteSession")) return refresh;
         if (nsid.equals("com.atproto.server.createSession")) return null;
         return owner;
     }
 
-    static void methodCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def, String auth) {
+    static void methodCases(List<Case> out, String nsid, MethodKind kind, JsonNode def, String auth) {
         var target = "/xrpc/" + nsid + query(baselineParams(def));
-        var wrong = kind == XrpcRouter.Kind.QUERY ? List.of("POST", "PUT", "DELETE", "PATCH") : List.of("GET", "HEAD", "PUT", "DELETE");
+        var wrong = kind == MethodKind.QUERY ? List.of("POST", "PUT", "DELETE", "PATCH") : List.of("GET", "HEAD", "PUT", "DELETE");
         for (var method : wrong) {
             var body = method.equals("GET") || method.equals("HEAD") ? null : baselineBody(def).toString().getBytes(StandardCharsets.UTF_8);
             out.add(new Case(nsid + " method " + method, method, target, headers(auth, body == null ? null : "application/json"), body, Oracle.REJECT));
         }
     }
 
-    static void paramCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def, String auth, boolean lenient) {
+    static void paramCases(List<Case> out, String nsid, MethodKind kind, JsonNode def, String auth, boolean lenient) {
         var all = new ArrayList<Case>();
         paramCases(all, nsid, kind, def, auth);
         for (var c : all) out.add(lenient ? new Case(c.name(), c.method(), c.target(), c.headers(), c.body(), Oracle.SURVIVE) : c);
     }
 
-    static void paramCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def, String auth) {
+    static void paramCases(List<Case> out, String nsid, MethodKind kind, JsonNode def, String auth) {
         var params = def.path("parameters");
         var properties = params.path("properties");
         if (properties.isMissingNode() || properties.isEmpty()) return;
-        var method = kind == XrpcRouter.Kind.QUERY ? "GET" : "POST";
-        var body = kind == XrpcRouter.Kind.PROCEDURE ? baselineBody(def).toString().getBytes(StandardCharsets.UTF_8) : null;
+        var method = kind == MethodKind.QUERY ? "GET" : "POST";
+        var body = kind == MethodKind.PROCEDURE ? baselineBody(def).toString().getBytes(StandardCharsets.UTF_8) : null;
         var required = strings(params.path("required"));
         var baseline = baselineParams(def);
         for (var name : required) {
@@ -453,13 +454,13 @@ class HostileInputTest {
     }
 
     /** Credentials that must not work. Public routes may ignore them; routes that need a session must refuse them. */
-    static void tokenCases(List<Case> out, String nsid, XrpcRouter.Kind kind, JsonNode def) {
+    static void tokenCases(List<Case> out, String nsid, MethodKind kind, JsonNode def) {
         boolean rotation = nsid.equals("com.atproto.server.refreshSession") || nsid.equals("com.atproto.server.deleteSession");
         var needsAuth = !isPublic(nsid);
         var oracle = needsAuth ? Oracle.REJECT : Oracle.SURVIVE;
-        var method = kind == XrpcRouter.Kind.QUERY ? "GET" : "POST";
+        var method = kind == MethodKind.QUERY ? "GET" : "POST";
         var target = "/xrpc/" + nsid + query(baselineParams(def));
-        var body = kind == XrpcRouter.Kind.PROCEDURE && def.path("input").path("encoding").asText("").equals("application/json")
+        var body = kind == MethodKind.PROCEDURE && def.path("input").path("encoding").asText("").equals("application/json")
                 ? baselineBody(def).toString().getBytes(StandardCharsets.UTF_8) : null;
         var type = body == null ? null : "application/json";
         var typ = rotation ? "refresh+jwt" : "at+jwt";
@@ -604,7 +605,7 @@ class HostileInputTest {
     static JsonNode lexicon(String nsid) {
         try (var in = HostileInputTest.class.getClassLoader().getResourceAsStream("lexicons/" + nsid.replace('.', '/') + ".json")) {
             if (in == null) return null;
-            return Json.MAPPER.readTree(in).path("defs").path("main");
+            return Json.READER.readTree(in).path("defs").path("main");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -621,7 +622,7 @@ class HostileInputTest {
     }
 
     static ObjectNode baselineBody(JsonNode defOrSchema) {
-        var body = Json.MAPPER.createObjectNode();
+        var body = Json.object();
         if (defOrSchema == null) return body;
         var schema = defOrSchema.has("input") ? defOrSchema.path("input").path("schema") : defOrSchema;
         for (var name : strings(schema.path("required"))) {
@@ -658,7 +659,7 @@ class HostileInputTest {
             case "boolean" -> f.booleanNode(true);
             case "array" -> f.arrayNode();
             // A record that fails its schema (no text, no createdAt): no baseline body is ever a valid write.
-            case "object", "unknown", "ref", "union" -> Json.MAPPER.createObjectNode().put("$type", "app.bsky.feed.post");
+            case "object", "unknown", "ref", "union" -> Json.object().put("$type", "app.bsky.feed.post");
             default -> f.textNode(sampleString(name, schema));
         };
     }
@@ -724,7 +725,7 @@ class HostileInputTest {
                 out.put("number", f.numberNode(1));
                 out.put("boolean", f.booleanNode(true));
                 out.put("array", f.arrayNode().add("x"));
-                out.put("object", Json.MAPPER.createObjectNode().put("a", 1));
+                out.put("object", Json.object().put("a", 1));
                 for (var v : invalidFormatValues(schema.path("format").asText(""))) out.put("format " + abbreviate(v), f.textNode(v));
                 if (schema.has("maxLength")) out.put("too long", f.textNode("m".repeat(schema.get("maxLength").asInt() + 1)));
             }
@@ -737,14 +738,14 @@ class HostileInputTest {
             case "boolean" -> {
                 out.put("string", f.textNode("true"));
                 out.put("number", f.numberNode(1));
-                out.put("object", Json.MAPPER.createObjectNode());
+                out.put("object", Json.object());
             }
             case "array" -> {
-                out.put("object", Json.MAPPER.createObjectNode());
+                out.put("object", Json.object());
                 out.put("string", f.textNode("x"));
                 out.put("number", f.numberNode(1));
                 out.put("array of numbers", f.arrayNode().add(1).add(2));
-                out.put("array of garbage objects", f.arrayNode().add(Json.MAPPER.createObjectNode().put("$type", "x")));
+                out.put("array of garbage objects", f.arrayNode().add(Json.object().put("$type", "x")));
             }
             case "object", "unknown" -> {
                 out.put("string", f.textNode("x"));
@@ -853,7 +854,7 @@ class HostileInputTest {
 
     static String jwt(String alg, String typ, Map<String, Object> claims, String secret) {
         try {
-            var input = b64("{\"alg\":\"" + alg + "\",\"typ\":\"" + typ + "\"}") + "." + b64(Json.MAPPER.writeValueAsString(claims));
+            var input = b64("{\"alg\":\"" + alg + "\",\"typ\":\"" + typ + "\"}") + "." + b64(Json.WRITER.writeValueAsString(claims));
             var macName = alg.equals("HS512") ? "HmacSHA512" : "HmacSHA256";
             var mac = javax.crypto.Mac.getInstance(macName);
             mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), macName));
@@ -865,7 +866,7 @@ class HostileInputTest {
 
     static String unsigned(String alg, String typ, Map<String, Object> claims) {
         try {
-            return b64("{\"alg\":\"" + alg + "\",\"typ\":\"" + typ + "\"}") + "." + b64(Json.MAPPER.writeValueAsString(claims)) + ".";
+            return b64("{\"alg\":\"" + alg + "\",\"typ\":\"" + typ + "\"}") + "." + b64(Json.WRITER.writeValueAsString(claims)) + ".";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

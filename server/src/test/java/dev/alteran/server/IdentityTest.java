@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.alteran.atproto.crypto.DidKeys;
 import dev.alteran.pds.identity.WellKnownServlet;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -207,7 +207,7 @@ class IdentityTest {
     void updateHandleNeedsAuthBeforeAnythingElse() throws Exception {
         assertError(server.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}"), 401, "AuthMissing");
         for (var handle : invalidHandles()) {
-            var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
+            var body = Json.WRITER.writeValueAsString(Map.of("handle", handle));
             assertError(server.post("/xrpc/com.atproto.identity.updateHandle", body), 401, "AuthMissing");
         }
         assertError(server.get("/xrpc/com.atproto.identity.updateHandle"), 400, "InvalidRequest"); // a procedure: POST only
@@ -219,7 +219,7 @@ class IdentityTest {
         try (var s = TestServer.start()) {
             var auth = new String[] {"authorization", "Bearer " + AuthClient.login(s).get("accessJwt").asText()};
             for (var handle : invalidHandles()) {
-                var body = Json.MAPPER.writeValueAsString(Map.of("handle", handle));
+                var body = Json.WRITER.writeValueAsString(Map.of("handle", handle));
                 assertError(s.post("/xrpc/com.atproto.identity.updateHandle", body, auth), 400, "InvalidRequest");
             }
             assertError(s.post("/xrpc/com.atproto.identity.updateHandle", "{\"handle\":\"printer.local\"}", auth), 400, "InvalidHandle");
@@ -279,7 +279,7 @@ class IdentityTest {
 
             var resolved = plcServer.get("/xrpc/com.atproto.identity.resolveDid?did=" + q(did));
             assertThat(resolved.statusCode()).isEqualTo(200);
-            assertThat(TestServer.json(resolved).get("didDoc")).isEqualTo(Json.MAPPER.readTree(plcDoc));
+            assertThat(TestServer.json(resolved).get("didDoc")).isEqualTo(Json.READER.readTree(plcDoc));
 
             var identity = TestServer.json(plcServer.get("/xrpc/com.atproto.identity.resolveIdentity?identifier=alice.test"));
             assertThat(identity.get("did").asText()).isEqualTo(did);

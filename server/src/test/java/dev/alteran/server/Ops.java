@@ -7,7 +7,7 @@ import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.PreparedWrite;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RepoStore;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,13 +77,13 @@ final class Ops {
         var batch = new ArrayList<PreparedWrite>(RepoStore.MAX_WRITES);
         for (int i = 0; i < n; i++) {
             var rkey = store.nextTid();
-            var post = Json.MAPPER.createObjectNode()
+            var post = Json.object()
                     .put("$type", "app.bsky.feed.post")
                     .put("text", "post number " + i)
                     .put("createdAt", "2024-01-01T00:00:00.000Z");
             if (i < blobs.size()) {
                 var ref = blobs.get(i);
-                var image = Json.MAPPER.valueToTree(ref.toJson());
+                var image = Json.toTree(ref.toJson());
                 var embed = post.putObject("embed").put("$type", "app.bsky.embed.images");
                 embed.putArray("images").addObject().put("alt", "image " + i).set("image", (JsonNode) image);
             }

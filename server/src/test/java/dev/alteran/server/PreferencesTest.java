@@ -4,7 +4,7 @@ import static dev.alteran.server.AuthClient.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.http.HttpResponse;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ class PreferencesTest {
     }
 
     static JsonNode node(String json) throws Exception {
-        return Json.MAPPER.readTree(json);
+        return Json.READER.readTree(json);
     }
 
     @Test

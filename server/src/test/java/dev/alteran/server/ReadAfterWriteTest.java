@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.syntax.Datetime;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -46,13 +46,13 @@ class ReadAfterWriteTest {
     }
 
     static JsonNode post(String text, JsonNode root, JsonNode parent) throws Exception {
-        var record = Json.MAPPER.createObjectNode().put("$type", "app.bsky.feed.post").put("text", text).put("createdAt", Datetime.now());
+        var record = Json.object().put("$type", "app.bsky.feed.post").put("text", text).put("createdAt", Datetime.now());
         if (root != null) {
             var reply = record.putObject("reply");
             reply.putObject("root").put("uri", root.get("uri").asText()).put("cid", root.get("cid").asText());
             reply.putObject("parent").put("uri", parent.get("uri").asText()).put("cid", parent.get("cid").asText());
         }
-        var body = Json.MAPPER.createObjectNode().put("repo", did).put("collection", "app.bsky.feed.post");
+        var body = Json.object().put("repo", did).put("collection", "app.bsky.feed.post");
         body.set("record", record);
         return write("com.atproto.repo.createRecord", body);
     }
@@ -77,7 +77,7 @@ class ReadAfterWriteTest {
     @Test
     void ownProfileShowsTheNewestProfileRecord() throws Exception {
         var before = rev(post("before the profile", null, null));
-        var profile = Json.MAPPER.createObjectNode().put("repo", did).put("collection", "app.bsky.actor.profile").put("rkey", "self");
+        var profile = Json.object().put("repo", did).put("collection", "app.bsky.actor.profile").put("rkey", "self");
         profile.putObject("record").put("$type", "app.bsky.actor.profile").put("displayName", "New name").put("description", "new bio");
         var after = rev(write("com.atproto.repo.putRecord", profile));
 
@@ -192,7 +192,7 @@ class ReadAfterWriteTest {
     void timelineAndOwnFeedShowFreshPosts() throws Exception {
         var seen = post("the AppView has this one", null, null);
         var seenUri = seen.get("uri").asText();
-        var profile = Json.MAPPER.createObjectNode().put("repo", did).put("collection", "app.bsky.actor.profile").put("rkey", "self");
+        var profile = Json.object().put("repo", did).put("collection", "app.bsky.actor.profile").put("rkey", "self");
         profile.putObject("record").put("$type", "app.bsky.actor.profile").put("displayName", "Feed name");
         write("com.atproto.repo.putRecord", profile);
         var first = post("fresh one", null, null).get("uri").asText();

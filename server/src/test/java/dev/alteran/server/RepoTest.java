@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.Tid;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -63,7 +63,7 @@ class RepoTest {
     }
 
     static ObjectNode obj() {
-        return Json.MAPPER.createObjectNode();
+        return Json.object();
     }
 
     static ObjectNode post(String text) {
@@ -264,7 +264,7 @@ class RepoTest {
         var a = createPost("a");
         var b = createPost("b");
         var before = state();
-        var writes = Json.MAPPER.createArrayNode();
+        var writes = Json.array();
         var c = writes.addObject().put("$type", "com.atproto.repo.applyWrites#create").put("collection", POST).put("rkey", "3kapplyapply2");
         c.set("value", post("c"));
         var u = writes.addObject().put("$type", "com.atproto.repo.applyWrites#update").put("collection", POST)
@@ -303,7 +303,7 @@ class RepoTest {
         refused(() -> call("com.atproto.repo.applyWrites", writes(okCreate).put("swapCommit", stale)), 400, "InvalidSwap");
         refused(() -> call("com.atproto.repo.applyWrites", writes(obj().put("$type", "com.atproto.repo.applyWrites#upsert").put("collection", POST))), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.applyWrites", writes(obj().put("collection", POST))), 400, "InvalidRequest");
-        refused(() -> call("com.atproto.repo.applyWrites", writes(Json.MAPPER.getNodeFactory().textNode("create"))), 400, "InvalidRequest");
+        refused(() -> call("com.atproto.repo.applyWrites", writes(Json.NODES.textNode("create"))), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.applyWrites", writes(obj().put("$type", "com.atproto.repo.applyWrites#update").put("collection", POST)
                 .put("rkey", rkeyOf(existing.get("uri").asText())))), 400, "InvalidRequest"); // update without value
         refused(() -> call("com.atproto.repo.applyWrites", obj().put("repo", did).put("writes", "all")), 400, "InvalidRequest");
@@ -332,7 +332,7 @@ class RepoTest {
         refused(() -> call("com.atproto.repo.createRecord", create(POST, post("x")).put("collection", 5)), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.createRecord", create(POST, post("x")).put("validate", "yes")), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.createRecord", create(POST, post("x")).put("swapCommit", "not-a-cid")), 400, "InvalidRequest");
-        refused(() -> call("com.atproto.repo.createRecord", create(POST, Json.MAPPER.createArrayNode())), 400, "InvalidRequest");
+        refused(() -> call("com.atproto.repo.createRecord", create(POST, Json.array())), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.createRecord", create(POST, post("x")).without("record")), 400, "InvalidRequest");
         refused(() -> call("com.atproto.repo.createRecord", create(POST, post("x")).without("repo")), 400, "InvalidRequest");
         for (var nsid : new String[] {"not an nsid", "com.example", "com..example.x", "a/b.c.d", ""}) {

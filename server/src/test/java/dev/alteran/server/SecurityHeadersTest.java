@@ -3,8 +3,8 @@ package dev.alteran.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,7 +50,7 @@ class SecurityHeadersTest {
     /** An error body says the status in XRPC form and nothing about the server's insides. */
     static JsonNode assertPlainError(String what, int status, String contentType, String body) throws Exception {
         assertThat(contentType).as(what).startsWith("application/json");
-        var json = Json.MAPPER.readTree(body);
+        var json = Json.READER.readTree(body);
         assertThat(json.size()).as(what + " " + body).isEqualTo(2);
         assertThat(json.get("error").isTextual()).isTrue();
         assertThat(json.get("message").isTextual()).isTrue();

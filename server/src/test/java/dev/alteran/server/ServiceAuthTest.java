@@ -6,7 +6,7 @@ import static dev.alteran.server.AuthClient.login;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.alteran.atproto.crypto.DidKeys;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +45,7 @@ class ServiceAuthTest {
         assertThat(r.statusCode()).isEqualTo(200);
         var token = TestServer.json(r).get("token").asText();
         var parts = token.split("\\.");
-        var header = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
+        var header = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[0]));
         assertThat(header.get("alg").asText()).isEqualTo("ES256K");
         var c = claims(token);
         assertThat(c.get("iss").asText()).isEqualTo(server.config.did());

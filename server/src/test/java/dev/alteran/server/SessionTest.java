@@ -156,7 +156,7 @@ class SessionTest {
         assertThat(error(getSession(server, refreshKey))).isEqualTo("400 InvalidToken: Token could not be verified");
 
         var algNone = AuthClient.b64("{\"alg\":\"none\",\"typ\":\"at+jwt\"}") + "."
-                + AuthClient.b64(dev.alteran.pds.xrpc.Json.MAPPER.writeValueAsString(accessClaims(exp))) + ".";
+                + AuthClient.b64(dev.alteran.pds.wire.Json.WRITER.writeValueAsString(accessClaims(exp))) + ".";
         assertThat(error(getSession(server, algNone))).isEqualTo("400 InvalidToken: Token could not be verified");
 
         var wrongAud = forge("at+jwt", Map.of("scope", "com.atproto.access", "aud", "did:web:evil.example", "sub", did,

@@ -8,7 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.alteran.atproto.crypto.DidKeys;
 import dev.alteran.atproto.crypto.PublicKey;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -115,11 +115,11 @@ final class StandInService implements AutoCloseable {
     static JsonNode verifyServiceToken(String token, PublicKey key, String iss, String aud, String lxm) throws IOException {
         var parts = token.split("\\.");
         assertThat(parts).hasSize(3);
-        var header = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
+        var header = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[0]));
         assertThat(header.get("alg").asText()).isEqualTo("ES256K");
         var input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
         assertThat(key.verify(input, Base64.getUrlDecoder().decode(parts[2]))).as("signature").isTrue();
-        var claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+        var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[1]));
         assertThat(claims.get("iss").asText()).isEqualTo(iss);
         assertThat(claims.get("aud").asText()).isEqualTo(aud);
         assertThat(claims.get("lxm").asText()).isEqualTo(lxm);

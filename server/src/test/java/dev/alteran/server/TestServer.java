@@ -3,7 +3,7 @@ package dev.alteran.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -79,7 +79,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static JsonNode json(HttpResponse<String> response) throws IOException {
-        return Json.MAPPER.readTree(response.body());
+        return Json.READER.readTree(response.body());
     }
 
     private static int freePort() throws IOException {

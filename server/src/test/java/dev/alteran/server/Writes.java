@@ -5,7 +5,7 @@ import dev.alteran.pds.store.AppliedCommit;
 import dev.alteran.pds.store.PreparedRecord;
 import dev.alteran.pds.store.PreparedWrite;
 import dev.alteran.pds.store.RecordPreparer;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,13 +23,13 @@ final class Writes {
     }
 
     PreparedRecord post(String rkey, String text) {
-        var json = Json.MAPPER.createObjectNode().put("$type", POST).put("text", text).put("createdAt", "2024-01-01T00:00:00.000Z");
+        var json = Json.object().put("$type", POST).put("text", text).put("createdAt", "2024-01-01T00:00:00.000Z");
         return preparer.prepare(POST, rkey, json, null);
     }
 
     /** A record of an unknown collection with {@code size} characters of filler. */
     PreparedRecord filler(String rkey, int size) {
-        var json = Json.MAPPER.createObjectNode().put("$type", BLOB).put("data", "x".repeat(size)).put("rkey", rkey);
+        var json = Json.object().put("$type", BLOB).put("data", "x".repeat(size)).put("rkey", rkey);
         return preparer.prepare(BLOB, rkey, json, false);
     }
 

@@ -6,7 +6,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.data.DataJson;
 import dev.alteran.pds.store.RecordIndex;
 import dev.alteran.pds.store.StoredRecord;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -57,7 +57,7 @@ final class LocalViewer {
 
     /** Our profileViewBasic from the current profile record. */
     ObjectNode profileBasic() {
-        var out = Json.MAPPER.createObjectNode().put("did", did).put("handle", handle);
+        var out = Json.object().put("did", did).put("handle", handle);
         StoredRecord profile = records.get(PROFILE, "self", null);
         return profile == null ? out : updateProfileBasic(out, profile.value());
     }
@@ -65,7 +65,7 @@ final class LocalViewer {
     /** A postView of our own post, as the AppView will show it once it has indexed it. */
     ObjectNode postView(RecordIndex.Written post) {
         var value = post.record().value();
-        var out = Json.MAPPER.createObjectNode()
+        var out = Json.object()
                 .put("uri", post.record().uri())
                 .put("cid", post.record().cid().toString())
                 .put("likeCount", 0) // a post this fresh has no likes or replies the AppView knows of
@@ -84,7 +84,7 @@ final class LocalViewer {
         if (!(embed instanceof Map<?, ?> m)) return null;
         var type = m.get("$type");
         if ("app.bsky.embed.images".equals(type) && m.get("images") instanceof List<?> images) {
-            var views = Json.MAPPER.createArrayNode();
+            var views = Json.array();
             for (var image : images) {
                 if (!(image instanceof Map<?, ?> img)) continue;
                 var cid = blobCid(img.get("image"));
@@ -93,17 +93,17 @@ final class LocalViewer {
                 if (img.get("aspectRatio") != null) view.set("aspectRatio", DataJson.toJson(img.get("aspectRatio")));
                 view.put("alt", img.get("alt") instanceof String alt ? alt : "");
             }
-            var out = Json.MAPPER.createObjectNode().put("$type", "app.bsky.embed.images#view");
+            var out = Json.object().put("$type", "app.bsky.embed.images#view");
             out.set("images", views);
             return out;
         }
         if ("app.bsky.embed.external".equals(type) && m.get("external") instanceof Map<?, ?> ext) {
-            var external = Json.MAPPER.createObjectNode()
+            var external = Json.object()
                     .put("uri", string(ext.get("uri")))
                     .put("title", string(ext.get("title")))
                     .put("description", string(ext.get("description")));
             set(external, "thumb", blobUrl(ext.get("thumb")));
-            var out = Json.MAPPER.createObjectNode().put("$type", "app.bsky.embed.external#view");
+            var out = Json.object().put("$type", "app.bsky.embed.external#view");
             out.set("external", external);
             return out;
         }

@@ -3,9 +3,9 @@ package dev.alteran.pds.appview;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.auth.ServiceAuth;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.xrpc.XrpcCall;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,7 +175,7 @@ public final class Pipethrough {
             if (type != null && !type.toLowerCase(Locale.ROOT).matches("application/([a-z0-9.-]+\\+)?json.*")) {
                 return new UpstreamError(up.status(), null, null);
             }
-            var json = Json.MAPPER.readTree(decoded(up, up.body().readNBytes(MAX_ERROR_BYTES)));
+            var json = Json.READER.readTree(decoded(up, up.body().readNBytes(MAX_ERROR_BYTES)));
             return new UpstreamError(up.status(), text(json, "error"), text(json, "message"));
         } catch (IOException | RuntimeException e) { // unreadable or not JSON: the status says enough
             return new UpstreamError(up.status(), null, null);
@@ -193,7 +193,7 @@ public final class Pipethrough {
 
     /** Parses an answer read by {@link #readAll}, undoing gzip or deflate. */
     public static JsonNode parseJson(UpstreamClient.Response up, byte[] bytes) throws IOException {
-        return Json.MAPPER.readTree(decoded(up, bytes));
+        return Json.READER.readTree(decoded(up, bytes));
     }
 
     /** Sends an answer read by {@link #readAll} on as it came. */

@@ -3,8 +3,8 @@ package dev.alteran.pds.appview;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -94,7 +94,7 @@ public final class Preferences {
 
     private ObjectNode declaredAge(String birthDate) {
         long age = age(birthDate);
-        return Json.MAPPER.createObjectNode().put("$type", DECLARED_AGE)
+        return Json.object().put("$type", DECLARED_AGE)
                 .put("isOverAge13", age >= 13).put("isOverAge16", age >= 16).put("isOverAge18", age >= 18);
     }
 
@@ -115,7 +115,7 @@ public final class Preferences {
 
     private static ObjectNode parse(String json) {
         try {
-            return (ObjectNode) Json.MAPPER.readTree(json);
+            return (ObjectNode) Json.READER.readTree(json);
         } catch (JsonProcessingException | ClassCastException e) {
             throw new IllegalStateException("stored preference is not a JSON object", e);
         }

@@ -5,7 +5,7 @@ import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.auth.Scope;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.xrpc.XrpcCall;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.pds.xrpc.XrpcHandler;
 import java.io.IOException;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package dev.alteran.pds.appview;
 
+import dev.alteran.pds.wire.XrpcResponses;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,9 +9,8 @@ import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.store.RecordIndex;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.xrpc.XrpcCall;
-import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -132,7 +132,7 @@ public final class ReadAfterWrite {
             if (!own || !original.path("feed").isArray()) return original;
             var feed = (ArrayNode) original.get("feed");
             if (local.profile() != null) {
-                var updated = Json.MAPPER.createArrayNode();
+                var updated = Json.array();
                 for (var item : feed) {
                     var author = item.path("post").path("author");
                     if (author.isObject() && requester.equals(author.path("did").asText())) {
@@ -163,14 +163,14 @@ public final class ReadAfterWrite {
         var items = new ArrayList<JsonNode>();
         for (var post : posts.reversed()) { // newest first, so posts of the same millisecond stay in that order after the stable sort
             if (post.indexedAt().compareTo(last) < 0 || inFeed.contains(post.record().uri())) continue;
-            var item = Json.MAPPER.createObjectNode();
+            var item = Json.object();
             item.set("post", viewer.postView(post));
             items.add(item);
         }
         if (items.isEmpty()) return feed;
         feed.forEach(items::add);
         items.sort(Comparator.comparing((JsonNode item) -> item.path("post").path("indexedAt").asText("")).reversed());
-        var out = Json.MAPPER.createArrayNode();
+        var out = Json.array();
         items.forEach(out::add);
         return out;
     }
@@ -219,7 +219,7 @@ public final class ReadAfterWrite {
         if (language != null) resp.setHeader("Content-Language", language);
         var lag = local.lagMs(clock);
         if (lag != null) resp.setHeader("Atproto-Upstream-Lag", Long.toString(lag));
-        XrpcServlet.writeJson(resp, 200, merged);
+        XrpcResponses.writeJson(resp, 200, merged);
     }
 
     Local local(String rev) {
@@ -256,7 +256,7 @@ public final class ReadAfterWrite {
     private ObjectNode insertIntoReplies(LocalViewer viewer, ObjectNode view, RecordIndex.Written post) {
         if (view.path("post").path("uri").asText().equals(replyUri(post, "parent"))) {
             var out = view.deepCopy();
-            var replies = Json.MAPPER.createArrayNode().add(threadView(viewer, post));
+            var replies = Json.array().add(threadView(viewer, post));
             if (view.path("replies").isArray()) replies.addAll((ArrayNode) view.get("replies"));
             out.set("replies", replies);
             return out;
@@ -272,7 +272,7 @@ public final class ReadAfterWrite {
     }
 
     private static ObjectNode threadView(LocalViewer viewer, RecordIndex.Written post) {
-        var out = Json.MAPPER.createObjectNode().put("$type", THREAD_VIEW);
+        var out = Json.object().put("$type", THREAD_VIEW);
         out.set("post", viewer.postView(post));
         return out;
     }
@@ -305,7 +305,7 @@ public final class ReadAfterWrite {
             var parentThread = parentThread(call, principal, target, parent);
             if (parentThread != null) thread.set("parent", parentThread);
         }
-        var out = Json.MAPPER.createObjectNode();
+        var out = Json.object();
         out.set("thread", thread);
         var lag = local.lagMs(clock);
         if (lag != null) call.response().setHeader("Atproto-Upstream-Lag", Long.toString(lag));

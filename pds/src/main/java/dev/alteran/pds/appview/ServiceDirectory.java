@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.config.ProxyConfig;
 import dev.alteran.pds.identity.DidResolver;
 import dev.alteran.pds.identity.ResolutionException;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package dev.alteran.pds.appview;
 
 import dev.alteran.atproto.syntax.Did;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 
 /** A service named as {@code did#service_id}: the {@code atproto-proxy} header's form. */
 public record ServiceRef(String did, String serviceId) {

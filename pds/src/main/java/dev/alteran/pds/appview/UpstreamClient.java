@@ -2,7 +2,7 @@ package dev.alteran.pds.appview;
 
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.xrpc.XrpcCall;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

@@ -2,7 +2,7 @@ package dev.alteran.pds.auth;
 
 import dev.alteran.atproto.syntax.Datetime;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

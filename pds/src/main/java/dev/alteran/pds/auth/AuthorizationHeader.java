@@ -1,6 +1,6 @@
 package dev.alteran.pds.auth;
 
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
 

@@ -3,8 +3,8 @@ package dev.alteran.pds.auth;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Nsid;
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -74,7 +74,7 @@ public final class ServiceAuth {
         return PRIVILEGED_METHODS.contains(lower(lxm));
     }
 
-    private static final String HEADER = b64(Json.MAPPER.createObjectNode().put("typ", "JWT").put("alg", "ES256K").toString()
+    private static final String HEADER = b64(Json.object().put("typ", "JWT").put("alg", "ES256K").toString()
             .getBytes(StandardCharsets.UTF_8));
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -131,7 +131,7 @@ public final class ServiceAuth {
         claims.put("jti", HexFormat.of().formatHex(jti));
         String payload;
         try {
-            payload = b64(Json.MAPPER.writeValueAsBytes(claims));
+            payload = b64(Json.WRITER.writeValueAsBytes(claims));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

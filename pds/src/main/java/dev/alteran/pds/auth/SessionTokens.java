@@ -11,8 +11,8 @@ import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import dev.alteran.atproto.syntax.Did;
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -128,7 +128,7 @@ public final class SessionTokens {
     }
 
     private ObjectNode claims(Scope scope, long iat, long exp) {
-        var o = Json.MAPPER.createObjectNode();
+        var o = Json.object();
         o.put("scope", scope.claim());
         o.put("aud", did);
         o.put("sub", did);
@@ -169,7 +169,7 @@ public final class SessionTokens {
         }
         JsonNode claims;
         try {
-            claims = Json.MAPPER.readTree(jws.getPayload().toBytes());
+            claims = Json.READER.readTree(jws.getPayload().toBytes());
         } catch (IOException e) {
             throw unverifiable();
         }

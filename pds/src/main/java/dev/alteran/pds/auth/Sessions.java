@@ -1,7 +1,7 @@
 package dev.alteran.pds.auth;
 
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;

@@ -7,7 +7,7 @@ import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.PreparedRecord;
 import dev.alteran.pds.store.PreparedWrite;
 import dev.alteran.pds.store.RepoStore;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -5,7 +5,6 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.auth.AccountPassword;
-import dev.alteran.pds.http.TrustedProxies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

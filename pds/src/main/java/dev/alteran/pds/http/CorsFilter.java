@@ -1,7 +1,7 @@
 package dev.alteran.pds.http;
 
-import dev.alteran.pds.xrpc.XrpcException;
-import dev.alteran.pds.xrpc.XrpcServlet;
+import dev.alteran.pds.wire.XrpcResponses;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -45,7 +45,7 @@ public final class CorsFilter extends HttpFilter {
         }
         if (preflight) {
             if (!allowed) {
-                XrpcServlet.writeError(resp, XrpcException.forbidden("Origin not allowed"));
+                XrpcResponses.writeError(resp, XrpcException.forbidden("Origin not allowed"));
                 return;
             }
             resp.setHeader("Access-Control-Allow-Methods", ALLOW_METHODS);

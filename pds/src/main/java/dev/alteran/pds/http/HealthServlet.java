@@ -1,8 +1,8 @@
 package dev.alteran.pds.http;
 
+import dev.alteran.pds.wire.XrpcResponses;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.XrpcServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -34,6 +34,6 @@ public final class HealthServlet extends HttpServlet {
         body.put("timestamp", Instant.now().toString());
         body.put("checks", checks);
         resp.setHeader("cache-control", "no-store");
-        XrpcServlet.writeJson(resp, ok ? 200 : 503, body);
+        XrpcResponses.writeJson(resp, ok ? 200 : 503, body);
     }
 }

@@ -1,8 +1,9 @@
 package dev.alteran.pds.http;
 
+import dev.alteran.pds.wire.MethodKind;
+import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.store.RateLimitStore;
-import dev.alteran.pds.xrpc.XrpcException;
-import dev.alteran.pds.xrpc.XrpcRouter;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
@@ -29,8 +30,8 @@ public final class RateLimiter {
         LOGIN;
 
         /** The bucket of a route, or null for one that is not limited (queries). */
-        public static Bucket of(String nsid, XrpcRouter.Kind kind) {
-            if (kind != XrpcRouter.Kind.PROCEDURE) return null;
+        public static Bucket of(String nsid, MethodKind kind) {
+            if (kind != MethodKind.PROCEDURE) return null;
             return switch (nsid) {
                 case "com.atproto.server.createSession" -> LOGIN;
                 case "com.atproto.repo.uploadBlob" -> BLOB;

@@ -1,7 +1,7 @@
 package dev.alteran.pds.http;
 
-import dev.alteran.pds.xrpc.XrpcException;
-import dev.alteran.pds.xrpc.XrpcServlet;
+import dev.alteran.pds.wire.XrpcResponses;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -26,7 +26,7 @@ public final class ReadOnlyFilter extends HttpFilter {
             return;
         }
         resp.setHeader("Allow", "GET, HEAD, OPTIONS");
-        XrpcServlet.closeIfBodyUnread(req, resp);
-        XrpcServlet.writeError(resp, XrpcException.forStatus(405));
+        XrpcResponses.closeIfBodyUnread(req, resp);
+        XrpcResponses.writeError(resp, XrpcException.forStatus(405));
     }
 }

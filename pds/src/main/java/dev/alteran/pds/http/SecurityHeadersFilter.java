@@ -1,5 +1,6 @@
 package dev.alteran.pds.http;
 
+import dev.alteran.pds.config.TrustedProxies;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;

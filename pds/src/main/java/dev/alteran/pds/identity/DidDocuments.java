@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -50,7 +50,7 @@ public final class DidDocuments {
     public record DidDocument(@JsonProperty("@context") List<String> context, String id, List<String> alsoKnownAs,
                               List<VerificationMethod> verificationMethod, List<Service> service) {
         public JsonNode toJson() {
-            return Json.MAPPER.valueToTree(this);
+            return Json.toTree(this);
         }
     }
 
@@ -149,7 +149,7 @@ public final class DidDocuments {
     /** A DID document for {@code did}: a JSON object whose {@code id} is that DID. Anything else is empty. */
     public static Optional<JsonNode> parseFor(String did, byte[] body) {
         try {
-            var node = Json.MAPPER.readTree(body);
+            var node = Json.READER.readTree(body);
             if (node == null || !node.isObject() || !did.equals(node.path("id").asText(null))) return Optional.empty();
             return Optional.of(node);
         } catch (IOException e) { // includes malformed JSON

@@ -1,7 +1,7 @@
 package dev.alteran.pds.identity;
 
 import dev.alteran.pds.config.Environment;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -45,7 +45,7 @@ public final class WellKnownServlet extends HttpServlet {
             notFound(resp, "Not Found");
             return;
         }
-        var body = Json.MAPPER.writeValueAsBytes(documents.build(documents.serviceEndpoint(req)));
+        var body = Json.WRITER.writeValueAsBytes(documents.build(documents.serviceEndpoint(req)));
         resp.setHeader("Cache-Control", CACHE_CONTROL);
         resp.setContentType("application/json");
         resp.setContentLength(body.length);

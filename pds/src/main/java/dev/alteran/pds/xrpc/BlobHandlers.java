@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.lexicon.StringFormat;
 import dev.alteran.atproto.syntax.Did;

@@ -1,8 +1,9 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
-import dev.alteran.pds.http.TrustedProxies;
+import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.auth.AuthorizationHeader;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;

@@ -1,5 +1,7 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
+import dev.alteran.pds.wire.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.alteran.atproto.car.CarWriter;
 import dev.alteran.atproto.data.Cid;
@@ -222,7 +224,7 @@ public final class SyncHandlers {
                     SELECT r.uri, r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid
                     ORDER BY r.collection, r.rkey""");
                  var rs = st.executeQuery();
-                 var gen = Json.MAPPER.createGenerator(output(resp))) {
+                 var gen = Json.generator(output(resp))) {
                 gen.writeStartObject();
                 gen.writeStringField("did", store.did());
                 gen.writeStringField("head", head.toString());
@@ -253,7 +255,7 @@ public final class SyncHandlers {
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType("application/json; charset=utf-8");
-            try (var gen = Json.MAPPER.createGenerator(output(resp))) {
+            try (var gen = Json.generator(output(resp))) {
                 gen.writeStartObject();
                 gen.writeArrayFieldStart("blocks");
                 for (var cid : cids) {

@@ -1,5 +1,7 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
+import dev.alteran.pds.wire.Json;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +30,7 @@ public final class XrpcCall {
     private final Authenticator authenticator;
     private Map<String, List<String>> query;
     /** One JSON document and nothing after it: a second document or trailing bytes make the body invalid. */
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader BODY_READER = Json.READER.with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public XrpcCall(String nsid, HttpServletRequest request, HttpServletResponse response, long maxJsonBytes,
                     Authenticator authenticator) {

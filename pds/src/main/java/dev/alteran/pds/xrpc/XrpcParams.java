@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.lexicon.LexType;
 import dev.alteran.atproto.lexicon.LexType.LexArray;
 import dev.alteran.atproto.lexicon.LexType.LexBoolean;

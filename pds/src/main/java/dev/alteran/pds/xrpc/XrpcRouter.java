@@ -1,23 +1,24 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.MethodKind;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** NSID -> handler. Queries answer GET (and HEAD), procedures answer POST, as the XRPC spec says. */
 public final class XrpcRouter {
-    public enum Kind { QUERY, PROCEDURE }
+    
 
-    public record Route(Kind kind, XrpcHandler handler) {}
+    public record Route(MethodKind kind, XrpcHandler handler) {}
 
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
 
     public XrpcRouter query(String nsid, XrpcHandler handler) {
-        return add(nsid, new Route(Kind.QUERY, handler));
+        return add(nsid, new Route(MethodKind.QUERY, handler));
     }
 
     public XrpcRouter procedure(String nsid, XrpcHandler handler) {
-        return add(nsid, new Route(Kind.PROCEDURE, handler));
+        return add(nsid, new Route(MethodKind.PROCEDURE, handler));
     }
 
     private XrpcRouter add(String nsid, Route route) {

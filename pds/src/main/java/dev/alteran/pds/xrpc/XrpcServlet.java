@@ -1,5 +1,9 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcResponses;
+import dev.alteran.pds.wire.MethodKind;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.syntax.Nsid;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.alteran.pds.auth.Authenticator;
@@ -56,27 +60,27 @@ public final class XrpcServlet extends HttpServlet {
             var handler = route == null ? fallback : route.handler();
             var method = req.getMethod();
             if (route != null) {
-                var expected = route.kind() == XrpcRouter.Kind.QUERY ? "GET" : "POST";
-                boolean ok = method.equals(expected) || (route.kind() == XrpcRouter.Kind.QUERY && method.equals("HEAD"));
+                var expected = route.kind() == MethodKind.QUERY ? "GET" : "POST";
+                boolean ok = method.equals(expected) || (route.kind() == MethodKind.QUERY && method.equals("HEAD"));
                 if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
             }
             // A proxied method has no route here: its HTTP method says whether it writes.
-            var kind = route != null ? route.kind() : method.equals("POST") ? XrpcRouter.Kind.PROCEDURE : XrpcRouter.Kind.QUERY;
+            var kind = route != null ? route.kind() : method.equals("POST") ? MethodKind.PROCEDURE : MethodKind.QUERY;
             var bucket = RateLimiter.Bucket.of(nsid, kind);
             if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
             var call = new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator);
             if (route != null) params.check(nsid, call.query()); // a proxied method is the upstream's to check
             var output = handler.handle(call);
-            if (output != null) writeJson(resp, 200, output);
+            if (output != null) XrpcResponses.writeJson(resp, 200, output);
         } catch (XrpcException e) {
             abortIfCommitted(resp, e);
-            closeIfBodyUnread(req, resp);
-            writeError(resp, e);
+            XrpcResponses.closeIfBodyUnread(req, resp);
+            XrpcResponses.writeError(resp, e);
         } catch (Exception e) {
             abortIfCommitted(resp, e);
             log.error("unhandled error in {}", nsid, e);
-            closeIfBodyUnread(req, resp);
-            writeError(resp, XrpcException.internal());
+            XrpcResponses.closeIfBodyUnread(req, resp);
+            XrpcResponses.writeError(resp, XrpcException.internal());
         }
     }
 
@@ -90,41 +94,4 @@ public final class XrpcServlet extends HttpServlet {
         log.warn("response failed after it started: {}", e.toString());
         throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
-
-    /**
-     * An error can answer a POST before its body was read (a 401 does). The container then drops the
-     * connection after the response, and a client that already reused it fails; saying so up front
-     * makes the client open a new one instead.
-     */
-    public static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
-        try {
-            if (!resp.isCommitted() && !req.getInputStream().isFinished()) resp.setHeader("Connection", "close");
-        } catch (IOException | IllegalStateException e) {
-            resp.setHeader("Connection", "close");
-        }
-    }
-
-    /** A writer per output type: it keeps the type's serializer, which the mapper would look up on every call. */
-    private static final ClassValue<ObjectWriter> WRITERS = new ClassValue<>() {
-        @Override
-        protected ObjectWriter computeValue(Class<?> type) {
-            return Json.MAPPER.writerFor(type);
-        }
-    };
-
-    public static void writeJson(HttpServletResponse resp, int status, Object body) throws IOException {
-        var bytes = WRITERS.get(body.getClass()).writeValueAsBytes(body);
-        resp.setStatus(status);
-        resp.setContentType("application/json; charset=utf-8");
-        resp.setContentLength(bytes.length);
-        resp.getOutputStream().write(bytes);
-    }
-
-    public static void writeError(HttpServletResponse resp, XrpcException e) throws IOException {
-        if (resp.isCommitted()) return; // a streamed response already started; see abortIfCommitted
-        resp.resetBuffer(); // keeps headers such as x-request-id; status and type are set anew below
-        writeJson(resp, e.status(), new ErrorBody(e.error(), e.getMessage()));
-    }
-
-    record ErrorBody(String error, String message) {}
 }

@@ -3,7 +3,7 @@ package dev.alteran.pds.appview;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import org.junit.jupiter.api.Test;
 
 class ServiceRefTest {

@@ -3,7 +3,7 @@ package dev.alteran.pds.appview;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

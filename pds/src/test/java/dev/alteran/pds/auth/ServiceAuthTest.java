@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.alteran.atproto.crypto.Curve;
 import dev.alteran.atproto.crypto.DidKeys;
 import dev.alteran.atproto.crypto.Keypair;
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -37,10 +37,10 @@ class ServiceAuthTest {
         var token = auth.issue(full, "did:web:api.bsky.app#bsky_appview", null, "app.bsky.feed.getTimeline");
         var parts = token.split("\\.");
         assertThat(parts).hasSize(3);
-        var header = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
+        var header = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[0]));
         assertThat(header.get("alg").asText()).isEqualTo("ES256K");
         assertThat(header.get("typ").asText()).isEqualTo("JWT");
-        var claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+        var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[1]));
         assertThat(claims.get("iss").asText()).isEqualTo(DID);
         assertThat(claims.get("aud").asText()).isEqualTo("did:web:api.bsky.app#bsky_appview");
         assertThat(claims.get("lxm").asText()).isEqualTo("app.bsky.feed.getTimeline");
@@ -59,7 +59,7 @@ class ServiceAuthTest {
     @Test
     void methodlessTokenLeavesLxmOut() throws Exception {
         var token = auth.issue(full, "did:web:example.com", null, null);
-        var claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
         assertThat(claims.has("lxm")).isFalse();
     }
 
@@ -67,7 +67,7 @@ class ServiceAuthTest {
     void expirationBounds() throws Exception {
         long now = NOW.getEpochSecond();
         var token = auth.issue(full, DID, now + 3600, "com.atproto.repo.createRecord");
-        var claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
         assertThat(claims.get("exp").asLong()).isEqualTo(now + 3600);
         fails(() -> auth.issue(full, DID, now + 3601, "com.atproto.repo.createRecord"), "BadExpiration", "more than an hour");
         fails(() -> auth.issue(full, DID, now - 1, "com.atproto.repo.createRecord"), "BadExpiration", "expiration is in past");

@@ -2,7 +2,7 @@ package dev.alteran.pds.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Instant;

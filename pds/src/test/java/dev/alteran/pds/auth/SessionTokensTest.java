@@ -3,8 +3,8 @@ package dev.alteran.pds.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.alteran.pds.xrpc.Json;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.wire.XrpcException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -34,7 +34,7 @@ class SessionTokensTest {
 
     /** A JWT built by hand, HMAC-SHA-256 (or another) with the given key: independent of the code under test. */
     static String forge(String headerJson, Map<String, Object> claims, String secret, String macAlg) throws Exception {
-        var input = b64(headerJson) + "." + b64(Json.MAPPER.writeValueAsString(claims));
+        var input = b64(headerJson) + "." + b64(Json.WRITER.writeValueAsString(claims));
         var mac = Mac.getInstance(macAlg);
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), macAlg));
         var sig = Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
@@ -61,10 +61,10 @@ class SessionTokensTest {
     void issuedTokensHaveTheReferenceShape() throws Exception {
         var pair = tokens.issue(Scope.ACCESS, "jti-1");
         var accessParts = pair.accessJwt().split("\\.");
-        var header = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(accessParts[0]));
+        var header = Json.READER.readTree(Base64.getUrlDecoder().decode(accessParts[0]));
         assertThat(header.get("alg").asText()).isEqualTo("HS256");
         assertThat(header.get("typ").asText()).isEqualTo("at+jwt");
-        var claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(accessParts[1]));
+        var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(accessParts[1]));
         assertThat(claims.get("scope").asText()).isEqualTo("com.atproto.access");
         assertThat(claims.get("aud").isTextual()).isTrue();
         assertThat(claims.get("aud").asText()).isEqualTo(DID);
@@ -74,9 +74,9 @@ class SessionTokensTest {
         assertThat(claims.has("jti")).isFalse();
 
         var refreshParts = pair.refreshJwt().split("\\.");
-        var rh = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(refreshParts[0]));
+        var rh = Json.READER.readTree(Base64.getUrlDecoder().decode(refreshParts[0]));
         assertThat(rh.get("typ").asText()).isEqualTo("refresh+jwt");
-        var rc = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(refreshParts[1]));
+        var rc = Json.READER.readTree(Base64.getUrlDecoder().decode(refreshParts[1]));
         assertThat(rc.get("scope").asText()).isEqualTo("com.atproto.refresh");
         assertThat(rc.get("jti").asText()).isEqualTo("jti-1");
         assertThat(rc.get("exp").asLong()).isEqualTo(now() + 86400);
@@ -110,7 +110,7 @@ class SessionTokensTest {
 
     @Test
     void algNoneIsRefused() throws Exception {
-        var token = b64("{\"typ\":\"at+jwt\",\"alg\":\"none\"}") + "." + b64(Json.MAPPER.writeValueAsString(accessClaims(now(), now() + 60))) + ".";
+        var token = b64("{\"typ\":\"at+jwt\",\"alg\":\"none\"}") + "." + b64(Json.WRITER.writeValueAsString(accessClaims(now(), now() + 60))) + ".";
         fails(() -> tokens.verifyAccess(token), 400, "InvalidToken", "Token could not be verified");
         var unsigned = b64("{\"typ\":\"at+jwt\",\"alg\":\"none\"}") + "." + b64("{\"scope\":\"com.atproto.access\"}");
         fails(() -> tokens.verifyAccess(unsigned), 400, "InvalidToken", "Token could not be verified");

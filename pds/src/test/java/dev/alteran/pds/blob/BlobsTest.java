@@ -7,7 +7,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.data.DataJson;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.XrpcException;
+import dev.alteran.pds.wire.XrpcException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

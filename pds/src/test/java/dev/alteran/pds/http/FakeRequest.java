@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Just enough of a servlet request and response for the filters' unit tests. */
-final class FakeRequest {
+public final class FakeRequest {
     private FakeRequest() {}
 
-    static HttpServletRequest request(String remoteAddr, boolean secure, Map<String, List<String>> headers) {
+    public static HttpServletRequest request(String remoteAddr, boolean secure, Map<String, List<String>> headers) {
         return (HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
                 new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getRemoteAddr" -> remoteAddr;
@@ -23,12 +23,12 @@ final class FakeRequest {
                 });
     }
 
-    static HttpServletRequest from(String remoteAddr, String... forwardedFor) {
+    public static HttpServletRequest from(String remoteAddr, String... forwardedFor) {
         return request(remoteAddr, false, forwardedFor.length == 0 ? Map.of() : Map.of("X-Forwarded-For", List.of(forwardedFor)));
     }
 
     /** A response that records headers into {@code headers}. */
-    static HttpServletResponse response(Map<String, String> headers) {
+    public static HttpServletResponse response(Map<String, String> headers) {
         return (HttpServletResponse) Proxy.newProxyInstance(HttpServletResponse.class.getClassLoader(),
                 new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "setHeader" -> {
@@ -39,7 +39,7 @@ final class FakeRequest {
                 });
     }
 
-    static Map<String, String> headers() {
+    public static Map<String, String> headers() {
         return new LinkedHashMap<>();
     }
 }

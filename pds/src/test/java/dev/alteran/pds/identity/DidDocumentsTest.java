@@ -6,7 +6,7 @@ import dev.alteran.atproto.crypto.Curve;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.xrpc.Json;
+import dev.alteran.pds.wire.Json;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HexFormat;
@@ -39,7 +39,7 @@ class DidDocumentsTest {
             ((com.fasterxml.jackson.databind.node.ObjectNode) otherKey.get("verificationMethod").get(0))
                     .put("publicKeyMultibase", Keypair.generate(Curve.K256).publicKey().multikey());
             assertThat(docs.problemWith(otherKey, null)).isEqualTo("DID document verification method does not match expected signing key");
-            assertThat(docs.problemWith(Json.MAPPER.createObjectNode(), null)).startsWith("DID document atproto_pds");
+            assertThat(docs.problemWith(Json.object(), null)).startsWith("DID document atproto_pds");
         }
     }
 }

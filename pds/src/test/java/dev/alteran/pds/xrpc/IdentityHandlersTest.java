@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

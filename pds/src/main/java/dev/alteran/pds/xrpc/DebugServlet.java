@@ -1,17 +1,15 @@
-package dev.alteran.pds.http;
+package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.wire.XrpcResponses;
+import dev.alteran.pds.http.RateLimiter;
+import dev.alteran.pds.wire.MethodKind;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtUri;
 import dev.alteran.atproto.syntax.InvalidSyntaxException;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.store.RepoStore;
-import dev.alteran.pds.xrpc.DataValue;
-import dev.alteran.pds.xrpc.JsonInput;
-import dev.alteran.pds.xrpc.RepoHandlers;
-import dev.alteran.pds.xrpc.XrpcCall;
-import dev.alteran.pds.xrpc.XrpcException;
-import dev.alteran.pds.xrpc.XrpcServlet;
+import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -77,14 +75,14 @@ public final class DebugServlet extends HttpServlet {
                     throw XrpcException.notFound("NotFound", "Not Found");
                 }
             };
-            if (output != null) XrpcServlet.writeJson(resp, 200, output);
+            if (output != null) XrpcResponses.writeJson(resp, 200, output);
         } catch (XrpcException e) {
-            XrpcServlet.closeIfBodyUnread(req, resp);
-            XrpcServlet.writeError(resp, e);
+            XrpcResponses.closeIfBodyUnread(req, resp);
+            XrpcResponses.writeError(resp, e);
         } catch (Exception e) {
             log.error("unhandled error in /debug{}", path, e);
-            XrpcServlet.closeIfBodyUnread(req, resp);
-            XrpcServlet.writeError(resp, XrpcException.internal());
+            XrpcResponses.closeIfBodyUnread(req, resp);
+            XrpcResponses.writeError(resp, XrpcException.internal());
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.alteran.pds.http;
+package dev.alteran.pds.config;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.Inet4Address;

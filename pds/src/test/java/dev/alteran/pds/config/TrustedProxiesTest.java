@@ -1,5 +1,6 @@
-package dev.alteran.pds.http;
+package dev.alteran.pds.config;
 
+import dev.alteran.pds.http.FakeRequest;
 import static dev.alteran.pds.http.FakeRequest.from;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

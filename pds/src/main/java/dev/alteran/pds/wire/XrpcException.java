@@ -1,7 +1,8 @@
-package dev.alteran.pds.xrpc;
+package dev.alteran.pds.wire;
+
 
 /**
- * The one error type of the XRPC layer: handlers throw it, {@link XrpcServlet} renders it as
+ * The one error type of the XRPC layer: handlers throw it, the XRPC servlet renders it as
  * {@code {"error","message"}} with its HTTP status.
  */
 public final class XrpcException extends RuntimeException {

@@ -1,11 +1,11 @@
-package dev.alteran.pds.xrpc;
+package dev.alteran.pds.appview;
 
+import dev.alteran.pds.wire.XrpcException;
+import dev.alteran.pds.xrpc.XrpcCall;
+import dev.alteran.pds.xrpc.XrpcRouter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.atproto.lexicon.ValidationResult;
-import dev.alteran.pds.appview.Preferences;
-import dev.alteran.pds.appview.ProxyHandler;
-import dev.alteran.pds.appview.ReadAfterWrite;
 import dev.alteran.pds.auth.Scope;
 import java.util.ArrayList;
 import java.util.List;
