@@ -58,7 +58,8 @@ export async function startServer(extraEnv = {}) {
     PDS_RATE_LIMIT_BLOB_PER_MIN: '1000000',
     ...extraEnv,
   }
-  const child = spawn(JAVA, ['-jar', JAR, 'dev', '--port', String(port), '--data', data], {
+  // Every handler output is checked against its Lexicon (a mismatch is a 500 the suites see).
+  const child = spawn(JAVA, ['-Dalteran.xrpc.validateOutput=true', '-jar', JAR, 'dev', '--port', String(port), '--data', data], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

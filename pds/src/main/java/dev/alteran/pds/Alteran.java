@@ -51,6 +51,7 @@ import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.appview.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import dev.alteran.pds.xrpc.ServerHandlers;
+import dev.alteran.pds.xrpc.XrpcBodies;
 import dev.alteran.pds.xrpc.XrpcParams;
 import dev.alteran.pds.xrpc.SyncHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -86,6 +87,8 @@ public final class Alteran implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
     /** Relays are asked to crawl shortly after start-up, once the server is listening. */
     static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
+    /** What this instance opened, the last first: closed by {@link #close()}, also when construction fails part-way. */
+    private final java.util.Deque<AutoCloseable> opened = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Config config;
     private final boolean debugRoutes;
     private final boolean includeRootEndpoint;
@@ -101,7 +104,6 @@ public final class Alteran implements AutoCloseable {
     private final DidDocuments didDocuments;
     private final HandleResolver handleResolver;
     private final DidResolver didResolver;
-    private final List<IdentityHttp> httpClients;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
     private final Sessions sessions;
@@ -119,63 +121,79 @@ public final class Alteran implements AutoCloseable {
         this.config = b.config;
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
-        this.database = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
-        this.identity = Identity.open(database, config);
-        // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
-        // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
-        var http = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, config.env() == Environment.DEV);
-        var plcHttp = new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true);
-        this.httpClients = List.of(http, plcHttp);
-        this.plc = new PlcClient(config.plcUrl(), plcHttp);
-        this.didDocuments = new DidDocuments(config, identity, plc);
-        this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
-        this.didResolver = new DidResolver(plc, http);
-        var clock = Clock.systemUTC();
-        this.blobStore = BlobStore.open(config);
-        this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
-        var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
-                config.accessTtlSec(), config.refreshTtlSec(), clock);
-        this.authenticator = new SessionAuthenticator(tokens);
-        this.appPasswords = new AppPasswords(database, config.did(), clock);
-        this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
-                AccountPassword.of(config.userPassword()), appPasswords, clock);
-        var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
-        this.trustedProxies = new TrustedProxies(config.trustedProxies());
-        this.sequence = new SequenceLog(database, config.seqRetention());
-        this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
-        new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments).register(router);
-        this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
-        identity.addListener(new IdentitySequencer(sequence));
-        this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
-        var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
-        this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports);
-        repoHandlers.register(router);
-        new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
-        new SyncHandlers(repo, database, account).register(router);
-        this.relays = new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY);
-        var rateLimitStore = switch (config.rateLimitStore()) {
-            case MEMORY -> new MemoryRateLimitStore();
-            case DATABASE -> new SqlRateLimitStore(database);
-        };
-        this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
-                RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
-                RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
-                RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
-        repo.addTransactionHook(blobs::beforeCommit);
-        // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
-        repo.addTransactionHook((c, writes, commit) -> {
-            if (!account.isActive()) throw RepoHandlers.accountDeactivated();
-        });
-        new BlobHandlers(config.did(), blobs, account).register(router);
-        var proxyConfig = config.proxy();
-        this.upstream = new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
-                Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes());
-        var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
-        this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
-        var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
-        new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite, lexicons).register(router);
-        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
-        maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+        try {
+            this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
+            this.identity = Identity.open(database, config);
+            // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
+            // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
+            var http = own(new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, config.env() == Environment.DEV));
+            var plcHttp = own(new IdentityHttp(IdentityHttp.DEFAULT_TIMEOUT, true));
+            this.plc = new PlcClient(config.plcUrl(), plcHttp);
+            this.didDocuments = new DidDocuments(config, identity, plc);
+            this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
+            this.didResolver = new DidResolver(plc, http);
+            var clock = Clock.systemUTC();
+            this.blobStore = own(BlobStore.open(config));
+            this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
+            var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
+                    config.accessTtlSec(), config.refreshTtlSec(), clock);
+            this.authenticator = new SessionAuthenticator(tokens);
+            this.appPasswords = new AppPasswords(database, config.did(), clock);
+            this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
+                    AccountPassword.of(config.userPassword()), appPasswords, clock);
+            var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
+            this.trustedProxies = new TrustedProxies(config.trustedProxies());
+            this.sequence = new SequenceLog(database, config.seqRetention());
+            this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
+            new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments).register(router);
+            this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+            identity.addListener(new IdentitySequencer(sequence));
+            this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
+            var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
+            this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports);
+            repoHandlers.register(router);
+            new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+            new SyncHandlers(repo, database, account).register(router);
+            this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
+            var rateLimitStore = switch (config.rateLimitStore()) {
+                case MEMORY -> new MemoryRateLimitStore();
+                case DATABASE -> new SqlRateLimitStore(database);
+            };
+            this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
+                    RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
+                    RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
+                    RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
+            repo.addTransactionHook(blobs::beforeCommit);
+            // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
+            repo.addTransactionHook((c, writes, commit) -> {
+                if (!account.isActive()) throw RepoHandlers.accountDeactivated();
+            });
+            new BlobHandlers(config.did(), blobs, account).register(router);
+            var proxyConfig = config.proxy();
+            this.upstream = own(new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
+                    Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes()));
+            var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
+            this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
+            var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
+            new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite).register(router);
+            this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
+            own(maintenance::shutdownNow);
+            maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+        } catch (RuntimeException | Error e) {
+            // A host that catches this keeps running: nothing opened so far may stay open (the database above all).
+            try {
+                close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    /** Registers something this instance opened; {@link #close()} closes it, the last opened first. */
+    private <T extends AutoCloseable> T own(T resource) {
+        opened.push(resource);
+        return resource;
     }
 
     private void collectGarbage() {
@@ -208,7 +226,8 @@ public final class Alteran implements AutoCloseable {
         var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
-        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons), proxy)).addMapping("/xrpc/*");
+        ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
+                XrpcBodies.fromSystemProperty(lexicons), proxy)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
@@ -347,16 +366,16 @@ public final class Alteran implements AutoCloseable {
 
     @Override
     public void close() {
-        maintenance.shutdownNow();
-        relays.close();
-        firehose.close();
-        httpClients.forEach(IdentityHttp::close);
-        upstream.close();
-        try {
-            database.close();
-        } finally {
-            blobStore.close();
+        RuntimeException failure = null;
+        for (AutoCloseable resource; (resource = opened.poll()) != null; ) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (failure == null) failure = new IllegalStateException("closing Alteran failed", e);
+                else failure.addSuppressed(e);
+            }
         }
+        if (failure != null) throw failure;
     }
 
     public static final class Builder {

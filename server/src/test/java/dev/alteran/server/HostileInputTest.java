@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.repo.RepoVerifier;
 import dev.alteran.pds.wire.Json;
+import dev.alteran.pds.xrpc.AuthLevel;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -112,7 +113,7 @@ class HostileInputTest {
             if (problem != null) failures.add(c.name() + ": " + problem);
         }
         System.out.printf("hostile suite: %d requests (%d must be refused) over %d routes%n",
-                cases.size(), rejectCases, server.alteran.router().methods().size());
+                cases.size(), rejectCases, server.alteran.router().routes().size());
         assertThat(failures).as("hostile requests answered wrongly").isEmpty();
         assertThat(cases).hasSizeGreaterThanOrEqualTo(300);
         assertThat(rejectCases).isGreaterThanOrEqualTo(300);
@@ -217,9 +218,10 @@ class HostileInputTest {
 
     @Test
     void everyRegisteredRouteHasALexiconSoNoneIsLeftOut() {
-        for (var nsid : server.alteran.router().methods()) {
-            // The original Alteran's JSON variants of sync methods are the only routes without their own.
-            var name = nsid.endsWith(".json") && nsid.startsWith("com.atproto.sync.") ? nsid.substring(0, nsid.length() - 5) : nsid;
+        for (var route : server.alteran.router().routes()) {
+            // The original Alteran's JSON variants of sync methods borrow their base method's Lexicon.
+            var nsid = route.nsid();
+            var name = route.lexicon() ? nsid : nsid.substring(0, nsid.lastIndexOf('.'));
             assertThat(lexicon(name)).as("lexicon of " + name).isNotNull();
         }
     }
@@ -281,29 +283,31 @@ class HostileInputTest {
     static List<Case> cases() {
         var out = new ArrayList<Case>();
         var router = server.alteran.router();
-        for (var nsid : new TreeSet<>(router.methods())) {
-            var route = router.find(nsid);
+        for (var route : router.routes().stream().sorted(java.util.Comparator.comparing(XrpcRouter.Route::nsid)).toList()) {
+            var nsid = route.nsid();
             var def = lexicon(nsid);
             // The original Alteran's JSON variants (getRepo.json, ...) have no Lexicon: they borrow their
             // base method's parameters, and since their rules are their own, bad values need only not break them.
             boolean variant = def == null;
             if (variant) def = lexicon(nsid.substring(0, nsid.lastIndexOf('.')));
-            var auth = authFor(nsid, route.kind(), def);
+            var auth = authFor(route);
             methodCases(out, nsid, route.kind(), def, auth);
             paramCases(out, nsid, route.kind(), def, auth, variant);
             if (route.kind() == MethodKind.PROCEDURE) bodyCases(out, nsid, def, auth);
-            tokenCases(out, nsid, route.kind(), def);
+            tokenCases(out, route, def);
         }
         pathCases(out);
         debugCases(out);
         return out;
     }
 
-    /** The credentials a route wants: none for public routes, a refresh token for the session-rotation routes, else the owner's access. */
-    static String authFor(String nsid, MethodKind kind, JsonNode def) {
-        if (nsid.equals("com.atproto.server.refreshSession") || nsid.equals("com.atproto.server.deleteSession")) return refresh;
-        if (nsid.equals("com.atproto.server.createSession")) return null;
-        return owner;
+    /** The credentials a route declares: none for public routes, a refresh token for the session-rotation routes, else the owner's access. */
+    static String authFor(XrpcRouter.Route route) {
+        return switch (route.auth()) {
+            case PUBLIC -> null;
+            case REFRESH -> refresh;
+            case ACCESS, FULL_ACCESS -> owner;
+        };
     }
 
     static void methodCases(List<Case> out, String nsid, MethodKind kind, JsonNode def, String auth) {
@@ -454,9 +458,11 @@ class HostileInputTest {
     }
 
     /** Credentials that must not work. Public routes may ignore them; routes that need a session must refuse them. */
-    static void tokenCases(List<Case> out, String nsid, MethodKind kind, JsonNode def) {
-        boolean rotation = nsid.equals("com.atproto.server.refreshSession") || nsid.equals("com.atproto.server.deleteSession");
-        var needsAuth = !isPublic(nsid);
+    static void tokenCases(List<Case> out, XrpcRouter.Route route, JsonNode def) {
+        var nsid = route.nsid();
+        var kind = route.kind();
+        boolean rotation = route.auth() == AuthLevel.REFRESH;
+        var needsAuth = route.auth() != AuthLevel.PUBLIC;
         var oracle = needsAuth ? Oracle.REJECT : Oracle.SURVIVE;
         var method = kind == MethodKind.QUERY ? "GET" : "POST";
         var target = "/xrpc/" + nsid + query(baselineParams(def));
@@ -493,7 +499,7 @@ class HostileInputTest {
         tokens.put("huge", "Bearer " + "a".repeat(6000));
         tokens.put(rotation ? "access token" : "refresh token", rotation ? owner : refresh);
         // App-password sessions may use ordinary routes; account-level routes must refuse them.
-        if (FULL_ACCESS_ONLY.contains(nsid)) tokens.put("app password", appSession);
+        if (route.auth() == AuthLevel.FULL_ACCESS) tokens.put("app password", appSession);
         for (var t : tokens.entrySet()) {
             var name = t.getKey();
             var o = oracle;
@@ -503,20 +509,6 @@ class HostileInputTest {
             out.add(new Case(nsid + " token " + name, method, target, headers(t.getValue(), type), body, o));
         }
     }
-
-    /** Routes that answer without a session (their params and bodies are still checked). */
-    static boolean isPublic(String nsid) {
-        return PUBLIC.contains(nsid) || nsid.startsWith("com.atproto.identity.resolve") || nsid.startsWith("com.atproto.sync.");
-    }
-
-    static final Set<String> PUBLIC = Set.of("com.atproto.server.describeServer", "com.atproto.server.createSession",
-            "com.atproto.repo.getRecord", "com.atproto.repo.listRecords", "com.atproto.repo.describeRepo",
-            "com.atproto.sync.getBlob", "com.atproto.sync.listBlobs", "com.atproto.sync.getRepo", "com.atproto.sync.getLatestCommit",
-            "com.atproto.sync.getRepoStatus", "com.atproto.sync.listRepos", "com.atproto.sync.getRecord", "com.atproto.sync.getBlocks",
-            "com.atproto.sync.getCheckout", "com.atproto.sync.getHead", "com.atproto.sync.subscribeRepos");
-
-    /** As the reference PDS: app-password sessions may do everything else, including handle changes. */
-    static final Set<String> FULL_ACCESS_ONLY = Set.of("com.atproto.server.createAppPassword");
 
     /** Paths outside the router: health, well-known, the root page, malformed XRPC paths. */
     static void pathCases(List<Case> out) {

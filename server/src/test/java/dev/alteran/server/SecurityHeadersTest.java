@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.xrpc.AuthLevel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,7 @@ class SecurityHeadersTest {
     static void start() throws Exception {
         server = TestServer.start(Map.of("PDS_TRUSTED_PROXIES", "10.0.0.0/8"));
         // A handler that fails with internal details in its exception: none of them may reach the client.
-        server.alteran.router().query("test.hostile.explode", call -> {
+        server.alteran.router().query("test.hostile.explode", AuthLevel.PUBLIC, call -> {
             throw new IllegalStateException("secret detail: jdbc:sqlite:/var/lib/alteran at dev.alteran.Secret");
         });
     }

@@ -136,8 +136,13 @@ public final class Lexicons {
     public ValidationResult validate(String ref, JsonNode value, String path) {
         var def = getDef(DataValidator.normalizeRef(ref));
         if (def.isEmpty()) return ValidationResult.unknown("Lexicon not found: " + ref);
+        return validate(def.get(), value, path);
+    }
+
+    /** Validates a value against a type taken from a loaded schema, e.g. a method's input or output body. */
+    public ValidationResult validate(LexType type, JsonNode value, String path) {
         var v = new DataValidator(this::getDef);
-        v.validate(def.get(), value, path);
+        v.validate(type, value, path);
         return v.errors.isEmpty() ? ValidationResult.valid() : ValidationResult.invalid(v.errors);
     }
 

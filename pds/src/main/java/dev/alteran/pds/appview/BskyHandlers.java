@@ -1,11 +1,11 @@
 package dev.alteran.pds.appview;
 
+import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.pds.xrpc.XrpcCall;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.alteran.atproto.lexicon.Lexicons;
-import dev.alteran.atproto.lexicon.ValidationResult;
 import dev.alteran.pds.auth.Scope;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,27 +20,25 @@ public final class BskyHandlers {
     private final ProxyHandler proxy;
     private final Preferences preferences;
     private final ReadAfterWrite readAfterWrite;
-    private final Lexicons lexicons;
 
-    public BskyHandlers(ProxyHandler proxy, Preferences preferences, ReadAfterWrite readAfterWrite, Lexicons lexicons) {
+    public BskyHandlers(ProxyHandler proxy, Preferences preferences, ReadAfterWrite readAfterWrite) {
         this.proxy = proxy;
         this.preferences = preferences;
         this.readAfterWrite = readAfterWrite;
-        this.lexicons = lexicons;
     }
 
     public void register(XrpcRouter router) {
-        router.query("app.bsky.actor.getPreferences", this::getPreferences);
-        router.procedure("app.bsky.actor.putPreferences", this::putPreferences);
-        router.query("app.bsky.actor.getProfile", readAfterWrite::getProfile);
-        router.query("app.bsky.actor.getProfiles", readAfterWrite::getProfiles);
-        router.query("app.bsky.feed.getPostThread", readAfterWrite::getPostThread);
-        router.query("app.bsky.feed.getTimeline", readAfterWrite::getTimeline);
-        router.query("app.bsky.feed.getAuthorFeed", readAfterWrite::getAuthorFeed);
+        router.query("app.bsky.actor.getPreferences", ACCESS, this::getPreferences);
+        router.procedure("app.bsky.actor.putPreferences", ACCESS, WRITE, this::putPreferences);
+        router.query("app.bsky.actor.getProfile", ACCESS, readAfterWrite::getProfile);
+        router.query("app.bsky.actor.getProfiles", ACCESS, readAfterWrite::getProfiles);
+        router.query("app.bsky.feed.getPostThread", ACCESS, readAfterWrite::getPostThread);
+        router.query("app.bsky.feed.getTimeline", ACCESS, readAfterWrite::getTimeline);
+        router.query("app.bsky.feed.getAuthorFeed", ACCESS, readAfterWrite::getAuthorFeed);
     }
 
     Object getPreferences(XrpcCall call) throws Exception {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var elsewhere = proxy.elsewhere(call);
         if (elsewhere != null) {
             proxy.forward(call, principal, elsewhere);
@@ -50,17 +48,14 @@ public final class BskyHandlers {
     }
 
     Object putPreferences(XrpcCall call) throws Exception {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var elsewhere = proxy.elsewhere(call);
         if (elsewhere != null) {
             proxy.forward(call, principal, elsewhere);
             return null;
         }
-        var body = call.jsonBody();
-        var prefs = body.get("preferences");
-        if (prefs == null) throw XrpcException.invalidRequest("Input must have the property \"preferences\"");
-        var result = lexicons.validate("app.bsky.actor.defs#preferences", prefs, "Input/preferences");
-        if (result.status() == ValidationResult.Status.INVALID) throw XrpcException.invalidRequest(result.errors().getFirst());
+        // The servlet checked the input against the Lexicon: preferences is an array of typed objects.
+        var prefs = call.jsonBody().get("preferences");
         List<ObjectNode> list = new ArrayList<>();
         for (var pref : prefs) {
             if (!pref.isObject() || !pref.path("$type").isTextual()) throw XrpcException.invalidRequest("Preference is missing a $type");

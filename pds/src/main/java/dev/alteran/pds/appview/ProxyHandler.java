@@ -4,6 +4,7 @@ import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.auth.Scope;
 import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.xrpc.AuthLevel;
 import dev.alteran.pds.xrpc.XrpcCall;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.pds.xrpc.XrpcHandler;
@@ -41,7 +42,7 @@ public final class ProxyHandler implements XrpcHandler {
         var header = proxyHeader(call);
         var service = header != null ? ServiceRef.parse(header) : directory.defaultFor(nsid);
         if (service == null) throw XrpcException.methodNotImplemented();
-        var principal = call.requireAuth();
+        var principal = call.authorize(AuthLevel.ACCESS);
         if (principal.scope() == Scope.APP_PASS && ServiceAuth.isPrivileged(nsid)) throw badTokenMethod();
         forward(call, principal, directory.resolve(service));
         return null;

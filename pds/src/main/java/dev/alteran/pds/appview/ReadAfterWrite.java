@@ -93,7 +93,7 @@ public final class ReadAfterWrite {
     }
 
     public Object getPostThread(XrpcCall call) throws IOException {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var target = proxy.target(call);
         var up = pipethrough.send(call, principal, target, true);
         if (up.status() >= 400) {
@@ -176,7 +176,7 @@ public final class ReadAfterWrite {
     }
 
     private Object pipe(XrpcCall call, Munge munge) throws IOException {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var up = pipethrough.send(call, principal, proxy.target(call), true);
         if (up.status() >= 400) {
             Pipethrough.copyAtprotoHeaders(up, call.response());

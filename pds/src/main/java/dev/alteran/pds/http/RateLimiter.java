@@ -1,6 +1,5 @@
 package dev.alteran.pds.http;
 
-import dev.alteran.pds.wire.MethodKind;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.store.RateLimitStore;
 import dev.alteran.pds.wire.XrpcException;
@@ -14,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-client limits on the XRPC routes that change state, one bucket per kind of route, each a
- * one-minute window. Every response of a limited route says where the client stands, under both the
+ * Per-client limits on the XRPC routes that change state, one bucket per kind of route (declared by
+ * each route), each a one-minute window. Every response of a limited route says where the client stands, under both the
  * {@code x-ratelimit-*} names and the {@code ratelimit-*} names the reference PDS sends; over the
  * limit the request is refused with 429 RateLimitExceeded before its handler runs.
  */
@@ -23,21 +22,12 @@ public final class RateLimiter {
     public static final long WINDOW_MS = 60_000;
     private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
 
+    /** The kinds of limited routes; each route names its own where it is registered. */
     public enum Bucket {
-        /** Every procedure without a bucket of its own: record writes, handle and preference updates, sessions. */
+        /** Procedures that change state: record writes, handle and preference updates, sessions. */
         WRITE,
         BLOB,
-        LOGIN;
-
-        /** The bucket of a route, or null for one that is not limited (queries). */
-        public static Bucket of(String nsid, MethodKind kind) {
-            if (kind != MethodKind.PROCEDURE) return null;
-            return switch (nsid) {
-                case "com.atproto.server.createSession" -> LOGIN;
-                case "com.atproto.repo.uploadBlob" -> BLOB;
-                default -> WRITE;
-            };
-        }
+        LOGIN
     }
 
     /** Where a client stands after a hit. */

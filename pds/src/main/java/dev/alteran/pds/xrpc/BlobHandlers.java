@@ -1,5 +1,8 @@
 package dev.alteran.pds.xrpc;
 
+import static dev.alteran.pds.http.RateLimiter.Bucket.BLOB;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.lexicon.StringFormat;
@@ -16,7 +19,6 @@ import java.util.Map;
  */
 public final class BlobHandlers {
     /** The most of a refused upload that is read and dropped to deliver the error cleanly. */
-    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
     private final String did;
     private final Blobs blobs;
     private final AccountStatus account;
@@ -28,21 +30,15 @@ public final class BlobHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.procedure("com.atproto.repo.uploadBlob", this::uploadBlob);
-        router.query("com.atproto.sync.getBlob", this::getBlob);
-        router.query("com.atproto.sync.listBlobs", this::listBlobs);
+        router.procedure("com.atproto.repo.uploadBlob", ACCESS, BLOB, this::uploadBlob);
+        router.query("com.atproto.sync.getBlob", PUBLIC, this::getBlob);
+        router.query("com.atproto.sync.listBlobs", PUBLIC, this::listBlobs);
     }
 
     Object uploadBlob(XrpcCall call) throws IOException {
         var req = call.request();
-        try {
-            call.requireAuth();
-            var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
-            return Map.of("blob", ref.toJson());
-        } catch (XrpcException e) {
-            call.discardBody(DISCARD_LIMIT);
-            throw e;
-        }
+        var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
+        return Map.of("blob", ref.toJson());
     }
 
     /**

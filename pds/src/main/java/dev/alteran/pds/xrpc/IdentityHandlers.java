@@ -1,5 +1,8 @@
 package dev.alteran.pds.xrpc;
 
+import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.syntax.AtIdentifier;
@@ -42,10 +45,10 @@ public final class IdentityHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.query("com.atproto.identity.resolveHandle", this::resolveHandle);
-        router.procedure("com.atproto.identity.updateHandle", this::updateHandle);
-        router.query("com.atproto.identity.resolveDid", this::resolveDid);
-        router.query("com.atproto.identity.resolveIdentity", this::resolveIdentity);
+        router.query("com.atproto.identity.resolveHandle", PUBLIC, this::resolveHandle);
+        router.procedure("com.atproto.identity.updateHandle", ACCESS, WRITE, this::updateHandle);
+        router.query("com.atproto.identity.resolveDid", PUBLIC, this::resolveDid);
+        router.query("com.atproto.identity.resolveIdentity", PUBLIC, this::resolveIdentity);
     }
 
     record ResolveHandleOutput(String did) {}
@@ -69,7 +72,6 @@ public final class IdentityHandlers {
      * first). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
      */
     Object updateHandle(XrpcCall call) {
-        call.requireAuth();
         var handle = newHandle(call.jsonBody());
         if (Handle.isDisallowedTld(handle)) throw XrpcException.badRequest("InvalidHandle", "Handle TLD is invalid or disallowed");
         if (env != Environment.DEV) {

@@ -1,5 +1,9 @@
 package dev.alteran.pds.xrpc;
 
+import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.data.Cid;
@@ -69,15 +73,15 @@ public final class RepoHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.procedure("com.atproto.repo.createRecord", this::createRecord);
-        router.procedure("com.atproto.repo.putRecord", this::putRecord);
-        router.procedure("com.atproto.repo.deleteRecord", this::deleteRecord);
-        router.procedure("com.atproto.repo.applyWrites", this::applyWrites);
-        router.query("com.atproto.repo.getRecord", this::getRecord);
-        router.query("com.atproto.repo.listRecords", this::listRecords);
-        router.query("com.atproto.repo.describeRepo", this::describeRepo);
-        router.procedure("com.atproto.repo.importRepo", this::importRepo);
-        router.query("com.atproto.repo.listMissingBlobs", this::listMissingBlobs);
+        router.procedure("com.atproto.repo.createRecord", ACCESS, WRITE, this::createRecord);
+        router.procedure("com.atproto.repo.putRecord", ACCESS, WRITE, this::putRecord);
+        router.procedure("com.atproto.repo.deleteRecord", ACCESS, WRITE, this::deleteRecord);
+        router.procedure("com.atproto.repo.applyWrites", ACCESS, WRITE, this::applyWrites);
+        router.query("com.atproto.repo.getRecord", PUBLIC, this::getRecord);
+        router.query("com.atproto.repo.listRecords", PUBLIC, this::listRecords);
+        router.query("com.atproto.repo.describeRepo", PUBLIC, this::describeRepo);
+        router.procedure("com.atproto.repo.importRepo", FULL_ACCESS, WRITE, this::importRepo);
+        router.query("com.atproto.repo.listMissingBlobs", ACCESS, this::listMissingBlobs);
     }
 
     // ---- outputs ----
@@ -115,7 +119,7 @@ public final class RepoHandlers {
     // ---- writes ----
 
     Object createRecord(XrpcCall call) {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var in = JsonInput.of(call.jsonBody());
         var repo = in.atIdentifier("repo", true);
         var collection = in.nsid("collection", true);
@@ -143,7 +147,7 @@ public final class RepoHandlers {
     }
 
     Object putRecord(XrpcCall call) {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var in = JsonInput.of(call.jsonBody());
         var repo = in.atIdentifier("repo", true);
         var collection = in.nsid("collection", true);
@@ -174,7 +178,7 @@ public final class RepoHandlers {
     }
 
     Object deleteRecord(XrpcCall call) {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var in = JsonInput.of(call.jsonBody());
         var repo = in.atIdentifier("repo", true);
         var collection = in.nsid("collection", true);
@@ -190,7 +194,7 @@ public final class RepoHandlers {
     }
 
     Object applyWrites(XrpcCall call) {
-        var principal = call.requireAuth();
+        var principal = call.principal();
         var in = JsonInput.of(call.jsonBody());
         var repo = in.atIdentifier("repo", true);
         var validate = in.bool("validate");
@@ -357,7 +361,7 @@ public final class RepoHandlers {
     }
 
     private Object importRepoBody(XrpcCall call) throws IOException {
-        var principal = call.requireFullAuth();
+        var principal = call.principal();
         if (!principal.did().equals(store.did())) throw XrpcException.authRequired("Authentication Required");
         var req = call.request();
         var type = req.getContentType();
@@ -393,7 +397,6 @@ public final class RepoHandlers {
     }
 
     MissingBlobsOutput listMissingBlobs(XrpcCall call) {
-        call.requireAuth();
         int limit = call.intParam("limit", 500, 1, 1000);
         var missing = blobs.listMissing(call.param("cursor"), limit);
         return new MissingBlobsOutput(missing.isEmpty() ? null : missing.getLast().cid(), missing);

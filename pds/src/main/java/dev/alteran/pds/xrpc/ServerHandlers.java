@@ -1,10 +1,15 @@
 package dev.alteran.pds.xrpc;
 
+import static dev.alteran.pds.http.RateLimiter.Bucket.LOGIN;
+import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
+import static dev.alteran.pds.xrpc.AuthLevel.REFRESH;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.config.TrustedProxies;
-import dev.alteran.pds.auth.AuthorizationHeader;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.Sessions;
@@ -40,18 +45,18 @@ public final class ServerHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.query("com.atproto.server.describeServer", call -> describeServer());
-        router.procedure("com.atproto.server.createSession", this::createSession);
-        router.procedure("com.atproto.server.refreshSession", this::refreshSession);
-        router.query("com.atproto.server.getSession", this::getSession);
-        router.procedure("com.atproto.server.deleteSession", this::deleteSession);
-        router.procedure("com.atproto.server.createAppPassword", this::createAppPassword);
-        router.query("com.atproto.server.listAppPasswords", this::listAppPasswords);
-        router.procedure("com.atproto.server.revokeAppPassword", this::revokeAppPassword);
-        router.query("com.atproto.server.getServiceAuth", this::getServiceAuth);
-        router.procedure("com.atproto.server.activateAccount", this::activateAccount);
-        router.procedure("com.atproto.server.deactivateAccount", this::deactivateAccount);
-        router.query("com.atproto.server.checkAccountStatus", this::checkAccountStatus);
+        router.query("com.atproto.server.describeServer", PUBLIC, call -> describeServer());
+        router.procedure("com.atproto.server.createSession", PUBLIC, LOGIN, this::createSession);
+        router.procedure("com.atproto.server.refreshSession", REFRESH, WRITE, this::refreshSession);
+        router.query("com.atproto.server.getSession", ACCESS, this::getSession);
+        router.procedure("com.atproto.server.deleteSession", REFRESH, WRITE, this::deleteSession);
+        router.procedure("com.atproto.server.createAppPassword", FULL_ACCESS, WRITE, this::createAppPassword);
+        router.query("com.atproto.server.listAppPasswords", ACCESS, this::listAppPasswords);
+        router.procedure("com.atproto.server.revokeAppPassword", ACCESS, WRITE, this::revokeAppPassword);
+        router.query("com.atproto.server.getServiceAuth", ACCESS, this::getServiceAuth);
+        router.procedure("com.atproto.server.activateAccount", FULL_ACCESS, WRITE, this::activateAccount);
+        router.procedure("com.atproto.server.deactivateAccount", FULL_ACCESS, WRITE, this::deactivateAccount);
+        router.query("com.atproto.server.checkAccountStatus", ACCESS, this::checkAccountStatus);
     }
 
     /** A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. */
@@ -80,21 +85,19 @@ public final class ServerHandlers {
     }
 
     SessionOutput refreshSession(XrpcCall call) {
-        return session(sessions.refresh(AuthorizationHeader.requireBearer(call.request())));
+        return session(sessions.refresh(call.refreshToken()));
     }
 
     GetSession getSession(XrpcCall call) {
-        call.requireAuth();
         return new GetSession(identity.handle(), config.did(), account.isActive(), account.status());
     }
 
     Object deleteSession(XrpcCall call) {
-        sessions.delete(AuthorizationHeader.requireBearer(call.request()));
+        sessions.delete(call.refreshToken());
         return null;
     }
 
     AppPasswords.Created createAppPassword(XrpcCall call) {
-        call.requireFullAuth();
         var in = JsonInput.of(call.jsonBody());
         var name = in.string("name", true);
         var privileged = Boolean.TRUE.equals(in.bool("privileged"));
@@ -102,18 +105,15 @@ public final class ServerHandlers {
     }
 
     AppPasswordList listAppPasswords(XrpcCall call) {
-        call.requireAuth();
         return new AppPasswordList(appPasswords.list());
     }
 
     Object revokeAppPassword(XrpcCall call) {
-        call.requireAuth();
         appPasswords.revoke(JsonInput.of(call.jsonBody()).string("name", true));
         return null;
     }
 
     ServiceToken getServiceAuth(XrpcCall call) {
-        var principal = call.requireAuth();
         var aud = call.requiredParam("aud");
         var expText = call.param("exp");
         Long exp = null;
@@ -124,7 +124,7 @@ public final class ServerHandlers {
                 throw XrpcException.invalidRequest("Error: exp must be an integer");
             }
         }
-        return new ServiceToken(serviceAuth.issue(principal, aud, exp, call.param("lxm")));
+        return new ServiceToken(serviceAuth.issue(call.principal(), aud, exp, call.param("lxm")));
     }
 
     private SessionOutput session(Sessions.Session s) {
@@ -135,7 +135,6 @@ public final class ServerHandlers {
 
     /** Activates the account once its DID document names this server and key; re-announces it on the firehose. */
     Object activateAccount(XrpcCall call) {
-        call.requireFullAuth();
         var problem = didDocuments.whyNotHere(call.request());
         if (problem != null) throw XrpcException.invalidRequest(problem);
         account.activate();
@@ -143,7 +142,6 @@ public final class ServerHandlers {
     }
 
     Object deactivateAccount(XrpcCall call) {
-        call.requireFullAuth();
         // The input is a JSON object, possibly empty, as the lexicon has it.
         var deleteAfter = JsonInput.of(call.jsonBody()).string("deleteAfter", false);
         if (deleteAfter != null && !Datetime.isValid(deleteAfter)) {
@@ -154,7 +152,6 @@ public final class ServerHandlers {
     }
 
     AccountStatusOutput checkAccountStatus(XrpcCall call) {
-        call.requireAuth();
         var counts = account.counts();
         return new AccountStatusOutput(account.isActive(), didDocuments.whyNotHere(call.request()) == null,
                 counts.repoCommit().toString(), counts.repoRev(), counts.repoBlocks(), counts.indexedRecords(), 0,

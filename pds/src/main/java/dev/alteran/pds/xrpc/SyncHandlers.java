@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.pds.wire.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -65,19 +66,20 @@ public final class SyncHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.query("com.atproto.sync.getRepo", this::getRepo);
-        router.query("com.atproto.sync.getCheckout", this::getCheckout);
-        router.query("com.atproto.sync.getBlocks", this::getBlocks);
-        router.query("com.atproto.sync.getRecord", this::getRecord);
-        router.query("com.atproto.sync.getLatestCommit", this::getLatestCommit);
-        router.query("com.atproto.sync.getHead", this::getHead);
-        router.query("com.atproto.sync.listRepos", this::listRepos);
-        router.query("com.atproto.sync.getRepoStatus", this::getRepoStatus);
-        router.query("com.atproto.sync.getRepo.json", this::getRepoJson);
-        router.query("com.atproto.sync.getCheckout.json", this::getRepoJson);
-        router.query("com.atproto.sync.getBlocks.json", this::getBlocksJson);
+        router.query("com.atproto.sync.getRepo", PUBLIC, this::getRepo);
+        router.query("com.atproto.sync.getCheckout", PUBLIC, this::getCheckout);
+        router.query("com.atproto.sync.getBlocks", PUBLIC, this::getBlocks);
+        router.query("com.atproto.sync.getRecord", PUBLIC, this::getRecord);
+        router.query("com.atproto.sync.getLatestCommit", PUBLIC, this::getLatestCommit);
+        router.query("com.atproto.sync.getHead", PUBLIC, this::getHead);
+        router.query("com.atproto.sync.listRepos", PUBLIC, this::listRepos);
+        router.query("com.atproto.sync.getRepoStatus", PUBLIC, this::getRepoStatus);
+        // The original Alteran's JSON views of the same data; no Lexicon describes them.
+        router.queryWithoutLexicon("com.atproto.sync.getRepo.json", PUBLIC, this::getRepoJson);
+        router.queryWithoutLexicon("com.atproto.sync.getCheckout.json", PUBLIC, this::getRepoJson);
+        router.queryWithoutLexicon("com.atproto.sync.getBlocks.json", PUBLIC, this::getBlocksJson);
         // The firehose itself is a WebSocket endpoint; a plain GET reaching the servlet did not upgrade.
-        router.query("com.atproto.sync.subscribeRepos", call -> {
+        router.query("com.atproto.sync.subscribeRepos", PUBLIC, call -> {
             throw new XrpcException(426, "InvalidRequest", "com.atproto.sync.subscribeRepos is a WebSocket endpoint: upgrade the connection");
         });
     }

@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.alteran.atproto.lexicon.StringFormat;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.auth.AuthorizationHeader;
 import dev.alteran.pds.auth.Principal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -29,6 +31,12 @@ public final class XrpcCall {
     private final long maxJsonBytes;
     private final Authenticator authenticator;
     private Map<String, List<String>> query;
+    private boolean authenticated;
+    private Principal principal;
+    private String refreshToken;
+    private JsonNode jsonBody;
+    /** The bytes {@link #jsonBody} was parsed from. */
+    private byte[] jsonBytes;
     /** One JSON document and nothing after it: a second document or trailing bytes make the body invalid. */
     private static final ObjectReader BODY_READER = Json.READER.with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -41,23 +49,50 @@ public final class XrpcCall {
         this.authenticator = authenticator;
     }
 
-    /** The verified caller, or null for an anonymous request; bad credentials are a 401 here. */
+    /**
+     * The verified caller, or null for an anonymous request; bad credentials are a 401 here. Verified
+     * once per call: a route's declared level and its handler see the same answer.
+     */
     public Principal auth() {
-        return authenticator.authenticate(request);
-    }
-
-    /** The verified caller; an anonymous request is a 401 AuthMissing, as the reference PDS answers it. */
-    public Principal requireAuth() {
-        var principal = auth();
-        if (principal == null) throw new XrpcException(401, "AuthMissing", "Authentication Required");
+        if (!authenticated) {
+            principal = authenticator.authenticate(request);
+            authenticated = true;
+        }
         return principal;
     }
 
-    /** Like {@link #requireAuth()}, but app-password sessions are refused (account-level operations). */
-    public Principal requireFullAuth() {
-        var principal = requireAuth();
-        if (principal.isAppPassword()) throw new XrpcException(400, "InvalidToken", "Bad token scope");
+    /**
+     * Checks the caller against {@code level} (the servlet does so for every route before its handler
+     * runs; the AppView proxy for the methods it forwards). Returns the caller, or null for a public
+     * or refresh-token route. Errors as the reference PDS's: no session is a 401 AuthMissing, an app
+     * password on a full-access route a 400 InvalidToken.
+     */
+    public Principal authorize(AuthLevel level) {
+        return switch (level) {
+            case PUBLIC -> null;
+            case ACCESS, FULL_ACCESS -> {
+                var caller = auth();
+                if (caller == null) throw AuthorizationHeader.authMissing();
+                if (level == AuthLevel.FULL_ACCESS && caller.isAppPassword()) throw new XrpcException(400, "InvalidToken", "Bad token scope");
+                yield caller;
+            }
+            case REFRESH -> {
+                refreshToken = AuthorizationHeader.requireBearer(request);
+                yield null;
+            }
+        };
+    }
+
+    /** The caller of a route declared {@link AuthLevel#ACCESS} or {@link AuthLevel#FULL_ACCESS}, checked before the handler ran. */
+    public Principal principal() {
+        if (principal == null) throw new IllegalStateException(nsid + ": no verified caller; does the route declare a session?");
         return principal;
+    }
+
+    /** The bearer token of a route declared {@link AuthLevel#REFRESH}, for the session operation to verify. */
+    public String refreshToken() {
+        if (refreshToken == null) throw new IllegalStateException(nsid + ": the route does not declare a refresh token");
+        return refreshToken;
     }
 
     public String nsid() {
@@ -155,17 +190,23 @@ public final class XrpcCall {
     }
 
     /**
-     * The JSON input object. Size is checked against PDS_MAX_JSON_BYTES before anything is parsed:
-     * by Content-Length when given, and by counting the stream when it is not.
+     * The JSON input object, read once. Size is checked against PDS_MAX_JSON_BYTES before anything is
+     * parsed: by Content-Length when given, and by counting the stream when it is not.
      */
     public JsonNode jsonBody() {
+        if (jsonBody == null) jsonBody = readJsonBody();
+        return jsonBody;
+    }
+
+    private JsonNode readJsonBody() {
         if (!isJson(request.getContentType())) {
             throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): expected application/json");
         }
         long declared = request.getContentLengthLong();
         if (declared > maxJsonBytes) throw XrpcException.payloadTooLarge("request body is larger than " + maxJsonBytes + " bytes");
         try (var in = new LimitedInputStream(request.getInputStream(), maxJsonBytes)) {
-            var node = BODY_READER.readTree(in);
+            jsonBytes = in.readAllBytes();
+            var node = BODY_READER.readTree(jsonBytes);
             if (node == null || !node.isObject()) throw XrpcException.invalidRequest("Request body must be a JSON object");
             if (hasUnpairedSurrogate(node)) {
                 // JSON escapes can spell what UTF-8 cannot: such a string is not in the atproto data model.
@@ -205,8 +246,9 @@ public final class XrpcCall {
         return contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT).equals("application/json");
     }
 
+    /** The raw body; once {@link #jsonBody()} has read it, the same bytes again (a proxied call forwards them). */
     public InputStream body() throws IOException {
-        return request.getInputStream();
+        return jsonBytes != null ? new ByteArrayInputStream(jsonBytes) : request.getInputStream();
     }
 
     /**
@@ -231,7 +273,7 @@ public final class XrpcCall {
      */
     public InputStream body(long limit) throws IOException {
         if (request.getContentLengthLong() > limit) throw XrpcException.payloadTooLarge("request body is larger than " + limit + " bytes");
-        return new LimitedInputStream(request.getInputStream(), limit);
+        return new LimitedInputStream(body(), limit);
     }
 
     /** The 413 a {@link #body(long)} stream failed with, found anywhere in {@code e}'s causes; or null. */

@@ -1,13 +1,11 @@
 package dev.alteran.pds.xrpc;
 
-import dev.alteran.pds.wire.XrpcResponses;
-import dev.alteran.pds.wire.MethodKind;
-import dev.alteran.pds.wire.Json;
-import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.syntax.Nsid;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.http.RateLimiter;
+import dev.alteran.pds.wire.MethodKind;
+import dev.alteran.pds.wire.XrpcException;
+import dev.alteran.pds.wire.XrpcResponses;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,10 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /xrpc/*}: finds the route for the NSID, checks the HTTP method, runs the handler and renders
- * its output or its {@link XrpcException}. A method without a route goes to the fallback (the
- * AppView proxy), which checks the HTTP method itself; without one it is 501. Anything else thrown
- * is logged with the request ID and answered with a bare 500, never with internal details.
+ * {@code /xrpc/*}: finds the route for the NSID and enforces what its registration declares, in the
+ * reference PDS's order: the HTTP method, the rate-limit bucket (before auth, so guessing tokens
+ * counts too), the parameters, the caller's auth level, then the JSON input against the Lexicon.
+ * Only then does the handler run; its output (or its {@link XrpcException}) is rendered here. A method
+ * without a route goes to the fallback (the AppView proxy), which checks the HTTP method and the
+ * caller itself; without one it is 501. Anything else thrown is logged with the request ID and
+ * answered with a bare 500, never with internal details.
  */
 public final class XrpcServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(XrpcServlet.class);
@@ -27,12 +28,15 @@ public final class XrpcServlet extends HttpServlet {
     public static final XrpcHandler NOT_IMPLEMENTED = call -> {
         throw XrpcException.methodNotImplemented();
     };
+    /** How much of a refused raw upload is read so that the client, still sending, sees the error. */
+    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
 
     private final XrpcRouter router;
     private final long maxJsonBytes;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
     private final XrpcParams params;
+    private final XrpcBodies bodies;
     private final XrpcHandler fallback;
 
     /**
@@ -40,12 +44,13 @@ public final class XrpcServlet extends HttpServlet {
      * it does not take ({@link #NOT_IMPLEMENTED} takes none).
      */
     public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
-                       XrpcParams params, XrpcHandler fallback) {
+                       XrpcParams params, XrpcBodies bodies, XrpcHandler fallback) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.params = params;
+        this.bodies = bodies;
         this.fallback = fallback;
     }
 
@@ -53,27 +58,17 @@ public final class XrpcServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         var path = req.getPathInfo();
         var nsid = path == null ? "" : path.substring(1);
+        XrpcCall call = null;
         try {
             // As the reference: a path that is no NSID is the client's error; a method we lack is ours to admit.
             if (!Nsid.isValid(nsid)) throw XrpcException.invalidRequest("invalid xrpc path");
+            call = new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator);
             var route = router.find(nsid);
-            var handler = route == null ? fallback : route.handler();
-            var method = req.getMethod();
-            if (route != null) {
-                var expected = route.kind() == MethodKind.QUERY ? "GET" : "POST";
-                boolean ok = method.equals(expected) || (route.kind() == MethodKind.QUERY && method.equals("HEAD"));
-                if (!ok) throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + expected);
-            }
-            // A proxied method has no route here: its HTTP method says whether it writes.
-            var kind = route != null ? route.kind() : method.equals("POST") ? MethodKind.PROCEDURE : MethodKind.QUERY;
-            var bucket = RateLimiter.Bucket.of(nsid, kind);
-            if (bucket != null) rateLimiter.enforce(bucket, req, resp); // before auth: guessing tokens counts too
-            var call = new XrpcCall(nsid, req, resp, maxJsonBytes, authenticator);
-            if (route != null) params.check(nsid, call.query()); // a proxied method is the upstream's to check
-            var output = handler.handle(call);
+            var output = route == null ? proxied(call) : routed(route, call);
             if (output != null) XrpcResponses.writeJson(resp, 200, output);
         } catch (XrpcException e) {
             abortIfCommitted(resp, e);
+            if (call != null && bodies.takesRawInput(nsid)) call.discardBody(DISCARD_LIMIT);
             XrpcResponses.closeIfBodyUnread(req, resp);
             XrpcResponses.writeError(resp, e);
         } catch (Exception e) {
@@ -82,6 +77,26 @@ public final class XrpcServlet extends HttpServlet {
             XrpcResponses.closeIfBodyUnread(req, resp);
             XrpcResponses.writeError(resp, XrpcException.internal());
         }
+    }
+
+    private Object routed(XrpcRouter.Route route, XrpcCall call) throws Exception {
+        var method = call.request().getMethod();
+        if (!route.kind().accepts(method)) {
+            throw XrpcException.invalidRequest("Incorrect HTTP method (" + method + ") expected " + route.kind().httpMethod());
+        }
+        if (route.bucket() != null) rateLimiter.enforce(route.bucket(), call.request(), call.response());
+        if (route.lexicon()) params.check(route.nsid(), call.query());
+        call.authorize(route.auth());
+        if (route.lexicon() && route.kind() == MethodKind.PROCEDURE) bodies.checkInput(route.nsid(), call);
+        var output = route.handler().handle(call);
+        if (output != null && route.lexicon()) bodies.checkOutput(route.nsid(), output);
+        return output;
+    }
+
+    /** A method served elsewhere: its HTTP method says whether it writes; its parameters are the upstream's to check. */
+    private Object proxied(XrpcCall call) throws Exception {
+        if (call.request().getMethod().equals("POST")) rateLimiter.enforce(RateLimiter.Bucket.WRITE, call.request(), call.response());
+        return fallback.handle(call);
     }
 
     /**

@@ -1,13 +1,11 @@
 package dev.alteran.pds.http;
 
-import dev.alteran.pds.wire.MethodKind;
 import dev.alteran.pds.config.TrustedProxies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.wire.XrpcException;
-import dev.alteran.pds.wire.MethodKind;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -20,18 +18,6 @@ class RateLimiterTest {
     final RateLimiter limiter = new RateLimiter(new MemoryRateLimitStore(), new TrustedProxies(List.of("10.0.0.0/8")),
             Map.of(RateLimiter.Bucket.WRITE, 3, RateLimiter.Bucket.BLOB, 2, RateLimiter.Bucket.LOGIN, 1),
             Clock.fixed(T0, ZoneOffset.UTC));
-
-    @Test
-    void routesFallIntoBuckets() {
-        assertThat(RateLimiter.Bucket.of("com.atproto.server.createSession", MethodKind.PROCEDURE)).isEqualTo(RateLimiter.Bucket.LOGIN);
-        assertThat(RateLimiter.Bucket.of("com.atproto.repo.uploadBlob", MethodKind.PROCEDURE)).isEqualTo(RateLimiter.Bucket.BLOB);
-        for (var write : List.of("com.atproto.repo.createRecord", "com.atproto.repo.putRecord", "com.atproto.repo.deleteRecord",
-                "com.atproto.repo.applyWrites", "com.atproto.identity.updateHandle", "app.bsky.actor.putPreferences")) {
-            assertThat(RateLimiter.Bucket.of(write, MethodKind.PROCEDURE)).as(write).isEqualTo(RateLimiter.Bucket.WRITE);
-        }
-        assertThat(RateLimiter.Bucket.of("com.atproto.repo.getRecord", MethodKind.QUERY)).isNull();
-        assertThat(RateLimiter.Bucket.of("com.atproto.server.getSession", MethodKind.QUERY)).isNull();
-    }
 
     @Test
     void headersCountDownThenTheLimitIsA429() {

@@ -1,0 +1,16 @@
+package dev.alteran.pds.xrpc;
+
+/**
+ * What a route asks of its caller, declared where the route is registered and checked by
+ * {@link XrpcServlet} before the handler runs (as the reference PDS's per-method auth verifiers).
+ */
+public enum AuthLevel {
+    /** Anyone. A handler may still ask who is calling ({@link XrpcCall#auth()}), e.g. to serve a deactivated repo to its owner. */
+    PUBLIC,
+    /** An access token: the account password's session or an app password's. */
+    ACCESS,
+    /** An access token of the account password's session: app passwords are refused (account-level operations). */
+    FULL_ACCESS,
+    /** A bearer refresh token (refreshSession, deleteSession): the session operation verifies and rotates it. */
+    REFRESH
+}
