@@ -1,5 +1,6 @@
 package dev.alteran.pds;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -70,6 +71,15 @@ class ArchitectureTest {
                 .map(p -> p.substring("dev.alteran.pds.".length()).split("\\.")[0])
                 .distinct().toList();
         org.assertj.core.api.Assertions.assertThat(known).as("packages named in LAYERS").containsAll(packages);
+    }
+
+    /** An embeddable library shares its JVM with the host application, whose settings these are. */
+    @Test
+    void noJvmWideSystemProperties() {
+        noClasses().should().callMethod(System.class, "setProperty", String.class, String.class)
+                .orShould().callMethod(System.class, "clearProperty", String.class)
+                .orShould().callMethod(System.class, "setProperties", java.util.Properties.class)
+                .check(classes);
     }
 
     @Test

@@ -1,9 +1,14 @@
 package dev.alteran.server;
 
 import dev.alteran.pds.Alteran;
+import jakarta.servlet.ServletContext;
+import jakarta.websocket.Session;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.JakartaWebSocketServerContainer;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
+import org.eclipse.jetty.ee10.websocket.servlet.WebSocketUpgradeFilter;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -28,6 +33,7 @@ public final class JettyServer implements AutoCloseable {
     }
     private final Server server;
     private final ServerConnector connector;
+    private final ServletContextHandler context;
 
     public JettyServer(Alteran alteran, String host, int port) {
         var threads = new QueuedThreadPool();
@@ -43,11 +49,11 @@ public final class JettyServer implements AutoCloseable {
         connector.setPort(port);
         server.addConnector(connector);
 
-        var context = new ServletContextHandler("/");
+        context = new ServletContextHandler("/");
         // Jetty's own error pages are HTML naming the URI and the servlet; ours say only the status, as JSON.
         server.setErrorHandler(new JsonErrorHandler.ForServer());
         context.setErrorHandler(new JsonErrorHandler.ForContext());
-        JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> tuneWebSockets(container));
+        JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> tuneWebSockets(servletContext));
         context.addServletContainerInitializer((classes, ctx) -> alteran.install(ctx));
         server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(STOP_TIMEOUT_MS);
@@ -60,18 +66,16 @@ public final class JettyServer implements AutoCloseable {
     /**
      * Firehose frames that queue up for a subscriber should leave in one write, not one each: Jetty
      * batches frames smaller than a quarter of the session's output buffer (default 4 KiB, so only
-     * frames under 1 KiB). The Jakarta API has no setter for it; the container's default configuration
-     * is reachable only from the class itself.
+     * frames under 1 KiB). The Jakarta API has no setting for it; the upgrade filter's documented
+     * {@code outputBufferSize} init parameter is the default for every session it upgrades.
      */
-    private static void tuneWebSockets(jakarta.websocket.server.ServerContainer container) {
-        try {
-            var field = org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketContainer.class.getDeclaredField("defaultCustomizer");
-            field.setAccessible(true);
-            ((org.eclipse.jetty.websocket.core.Configuration.ConfigurationCustomizer) field.get(container))
-                    .setOutputBufferSize(WEBSOCKET_OUTPUT_BUFFER);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(JettyServer.class).warn("WebSocket output buffer not tuned: {}", e.toString());
-        }
+    private static void tuneWebSockets(ServletContext servletContext) {
+        WebSocketUpgradeFilter.ensureFilter(servletContext).setInitParameter("outputBufferSize", Integer.toString(WEBSOCKET_OUTPUT_BUFFER));
+    }
+
+    /** The server side of the open WebSocket sessions (tests check their configuration). */
+    Set<Session> openWebSocketSessions() {
+        return JakartaWebSocketServerContainer.getContainer(context.getServletContext()).getOpenSessions();
     }
 
     public JettyServer start() throws Exception {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.ee10.websocket.jakarta.common.JakartaWebSocketSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,19 @@ class FirehoseTest {
             assertThat((String) ops.getFirst().get("path")).startsWith(Writes.POST + "/");
             assertThat(body.get("prevData")).isEqualTo(c1.data().commit().data());
             assertThat(client.next(200)).isNull();
+        }
+    }
+
+    @Test
+    void sessionsHaveTheLargerOutputBufferSoQueuedFramesBatch() throws Exception {
+        try (var client = subscribe(null)) {
+            awaitLive(1);
+            var sessions = server.jetty().openWebSocketSessions();
+            assertThat(sessions).hasSize(1);
+            for (var s : sessions) {
+                assertThat(((JakartaWebSocketSession) s).getCoreSession().getOutputBufferSize())
+                        .isEqualTo(JettyServer.WEBSOCKET_OUTPUT_BUFFER);
+            }
         }
     }
 

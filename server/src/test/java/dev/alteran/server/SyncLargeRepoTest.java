@@ -80,6 +80,10 @@ class SyncLargeRepoTest {
         try (var http = HttpClient.newHttpClient()) {
             var base = "http://127.0.0.1:" + port;
             awaitHealthy(http, base, child, log);
+            // The server process, not the library, keeps SQLite's native library under the data directory.
+            try (var copies = Files.list(dir.resolve("data").resolve("native"))) {
+                assertThat(copies.map(p -> p.getFileName().toString())).singleElement().asString().startsWith("sqlite-");
+            }
             long t1 = System.nanoTime();
             var did = config.did();
             var resp = http.send(HttpRequest.newBuilder(URI.create(base + "/xrpc/com.atproto.sync.getRepo?did="

@@ -60,6 +60,10 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(overrides);
     }
 
+    JettyServer jetty() {
+        return jetty;
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + jetty.port() + path;
     }

@@ -3,8 +3,6 @@ package dev.alteran.atproto.crypto;
 import java.math.BigInteger;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
-import org.bouncycastle.math.ec.ECMultiplier;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /** The two elliptic curves atproto allows for signing keys. */
 public enum Curve {
@@ -47,13 +45,6 @@ public enum Curve {
         }
         return null;
     }
-
-    /** Computes k·G when signing and deriving public keys: see {@link Secp256k1BaseMultiplier}. */
-    ECMultiplier baseMultiplier() {
-        return this == K256 ? Secp256k1BaseMultiplier.INSTANCE : COMB;
-    }
-
-    private static final ECMultiplier COMB = new FixedPointCombMultiplier();
 
     BigInteger order() {
         return domain.getN();

@@ -8,10 +8,19 @@ import java.util.Objects;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
-import org.bouncycastle.math.ec.ECMultiplier;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.util.BigIntegers;
 
-/** A private key on one curve, with its public key. Signs with deterministic (RFC 6979), low-S ECDSA over SHA-256. */
+/**
+ * A private key on one curve, with its public key. Signs with deterministic (RFC 6979), low-S ECDSA over SHA-256.
+ *
+ * <p>All of it is BouncyCastle: {@link ECDSASigner} with an {@link HMacDSAKCalculator} nonce, k·G by its
+ * {@link FixedPointCombMultiplier} (a fixed sequence of doublings and additions, table entries read by a full
+ * masked scan). Not constant-time guaranteed: the nonce and s = k⁻¹(e + d·r) mod n pass through
+ * {@link BigInteger}, and the JVM (JIT, GC) promises nothing about timing. If signing speed ever matters, the
+ * way is libsecp256k1 through a maintained binding ({@code fr.acinq.secp256k1:secp256k1-kmp-jni-jvm}), not
+ * curve arithmetic of our own.
+ */
 public final class Keypair {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -90,7 +99,7 @@ public final class Keypair {
     public PublicKey publicKey() {
         var pk = publicKey;
         if (pk == null) { // a race computes the same value twice, harmlessly
-            var q = curve.baseMultiplier().multiply(curve.domain.getG(), params.getD()).normalize();
+            var q = new FixedPointCombMultiplier().multiply(curve.domain.getG(), params.getD()).normalize();
             publicKey = pk = new PublicKey(curve, q);
         }
         return pk;
@@ -104,12 +113,8 @@ public final class Keypair {
     public byte[] sign(byte[] message) {
         Objects.requireNonNull(message, "message");
         // A signer per call: the k calculator is stateful, and construction is negligible next to the point multiply.
-        var signer = new ECDSASigner(new HMacDSAKCalculator(new JdkSha256())) {
-            @Override
-            protected ECMultiplier createBasePointMultiplier() {
-                return curve.baseMultiplier();
-            }
-        };
+        // ECDSASigner computes k·G with FixedPointCombMultiplier by default.
+        var signer = new ECDSASigner(new HMacDSAKCalculator(new JdkSha256()));
         signer.init(true, params);
         var rs = signer.generateSignature(Hashes.sha256(message));
         var s = rs[1];

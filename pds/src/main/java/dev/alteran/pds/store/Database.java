@@ -84,7 +84,6 @@ public final class Database implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data directory for " + file, e);
         }
-        SqliteNativeLibrary.useCopyIn(file.toAbsolutePath().getParent().resolve("native"));
         var url = "jdbc:sqlite:" + file.toAbsolutePath();
         var writeSource = dataSource(url, false);
         var applied = Migrations.apply(writeSource);

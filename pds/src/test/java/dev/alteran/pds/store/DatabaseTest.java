@@ -14,6 +14,18 @@ class DatabaseTest {
     Path dir;
 
     @Test
+    void openingLeavesTheJvmsSqlitePropertiesAndTheDataDirectoryAlone() {
+        // An embedding application may use SQLite itself: the library must not redirect its driver.
+        var path = System.getProperty("org.sqlite.lib.path");
+        var name = System.getProperty("org.sqlite.lib.name");
+        try (var db = Database.openSqlite(dir.resolve("db.sqlite"))) {
+            assertThat(System.getProperty("org.sqlite.lib.path")).isEqualTo(path);
+            assertThat(System.getProperty("org.sqlite.lib.name")).isEqualTo(name);
+            assertThat(dir.resolve("native")).doesNotExist();
+        }
+    }
+
+    @Test
     void committedWritesReachTheDatabaseFileWithoutTheWriterCheckpointing() throws Exception {
         var file = dir.resolve("db.sqlite");
         try (var db = Database.openSqlite(file)) {

@@ -1,4 +1,4 @@
-package dev.alteran.pds.store;
+package dev.alteran.server;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,9 +12,18 @@ import org.sqlite.util.LibraryLoaderUtil;
  * it, on every start: about 100 ms. This keeps one copy per driver version under the data directory
  * (private to the operator, unlike a shared temp folder) and points the driver at it. Anything
  * unexpected leaves the driver to its own way; so does an operator who set {@code org.sqlite.lib.path}.
+ *
+ * <p>It does so through JVM-wide system properties, read once when the driver first loads: only the
+ * standalone server, which owns its JVM, may set them ({@link Launcher}, before the first connection).
+ * The embeddable {@code pds} module leaves them to its host application.
  */
 final class SqliteNativeLibrary {
     private SqliteNativeLibrary() {}
+
+    /** Uses (and first writes, if missing) the copy in {@code <dataDir>/native}. */
+    static void useCopyUnder(Path dataDir) {
+        useCopyIn(dataDir.resolve("native"));
+    }
 
     static synchronized void useCopyIn(Path dir) {
         if (System.getProperty("org.sqlite.lib.path") != null) return;

@@ -1,4 +1,4 @@
-package dev.alteran.pds.store;
+package dev.alteran.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
