@@ -149,8 +149,11 @@ class ReadAfterWriteTest {
         var reply = post("fresh reply", root, root);
         var replyUri = reply.get("uri").asText();
         var rootUri = root.get("uri").asText();
+        // A whole postView, as the AppView sends it (outputs are checked against the Lexicon in tests).
         var parentThread = "{\"thread\":{\"$type\":\"app.bsky.feed.defs#threadViewPost\",\"post\":{\"uri\":\"" + rootUri
-                + "\",\"cid\":\"" + root.get("cid").asText() + "\"}}}";
+                + "\",\"cid\":\"" + root.get("cid").asText() + "\",\"author\":{\"did\":\"" + server.config.did()
+                + "\",\"handle\":\"" + TestServer.HANDLE + "\"},\"record\":{\"$type\":\"app.bsky.feed.post\",\"text\":\"root of a fresh thread\","
+                + "\"createdAt\":\"2026-01-01T00:00:00.000Z\"},\"indexedAt\":\"2026-01-01T00:00:00.000Z\"}}}";
         appView.onXrpc("app.bsky.feed.getPostThread", exchange -> {
             var query = URLDecoder.decode(exchange.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
             if (query.contains("uri=" + rootUri)) {
