@@ -7,7 +7,6 @@ import dev.alteran.pds.wire.XrpcException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class UpstreamClientTest {
     static XrpcException refusal(UpstreamClient client, String url) {
         var thrown = org.junit.jupiter.api.Assertions.assertThrows(XrpcException.class,
-                () -> client.send("GET", URI.create(url), Map.of(), HttpRequest.BodyPublishers.noBody()));
+                () -> client.send("GET", URI.create(url), Map.of(), null, 0));
         assertThat(thrown.status()).isEqualTo(502);
         assertThat(thrown.error()).isEqualTo("UpstreamFailure");
         return thrown;
@@ -44,7 +43,7 @@ class UpstreamClientTest {
             }
             assertThat(hits).hasValue(0);
             try (var ok = development.send("GET", URI.create("http://127.0.0.1:" + port + "/xrpc/x.y.z"), Map.of(),
-                    HttpRequest.BodyPublishers.noBody())) {
+                    null, 0)) {
                 assertThat(ok.status()).isEqualTo(200);
             }
             assertThat(hits).hasValue(1);
