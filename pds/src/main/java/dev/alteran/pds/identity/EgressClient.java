@@ -1,5 +1,6 @@
 package dev.alteran.pds.identity;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * DNS rebinding: the second answer can be 127.0.0.1. So each new connection resolves its host exactly
  * once, through the {@link Egress}'s resolver; every address must pass its rule, or the connection is
  * refused before any socket opens; and the socket goes to one of those addresses. The host name is
- * kept for everything else: the Host header, TLS SNI and certificate name verification.
+ * kept for everything else: the Host header, TLS SNI and the name the certificate must match.
  *
  * <p>Jetty's client rather than the JDK's (which has no per-client resolver) or Apache's: its
  * {@link SocketAddressResolver} hook is asked for every new connection, address literals included,
@@ -134,9 +135,20 @@ public final class EgressClient implements AutoCloseable {
             for (var address : found) {
                 // Every address, not just the first: Jetty tries the next when one fails to connect.
                 if (!egress.allowed().test(address)) throw new RefusedAddressException(name);
-                out.add(new InetSocketAddress(address, port)); // from the address itself: no second lookup
+                out.add(new InetSocketAddress(named(name, address), port)); // from the address itself: no second lookup
             }
             return out;
+        }
+
+        /**
+         * The address under the name it was looked up by: Jetty takes the TLS peer (SNI and the name the
+         * certificate must match) from the socket address's host string, which would otherwise be
+         * whatever name the resolver attached, or the bare address.
+         */
+        static InetAddress named(String name, InetAddress address) throws UnknownHostException {
+            return address instanceof Inet6Address v6
+                    ? Inet6Address.getByAddress(name, v6.getAddress(), v6.getScopeId())
+                    : InetAddress.getByAddress(name, address.getAddress());
         }
     }
 }
