@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EgressClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EgressClient.class);
+    /** Response (and request) header bytes: far past any real service's, far short of filling memory. */
+    static final int MAX_HEADER_BYTES = 64 * 1024;
+    static final Duration DESTINATION_IDLE = Duration.ofMinutes(1);
 
     private final Egress egress;
     private final String name;
@@ -71,6 +74,9 @@ public final class EgressClient implements AutoCloseable {
         http.setSocketAddressResolver(new CheckedResolver(egress, threads));
         http.setConnectTimeout(connectTimeout.toMillis());
         http.setIdleTimeout(idleTimeout.toMillis());
+        http.setMaxResponseHeadersSize(MAX_HEADER_BYTES); // Jetty's default is no limit at all
+        http.setMaxRequestHeadersSize(MAX_HEADER_BYTES); // a client's forwarded headers plus a token may pass Jetty's 8 KiB
+        http.setDestinationIdleTimeout(DESTINATION_IDLE.toMillis()); // each stranger's host is a destination: let idle ones go
         http.setFollowRedirects(false); // followed by hand where wanted, so each hop is checked
         http.setHttpCookieStore(new HttpCookieStore.Empty()); // one stranger's cookies must not reach the next request
         http.setDefaultRequestContentType(null); // a body goes with the type its sender gave, or none

@@ -39,6 +39,18 @@ class IdentityHttpTest {
     }
 
     @Test
+    void endlessHeadersAreCutOff() throws Exception {
+        try (var server = Loopback.start(ex -> {
+            for (int i = 0; i < 100; i++) ex.getResponseHeaders().add("x-filler-" + i, "a".repeat(1000)); // 100 KB of headers
+            Loopback.send(ex, 200, "hi");
+        })) {
+            var http = new IdentityHttp(Duration.ofSeconds(2), true);
+            assertThatThrownBy(() -> http.get(URI.create(server.base() + "/x"), "*/*", 100, false))
+                    .isInstanceOf(ResolutionException.class).hasMessageContaining("could not fetch");
+        }
+    }
+
+    @Test
     void onlyHttpUrls() {
         var http = new IdentityHttp(Duration.ofSeconds(2), true);
         assertThatThrownBy(() -> http.get(URI.create("file:///etc/passwd"), "*/*", 100, true)).isInstanceOf(ResolutionException.class);
