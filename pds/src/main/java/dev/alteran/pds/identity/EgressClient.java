@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Jetty's client rather than the JDK's (which has no per-client resolver) or Apache's: its
  * {@link SocketAddressResolver} hook is asked for every new connection, address literals included,
- * and Jetty is already this project's HTTP stack, versioned by the same BOM.
+ * and Jetty is already this project's HTTP stack, versioned by the same BOM (the standalone server
+ * shipped jetty-client before, with the WebSocket client: no new jars there).
  */
 public final class EgressClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EgressClient.class);
