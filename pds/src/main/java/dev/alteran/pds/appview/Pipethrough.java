@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpRequest;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,19 +58,17 @@ public final class Pipethrough {
             var values = Collections.list(req.getHeaders(name)); // list-valued headers may come in several lines
             if (!values.isEmpty()) headers.put(name, String.join(", ", values));
         }
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        InputStream body = null;
+        long length = 0;
         if (method.equals("POST")) {
             copy(req.getHeader("content-type"), "content-type", headers);
             copy(req.getHeader("content-encoding"), "content-encoding", headers);
-            long length = req.getContentLengthLong();
+            length = req.getContentLengthLong();
             var in = call.body(maxRequestBytes);
-            if (length != 0) {
-                var stream = HttpRequest.BodyPublishers.ofInputStream(() -> in);
-                body = length > 0 ? HttpRequest.BodyPublishers.fromPublisher(stream, length) : stream;
-            }
+            if (length != 0) body = in; // streamed as it is sent; with its length, or chunked when it has none (-1)
         }
         headers.put("authorization", "Bearer " + token(principal, target, call.nsid()));
-        return client.send(method, uri(target, call), headers, body);
+        return client.send(method, uri(target, call), headers, body, length);
     }
 
     /** A GET of our own to {@code target} (e.g. a thread's parents during read-after-write), with a service token. */
@@ -80,7 +77,7 @@ public final class Pipethrough {
         headers.put("accept-encoding", "identity");
         headers.put("authorization", "Bearer " + token(principal, target, nsid));
         var uri = URI.create(target.origin() + "/xrpc/" + nsid + (query == null ? "" : "?" + query));
-        return client.send("GET", uri, headers, HttpRequest.BodyPublishers.noBody());
+        return client.send("GET", uri, headers, null, 0);
     }
 
     /** A fresh token: iss our DID, aud the service's bare DID (as the reference PDS sends it), lxm the method. */

@@ -3,35 +3,41 @@ package dev.alteran.pds.appview;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.List;
+import java.nio.channels.AsynchronousCloseException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.io.Content;
 
 /**
- * An upstream response body read as a stream, one chunk requested at a time (so a fast AppView
- * cannot make us buffer more than it has sent us so far), with two limits: a pause between chunks
- * longer than the idle timeout fails the read, and so does a body growing past the size cap.
+ * An upstream response read as a stream: the listener Jetty reports the response to, and the
+ * InputStream of its body. One chunk is asked for at a time (so a fast AppView cannot make us buffer
+ * more than it has sent us so far), with two limits: a pause between chunks longer than the idle
+ * timeout fails the read, and so does a body growing past the size cap.
  */
-final class UpstreamBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
+final class UpstreamBody extends InputStream implements Response.Listener {
     private static final Object END = new Object();
+
+    /** A chunk and what asks Jetty for the next one, run once this one is used up. */
+    private record Piece(Content.Chunk chunk, Runnable demander) {}
 
     private final long idleNanos;
     private final long maxBytes;
+    private final CompletableFuture<Response> headers = new CompletableFuture<>();
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    private final CompletableFuture<Flow.Subscription> subscription = new CompletableFuture<>();
-    private Iterator<ByteBuffer> pending;
-    private ByteBuffer current;
+    private final ReentrantLock lock = new ReentrantLock(); // closing vs. a chunk arriving: none may be left unreleased
+    private boolean closed; // under lock
+    private Piece current;
     private long total;
     private boolean done;
-    private boolean requestNext; // the next chunk is asked for only once this one is used up: its buffers may be reused after
+    private boolean ended; // read to its end: the connection goes back to the pool
 
     UpstreamBody(long idleNanos, long maxBytes) {
         this.idleNanos = idleNanos;
@@ -39,7 +45,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     }
 
     /** Thrown when the upstream stops sending in the middle of a body. */
-    static final class IdleTimeoutException extends HttpTimeoutException {
+    static final class IdleTimeoutException extends IOException {
         IdleTimeoutException() {
             super("upstream response body stalled");
         }
@@ -52,26 +58,56 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
         }
     }
 
+    /** Waits for the response headers; a failure before them (refused, unreachable) is the ExecutionException's cause. */
+    Response awaitHeaders(long nanos) throws InterruptedException, ExecutionException, TimeoutException {
+        return headers.get(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    // ---- Jetty's side ----
+
     @Override
-    public void onSubscribe(Flow.Subscription s) {
-        subscription.complete(s);
-        s.request(1);
+    public void onHeaders(Response response) {
+        headers.complete(response);
     }
 
     @Override
-    public void onNext(List<ByteBuffer> item) {
-        queue.add(item);
+    public void onContent(Response response, Content.Chunk chunk, Runnable demander) {
+        if (!chunk.hasRemaining()) {
+            demander.run();
+            return;
+        }
+        lock.lock();
+        try {
+            if (!closed) {
+                chunk.retain(); // Jetty releases its hold when this returns
+                queue.add(new Piece(chunk, demander));
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        response.abort(new AsynchronousCloseException());
     }
 
     @Override
-    public void onError(Throwable t) {
-        queue.add(t);
-    }
-
-    @Override
-    public void onComplete() {
+    public void onSuccess(Response response) {
         queue.add(END);
     }
+
+    @Override
+    public void onFailure(Response response, Throwable failure) {
+        queue.add(failure);
+    }
+
+    @Override
+    public void onComplete(Result result) {
+        if (result.isFailed()) {
+            headers.completeExceptionally(result.getFailure()); // no effect once the headers came
+            queue.add(result.getFailure());
+        }
+    }
+
+    // ---- the reader's side ----
 
     @Override
     public int read() throws IOException {
@@ -83,23 +119,23 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
-        while (current == null || !current.hasRemaining()) {
-            if (pending != null && pending.hasNext()) {
-                current = pending.next();
-                continue;
-            }
+        while (current == null) {
             if (done) return -1;
-            if (!next()) {
-                done = true;
-                return -1;
-            }
+            next();
         }
-        int n = Math.min(len, current.remaining());
-        current.get(b, off, n);
+        var buffer = current.chunk().getByteBuffer();
+        int n = Math.min(len, buffer.remaining());
+        buffer.get(b, off, n);
         total += n;
         if (total > maxBytes) {
             close();
             throw new TooLargeException(maxBytes);
+        }
+        if (!buffer.hasRemaining()) {
+            var used = current;
+            current = null;
+            used.chunk().release();
+            used.demander().run();
         }
         return n;
     }
@@ -107,19 +143,12 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     /** Bytes readable without waiting: 0 when the next read would wait for the upstream (estimate, as InputStream allows). */
     @Override
     public int available() {
-        if (current != null && current.hasRemaining()) return current.remaining();
-        if (pending != null && pending.hasNext()) return 1;
-        var head = queue.peek();
-        return head instanceof List<?> ? 1 : 0;
+        if (current != null) return current.chunk().remaining();
+        return queue.peek() instanceof Piece p ? p.chunk().remaining() : 0;
     }
 
-    /** Waits for the next chunk; false at the end of the body. */
-    @SuppressWarnings("unchecked")
-    private boolean next() throws IOException {
-        if (requestNext) {
-            requestNext = false;
-            subscription().request(1);
-        }
+    /** Waits for the next chunk, or the end of the body. */
+    private void next() throws IOException {
         Object item;
         try {
             item = queue.poll(idleNanos, TimeUnit.NANOSECONDS);
@@ -132,32 +161,35 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
             close();
             throw new IdleTimeoutException();
         }
-        if (item == END) return false;
-        if (item instanceof Throwable t) {
+        if (item == END) {
+            done = true;
+            ended = true;
+        } else if (item instanceof Throwable t) {
             done = true;
             throw t instanceof IOException io ? io : new IOException(t);
-        }
-        pending = ((List<ByteBuffer>) item).iterator();
-        requestNext = true;
-        return true;
-    }
-
-    private Flow.Subscription subscription() throws IOException {
-        try {
-            return subscription.get(idleNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("upstream body not subscribed", e);
+        } else {
+            current = (Piece) item;
         }
     }
 
     /** Stops the transfer (the connection is dropped unless the body was read to its end). */
     @Override
     public void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
         done = true;
-        var s = subscription.getNow(null);
-        if (s != null) s.cancel();
+        if (current != null) {
+            current.chunk().release();
+            current = null;
+        }
+        for (Object item; (item = queue.poll()) != null; ) {
+            if (item instanceof Piece p) p.chunk().release();
+            else if (item == END) ended = true;
+        }
+        if (!ended && headers.state() == Future.State.SUCCESS) headers.resultNow().abort(new AsynchronousCloseException());
     }
 }

@@ -1,37 +1,33 @@
 package dev.alteran.pds.identity;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * The bounded HTTP GET used by identity resolution, where the URL comes from strangers (a handle, a
  * did:web host): one deadline for the whole exchange (so a trickling server cannot hold a request
  * thread), a cap on the body, redirects only when asked for and never from https to http, and,
- * outside development, no fetches to loopback or private addresses.
+ * outside development, no fetches to loopback or private addresses: each connection goes to an
+ * address its host resolved to once and that was checked (see {@link EgressClient}).
  */
 public final class IdentityHttp implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
     static final int MAX_REDIRECTS = 5;
 
-    private HttpClient client; // built on first use: a client's TLS set-up costs start-up time most servers never need
-    private boolean closed;
     private final Duration timeout;
-    private final boolean allowPrivateAddresses;
+    private final EgressClient http;
 
     public record Response(int status, byte[] body) {
         public boolean ok() {
@@ -39,21 +35,16 @@ public final class IdentityHttp implements AutoCloseable {
         }
     }
 
+    private record Fetched(int status, byte[] body, String location) {}
+
     public IdentityHttp(Duration timeout, boolean allowPrivateAddresses) {
-        this.timeout = timeout;
-        this.allowPrivateAddresses = allowPrivateAddresses;
+        this(timeout, allowPrivateAddresses ? Egress.anywhere() : Egress.publicOnly());
     }
 
-    private synchronized HttpClient client() {
-        if (closed) throw new ResolutionException("the identity HTTP client is closed");
-        if (client == null) {
-            client = HttpClient.newBuilder()
-                    .connectTimeout(timeout)
-                    .followRedirects(HttpClient.Redirect.NEVER) // followed by hand, so each hop is checked
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .build();
-        }
-        return client;
+    public IdentityHttp(Duration timeout, Egress egress) {
+        this.timeout = timeout;
+        // Jetty's own idle timeout stays out of the way: the deadline below decides.
+        this.http = new EgressClient(egress, "identity-http", timeout, timeout.plus(timeout));
     }
 
     /**
@@ -68,12 +59,16 @@ public final class IdentityHttp implements AutoCloseable {
         var current = uri;
         for (int hop = 0; ; hop++) {
             var response = once(current, accept, maxBytes, deadline);
-            boolean redirect = response.statusCode() >= 300 && response.statusCode() < 400;
-            if (!redirect || !followRedirects) return new Response(response.statusCode(), response.body());
+            boolean redirect = response.status() >= 300 && response.status() < 400;
+            if (!redirect || !followRedirects) return new Response(response.status(), response.body());
             if (hop >= MAX_REDIRECTS) throw new ResolutionException("too many redirects from " + uri);
-            var location = response.headers().firstValue("location")
-                    .orElseThrow(() -> new ResolutionException("redirect without a location from " + uri));
-            var next = current.resolve(location);
+            if (response.location() == null) throw new ResolutionException("redirect without a location from " + uri);
+            URI next;
+            try {
+                next = current.resolve(response.location());
+            } catch (IllegalArgumentException e) {
+                throw new ResolutionException("malformed redirect location from " + uri, e);
+            }
             if ("https".equals(current.getScheme()) && !"https".equals(next.getScheme())) {
                 throw new ResolutionException("refusing a redirect from https to " + next.getScheme());
             }
@@ -81,53 +76,48 @@ public final class IdentityHttp implements AutoCloseable {
         }
     }
 
-    private HttpResponse<byte[]> once(URI uri, String accept, int maxBytes, long deadline) {
+    private Fetched once(URI uri, String accept, int maxBytes, long deadline) {
         var scheme = uri.getScheme();
         if (!"https".equals(scheme) && !"http".equals(scheme)) throw new ResolutionException("not an http(s) URL: " + uri);
         if (uri.getHost() == null) throw new ResolutionException("URL without a host: " + uri);
-        checkAddress(uri.getHost());
         long left = deadline - System.nanoTime();
         if (left <= 0) throw new ResolutionException("timed out fetching " + uri);
-        var request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofNanos(left)).header("accept", accept).build();
-        var future = client().sendAsync(request, info -> new CappedBody(maxBytes));
+        var body = new CappedBody(maxBytes);
+        var request = http.client().newRequest(uri).method(HttpMethod.GET)
+                .headers(h -> h.put(HttpHeader.ACCEPT, accept))
+                .timeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS); // 0 would mean none
+        request.send(body);
         try {
-            return future.get(left, TimeUnit.NANOSECONDS);
+            return body.result.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            future.cancel(true);
+            request.abort(e);
             throw new ResolutionException("timed out fetching " + uri);
         } catch (InterruptedException e) {
-            future.cancel(true);
+            request.abort(e);
             Thread.currentThread().interrupt();
             throw new ResolutionException("interrupted fetching " + uri);
         } catch (ExecutionException e) {
-            var cause = e.getCause();
-            if (cause instanceof ResolutionException r) throw r;
-            if (cause instanceof IOException io && io.getCause() instanceof ResolutionException r) throw r;
-            throw new ResolutionException("could not fetch " + uri + ": " + cause, cause);
+            for (var t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof ResolutionException r) throw r;
+                if (t instanceof UnknownHostException) throw new ResolutionException("unknown host " + uri.getHost(), t);
+                if (t instanceof TimeoutException) throw new ResolutionException("timed out fetching " + uri);
+            }
+            throw new ResolutionException("could not fetch " + uri + ": " + e.getCause(), e.getCause());
         }
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (client != null) client.close();
+    public void close() {
+        http.close();
     }
 
-    /** Keeps a server that a stranger named from making us call into our own network. */
-    private void checkAddress(String host) {
-        if (allowPrivateAddresses) return;
-        InetAddress[] addresses;
-        try {
-            addresses = InetAddress.getAllByName(host);
-        } catch (UnknownHostException e) {
-            throw new ResolutionException("unknown host " + host, e);
-        }
-        for (var a : addresses) {
-            if (!isPublic(a)) throw new ResolutionException("refusing to fetch from the non-public address of " + host);
-        }
-    }
-
-    /** A public unicast address: not loopback, link-local, private, carrier-grade NAT, multicast or reserved. */
+    /**
+     * A public unicast address: not loopback, link-local, private, carrier-grade NAT, multicast or
+     * reserved. IPv6 must be global unicast (2000::/3, less the IETF and documentation blocks and
+     * Teredo, whose IPv4 end is hidden); addresses that carry an IPv4 address (IPv4-mapped and
+     * -compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by that IPv4 address; local-use
+     * NAT64 (64:ff9b:1::/48) is refused.
+     */
     public static boolean isPublic(InetAddress a) {
         if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
                 || a.isMulticastAddress()) return false;
@@ -139,54 +129,86 @@ public final class IdentityHttp implements AutoCloseable {
             if (first == 198 && (second == 18 || second == 19)) return false; // benchmarking, 198.18/15
             return first < 224; // 224/4 multicast (above) and 240/4 reserved
         }
-        return (b[0] & 0xfe) != 0xfc; // IPv6 unique local fc00::/7
+        if (zero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) return isPublic(ipv4(b, 12)); // ::ffff:a.b.c.d
+        if (zero(b, 0, 12)) return isPublic(ipv4(b, 12)); // ::a.b.c.d (:: and ::1 were refused above)
+        if (startsWith(b, 0x00, 0x64, 0xff, 0x9b)) {
+            if (zero(b, 4, 12)) return isPublic(ipv4(b, 12)); // NAT64 64:ff9b::/96 reaches that IPv4 address
+            return false; // 64:ff9b:1::/48 is local-use NAT64 (and the rest of 64:ff9b::/32 unassigned)
+        }
+        if ((b[0] & 0xe0) != 0x20) return false; // outside 2000::/3 global unicast: unique local, reserved, discard
+        if (startsWith(b, 0x20, 0x02)) return isPublic(ipv4(b, 2)); // 6to4 2002:a.b.c.d::/48 relays to that IPv4 address
+        if (startsWith(b, 0x20, 0x01) && (b[2] & 0xfe) == 0) return false; // 2001::/23 IETF block: Teredo 2001::/32, benchmarking, ORCHID
+        if (startsWith(b, 0x20, 0x01, 0x0d, 0xb8)) return false; // documentation 2001:db8::/32
+        if (startsWith(b, 0x3f, 0xff) && (b[2] & 0xf0) == 0) return false; // documentation 3fff::/20
+        return true;
     }
 
-    /** Collects the body, failing as soon as it grows past the cap instead of buffering all of it. */
-    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private static boolean zero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) return false;
+        }
+        return true;
+    }
+
+    private static boolean startsWith(byte[] b, int... prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if ((b[i] & 0xff) != prefix[i]) return false;
+        }
+        return true;
+    }
+
+    private static InetAddress ipv4(byte[] b, int offset) {
+        try {
+            return InetAddress.getByAddress(Arrays.copyOfRange(b, offset, offset + 4));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always an address
+        }
+    }
+
+    /** Collects the body, failing as soon as it grows (or is announced to grow) past the cap instead of buffering all of it. */
+    private static final class CappedBody implements org.eclipse.jetty.client.Response.Listener {
         private final int max;
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
+        final CompletableFuture<Fetched> result = new CompletableFuture<>();
 
         CappedBody(int max) {
             this.max = max;
         }
 
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            s.request(Long.MAX_VALUE);
+        private ResolutionException tooLarge() {
+            return new ResolutionException("response larger than " + max + " bytes");
         }
 
         @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) return;
-            for (var buffer : items) {
-                if (out.size() + buffer.remaining() > max) {
-                    subscription.cancel();
-                    result.completeExceptionally(new ResolutionException("response larger than " + max + " bytes"));
-                    return;
-                }
-                var bytes = new byte[buffer.remaining()];
-                buffer.get(bytes);
-                out.writeBytes(bytes);
+        public void onHeaders(org.eclipse.jetty.client.Response response) {
+            long length;
+            try {
+                length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            } catch (NumberFormatException e) {
+                length = -1; // the parser framed the body already; the cap below still holds
             }
+            if (length > max) response.abort(tooLarge());
         }
 
         @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
+        public void onContent(org.eclipse.jetty.client.Response response, ByteBuffer content) {
+            if (out.size() + content.remaining() > max) {
+                response.abort(tooLarge());
+                return;
+            }
+            var bytes = new byte[content.remaining()];
+            content.get(bytes);
+            out.writeBytes(bytes);
         }
 
         @Override
-        public void onComplete() {
-            result.complete(out.toByteArray());
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
+        public void onComplete(Result r) {
+            if (r.isFailed()) {
+                result.completeExceptionally(r.getFailure());
+            } else {
+                var response = r.getResponse();
+                result.complete(new Fetched(response.getStatus(), out.toByteArray(), response.getHeaders().get(HttpHeader.LOCATION)));
+            }
         }
     }
 }

@@ -2,22 +2,32 @@ package dev.alteran.pds.appview;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static dev.alteran.pds.identity.Rebinding.CHECKED;
+import static dev.alteran.pds.identity.Rebinding.PRIVATE;
+
 import com.sun.net.httpserver.HttpServer;
+import dev.alteran.pds.identity.Egress;
+import dev.alteran.pds.identity.Rebinding;
+import dev.alteran.pds.identity.Rebinding.ScriptedResolver;
 import dev.alteran.pds.wire.XrpcException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The destination rules: development may reach anything; otherwise https to public addresses only. */
 class UpstreamClientTest {
     static XrpcException refusal(UpstreamClient client, String url) {
         var thrown = org.junit.jupiter.api.Assertions.assertThrows(XrpcException.class,
-                () -> client.send("GET", URI.create(url), Map.of(), HttpRequest.BodyPublishers.noBody()));
+                () -> client.send("GET", URI.create(url), Map.of(), null, 0));
         assertThat(thrown.status()).isEqualTo(502);
         assertThat(thrown.error()).isEqualTo("UpstreamFailure");
         return thrown;
@@ -44,7 +54,7 @@ class UpstreamClientTest {
             }
             assertThat(hits).hasValue(0);
             try (var ok = development.send("GET", URI.create("http://127.0.0.1:" + port + "/xrpc/x.y.z"), Map.of(),
-                    HttpRequest.BodyPublishers.noBody())) {
+                    null, 0)) {
                 assertThat(ok.status()).isEqualTo(200);
             }
             assertThat(hits).hasValue(1);
@@ -57,6 +67,68 @@ class UpstreamClientTest {
     void unknownHostsAreUnreachable() {
         try (var production = new UpstreamClient(false, Duration.ofSeconds(2), Duration.ofSeconds(2), 1024)) {
             assertThat(refusal(production, "https://no-such-host.invalid/xrpc/x.y.z")).hasMessage("Upstream service unreachable");
+        }
+    }
+
+    @TempDir
+    static Path dir;
+    static Rebinding.Tls tls;
+
+    @BeforeAll
+    static void certificate() throws Exception {
+        tls = Rebinding.Tls.forName("rebind.test", dir); // for that name only: no IP address in it
+    }
+
+    static UpstreamClient production(ScriptedResolver dns) {
+        return new UpstreamClient(false, Duration.ofSeconds(2), Duration.ofSeconds(2), 1024, new Egress(dns, Rebinding.RULE, tls.client()));
+    }
+
+    @Test
+    void overHttpsTheConnectionGoesToTheCheckedAddressUnderTheHostName() throws Exception {
+        try (var stage = Rebinding.stage(port -> Rebinding.ok("checked"), tls.server())) {
+            var dns = new ScriptedResolver(Map.of("rebind.test", List.of(CHECKED, PRIVATE), "other.test", List.of(CHECKED)));
+            try (var client = production(dns)) {
+                var url = "https://rebind.test:" + stage.port() + "/xrpc/x.y.z";
+                try (var ok = client.send("GET", URI.create(url), Map.of(), null, 0)) {
+                    assertThat(ok.status()).isEqualTo(200);
+                    assertThat(new String(ok.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("checked");
+                }
+                assertThat(dns.lookups("rebind.test")).isEqualTo(1);
+                // Connected to 127.0.0.2, and still spoke to rebind.test: SNI, the certificate's name, the Host header.
+                assertThat(stage.server().serverNames).containsExactly("rebind.test");
+                assertThat(stage.server().hosts).containsExactly("rebind.test:" + stage.port());
+                assertThat(stage.trap().accepted).hasValue(0);
+
+                // The server closed that connection; the next one resolves again, gets 127.0.0.1 and is refused.
+                assertThat(refusal(client, url)).hasMessage("Upstream service resolves to a non-public address");
+                assertThat(dns.lookups("rebind.test")).isEqualTo(2);
+                assertThat(stage.trap().accepted).hasValue(0);
+                assertThat(stage.server().accepted).hasValue(1);
+
+                // The certificate is checked against the URL's name, so another name on the same address fails.
+                assertThat(refusal(client, "https://other.test:" + stage.port() + "/xrpc/x.y.z")).hasMessage("Upstream service unreachable");
+                assertThat(stage.server().hosts).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aPrivateAnswerIsRefusedBeforeAnyConnection() throws Exception {
+        try (var stage = Rebinding.stage(port -> Rebinding.ok("checked"), tls.server())) {
+            var dns = new ScriptedResolver(Map.of("rebind.test", List.of(PRIVATE, CHECKED)));
+            try (var client = production(dns)) {
+                var url = "https://rebind.test:" + stage.port() + "/xrpc/x.y.z";
+                assertThat(refusal(client, url)).hasMessage("Upstream service resolves to a non-public address");
+                assertThat(dns.lookups("rebind.test")).isEqualTo(1);
+                assertThat(stage.trap().accepted).hasValue(0);
+                assertThat(stage.server().accepted).hasValue(0);
+
+                try (var ok = client.send("GET", URI.create(url), Map.of(), null, 0)) { // the next lookup's answer is allowed
+                    assertThat(new String(ok.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("checked");
+                }
+                assertThat(dns.lookups("rebind.test")).isEqualTo(2);
+                assertThat(stage.trap().accepted).hasValue(0);
+            }
         }
     }
 }
