@@ -13,6 +13,8 @@ import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
+import dev.alteran.pds.blob.BlobCollector;
+import dev.alteran.pds.blob.BlobReferences;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
@@ -92,6 +94,7 @@ public final class Alteran implements AutoCloseable {
     private final Database database;
     private final BlobStore blobStore;
     private final Blobs blobs;
+    private final BlobCollector blobCollector;
     private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
@@ -133,6 +136,7 @@ public final class Alteran implements AutoCloseable {
         var clock = Clock.systemUTC();
         this.blobStore = BlobStore.open(config);
         this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
+        this.blobCollector = new BlobCollector(database, blobs, clock);
         var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                 config.accessTtlSec(), config.refreshTtlSec(), clock);
         this.authenticator = new SessionAuthenticator(tokens);
@@ -161,7 +165,7 @@ public final class Alteran implements AutoCloseable {
                 RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
                 RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
                 RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
-        repo.addTransactionHook(blobs::beforeCommit);
+        repo.addTransactionHook(BlobReferences::beforeCommit);
         // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
         repo.addTransactionHook((c, writes, commit) -> {
             if (!account.isActive()) throw RepoHandlers.accountDeactivated();
@@ -180,7 +184,7 @@ public final class Alteran implements AutoCloseable {
 
     private void collectGarbage() {
         try {
-            blobs.collectGarbage();
+            blobCollector.collectGarbage();
         } catch (RuntimeException e) {
             LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
         }
@@ -213,7 +217,7 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (debugRoutes) {
-            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, authenticator, rateLimiter, config.maxJsonBytes()))
+            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
         }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
@@ -256,9 +260,14 @@ public final class Alteran implements AutoCloseable {
         return database;
     }
 
-    /** Blob uploads, references and garbage collection ({@link Blobs#collectGarbage(java.time.Duration)}). */
+    /** Blob uploads and reads. */
     public Blobs blobs() {
         return blobs;
+    }
+
+    /** Blob garbage collection (scheduled; {@link BlobCollector#collectGarbage(Duration)} runs one now). */
+    public BlobCollector blobCollector() {
+        return blobCollector;
     }
 
     public BlobStore blobStore() {

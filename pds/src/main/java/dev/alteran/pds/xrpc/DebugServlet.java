@@ -7,6 +7,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtUri;
 import dev.alteran.atproto.syntax.InvalidSyntaxException;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.wire.XrpcException;
@@ -41,15 +42,17 @@ public final class DebugServlet extends HttpServlet {
     private final RepoStore repo;
     private final RepoHandlers repoHandlers;
     private final Blobs blobs;
+    private final BlobCollector collector;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
     private final long maxJsonBytes;
 
-    public DebugServlet(RepoStore repo, RepoHandlers repoHandlers, Blobs blobs, Authenticator authenticator,
-                        RateLimiter rateLimiter, long maxJsonBytes) {
+    public DebugServlet(RepoStore repo, RepoHandlers repoHandlers, Blobs blobs, BlobCollector collector,
+                        Authenticator authenticator, RateLimiter rateLimiter, long maxJsonBytes) {
         this.repo = repo;
         this.repoHandlers = repoHandlers;
         this.blobs = blobs;
+        this.collector = collector;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.maxJsonBytes = maxJsonBytes;
@@ -147,8 +150,8 @@ public final class DebugServlet extends HttpServlet {
     }
 
     private Object collectGarbage(XrpcCall call) {
-        int graceSeconds = call.intParam("graceSeconds", (int) Blobs.DEFAULT_GRACE.toSeconds(), 0, 30 * 24 * 3600);
-        var result = blobs.collectGarbage(Duration.ofSeconds(graceSeconds));
+        int graceSeconds = call.intParam("graceSeconds", (int) BlobCollector.DEFAULT_GRACE.toSeconds(), 0, 30 * 24 * 3600);
+        var result = collector.collectGarbage(Duration.ofSeconds(graceSeconds));
         return Map.of("deletedBlobs", result.deletedBlobs(), "deletedBytes", result.deletedBytes(),
                 "abandonedUploads", result.abandonedUploads());
     }
