@@ -39,6 +39,7 @@ import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.xrpc.RepoHandlers;
@@ -52,6 +53,7 @@ import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.appview.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
+import dev.alteran.pds.xrpc.ImportSpool;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcParams;
 import dev.alteran.pds.xrpc.SyncHandlers;
@@ -112,7 +114,7 @@ public final class Alteran implements AutoCloseable {
     private final AccountStatus account;
     private final TrustedProxies trustedProxies;
     private final RateLimiter rateLimiter;
-    private final RepoHandlers repoHandlers;
+    private final RecordWriter recordWriter;
     private final UpstreamClient upstream;
     private final ProxyHandler proxy;
     private final Firehose firehose;
@@ -151,8 +153,10 @@ public final class Alteran implements AutoCloseable {
         this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
         identity.addListener(new IdentitySequencer(sequence));
         this.firehose = new Firehose(sequence, config.seqWindow(), config.firehoseBuffer());
-        var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
-        this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports);
+        var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
+        var preparer = new RecordPreparer(lexicons);
+        this.recordWriter = new RecordWriter(repo, preparer);
+        var repoHandlers = new RepoHandlers(repo, preparer, recordWriter, identity, didDocuments, account, blobs, imports);
         repoHandlers.register(router);
         new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
         new SyncHandlers(repo, database, account).register(router);
@@ -217,7 +221,7 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (debugRoutes) {
-            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
+            ctx.addServlet("alteran-debug", new DebugServlet(repo, recordWriter, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
         }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
