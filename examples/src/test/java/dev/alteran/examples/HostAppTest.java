@@ -11,21 +11,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HostAppTest {
     @Test
     void hostRoutesAndPdsRoutesAnswerFromOneServer(@TempDir Path data) throws Exception {
-        var config = Config.from(Map.of(
-                "PDS_DID", "did:web:example.com",
-                "PDS_HANDLE", "me.example.com",
-                "USER_PASSWORD", "host app password",
-                "ACCESS_TOKEN", "access-key-for-the-host-app-test-0123456789",
-                "REFRESH_TOKEN", "refresh-key-for-the-host-app-test-0123456789",
-                "REPO_SIGNING_KEY", HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes()),
-                "PDS_DATA_DIR", data.toString())).validateOrThrow();
+        var config = Config.builder()
+                .did("did:web:example.com")
+                .handle("me.example.com")
+                .userPassword("host app password")
+                .accessTokenSecret("access-key-for-the-host-app-test-0123456789")
+                .refreshTokenSecret("refresh-key-for-the-host-app-test-0123456789")
+                .repoSigningKey(HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes()))
+                .dataDir(data)
+                .build()
+                .validateOrThrow();
         try (var app = new HostApp(config, "127.0.0.1", 0)) {
             var http = HttpClient.newHttpClient();
             var base = "http://127.0.0.1:" + app.port();

@@ -13,6 +13,8 @@ import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
+import dev.alteran.pds.blob.BlobCollector;
+import dev.alteran.pds.blob.BlobReferences;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
@@ -37,6 +39,7 @@ import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
+import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.xrpc.RepoHandlers;
@@ -50,6 +53,7 @@ import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.appview.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
+import dev.alteran.pds.xrpc.ImportSpool;
 import dev.alteran.pds.xrpc.ServerHandlers;
 import dev.alteran.pds.xrpc.XrpcBodies;
 import dev.alteran.pds.xrpc.XrpcParams;
@@ -95,6 +99,7 @@ public final class Alteran implements AutoCloseable {
     private final Database database;
     private final BlobStore blobStore;
     private final Blobs blobs;
+    private final BlobCollector blobCollector;
     private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
@@ -111,7 +116,7 @@ public final class Alteran implements AutoCloseable {
     private final AccountStatus account;
     private final TrustedProxies trustedProxies;
     private final RateLimiter rateLimiter;
-    private final RepoHandlers repoHandlers;
+    private final RecordWriter recordWriter;
     private final UpstreamClient upstream;
     private final ProxyHandler proxy;
     private final Firehose firehose;
@@ -135,6 +140,7 @@ public final class Alteran implements AutoCloseable {
             var clock = Clock.systemUTC();
             this.blobStore = own(BlobStore.open(config));
             this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
+            this.blobCollector = new BlobCollector(database, blobs, clock);
             var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             this.authenticator = new SessionAuthenticator(tokens);
@@ -149,8 +155,10 @@ public final class Alteran implements AutoCloseable {
             this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
-            var imports = new RepoHandlers.Imports(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
-            this.repoHandlers = new RepoHandlers(repo, new RecordPreparer(lexicons), identity, didDocuments, account, blobs, imports);
+            var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
+            var preparer = new RecordPreparer(lexicons);
+            this.recordWriter = new RecordWriter(repo, preparer);
+            var repoHandlers = new RepoHandlers(repo, preparer, recordWriter, identity, didDocuments, account, blobs, imports);
             repoHandlers.register(router);
             new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
             new SyncHandlers(repo, database, account).register(router);
@@ -163,7 +171,7 @@ public final class Alteran implements AutoCloseable {
                     RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
                     RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
                     RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
-            repo.addTransactionHook(blobs::beforeCommit);
+            repo.addTransactionHook(BlobReferences::beforeCommit);
             // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
             repo.addTransactionHook((c, writes, commit) -> {
                 if (!account.isActive()) throw RepoHandlers.accountDeactivated();
@@ -198,7 +206,7 @@ public final class Alteran implements AutoCloseable {
 
     private void collectGarbage() {
         try {
-            blobs.collectGarbage();
+            blobCollector.collectGarbage();
         } catch (RuntimeException e) {
             LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
         }
@@ -232,7 +240,7 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
         if (debugRoutes) {
-            ctx.addServlet("alteran-debug", new DebugServlet(repo, repoHandlers, blobs, authenticator, rateLimiter, config.maxJsonBytes()))
+            ctx.addServlet("alteran-debug", new DebugServlet(repo, recordWriter, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
         }
         if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
@@ -275,9 +283,14 @@ public final class Alteran implements AutoCloseable {
         return database;
     }
 
-    /** Blob uploads, references and garbage collection ({@link Blobs#collectGarbage(java.time.Duration)}). */
+    /** Blob uploads and reads. */
     public Blobs blobs() {
         return blobs;
+    }
+
+    /** Blob garbage collection (scheduled; {@link BlobCollector#collectGarbage(Duration)} runs one now). */
+    public BlobCollector blobCollector() {
+        return blobCollector;
     }
 
     public BlobStore blobStore() {

@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
@@ -49,7 +50,7 @@ final class BlobsCommand implements Runnable {
             try (var db = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
                  var store = BlobStore.open(config)) {
                 var blobs = new Blobs(db, store, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), Clock.systemUTC());
-                var result = blobs.collectGarbage(grace);
+                var result = new BlobCollector(db, blobs, Clock.systemUTC()).collectGarbage(grace);
                 System.out.printf("deleted %d blobs (%d bytes), %d abandoned uploads%n",
                         result.deletedBlobs(), result.deletedBytes(), result.abandonedUploads());
             }

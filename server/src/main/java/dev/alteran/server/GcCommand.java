@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.ConfigException;
@@ -50,7 +51,7 @@ final class GcCommand implements Callable<Integer> {
             if (!dryRun) {
                 try (var store = BlobStore.open(config)) {
                     var blobs = new Blobs(db, store, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), Clock.systemUTC());
-                    var result = blobs.collectGarbage(grace);
+                    var result = new BlobCollector(db, blobs, Clock.systemUTC()).collectGarbage(grace);
                     out.printf(Locale.ROOT, "blobs: removed %,d (%,d bytes), %,d abandoned uploads%n",
                             result.deletedBlobs(), result.deletedBytes(), result.abandonedUploads());
                 }

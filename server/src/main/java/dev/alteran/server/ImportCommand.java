@@ -2,6 +2,7 @@ package dev.alteran.server;
 
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobStore;
+import dev.alteran.pds.blob.BlobReferences;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
@@ -105,7 +106,7 @@ final class ImportCommand implements Callable<Integer> {
                     var record = records.get(path[1], path[2], null);
                     var cid = Cid.parse(missing.cid());
                     var ref = record == null ? null
-                            : Blobs.findBlobRefs(record.value()).stream().filter(r -> r.ref().equals(cid)).findFirst().orElse(null);
+                            : BlobReferences.findBlobRefs(record.value()).stream().filter(r -> r.ref().equals(cid)).findFirst().orElse(null);
                     try (var in = Files.newInputStream(file)) {
                         var uploaded = blobs.upload(in, ref == null ? null : ref.mimeType(), Files.size(file));
                         if (!uploaded.ref().equals(cid)) {

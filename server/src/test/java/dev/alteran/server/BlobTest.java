@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobRef;
+import dev.alteran.pds.blob.BlobReferences;
 import dev.alteran.pds.wire.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -77,17 +78,15 @@ class BlobTest {
 
     /** What the repository's write path does for a record with these blobs. */
     static void reference(String uri, BlobRef... refs) {
-        var blobs = server.alteran.blobs();
         server.alteran.database().write(c -> {
-            blobs.onRecordWritten(c, uri, List.of(refs));
+            BlobReferences.onRecordWritten(c, uri, List.of(refs));
             return null;
         });
     }
 
     static void dereference(String uri) {
-        var blobs = server.alteran.blobs();
         server.alteran.database().write(c -> {
-            blobs.onRecordDeleted(c, uri);
+            BlobReferences.onRecordDeleted(c, uri);
             return null;
         });
     }
@@ -284,7 +283,7 @@ class BlobTest {
         assertError(server.get(getBlobPath(ref)), 400, "BlobNotFound");
         assertThat(listBlobs("&limit=1000").get("cids").toString()).doesNotContain(ref.toString());
         assertThat(server.alteran.blobs().find(ref)).isPresent(); // kept for the grace period
-        assertThat(server.alteran.blobs().collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isGreaterThanOrEqualTo(1);
+        assertThat(server.alteran.blobCollector().collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isGreaterThanOrEqualTo(1);
         assertThat(server.alteran.blobs().find(ref)).isEmpty();
         assertThat(server.alteran.blobStore().exists(ref.toString())).isFalse();
     }

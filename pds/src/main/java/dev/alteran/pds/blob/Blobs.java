@@ -2,11 +2,7 @@ package dev.alteran.pds.blob;
 
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.Datetime;
-import dev.alteran.atproto.repo.CommitData;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.store.PreparedRecord;
-import dev.alteran.pds.store.PreparedWrite;
-import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.wire.XrpcException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -18,42 +14,25 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The account's blobs: uploads (streamed, hashed on the way, type-checked, size- and quota-limited),
- * the blob side of record writes (references counted in {@code record_blob}), reads for getBlob and
- * listBlobs, and garbage collection of blobs no record uses.
- *
- * <p>A blob is born unreferenced and stays so until a record references it (a {@code record_blob}
- * row, written with the record); when the last record using it goes (deleted, or updated without it)
- * it is unreferenced again. {@link #collectGarbage} deletes blobs unreferenced
- * for longer than a grace period, so an upload always has that long to be used by a record.
+ * The account's stored blobs: uploads (streamed, hashed on the way, type-checked against the
+ * content, size- and quota-limited) and reads for getBlob, listBlobs and listMissingBlobs. Which
+ * records use a blob is {@link BlobReferences}; deleting those none uses, {@link BlobCollector}.
  */
 public final class Blobs {
-    private static final Logger log = LoggerFactory.getLogger(Blobs.class);
-    /** How long an unreferenced blob is kept: time for a client to upload, then write its record. */
-    public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
-    /** Temporary upload files older than this are leftovers of a crash (a live upload keeps writing its file). */
-    static final Duration ABANDONED_UPLOAD_AGE = Duration.ofHours(1);
-    private static final int GC_BATCH = 100;
-
     private final Database db;
     private final BlobStore store;
     private final List<String> allowedMime;
     private final long maxBlobSize;
     private final long quotaBytes;
     private final Clock clock;
-    /** CIDs between their row being written and their bytes being in place: GC leaves them alone. */
+    /** CIDs between their row being written and their bytes being in place: the collector leaves them alone. */
     private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
 
     public Blobs(Database db, BlobStore store, List<String> allowedMime, long maxBlobSize, long quotaBytes, Clock clock) {
@@ -67,6 +46,11 @@ public final class Blobs {
 
     public BlobStore store() {
         return store;
+    }
+
+    /** Whether an upload of {@code cid} is between writing its row and putting its bytes in place. */
+    boolean isFinishing(String cid) {
+        return inFlight.containsKey(cid);
     }
 
     // ---- upload ----
@@ -190,7 +174,7 @@ public final class Blobs {
         return XrpcException.badRequest("BlobTooLarge", "This blob is larger than the maximum size of " + maxBlobSize + " bytes");
     }
 
-    private static XrpcException invalidMime(String message) {
+    static XrpcException invalidMime(String message) {
         return XrpcException.badRequest("InvalidMimeType", message);
     }
 
@@ -260,214 +244,6 @@ public final class Blobs {
                 }
                 return out;
             }
-        });
-    }
-
-    // ---- record writes: inside the repository's write transaction ----
-    // record_blob rows say which records use which blob; triggers on that table (V4) keep each blob's
-    // unreferenced_since in step with them, whoever writes the rows.
-
-    /**
-     * {@link RepoStore.TransactionHook}: every blob a created or updated record references must be an
-     * uploaded blob of that type and size, else the whole commit is refused (400 {@code BlobNotFound},
-     * {@code InvalidMimeType}, {@code InvalidSize}). The record index has written the record_blob rows
-     * already, which made those blobs referenced.
-     */
-    public void beforeCommit(Connection c, List<PreparedWrite> writes, CommitData commit) throws SQLException {
-        for (var w : writes) {
-            PreparedRecord record = switch (w) {
-                case PreparedWrite.Create cr -> cr.record();
-                case PreparedWrite.Update u -> u.record();
-                case PreparedWrite.Delete d -> null;
-            };
-            if (record != null && !record.blobs().isEmpty()) {
-                for (var ref : findBlobRefs(record.value())) verify(c, ref);
-            }
-        }
-    }
-
-    /**
-     * For a record written outside {@link RepoStore}: checks its blob references as
-     * {@link #beforeCommit} does and makes them the record's only ones.
-     */
-    public void onRecordWritten(Connection c, String uri, Collection<BlobRef> refs) throws SQLException {
-        var wanted = new LinkedHashMap<String, BlobRef>();
-        for (var ref : refs) wanted.putIfAbsent(ref.ref().toString(), ref);
-        for (var ref : wanted.values()) verify(c, ref);
-        for (var cid : blobsOf(c, uri)) {
-            if (wanted.containsKey(cid)) continue;
-            try (var st = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ? AND blob_cid = ?")) {
-                st.setString(1, uri);
-                st.setString(2, cid);
-                st.executeUpdate();
-            }
-        }
-        for (var cid : wanted.keySet()) {
-            try (var st = c.prepareStatement("INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-                st.setString(1, uri);
-                st.setString(2, cid);
-                st.executeUpdate();
-            }
-        }
-    }
-
-    /** For a record deleted outside {@link RepoStore}: it uses no blob any more. */
-    public void onRecordDeleted(Connection c, String uri) throws SQLException {
-        try (var st = c.prepareStatement("DELETE FROM record_blob WHERE record_uri = ?")) {
-            st.setString(1, uri);
-            st.executeUpdate();
-        }
-    }
-
-    private void verify(Connection c, BlobRef ref) throws SQLException {
-        try (var st = c.prepareStatement("SELECT mime_type, size FROM blob WHERE cid = ?")) {
-            st.setString(1, ref.ref().toString());
-            try (var rs = st.executeQuery()) {
-                if (!rs.next()) throw XrpcException.badRequest("BlobNotFound", "Could not find blob: " + ref.ref());
-                var mime = rs.getString(1);
-                long size = rs.getLong(2);
-                if (!mime.equals(ref.mimeType())) {
-                    throw invalidMime("Referenced Mimetype does not match stored blob. Expected: " + mime + ", Got: " + ref.mimeType());
-                }
-                if (size != ref.size()) {
-                    throw XrpcException.badRequest("InvalidSize", "Referenced Size does not match stored blob. Expected: " + size + ", Got: " + ref.size());
-                }
-            }
-        }
-    }
-
-    private static List<String> blobsOf(Connection c, String uri) throws SQLException {
-        try (var st = c.prepareStatement("SELECT blob_cid FROM record_blob WHERE record_uri = ?")) {
-            st.setString(1, uri);
-            try (var rs = st.executeQuery()) {
-                var out = new ArrayList<String>();
-                while (rs.next()) out.add(rs.getString(1));
-                return out;
-            }
-        }
-    }
-
-    /**
-     * The blob references in a record (data model: maps, lists, {@link Cid}s): every
-     * {@code {"$type":"blob", ref, mimeType, size}} object, each CID once, in document order.
-     * Legacy blob objects ({@code {cid, mimeType}}) carry no size and are not counted.
-     */
-    public static List<BlobRef> findBlobRefs(Object value) {
-        var found = new LinkedHashMap<Cid, BlobRef>();
-        walk(value, found, 0);
-        return List.copyOf(found.values());
-    }
-
-    private static void walk(Object value, Map<Cid, BlobRef> found, int depth) {
-        if (depth > 128) throw new IllegalArgumentException("record nested too deeply");
-        if (value instanceof Map<?, ?> map) {
-            if ("blob".equals(map.get("$type")) && map.get("ref") instanceof Cid cid
-                    && map.get("mimeType") instanceof String mime && map.get("size") instanceof Number size) {
-                found.putIfAbsent(cid, new BlobRef(cid, mime, size.longValue()));
-                return;
-            }
-            for (var v : map.values()) walk(v, found, depth + 1);
-        } else if (value instanceof List<?> list) {
-            for (var v : list) walk(v, found, depth + 1);
-        }
-    }
-
-    // ---- garbage collection ----
-
-    /** What a collection removed. */
-    public record GcResult(int deletedBlobs, long deletedBytes, int abandonedUploads) {}
-
-    /** {@link #collectGarbage(Duration)} with {@link #DEFAULT_GRACE}. */
-    public GcResult collectGarbage() {
-        return collectGarbage(DEFAULT_GRACE);
-    }
-
-    /**
-     * Deletes blobs that no record has referenced for longer than {@code grace} (from the table and
-     * the store), and temporary files of uploads abandoned by a crash. Safe while uploads run: a blob
-     * uploaded or released within the grace period is kept, and so is one whose upload is still
-     * finishing in this process. Each batch deletes bytes and rows in one write transaction, so an
-     * upload of the same bytes waits and then stores them anew.
-     */
-    public GcResult collectGarbage(Duration grace) {
-        var now = clock.instant();
-        var nowText = Datetime.format(now);
-        var cutoff = Datetime.format(now.minus(grace));
-        db.write(c -> {
-            // Repair the reference state if a record write bypassed onRecordWritten/onRecordDeleted.
-            try (var st = c.prepareStatement("""
-                    UPDATE blob SET unreferenced_since = ?
-                    WHERE unreferenced_since IS NULL AND NOT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = blob.cid)""")) {
-                st.setString(1, nowText);
-                st.executeUpdate();
-            }
-            try (var st = c.createStatement()) {
-                st.executeUpdate("""
-                        UPDATE blob SET unreferenced_since = NULL
-                        WHERE unreferenced_since IS NOT NULL AND EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = blob.cid)""");
-            }
-            return null;
-        });
-        int deleted = 0;
-        long bytes = 0;
-        var after = "";
-        while (true) {
-            var batch = collectBatch(cutoff, after);
-            deleted += batch.deleted;
-            bytes += batch.bytes;
-            if (batch.last == null) break;
-            after = batch.last;
-        }
-        int abandoned;
-        try {
-            abandoned = store.purgeTemp(ABANDONED_UPLOAD_AGE);
-        } catch (IOException e) {
-            log.warn("could not purge abandoned uploads", e);
-            abandoned = 0;
-        }
-        if (deleted > 0 || abandoned > 0) {
-            log.info("blob gc: deleted {} blobs ({} bytes), {} abandoned uploads", deleted, bytes, abandoned);
-        }
-        return new GcResult(deleted, bytes, abandoned);
-    }
-
-    private record Batch(int deleted, long bytes, String last) {}
-
-    private Batch collectBatch(String cutoff, String after) {
-        return db.write(c -> {
-            var candidates = new LinkedHashMap<String, Long>();
-            try (var st = c.prepareStatement("""
-                    SELECT cid, size FROM blob
-                    WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND cid > ?
-                      AND NOT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = blob.cid)
-                    ORDER BY cid LIMIT ?""")) {
-                st.setString(1, cutoff);
-                st.setString(2, after);
-                st.setInt(3, GC_BATCH);
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) candidates.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-            int deleted = 0;
-            long bytes = 0;
-            String last = null;
-            for (var e : candidates.entrySet()) {
-                last = e.getKey();
-                if (inFlight.containsKey(e.getKey())) continue;
-                try {
-                    store.delete(e.getKey());
-                } catch (IOException ex) {
-                    log.warn("blob gc: could not delete {} from the store; kept for the next run", e.getKey(), ex);
-                    continue;
-                }
-                try (var st = c.prepareStatement("DELETE FROM blob WHERE cid = ?")) {
-                    st.setString(1, e.getKey());
-                    st.executeUpdate();
-                }
-                deleted++;
-                bytes += e.getValue();
-            }
-            return new Batch(deleted, bytes, candidates.size() < GC_BATCH ? null : last);
         });
     }
 

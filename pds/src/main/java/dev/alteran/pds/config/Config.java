@@ -7,54 +7,21 @@ import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.auth.AccountPassword;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * The PDS configuration: every option of the original Alteran by the same name, plus where the
- * standalone server listens and keeps its data. Built from merged sources ({@link ConfigSources});
- * {@link #validateOrThrow()} refuses start-up with every problem listed at once.
+ * standalone server listens and keeps its data. Built from merged sources ({@link #from}, see
+ * {@link ConfigSources}) or in code ({@link #builder()}); {@link #validateOrThrow()} refuses
+ * start-up with every problem listed at once.
  */
-public record Config(
-        Environment env,
-        String did,
-        String handle,
-        String userPassword,
-        String accessTokenSecret,
-        String refreshTokenSecret,
-        String repoSigningKey,
-        String hostname,
-        List<String> allowedMime,
-        long maxBlobSize,
-        long maxJsonBytes,
-        int rateLimitPerMin,
-        int loginRateLimitPerMin,
-        int blobRateLimitPerMin,
-        RateLimitStorage rateLimitStore,
-        List<String> trustedProxies,
-        List<String> corsOrigins,
-        int seqWindow,
-        int seqRetention,
-        int firehoseBuffer,
-        long accessTtlSec,
-        long refreshTtlSec,
-        long blobQuotaBytes,
-        long maxRepoImportSize,
-        BlobStorage blobStorage,
-        List<String> relayHosts,
-        String plcUrl,
-        boolean debugRoutes,
-        ProxyConfig proxy,
-        String bindAddress,
-        int port,
-        Path dataDir,
-        List<String> parseProblems) {
-
+public final class Config {
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
@@ -83,60 +50,125 @@ public record Config(
         return NAME_SET.contains(name);
     }
 
+    private final Environment env;
+    private final String did;
+    private final String handle;
+    private final String userPassword;
+    private final String accessTokenSecret;
+    private final String refreshTokenSecret;
+    private final String repoSigningKey;
+    private final String hostname;
+    private final List<String> allowedMime;
+    private final long maxBlobSize;
+    private final long maxJsonBytes;
+    private final int rateLimitPerMin;
+    private final int loginRateLimitPerMin;
+    private final int blobRateLimitPerMin;
+    private final RateLimitStorage rateLimitStore;
+    private final List<String> trustedProxies;
+    private final List<String> corsOrigins;
+    private final int seqWindow;
+    private final int seqRetention;
+    private final int firehoseBuffer;
+    private final long accessTtlSec;
+    private final long refreshTtlSec;
+    private final long blobQuotaBytes;
+    private final long maxRepoImportSize;
+    private final BlobStorage blobStorage;
+    private final List<String> relayHosts;
+    private final String plcUrl;
+    private final boolean debugRoutes;
+    private final ProxyConfig proxy;
+    private final String bindAddress;
+    private final int port;
+    private final Path dataDir;
+    /** Values the sources set that could not be read (reported by {@link #problems()}). */
+    private final List<String> parseProblems;
+
+    private Config(Builder b) {
+        this.env = b.env;
+        this.did = b.did;
+        this.handle = b.handle;
+        this.userPassword = b.userPassword;
+        this.accessTokenSecret = b.accessTokenSecret;
+        this.refreshTokenSecret = b.refreshTokenSecret;
+        this.repoSigningKey = b.repoSigningKey;
+        this.hostname = b.hostname;
+        this.allowedMime = b.allowedMime;
+        this.maxBlobSize = b.maxBlobSize;
+        this.maxJsonBytes = b.maxJsonBytes;
+        this.rateLimitPerMin = b.rateLimitPerMin;
+        this.loginRateLimitPerMin = b.loginRateLimitPerMin;
+        this.blobRateLimitPerMin = b.blobRateLimitPerMin;
+        this.rateLimitStore = b.rateLimitStore;
+        this.trustedProxies = b.trustedProxies;
+        this.seqWindow = b.seqWindow;
+        this.seqRetention = b.seqRetention;
+        this.firehoseBuffer = b.firehoseBuffer;
+        this.accessTtlSec = b.accessTtlSec;
+        this.refreshTtlSec = b.refreshTtlSec;
+        this.blobQuotaBytes = b.blobQuotaBytes;
+        this.maxRepoImportSize = b.maxRepoImportSize;
+        this.blobStorage = b.blobStorage;
+        this.plcUrl = b.plcUrl;
+        this.debugRoutes = b.debugRoutes;
+        this.proxy = b.proxy;
+        this.port = b.port;
+        this.dataDir = b.dataDir;
+        this.corsOrigins = b.corsOrigins != null ? b.corsOrigins : b.env == Environment.DEV ? List.of("*") : List.of();
+        // A development server is not announced to the public relay unless asked to.
+        this.relayHosts = b.relayHosts != null ? b.relayHosts : b.env == Environment.DEV ? List.of() : List.of("bsky.network");
+        this.bindAddress = b.bindAddress != null ? b.bindAddress : b.env == Environment.DEV ? "127.0.0.1" : "0.0.0.0";
+        this.parseProblems = b.parseProblems;
+    }
+
+    /** A configuration in code: the built-in defaults, then whatever is set. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values, to change some of them. */
+    public Builder toBuilder() {
+        var b = new Builder();
+        b.env = env;
+        b.did = did;
+        b.handle = handle;
+        b.userPassword = userPassword;
+        b.accessTokenSecret = accessTokenSecret;
+        b.refreshTokenSecret = refreshTokenSecret;
+        b.repoSigningKey = repoSigningKey;
+        b.hostname = hostname;
+        b.allowedMime = allowedMime;
+        b.maxBlobSize = maxBlobSize;
+        b.maxJsonBytes = maxJsonBytes;
+        b.rateLimitPerMin = rateLimitPerMin;
+        b.loginRateLimitPerMin = loginRateLimitPerMin;
+        b.blobRateLimitPerMin = blobRateLimitPerMin;
+        b.rateLimitStore = rateLimitStore;
+        b.trustedProxies = trustedProxies;
+        b.corsOrigins = corsOrigins;
+        b.seqWindow = seqWindow;
+        b.seqRetention = seqRetention;
+        b.firehoseBuffer = firehoseBuffer;
+        b.accessTtlSec = accessTtlSec;
+        b.refreshTtlSec = refreshTtlSec;
+        b.blobQuotaBytes = blobQuotaBytes;
+        b.maxRepoImportSize = maxRepoImportSize;
+        b.blobStorage = blobStorage;
+        b.relayHosts = relayHosts;
+        b.plcUrl = plcUrl;
+        b.debugRoutes = debugRoutes;
+        b.proxy = proxy;
+        b.bindAddress = bindAddress;
+        b.port = port;
+        b.dataDir = dataDir;
+        b.parseProblems = parseProblems;
+        return b;
+    }
+
     /** Built-in defaults under the merged values. Type errors are kept and reported by {@link #validateOrThrow()}. */
     public static Config from(Map<String, String> values) {
-        var p = new Parser(values);
-        var env = p.env();
-        return new Config(
-                env,
-                p.string("PDS_DID"),
-                p.string("PDS_HANDLE") == null ? null : p.string("PDS_HANDLE").toLowerCase(Locale.ROOT),
-                p.string("USER_PASSWORD"),
-                p.string("ACCESS_TOKEN"),
-                p.string("REFRESH_TOKEN"),
-                p.string("REPO_SIGNING_KEY"),
-                p.string("PDS_HOSTNAME"),
-                p.csv("PDS_ALLOWED_MIME", DEFAULT_ALLOWED_MIME),
-                p.number("PDS_MAX_BLOB_SIZE", 5L * 1024 * 1024),
-                p.number("PDS_MAX_JSON_BYTES", 64L * 1024),
-                (int) p.number("PDS_RATE_LIMIT_PER_MIN", 60),
-                (int) p.number("PDS_RATE_LIMIT_LOGIN_PER_MIN", 10),
-                (int) p.number("PDS_RATE_LIMIT_BLOB_PER_MIN", 30),
-                p.rateLimitStorage(),
-                p.csv("PDS_TRUSTED_PROXIES", ""),
-                p.csv("PDS_CORS_ORIGIN", env == Environment.DEV ? "*" : ""),
-                (int) p.number("PDS_SEQ_WINDOW", 512),
-                (int) p.number("PDS_SEQ_RETENTION", 10_000),
-                (int) p.number("PDS_FIREHOSE_BUFFER", 500),
-                p.number("PDS_ACCESS_TTL_SEC", 3600),
-                p.number("PDS_REFRESH_TTL_SEC", 2_592_000),
-                p.number("PDS_BLOB_QUOTA_BYTES", 10L * 1024 * 1024 * 1024),
-                p.number("PDS_MAX_REPO_IMPORT_SIZE", DEFAULT_MAX_REPO_IMPORT_SIZE),
-                new BlobStorage(
-                        p.stringOr("PDS_BLOB_STORE", BlobStorage.FS).toLowerCase(Locale.ROOT),
-                        p.string("PDS_S3_ENDPOINT"),
-                        p.string("PDS_S3_BUCKET"),
-                        p.stringOr("PDS_S3_REGION", BlobStorage.DEFAULT_REGION),
-                        p.string("PDS_S3_ACCESS_KEY_ID"),
-                        p.string("PDS_S3_SECRET_ACCESS_KEY"),
-                        p.bool("PDS_S3_FORCE_PATH_STYLE", false)),
-                // A development server is not announced to the public relay unless asked to.
-                p.csv("PDS_RELAY_HOSTS", env == Environment.DEV ? "" : "bsky.network"),
-                stripTrailingSlash(p.stringOr("PDS_PLC_URL", DEFAULT_PLC_URL)),
-                p.bool("PDS_DEBUG_ROUTES", false),
-                new ProxyConfig(
-                        stripTrailingSlash(p.stringOr("PDS_BSKY_APP_VIEW_URL", ProxyConfig.DEFAULT_APP_VIEW_URL)),
-                        p.stringOr("PDS_BSKY_APP_VIEW_DID", ProxyConfig.DEFAULT_APP_VIEW_DID),
-                        stripTrailingSlash(p.stringOr("PDS_CHAT_URL", ProxyConfig.DEFAULT_CHAT_URL)),
-                        p.stringOr("PDS_CHAT_DID", ProxyConfig.DEFAULT_CHAT_DID),
-                        p.csv("PDS_PROXY_ALLOWED", ""),
-                        p.number("PDS_PROXY_HEADERS_TIMEOUT", 10_000),
-                        p.number("PDS_PROXY_BODY_TIMEOUT", 30_000),
-                        p.number("PDS_PROXY_MAX_RESPONSE_SIZE", 10L * 1024 * 1024)),
-                p.stringOr("PDS_BIND", env == Environment.DEV ? "127.0.0.1" : "0.0.0.0"),
-                (int) p.number("PDS_PORT", 2583),
-                Path.of(p.stringOr("PDS_DATA_DIR", "data")),
-                List.copyOf(p.problems));
+        return ConfigParser.parse(values);
     }
 
     public static Config fromEnvironment(Path envFile) {
@@ -237,21 +269,143 @@ public record Config(
     }
 
     public Config withDataDir(Path dir) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
-                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes, maxRepoImportSize,
-                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, port, dir, parseProblems);
+        return toBuilder().dataDir(dir).build();
     }
 
     public Config withPort(int newPort) {
-        return new Config(env, did, handle, userPassword, accessTokenSecret, refreshTokenSecret, repoSigningKey, hostname,
-                allowedMime, maxBlobSize, maxJsonBytes, rateLimitPerMin, loginRateLimitPerMin, blobRateLimitPerMin, rateLimitStore,
-                trustedProxies, corsOrigins, seqWindow, seqRetention, firehoseBuffer, accessTtlSec, refreshTtlSec, blobQuotaBytes, maxRepoImportSize,
-                blobStorage, relayHosts, plcUrl, debugRoutes, proxy, bindAddress, newPort, dataDir, parseProblems);
+        return toBuilder().port(newPort).build();
     }
 
-    private static String stripTrailingSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    public Environment env() {
+        return env;
+    }
+
+    public String did() {
+        return did;
+    }
+
+    public String handle() {
+        return handle;
+    }
+
+    public String userPassword() {
+        return userPassword;
+    }
+
+    public String accessTokenSecret() {
+        return accessTokenSecret;
+    }
+
+    public String refreshTokenSecret() {
+        return refreshTokenSecret;
+    }
+
+    public String repoSigningKey() {
+        return repoSigningKey;
+    }
+
+    public String hostname() {
+        return hostname;
+    }
+
+    public List<String> allowedMime() {
+        return allowedMime;
+    }
+
+    public long maxBlobSize() {
+        return maxBlobSize;
+    }
+
+    public long maxJsonBytes() {
+        return maxJsonBytes;
+    }
+
+    public int rateLimitPerMin() {
+        return rateLimitPerMin;
+    }
+
+    public int loginRateLimitPerMin() {
+        return loginRateLimitPerMin;
+    }
+
+    public int blobRateLimitPerMin() {
+        return blobRateLimitPerMin;
+    }
+
+    public RateLimitStorage rateLimitStore() {
+        return rateLimitStore;
+    }
+
+    public List<String> trustedProxies() {
+        return trustedProxies;
+    }
+
+    public List<String> corsOrigins() {
+        return corsOrigins;
+    }
+
+    public int seqWindow() {
+        return seqWindow;
+    }
+
+    public int seqRetention() {
+        return seqRetention;
+    }
+
+    public int firehoseBuffer() {
+        return firehoseBuffer;
+    }
+
+    public long accessTtlSec() {
+        return accessTtlSec;
+    }
+
+    public long refreshTtlSec() {
+        return refreshTtlSec;
+    }
+
+    public long blobQuotaBytes() {
+        return blobQuotaBytes;
+    }
+
+    public long maxRepoImportSize() {
+        return maxRepoImportSize;
+    }
+
+    public BlobStorage blobStorage() {
+        return blobStorage;
+    }
+
+    public List<String> relayHosts() {
+        return relayHosts;
+    }
+
+    public String plcUrl() {
+        return plcUrl;
+    }
+
+    public boolean debugRoutes() {
+        return debugRoutes;
+    }
+
+    public ProxyConfig proxy() {
+        return proxy;
+    }
+
+    public String bindAddress() {
+        return bindAddress;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    static String stripTrailingSlash(String url) {
+        return url == null || !url.endsWith("/") ? url : url.substring(0, url.length() - 1);
     }
 
     private static void requireSet(List<String> problems, String name, String value) {
@@ -270,77 +424,254 @@ public record Config(
 
     @Override
     public String toString() {
-        // Never print secrets: records would otherwise render every field.
+        // Never print secrets: only what identifies the account and where it runs.
         return "Config[env=" + env.label() + ", did=" + did + ", handle=" + handle + ", hostname=" + hostname
                 + ", bind=" + bindAddress + ":" + port + ", dataDir=" + dataDir + "]";
     }
 
-    private static final class Parser {
-        final Map<String, String> values;
-        final List<String> problems = new ArrayList<>();
+    /**
+     * Builds a {@link Config} in code, as an embedding host may: each option is named as its
+     * environment variable says, unset options keep their defaults. {@link #build()} does not
+     * validate; {@link Config#validateOrThrow()} (or {@code Alteran.builder().build()}) does, with the
+     * same messages as for the environment.
+     */
+    public static final class Builder {
+        private Environment env = Environment.DEV;
+        private String did;
+        private String handle;
+        private String userPassword;
+        private String accessTokenSecret;
+        private String refreshTokenSecret;
+        private String repoSigningKey;
+        private String hostname;
+        private List<String> allowedMime = List.of(DEFAULT_ALLOWED_MIME.split(","));
+        private long maxBlobSize = 5L * 1024 * 1024;
+        private long maxJsonBytes = 64L * 1024;
+        private int rateLimitPerMin = 60;
+        private int loginRateLimitPerMin = 10;
+        private int blobRateLimitPerMin = 30;
+        private RateLimitStorage rateLimitStore = RateLimitStorage.MEMORY;
+        private List<String> trustedProxies = List.of();
+        private List<String> corsOrigins;
+        private int seqWindow = 512;
+        private int seqRetention = 10_000;
+        private int firehoseBuffer = 500;
+        private long accessTtlSec = 3600;
+        private long refreshTtlSec = 2_592_000;
+        private long blobQuotaBytes = 10L * 1024 * 1024 * 1024;
+        private long maxRepoImportSize = DEFAULT_MAX_REPO_IMPORT_SIZE;
+        private BlobStorage blobStorage = BlobStorage.filesystem();
+        private List<String> relayHosts;
+        private String plcUrl = DEFAULT_PLC_URL;
+        private boolean debugRoutes = false;
+        private ProxyConfig proxy = ProxyConfig.defaults();
+        private String bindAddress;
+        private int port = 2583;
+        private Path dataDir = Path.of("data");
+        private List<String> parseProblems = List.of();
 
-        Parser(Map<String, String> values) {
-            this.values = values;
+        private Builder() {}
+
+        /** {@code ALTERAN_ENV}. */
+        public Builder env(Environment env) {
+            this.env = Objects.requireNonNull(env, "env");
+            return this;
         }
 
-        String string(String name) {
-            var v = values.get(name);
-            return v == null || v.isBlank() ? null : v.strip();
+        /** {@code PDS_DID}. */
+        public Builder did(String did) {
+            this.did = did;
+            return this;
         }
 
-        String stringOr(String name, String fallback) {
-            var v = string(name);
-            return v == null ? fallback : v;
+        /** {@code PDS_HANDLE} (kept in lower case). */
+        public Builder handle(String handle) {
+            this.handle = handle == null ? null : handle.toLowerCase(Locale.ROOT);
+            return this;
         }
 
-        Environment env() {
-            try {
-                return Environment.parse(stringOr("ALTERAN_ENV", "dev"));
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
-                return Environment.PRODUCTION; // the strictest checks, since the operator meant something
-            }
+        /** {@code USER_PASSWORD}. */
+        public Builder userPassword(String userPassword) {
+            this.userPassword = userPassword;
+            return this;
         }
 
-        boolean bool(String name, boolean fallback) {
-            var v = string(name);
-            if (v == null) return fallback;
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes" -> true;
-                case "false", "0", "no" -> false;
-                default -> {
-                    problems.add(name + ": '" + v + "' is not true or false");
-                    yield fallback;
-                }
-            };
+        /** {@code ACCESS_TOKEN}. */
+        public Builder accessTokenSecret(String accessTokenSecret) {
+            this.accessTokenSecret = accessTokenSecret;
+            return this;
         }
 
-        long number(String name, long fallback) {
-            var v = string(name);
-            if (v == null) return fallback;
-            try {
-                return Long.parseLong(v.replace("_", ""));
-            } catch (NumberFormatException e) {
-                problems.add(name + ": '" + v + "' is not a whole number");
-                return fallback;
-            }
+        /** {@code REFRESH_TOKEN}. */
+        public Builder refreshTokenSecret(String refreshTokenSecret) {
+            this.refreshTokenSecret = refreshTokenSecret;
+            return this;
         }
 
-        RateLimitStorage rateLimitStorage() {
-            var v = stringOr("PDS_RATE_LIMIT_STORE", "memory");
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "memory" -> RateLimitStorage.MEMORY;
-                case "database" -> RateLimitStorage.DATABASE;
-                default -> {
-                    problems.add("PDS_RATE_LIMIT_STORE: '" + v + "' is not memory or database");
-                    yield RateLimitStorage.MEMORY;
-                }
-            };
+        /** {@code REPO_SIGNING_KEY}. */
+        public Builder repoSigningKey(String repoSigningKey) {
+            this.repoSigningKey = repoSigningKey;
+            return this;
         }
 
-        List<String> csv(String name, String fallback) {
-            var v = values.containsKey(name) ? values.get(name) : fallback;
-            return Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        /** {@code PDS_HOSTNAME}. */
+        public Builder hostname(String hostname) {
+            this.hostname = hostname;
+            return this;
+        }
+
+        /** {@code PDS_ALLOWED_MIME}. */
+        public Builder allowedMime(List<String> allowedMime) {
+            this.allowedMime = List.copyOf(allowedMime);
+            return this;
+        }
+
+        /** {@code PDS_MAX_BLOB_SIZE}. */
+        public Builder maxBlobSize(long maxBlobSize) {
+            this.maxBlobSize = maxBlobSize;
+            return this;
+        }
+
+        /** {@code PDS_MAX_JSON_BYTES}. */
+        public Builder maxJsonBytes(long maxJsonBytes) {
+            this.maxJsonBytes = maxJsonBytes;
+            return this;
+        }
+
+        /** {@code PDS_RATE_LIMIT_PER_MIN}. */
+        public Builder rateLimitPerMin(int rateLimitPerMin) {
+            this.rateLimitPerMin = rateLimitPerMin;
+            return this;
+        }
+
+        /** {@code PDS_RATE_LIMIT_LOGIN_PER_MIN}. */
+        public Builder loginRateLimitPerMin(int loginRateLimitPerMin) {
+            this.loginRateLimitPerMin = loginRateLimitPerMin;
+            return this;
+        }
+
+        /** {@code PDS_RATE_LIMIT_BLOB_PER_MIN}. */
+        public Builder blobRateLimitPerMin(int blobRateLimitPerMin) {
+            this.blobRateLimitPerMin = blobRateLimitPerMin;
+            return this;
+        }
+
+        /** {@code PDS_RATE_LIMIT_STORE}. */
+        public Builder rateLimitStore(RateLimitStorage rateLimitStore) {
+            this.rateLimitStore = Objects.requireNonNull(rateLimitStore, "rateLimitStore");
+            return this;
+        }
+
+        /** {@code PDS_TRUSTED_PROXIES}. */
+        public Builder trustedProxies(List<String> trustedProxies) {
+            this.trustedProxies = List.copyOf(trustedProxies);
+            return this;
+        }
+
+        /** {@code PDS_CORS_ORIGIN}; unset: {@code *} in development, none elsewhere. */
+        public Builder corsOrigins(List<String> corsOrigins) {
+            this.corsOrigins = corsOrigins == null ? null : List.copyOf(corsOrigins);
+            return this;
+        }
+
+        /** {@code PDS_SEQ_WINDOW}. */
+        public Builder seqWindow(int seqWindow) {
+            this.seqWindow = seqWindow;
+            return this;
+        }
+
+        /** {@code PDS_SEQ_RETENTION}. */
+        public Builder seqRetention(int seqRetention) {
+            this.seqRetention = seqRetention;
+            return this;
+        }
+
+        /** {@code PDS_FIREHOSE_BUFFER}. */
+        public Builder firehoseBuffer(int firehoseBuffer) {
+            this.firehoseBuffer = firehoseBuffer;
+            return this;
+        }
+
+        /** {@code PDS_ACCESS_TTL_SEC}. */
+        public Builder accessTtlSec(long accessTtlSec) {
+            this.accessTtlSec = accessTtlSec;
+            return this;
+        }
+
+        /** {@code PDS_REFRESH_TTL_SEC}. */
+        public Builder refreshTtlSec(long refreshTtlSec) {
+            this.refreshTtlSec = refreshTtlSec;
+            return this;
+        }
+
+        /** {@code PDS_BLOB_QUOTA_BYTES}. */
+        public Builder blobQuotaBytes(long blobQuotaBytes) {
+            this.blobQuotaBytes = blobQuotaBytes;
+            return this;
+        }
+
+        /** {@code PDS_MAX_REPO_IMPORT_SIZE}. */
+        public Builder maxRepoImportSize(long maxRepoImportSize) {
+            this.maxRepoImportSize = maxRepoImportSize;
+            return this;
+        }
+
+        /** {@code PDS_BLOB_STORE} and {@code PDS_S3_*}. */
+        public Builder blobStorage(BlobStorage blobStorage) {
+            this.blobStorage = Objects.requireNonNull(blobStorage, "blobStorage");
+            return this;
+        }
+
+        /** {@code PDS_RELAY_HOSTS}; unset: none in development, {@code bsky.network} elsewhere. */
+        public Builder relayHosts(List<String> relayHosts) {
+            this.relayHosts = relayHosts == null ? null : List.copyOf(relayHosts);
+            return this;
+        }
+
+        /** {@code PDS_PLC_URL} (without a trailing slash). */
+        public Builder plcUrl(String plcUrl) {
+            this.plcUrl = stripTrailingSlash(Objects.requireNonNull(plcUrl, "plcUrl"));
+            return this;
+        }
+
+        /** {@code PDS_DEBUG_ROUTES}. */
+        public Builder debugRoutes(boolean debugRoutes) {
+            this.debugRoutes = debugRoutes;
+            return this;
+        }
+
+        /** {@code PDS_BSKY_APP_VIEW_*}, {@code PDS_CHAT_*} and {@code PDS_PROXY_*}. */
+        public Builder proxy(ProxyConfig proxy) {
+            this.proxy = Objects.requireNonNull(proxy, "proxy");
+            return this;
+        }
+
+        /** {@code PDS_BIND}; unset: {@code 127.0.0.1} in development, {@code 0.0.0.0} elsewhere. */
+        public Builder bindAddress(String bindAddress) {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** {@code PDS_PORT}. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** {@code PDS_DATA_DIR}. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /** What could not be read from the sources ({@link ConfigParser}), for {@link Config#problems()}. */
+        Builder parseProblems(List<String> problems) {
+            this.parseProblems = List.copyOf(problems);
+            return this;
+        }
+
+        public Config build() {
+            return new Config(this);
         }
     }
 }

@@ -34,6 +34,18 @@ public record ProxyConfig(
     public static final String APP_VIEW_SERVICE_ID = "bsky_appview";
     public static final String CHAT_SERVICE_ID = "bsky_chat";
 
+    /** The service URLs are kept without a trailing slash, as paths are appended to them. */
+    public ProxyConfig {
+        appViewUrl = Config.stripTrailingSlash(appViewUrl);
+        chatUrl = Config.stripTrailingSlash(chatUrl);
+    }
+
+    /** Bluesky's AppView and chat service, any service a client names, and the default limits. */
+    public static ProxyConfig defaults() {
+        return new ProxyConfig(DEFAULT_APP_VIEW_URL, DEFAULT_APP_VIEW_DID, DEFAULT_CHAT_URL, DEFAULT_CHAT_DID, List.of(),
+                10_000, 30_000, 10L * 1024 * 1024);
+    }
+
     /** {@code did#bsky_appview}: how clients name the configured AppView. */
     public String appViewRef() {
         return appViewDid + "#" + APP_VIEW_SERVICE_ID;

@@ -16,15 +16,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The account's repository over SQL. The head commit lives in memory (the MST nodes it has touched
  * stay decoded), so a write reads nothing back from the database. Each write is one transaction:
  * the next signed commit, its blocks, the record rows, the new root and the {@code #commit} event.
- * The in-memory head moves only after that transaction commits, and only one write runs at a time.
+ * The in-memory head moves only after that transaction commits, and only one write runs at a time
+ * ({@link GroupCommit}).
  */
 public final class RepoStore {
     /** The most writes one commit may carry (com.atproto.repo.applyWrites). */
@@ -54,8 +53,7 @@ public final class RepoStore {
     private final RecordIndex records;
     private final SequenceLog sequence;
     private final TidClock clock = new TidClock();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+    private final GroupCommit<Step> groupCommit;
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
     private volatile Repo head;
 
@@ -69,6 +67,7 @@ public final class RepoStore {
         this.blocks = new SqlBlockSource(db);
         this.records = new RecordIndex(db, did);
         this.sequence = sequence;
+        this.groupCommit = new GroupCommit<>(db, this::committed);
     }
 
     /**
@@ -106,8 +105,7 @@ public final class RepoStore {
             head = Repo.load(blocks, root.cid());
             return;
         }
-        lock.lock();
-        try {
+        groupCommit.exclusive(() -> {
             var lastSeq = new long[1];
             var created = db.write(c -> {
                 var rev = clock.next().toString();
@@ -132,9 +130,8 @@ public final class RepoStore {
             });
             head = created.data().repo();
             sequence.publish(lastSeq[0]);
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     // ---- writes ----
@@ -153,79 +150,22 @@ public final class RepoStore {
      * writes (or null for no commit at all, as for a delete of a record that is already gone). Returns
      * the commit, or null when the planner returned null.
      *
-     * <p>Concurrent callers are group-committed: whoever holds the lock applies every request queued so
-     * far, each as its own signed commit and event but all in one database transaction (one savepoint
-     * each, so a refused request leaves the others in), which makes SQLite's per-transaction cost
-     * shared. Alone, a request is simply its own transaction.
+     * <p>Concurrent callers are group-committed ({@link GroupCommit}): each request is its own signed
+     * commit and event, but a batch of them shares one database transaction.
      */
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
-        var request = new Request(planner, swapCommit);
-        queue.add(request);
-        lock.lock();
-        try {
-            if (request.outcome == null) runQueued();
-        } finally {
-            lock.unlock();
-        }
-        return request.result();
+        var step = groupCommit.submit((c, previous) -> {
+            var current = previous == null ? head : previous.commit().data().repo();
+            var planned = planner.plan(current, c);
+            return planned == null ? null : write(c, current, planned, swapCommit);
+        });
+        return step == null ? null : step.commit();
     }
-
-    private static final class Request {
-        final Planner planner;
-        final Cid swapCommit;
-        Object outcome; // AppliedCommit, NOTHING, or the RuntimeException to rethrow; written and read under the lock
-
-        Request(Planner planner, Cid swapCommit) {
-            this.planner = planner;
-            this.swapCommit = swapCommit;
-        }
-
-        AppliedCommit result() {
-            if (outcome instanceof RuntimeException e) throw e;
-            return outcome instanceof AppliedCommit c ? c : null;
-        }
-    }
-
-    private static final Object NOTHING = new Object();
 
     private record Step(AppliedCommit commit, List<Cid> replaced) {}
 
-    /** Applies every queued request in one transaction; head, caches and listeners move once it commits. */
-    private void runQueued() {
-        var batch = new ArrayList<Request>();
-        for (Request r; (r = queue.poll()) != null; ) batch.add(r);
-        var steps = new ArrayList<Step>(batch.size());
-        boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
-        try {
-            db.write(c -> {
-                var current = head;
-                for (var r : batch) {
-                    var savepoint = alone ? null : c.setSavepoint();
-                    try {
-                        var writes = r.planner.plan(current, c);
-                        if (writes == null) {
-                            r.outcome = NOTHING;
-                        } else {
-                            var step = write(c, current, writes, r.swapCommit);
-                            current = step.commit().data().repo();
-                            steps.add(step);
-                            r.outcome = step.commit();
-                        }
-                        if (savepoint != null) c.releaseSavepoint(savepoint);
-                    } catch (SQLException | RuntimeException e) {
-                        if (alone) throw e;
-                        c.rollback(savepoint);
-                        c.releaseSavepoint(savepoint);
-                        r.outcome = e instanceof RuntimeException re ? re : new StoreException(e);
-                    }
-                }
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // The transaction failed: none of it happened.
-            for (var r : batch) if (r.outcome == null || r.outcome instanceof AppliedCommit) r.outcome = e;
-            return;
-        }
+    /** After a batch commits: the head, the block cache and the firehose listeners move on. */
+    private void committed(List<Step> steps) {
         for (var step : steps) {
             var data = step.commit().data();
             head = data.repo();
@@ -323,17 +263,14 @@ public final class RepoStore {
      * @param announce sequence a {@code #sync} event for the new head (an active account)
      */
     public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
-        lock.lock();
-        try {
+        return groupCommit.exclusive(() -> {
             var result = db.write(c -> RepoImport.run(c, records, did, signingKey.publicKey(), null, sequence, announce, car, progress));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());
             if (result.seq() > 0) sequence.publish(result.seq());
             return result;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /** Adds a hook run inside every later commit transaction. */

@@ -7,8 +7,11 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtUri;
 import dev.alteran.atproto.syntax.InvalidSyntaxException;
 import dev.alteran.pds.auth.Authenticator;
+import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.Blobs;
+import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.RepoWriteException;
 import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,17 +42,19 @@ public final class DebugServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(DebugServlet.class);
 
     private final RepoStore repo;
-    private final RepoHandlers repoHandlers;
+    private final RecordWriter writer;
     private final Blobs blobs;
+    private final BlobCollector collector;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
     private final long maxJsonBytes;
 
-    public DebugServlet(RepoStore repo, RepoHandlers repoHandlers, Blobs blobs, Authenticator authenticator,
-                        RateLimiter rateLimiter, long maxJsonBytes) {
+    public DebugServlet(RepoStore repo, RecordWriter writer, Blobs blobs, BlobCollector collector,
+                        Authenticator authenticator, RateLimiter rateLimiter, long maxJsonBytes) {
         this.repo = repo;
-        this.repoHandlers = repoHandlers;
+        this.writer = writer;
         this.blobs = blobs;
+        this.collector = collector;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.maxJsonBytes = maxJsonBytes;
@@ -116,7 +121,11 @@ public final class DebugServlet extends HttpServlet {
         var in = JsonInput.of(call.jsonBody());
         var uri = recordUri(in.string("uri", true));
         var json = in.object("json", true);
-        return repoHandlers.put(uri.collection().toString(), uri.rkey().toString(), json, false, null, null);
+        try {
+            return RepoHandlers.WriteOutput.of(writer.put(uri.collection().toString(), uri.rkey().toString(), json, false, null, null));
+        } catch (RepoWriteException e) {
+            throw XrpcException.badRequest(e.error(), e.getMessage());
+        }
     }
 
     private Object putBlob(XrpcCall call) throws IOException {
@@ -147,8 +156,8 @@ public final class DebugServlet extends HttpServlet {
     }
 
     private Object collectGarbage(XrpcCall call) {
-        int graceSeconds = call.intParam("graceSeconds", (int) Blobs.DEFAULT_GRACE.toSeconds(), 0, 30 * 24 * 3600);
-        var result = blobs.collectGarbage(Duration.ofSeconds(graceSeconds));
+        int graceSeconds = call.intParam("graceSeconds", (int) BlobCollector.DEFAULT_GRACE.toSeconds(), 0, 30 * 24 * 3600);
+        var result = collector.collectGarbage(Duration.ofSeconds(graceSeconds));
         return Map.of("deletedBlobs", result.deletedBlobs(), "deletedBytes", result.deletedBytes(),
                 "abandonedUploads", result.abandonedUploads());
     }

@@ -22,14 +22,11 @@ import dev.alteran.pds.store.PreparedRecord;
 import dev.alteran.pds.store.PreparedWrite;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordSwap;
+import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.RepoWriteException;
 import dev.alteran.pds.store.StoredRecord;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Locale;
 import java.util.List;
@@ -46,28 +43,24 @@ public final class RepoHandlers {
 
     private final RepoStore store;
     private final RecordPreparer preparer;
+    private final RecordWriter writer;
     private final Identity identity;
     private final DidDocuments didDocuments;
     private final AccountStatus account;
     private final Blobs blobs;
-    private final Imports imports;
-
-    /**
-     * How {@code com.atproto.repo.importRepo} takes its body: spooled to a file in {@code spoolDir}
-     * (so the import transaction never waits on the network), at most {@code maxBytes}.
-     */
-    public record Imports(Path spoolDir, long maxBytes) {}
+    private final ImportSpool imports;
 
     /** The most of a refused import body that is read and dropped to deliver the error cleanly. */
     private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
 
-    public RepoHandlers(RepoStore store, RecordPreparer preparer, Identity identity, DidDocuments didDocuments,
-                        AccountStatus account, Blobs blobs, Imports imports) {
+    public RepoHandlers(RepoStore store, RecordPreparer preparer, RecordWriter writer, Identity identity,
+                        DidDocuments didDocuments, AccountStatus account, Blobs blobs, ImportSpool imports) {
         this.account = account;
         this.blobs = blobs;
         this.imports = imports;
         this.store = store;
         this.preparer = preparer;
+        this.writer = writer;
         this.identity = identity;
         this.didDocuments = didDocuments;
     }
@@ -92,7 +85,11 @@ public final class RepoHandlers {
         }
     }
 
-    public record WriteOutput(String uri, String cid, CommitMeta commit, String validationStatus) {}
+    public record WriteOutput(String uri, String cid, CommitMeta commit, String validationStatus) {
+        public static WriteOutput of(RecordWriter.Put put) {
+            return new WriteOutput(put.uri(), put.record().cid().toString(), CommitMeta.of(put.commit()), put.record().validationStatus());
+        }
+    }
 
     public record DeleteOutput(CommitMeta commit) {}
 
@@ -157,24 +154,7 @@ public final class RepoHandlers {
         var swapRecord = in.isNull("swapRecord") ? RecordSwap.ABSENT : swapOf(in.cid("swapRecord"));
         var swapCommit = in.cid("swapCommit");
         writableRepo(repo, principal);
-        return put(collection, rkey, record, validate, swapRecord, swapCommit);
-    }
-
-    /**
-     * Creates or replaces one record through the repository write path (the putRecord semantics,
-     * for callers that already checked who may write, such as the owner-only debug routes).
-     */
-    public WriteOutput put(String collection, String rkey, JsonNode record, Boolean validate, RecordSwap swapRecord, Cid swapCommit) {
-        var prepared = prepare(collection, rkey, record, validate);
-        var key = collection + "/" + rkey;
-        var commit = write(() -> store.commit((head, c) -> {
-            var current = head.get(key);
-            if (current == null) return List.of(new PreparedWrite.Create(collection, rkey, prepared, swapRecord));
-            if (current.equals(prepared.cid())) return null; // same content: nothing to commit
-            return List.of(new PreparedWrite.Update(collection, rkey, prepared, swapRecord));
-        }, swapCommit));
-        return new WriteOutput(store.records().uri(collection, rkey), prepared.cid().toString(), CommitMeta.of(commit),
-                prepared.validationStatus());
+        return WriteOutput.of(write(() -> writer.put(collection, rkey, record, validate, swapRecord, swapCommit)));
     }
 
     Object deleteRecord(XrpcCall call) {
@@ -258,7 +238,7 @@ public final class RepoHandlers {
         }
     }
 
-    private static AppliedCommit write(Supplier<AppliedCommit> work) {
+    private static <T> T write(Supplier<T> work) {
         try {
             return work.get();
         } catch (RepoWriteException e) {
@@ -369,31 +349,8 @@ public final class RepoHandlers {
             throw XrpcException.invalidRequest("Wrong request encoding (Content-Type): " + (type == null ? "none" : type)
                     + "; expected application/vnd.ipld.car");
         }
-        if (req.getContentLengthLong() > imports.maxBytes()) {
-            throw XrpcException.payloadTooLarge("request entity too large: at most " + imports.maxBytes() + " bytes");
-        }
-        Files.createDirectories(imports.spoolDir());
-        var spooled = Files.createTempFile(imports.spoolDir(), "import-", ".car");
-        try {
-            try (var in = new XrpcCall.LimitedInputStream(call.body(), imports.maxBytes())) {
-                Files.copy(in, spooled, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                if (e.getCause() instanceof XrpcException x) throw x;
-                throw XrpcException.invalidRequest("The request body could not be read to its end");
-            }
-            try {
-                store.importCar(spooled, account.isActive(), Progress.NONE);
-            } catch (RepoWriteException e) {
-                throw new XrpcException(400, e.error(), e.getMessage());
-            }
-            return null;
-        } finally {
-            try {
-                Files.deleteIfExists(spooled);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        imports.spool(call.body(), req.getContentLengthLong(), car -> write(() -> store.importCar(car, account.isActive(), Progress.NONE)));
+        return null;
     }
 
     MissingBlobsOutput listMissingBlobs(XrpcCall call) {

@@ -17,13 +17,12 @@ import dev.alteran.atproto.syntax.RecordKey;
 import dev.alteran.atproto.syntax.Tid;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.RepoSnapshot;
 import dev.alteran.pds.store.RepoStore;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,19 +117,15 @@ public final class SyncHandlers {
      * is not half in the export.
      */
     private void streamRepo(XrpcCall call, String since) {
-        withStreamSlot(() -> db.readSnapshot(c -> {
-            var root = headCid(c);
+        withStreamSlot(() -> RepoSnapshot.read(db, store.did(), s -> {
+            var root = s.root();
+            if (root == null) throw repoNotFound(store.did());
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType(CAR);
-            var sql = "SELECT cid, content FROM repo_block WHERE cid != ?" + (since == null ? "" : " AND rev > ?") + " ORDER BY rev DESC";
-            try (var st = c.prepareStatement(sql)) {
-                st.setBytes(1, root.bytes());
-                if (since != null) st.setString(2, since);
-                try (var rs = st.executeQuery(); var car = new CarWriter(output(resp), root)) {
-                    car.write(root, readBlock(c, root));
-                    while (rs.next()) car.write(Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2));
-                }
+            try (var car = new CarWriter(output(resp), root.cid())) {
+                car.write(root.cid(), s.block(root.cid()));
+                s.blocks(root.cid(), since, car::write);
             }
             return null;
         }));
@@ -139,17 +134,17 @@ public final class SyncHandlers {
     Object getBlocks(XrpcCall call) {
         servable(call);
         var cids = cidsParam(call);
-        withStreamSlot(() -> db.readSnapshot(c -> {
+        withStreamSlot(() -> RepoSnapshot.read(db, store.did(), s -> {
             var missing = new ArrayList<String>();
             for (var cid : cids) {
-                if (!hasBlock(c, cid)) missing.add(cid.toString());
+                if (!s.has(cid)) missing.add(cid.toString());
             }
             if (!missing.isEmpty()) throw XrpcException.invalidRequest("Could not find cids: " + String.join(",", missing));
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType(CAR);
             try (var car = new CarWriter(output(resp), List.of())) {
-                for (var cid : cids) car.write(cid, readBlock(c, cid));
+                for (var cid : cids) car.write(cid, s.block(cid));
             }
             return null;
         }));
@@ -208,41 +203,27 @@ public final class SyncHandlers {
         var did = call.param("did");
         if (did != null) ourDid(call);
         checkActive(call);
-        withStreamSlot(() -> db.readSnapshot(c -> {
-            Cid head;
-            String rev;
-            try (var st = c.prepareStatement("SELECT cid, rev FROM repo_root WHERE did = ?")) {
-                st.setString(1, store.did());
-                try (var rs = st.executeQuery()) {
-                    if (!rs.next()) throw repoNotFound(store.did());
-                    head = Cid.fromBytes(rs.getBytes(1));
-                    rev = rs.getString(2);
-                }
-            }
+        withStreamSlot(() -> RepoSnapshot.read(db, store.did(), s -> {
+            var root = s.root();
+            if (root == null) throw repoNotFound(store.did());
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType("application/json; charset=utf-8");
-            try (var st = c.prepareStatement("""
-                    SELECT r.uri, r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid
-                    ORDER BY r.collection, r.rkey""");
-                 var rs = st.executeQuery();
-                 var gen = Json.generator(output(resp))) {
+            try (var gen = Json.generator(output(resp))) {
                 gen.writeStartObject();
                 gen.writeStringField("did", store.did());
-                gen.writeStringField("head", head.toString());
-                gen.writeStringField("rev", rev);
+                gen.writeStringField("head", root.cid().toString());
+                gen.writeStringField("rev", root.rev());
                 gen.writeArrayFieldStart("records");
-                while (rs.next()) {
+                s.records((uri, cid, bytes) -> {
                     gen.writeStartObject();
-                    gen.writeStringField("uri", rs.getString(1));
-                    gen.writeStringField("cid", Cid.fromBytes(rs.getBytes(2)).toString());
-                    writeValue(gen, rs.getBytes(3));
+                    gen.writeStringField("uri", uri);
+                    gen.writeStringField("cid", cid.toString());
+                    writeValue(gen, bytes);
                     gen.writeEndObject();
-                }
+                });
                 gen.writeEndArray();
                 gen.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
             return null;
         }));
@@ -253,7 +234,7 @@ public final class SyncHandlers {
         if (call.param("did") != null) ourDid(call);
         checkActive(call);
         var cids = cidsParam(call);
-        withStreamSlot(() -> db.readSnapshot(c -> {
+        withStreamSlot(() -> RepoSnapshot.read(db, store.did(), s -> {
             var resp = call.response();
             resp.setStatus(200);
             resp.setContentType("application/json; charset=utf-8");
@@ -261,7 +242,7 @@ public final class SyncHandlers {
                 gen.writeStartObject();
                 gen.writeArrayFieldStart("blocks");
                 for (var cid : cids) {
-                    var bytes = readBlock(c, cid);
+                    var bytes = s.block(cid);
                     if (bytes == null) continue;
                     gen.writeStartObject();
                     gen.writeStringField("cid", cid.toString());
@@ -270,8 +251,6 @@ public final class SyncHandlers {
                 }
                 gen.writeEndArray();
                 gen.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
             return null;
         }));
@@ -357,34 +336,6 @@ public final class SyncHandlers {
         if (out.isEmpty()) throw XrpcException.invalidRequest("Error: Params must have the property \"cids\"");
         if (out.size() > MAX_CIDS) throw XrpcException.invalidRequest("Too many cids. Max: " + MAX_CIDS);
         return List.copyOf(out);
-    }
-
-    private Cid headCid(Connection c) throws SQLException {
-        try (var st = c.prepareStatement("SELECT cid FROM repo_root WHERE did = ?")) {
-            st.setString(1, store.did());
-            try (var rs = st.executeQuery()) {
-                if (!rs.next()) throw repoNotFound(store.did());
-                return Cid.fromBytes(rs.getBytes(1));
-            }
-        }
-    }
-
-    private static boolean hasBlock(Connection c, Cid cid) throws SQLException {
-        try (var st = c.prepareStatement("SELECT 1 FROM repo_block WHERE cid = ?")) {
-            st.setBytes(1, cid.bytes());
-            try (var rs = st.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
-    private static byte[] readBlock(Connection c, Cid cid) throws SQLException {
-        try (var st = c.prepareStatement("SELECT content FROM repo_block WHERE cid = ?")) {
-            st.setBytes(1, cid.bytes());
-            try (var rs = st.executeQuery()) {
-                return rs.next() ? rs.getBytes(1) : null;
-            }
-        }
     }
 
     private static OutputStream output(HttpServletResponse resp) {

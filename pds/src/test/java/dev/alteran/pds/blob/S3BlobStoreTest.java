@@ -75,13 +75,13 @@ class S3BlobStoreTest extends BlobStoreContract {
              var configured = BlobStore.open(config)) {
             assertThat(configured).isInstanceOf(S3BlobStore.class);
             var blobs = new Blobs(db, configured, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), java.time.Clock.systemUTC());
-            var data = BlobsTest.png(70_000);
+            var data = BlobFixture.png(70_000);
             var ref = blobs.upload(new ByteArrayInputStream(data), "image/png", -1);
             try (var in = configured.get(ref.ref().toString()).orElseThrow()) {
                 assertThat(in.readAllBytes()).isEqualTo(data);
             }
             assertThat(spool.resolve("blob-spool")).isEmptyDirectory();
-            assertThat(blobs.collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isEqualTo(1);
+            assertThat(new BlobCollector(db, blobs, java.time.Clock.systemUTC()).collectGarbage(java.time.Duration.ZERO).deletedBlobs()).isEqualTo(1);
             assertThat(configured.exists(ref.ref().toString())).isFalse();
         }
     }

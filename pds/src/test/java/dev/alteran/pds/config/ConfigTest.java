@@ -3,10 +3,13 @@ package dev.alteran.pds.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,71 @@ class ConfigTest {
     static String problemsOf(Map<String, String> values) {
         var e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Config.from(values).validateOrThrow());
         return e.getMessage();
+    }
+
+    /** {@link #production()} in code. */
+    static Config.Builder productionBuilder() {
+        return Config.builder()
+                .env(Environment.PRODUCTION)
+                .did("did:web:pds.example.com")
+                .handle("Alice.Example.com")
+                .hostname("pds.example.com")
+                .userPassword("a long and secret password")
+                .accessTokenSecret("a".repeat(43))
+                .refreshTokenSecret("b".repeat(43))
+                .repoSigningKey(KEY)
+                .corsOrigins(List.of("https://bsky.app"));
+    }
+
+    /** Every option of the two is the same (Config has no equals: it compares what its accessors answer). */
+    static void assertSameOptions(Config actual, Config expected) throws Exception {
+        var skipped = Set.of("toBuilder", "signingKey", "validateOrThrow", "toString", "hashCode");
+        for (var m : Config.class.getDeclaredMethods()) {
+            int mod = m.getModifiers();
+            if (!Modifier.isPublic(mod) || Modifier.isStatic(mod) || m.getParameterCount() > 0 || skipped.contains(m.getName())) continue;
+            assertThat(m.invoke(actual)).as(m.getName()).isEqualTo(m.invoke(expected));
+        }
+        assertThat(actual.toString()).isEqualTo(expected.toString());
+    }
+
+    @Test
+    void theBuilderStartsFromTheSameDefaultsAsTheEnvironment() throws Exception {
+        assertSameOptions(Config.builder().build(), Config.from(Map.of()));
+        // Some defaults depend on the environment: CORS origins, relays, the bind address.
+        assertSameOptions(Config.builder().env(Environment.PRODUCTION).build(), Config.from(Map.of("ALTERAN_ENV", "production")));
+        assertSameOptions(productionBuilder().build().validateOrThrow(), Config.from(production()).validateOrThrow());
+        assertThat(productionBuilder().build().handle()).isEqualTo("alice.example.com");
+    }
+
+    @Test
+    void aBuiltConfigIsValidatedWithTheSameMessages() {
+        var m = production();
+        m.remove("PDS_DID");
+        var fromBuilder = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> productionBuilder().did(null).build().validateOrThrow());
+        assertThat(fromBuilder.getMessage()).isEqualTo(problemsOf(m)).contains("PDS_DID: required but not set");
+
+        m = production();
+        m.put("PDS_PLC_URL", "plc.example.com/");
+        m.put("PDS_SEQ_WINDOW", "0");
+        assertThat(productionBuilder().plcUrl("plc.example.com/").seqWindow(0).build().problems())
+                .isEqualTo(Config.from(m).problems())
+                .contains("PDS_PLC_URL: 'plc.example.com' is not an http(s) URL like https://plc.directory");
+    }
+
+    @Test
+    void toBuilderKeepsEveryOptionAndChangesWhatIsSet(@TempDir Path dir) throws Exception {
+        var m = production();
+        m.put("PDS_PLC_URL", "https://plc.example.com//"); // one slash is dropped, once
+        m.put("PDS_SEQ_WINDOW", "lots");
+        var c = Config.from(m);
+        assertSameOptions(c.toBuilder().build(), c);
+        assertThat(c.plcUrl()).isEqualTo("https://plc.example.com/");
+        assertThat(c.toBuilder().build().problems()).contains("PDS_SEQ_WINDOW: 'lots' is not a whole number");
+        var moved = c.withDataDir(dir).withPort(0);
+        assertThat(moved.dataDir()).isEqualTo(dir);
+        assertThat(moved.port()).isZero();
+        assertSameOptions(moved.toBuilder().dataDir(c.dataDir()).port(c.port()).build(), c);
     }
 
     @Test

@@ -1,0 +1,116 @@
+package dev.alteran.pds.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Group commit on the single writer. Concurrent callers queue their work; whoever holds the lock
+ * runs everything queued so far in one database transaction, one savepoint each, so a refused piece
+ * leaves the others in and SQLite's per-transaction cost is shared. Alone, a piece is simply its own
+ * transaction. Each piece builds on what the last successful one before it in the batch wrote.
+ *
+ * @param <T> what one piece of work wrote
+ */
+final class GroupCommit<T> {
+    /** One piece of work, inside the shared transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        /**
+         * @param previous what the last successful piece before this one in the batch wrote, or null for none
+         * @return what this piece wrote, or null when it wrote nothing
+         */
+        T run(Connection c, T previous) throws SQLException;
+    }
+
+    private final Database db;
+    private final Consumer<List<T>> committed;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Request<T>> queue = new ConcurrentLinkedQueue<>();
+
+    /** @param committed told, in order and still under the lock, what each piece of a batch wrote once the batch commits */
+    GroupCommit(Database db, Consumer<List<T>> committed) {
+        this.db = db;
+        this.committed = committed;
+    }
+
+    /** Runs {@code work} in the next batch: what it wrote (null for nothing), or its failure, or the batch's, thrown. */
+    T submit(Work<T> work) {
+        var request = new Request<>(work);
+        queue.add(request);
+        lock.lock();
+        try {
+            if (!request.done) runQueued();
+        } finally {
+            lock.unlock();
+        }
+        return request.outcome();
+    }
+
+    /** Runs {@code action} with the writer to itself, between batches (for wholesale changes such as an import). */
+    <R> R exclusive(Supplier<R> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static final class Request<T> {
+        final Work<T> work;
+        // written and read under the lock
+        boolean done;
+        T result;
+        RuntimeException failure;
+
+        Request(Work<T> work) {
+            this.work = work;
+        }
+
+        T outcome() {
+            if (failure != null) throw failure;
+            return result;
+        }
+    }
+
+    /** Applies every queued request in one transaction; {@link #committed} hears of them once it commits. */
+    private void runQueued() {
+        var batch = new ArrayList<Request<T>>();
+        for (Request<T> r; (r = queue.poll()) != null; ) batch.add(r);
+        var results = new ArrayList<T>(batch.size());
+        boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
+        try {
+            db.write(c -> {
+                for (var r : batch) {
+                    var savepoint = alone ? null : c.setSavepoint();
+                    try {
+                        r.result = r.work.run(c, results.isEmpty() ? null : results.getLast());
+                        if (r.result != null) results.add(r.result);
+                        if (savepoint != null) c.releaseSavepoint(savepoint);
+                    } catch (SQLException | RuntimeException e) {
+                        if (alone) throw e;
+                        c.rollback(savepoint);
+                        c.releaseSavepoint(savepoint);
+                        r.failure = e instanceof RuntimeException re ? re : new StoreException(e);
+                    }
+                    r.done = true;
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The transaction failed: none of it happened.
+            for (var r : batch) {
+                if (r.failure == null && (r.result != null || !r.done)) r.failure = e;
+                r.done = true;
+            }
+            return;
+        }
+        committed.accept(results);
+    }
+}
