@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -57,6 +58,9 @@ public final class RepoStore {
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
+    // Group-commit metrics: transactions run for queued requests, and the requests they carried.
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong batchedRequests = new AtomicLong();
     private volatile Repo head;
 
     private final String initialHandle;
@@ -194,6 +198,8 @@ public final class RepoStore {
     private void runQueued() {
         var batch = new ArrayList<Request>();
         for (Request r; (r = queue.poll()) != null; ) batch.add(r);
+        batches.incrementAndGet();
+        batchedRequests.addAndGet(batch.size());
         var steps = new ArrayList<Step>(batch.size());
         boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
         try {
@@ -343,6 +349,16 @@ public final class RepoStore {
 
     public void removeTransactionHook(TransactionHook hook) {
         hooks.remove(hook);
+    }
+
+    /** Group commit so far: the transactions run for write requests, and the requests they carried. */
+    public long[] batches() {
+        return new long[] {batches.get(), batchedRequests.get()};
+    }
+
+    /** Write requests waiting for the writer. */
+    public int queuedWrites() {
+        return queue.size();
     }
 
     // ---- reads ----
