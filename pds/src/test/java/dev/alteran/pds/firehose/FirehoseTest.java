@@ -107,7 +107,7 @@ class FirehoseTest {
     }
 
     static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 30_000; // only a failure waits this long
         while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) Thread.sleep(5);
         assertThat(done.getAsBoolean()).isTrue();
     }
@@ -179,6 +179,10 @@ class FirehoseTest {
 
     @Test
     void replayHandsOverToLiveWithoutGapOrDuplicateWhileEventsArrive() throws Exception {
+        // A buffer for every event: on a busy machine a subscriber's thread may lag the dispatcher by
+        // more than 100 events, and the cut-off that follows is not what this test is about.
+        firehose.close();
+        firehose = new Firehose(log, 512, 2_000);
         append(1000);
         var writer = Thread.ofPlatform().start(() -> append(300));
         var sinks = new ArrayList<GatedSink>();
@@ -194,8 +198,9 @@ class FirehoseTest {
         for (int i = 0; i < sinks.size(); i++) {
             var s = sinks.get(i);
             long from = i * 200L + 1;
-            await(() -> s.delivered().size() == last - from + 1);
+            await(() -> s.delivered().size() >= last - from + 1 || s.sawError); // a duplicate or an error shows below
             assertThat(s.delivered()).isEqualTo(range(from, last));
         }
+        assertThat(firehose.cutOffCount()).isZero();
     }
 }
