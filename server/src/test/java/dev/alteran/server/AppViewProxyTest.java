@@ -265,32 +265,36 @@ class AppViewProxyTest {
 
     @Test
     void slowServicesTimeOut() throws Exception {
-        upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
-            Thread.sleep(3000);
-            StandInService.send(exchange, 200, "application/json", TIMELINE);
-        });
-        long t0 = System.nanoTime();
-        assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("504 UpstreamTimeout: Upstream service timed out");
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2900);
+        // The stand-in holds each answer until the test has the PDS's: only the PDS's timeouts can end these requests.
+        var answered = new CountDownLatch(1);
+        try {
+            upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
+                answered.await(30, TimeUnit.SECONDS);
+                StandInService.send(exchange, 200, "application/json", TIMELINE);
+            });
+            assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("504 UpstreamTimeout: Upstream service timed out");
 
-        // headers, then nothing: still a clean error, as nothing was sent yet
-        upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
-            exchange.getResponseHeaders().set("content-type", "application/json");
-            exchange.sendResponseHeaders(200, 0);
-            exchange.getResponseBody().flush();
-            Thread.sleep(3000);
-        });
-        assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("504 UpstreamTimeout: Upstream service timed out");
+            // headers, then nothing: still a clean error, as nothing was sent yet
+            upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
+                exchange.getResponseHeaders().set("content-type", "application/json");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().flush();
+                answered.await(30, TimeUnit.SECONDS);
+            });
+            assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("504 UpstreamTimeout: Upstream service timed out");
 
-        // a body that stalls halfway: the client must see a broken response, not a short one
-        upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
-            exchange.getResponseHeaders().set("content-type", "application/json");
-            exchange.sendResponseHeaders(200, 0);
-            exchange.getResponseBody().write("{\"feed\":[".getBytes(StandardCharsets.UTF_8));
-            exchange.getResponseBody().flush();
-            Thread.sleep(3000);
-        });
-        assertThatThrownBy(() -> get("app.bsky.feed.getTimeline")).isInstanceOf(IOException.class);
+            // a body that stalls halfway: the client must see a broken response, not a short one
+            upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
+                exchange.getResponseHeaders().set("content-type", "application/json");
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().write("{\"feed\":[".getBytes(StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+                answered.await(30, TimeUnit.SECONDS);
+            });
+            assertThatThrownBy(() -> get("app.bsky.feed.getTimeline")).isInstanceOf(IOException.class);
+        } finally {
+            answered.countDown();
+        }
     }
 
     @Test
@@ -335,14 +339,20 @@ class AppViewProxyTest {
         assertThat(first).isEqualTo(java.util.Arrays.copyOf(data, first.length));
         assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(data, first.length, data.length));
 
+        // The rest of the body never comes while the PDS answers: it refuses on the header alone.
+        var refused = new CountDownLatch(1);
         upstream.onXrpc("app.bsky.feed.getTimeline", exchange -> {
             exchange.getResponseHeaders().set("content-type", "application/json");
             exchange.sendResponseHeaders(200, 11L * 1024 * 1024);
             exchange.getResponseBody().write(new byte[1024]);
             exchange.getResponseBody().flush();
-            Thread.sleep(500); // the PDS refuses on the header alone
+            refused.await(30, TimeUnit.SECONDS);
         });
-        assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("502 UpstreamFailure: Upstream response too large");
+        try {
+            assertThat(error(get("app.bsky.feed.getTimeline"))).isEqualTo("502 UpstreamFailure: Upstream response too large");
+        } finally {
+            refused.countDown();
+        }
     }
 
     @Test

@@ -38,6 +38,7 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
 
     final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
     final CompletableFuture<Closed> closed = new CompletableFuture<>();
+    private final LinkedBlockingQueue<String> pongs = new LinkedBlockingQueue<>();
     private final boolean autoRead;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private WebSocket ws;
@@ -86,6 +87,12 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
         throw new AssertionError("the firehose sent a text message: " + data);
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+        pongs.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
+        return null;
     }
 
     @Override
@@ -177,6 +184,25 @@ final class FirehoseClient implements WebSocket.Listener, AutoCloseable {
             out.add(m);
         }
         return out;
+    }
+
+    /**
+     * Pings and waits for that pong or for the close: the server reads a connection's frames in order,
+     * so it has then dealt with every frame sent before. Returns the close, or null if still open.
+     */
+    Closed sync(long timeoutMs) throws Exception {
+        var token = "sync " + System.nanoTime();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            ws.sendPing(ByteBuffer.wrap(token.getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            return awaitClose(timeoutMs); // the server already dropped the connection
+        }
+        while (!closed.isDone()) {
+            if (token.equals(pongs.poll(10, TimeUnit.MILLISECONDS))) return closed.getNow(null);
+            if (System.nanoTime() > deadline) throw new AssertionError("neither pong nor close in " + timeoutMs + " ms");
+        }
+        return closed.getNow(null);
     }
 
     Closed awaitClose(long timeoutMs) throws Exception {

@@ -6,6 +6,7 @@ import dev.alteran.pds.firehose.Firehose;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,7 +15,10 @@ import org.junit.jupiter.api.Test;
  * machine), 50 stall. Every reader sees every event in order exactly once, stalled ones are cut off,
  * and the writer keeps its pace: bursts with the 500 subscribers are timed against the same bursts
  * without any, alternating, medians compared.
+ *
+ * <p>Tagged "load": a timing ratio under load, so not part of the normal build; bench/load-tests.sh runs it.
  */
+@Tag("load")
 class FirehoseLoadTest {
     static final int FAST = Integer.getInteger("load.fast", 450);
     static final int STALLED = Integer.getInteger("load.stalled", 50);
@@ -42,8 +46,7 @@ class FirehoseLoadTest {
         var stalled = new ArrayList<Socket>();
         try {
             for (int i = 0; i < STALLED; i++) stalled.add(FirehoseClient.stalled(server, null));
-            awaitSubscribers(firehose, STALLED);
-            Thread.sleep(300);
+            awaitLive(firehose, STALLED); // live before the filler, so the filler reaches their sockets
             var w = new Writes(server.alteran);
             for (int i = 0; i < 100; i++) w.createFiller(40_000);
             long from = server.alteran.sequence().lastSeq();
@@ -79,8 +82,7 @@ class FirehoseLoadTest {
                 for (int i = 0; i < STALLED; i++) stalled.add(FirehoseClient.stalled(server, null));
                 long cursor = server.alteran.sequence().lastSeq();
                 var readers = clients.connect(server, FAST, cursor);
-                awaitSubscribers(firehose, FAST + STALLED);
-                Thread.sleep(200);
+                awaitLive(firehose, FAST + STALLED); // every one receives the measured burst as it happens
                 var committed = new long[BURST];
                 var r0 = firehose.rounds();
                 long together = burst(http, committed);
@@ -188,6 +190,11 @@ class FirehoseLoadTest {
     static void awaitSubscribers(Firehose firehose, int n) throws InterruptedException {
         awaitCount(() -> firehose.subscriberCount(), n);
         assertThat(firehose.subscriberCount()).isEqualTo(n);
+    }
+
+    static void awaitLive(Firehose firehose, int n) throws InterruptedException {
+        awaitSubscribers(firehose, n);
+        awaitCount(() -> firehose.liveCount(), n);
     }
 
     static void awaitCount(java.util.function.LongSupplier value, long n) throws InterruptedException {

@@ -107,10 +107,23 @@ class FirehoseTest {
      * server has exactly {@code n} subscriptions (the closed ones of earlier tests gone) and all are live.
      */
     static void awaitLive(int n) throws InterruptedException {
-        var firehose = server.alteran.firehose();
+        awaitLive(server, n);
+    }
+
+    static void awaitLive(TestServer on, int n) throws InterruptedException {
+        var firehose = on.alteran.firehose();
         long deadline = System.currentTimeMillis() + 10_000;
         while (!(firehose.subscriberCount() == n && firehose.liveCount() == n) && System.currentTimeMillis() < deadline) Thread.sleep(5);
+        assertThat(firehose.subscriberCount()).isEqualTo(n);
         assertThat(firehose.liveCount()).isEqualTo(n);
+    }
+
+    /** Waits until the writer has committed {@code n} more events. */
+    static void awaitWrites(int n) throws InterruptedException {
+        long target = lastSeq() + n;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (lastSeq() < target && System.currentTimeMillis() < deadline) Thread.sleep(1);
+        assertThat(lastSeq()).isGreaterThanOrEqualTo(target);
     }
 
     @Test
@@ -122,11 +135,13 @@ class FirehoseTest {
         });
         var clients = new ArrayList<FirehoseClient>();
         try {
+            // Each subscription joins a few writes after the last; all replay, then go live, while writes go on.
             for (int i = 0; i < 5; i++) {
                 clients.add(subscribe("cursor=" + (i * 10)));
-                Thread.sleep(30);
+                awaitWrites(3);
             }
-            Thread.sleep(300);
+            awaitLive(5);
+            awaitWrites(20); // after the hand-over too
         } finally {
             stopWriting.set(true);
             writer.join();
@@ -250,7 +265,7 @@ class FirehoseTest {
             var w = new Writes(small.alteran);
             try (var slow = FirehoseClient.connect(http, FirehoseClient.url(small, null), false);
                  var fast = FirehoseClient.connect(http, FirehoseClient.url(small, null), true)) {
-                Thread.sleep(300);
+                awaitLive(small, 2); // both see every write from the first
                 long before = small.alteran.sequence().lastSeq();
                 // Write 20 KB events until the stalled subscriber has filled its socket buffers and its queue.
                 int n = 0;
@@ -269,7 +284,7 @@ class FirehoseTest {
                 assertThat(closed.code()).as(closed.toString()).isEqualTo(1008);
                 assertThat(closed.reason()).isEqualTo("ConsumerTooSlow");
                 var received = new ArrayList<FirehoseClient.Message>(slow.messages);
-                assertThat(received).isNotEmpty();
+                assertThat(received).as("events before the error frame").hasSizeGreaterThan(1);
                 var error = received.getLast();
                 assertThat(error.isError()).isTrue();
                 assertThat(error.body()).containsEntry("error", "ConsumerTooSlow");
@@ -287,7 +302,7 @@ class FirehoseTest {
         try (var small = TestServer.start(Map.of("PDS_FIREHOSE_BUFFER", "5"))) {
             var w = new Writes(small.alteran);
             try (var stalled = FirehoseClient.connect(http, FirehoseClient.url(small, null), false)) {
-                Thread.sleep(300);
+                awaitLive(small, 1); // the writes below are meant for it
                 for (int i = 0; i < 3000 && small.alteran.firehose().cutOffCount() == 0; i++) w.createFiller(40_000);
                 // It never reads: the error frame cannot reach it, so the server drops the connection.
                 long deadline = System.currentTimeMillis() + 20_000;

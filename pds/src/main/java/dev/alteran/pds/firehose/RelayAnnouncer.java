@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -29,33 +29,66 @@ public final class RelayAnnouncer implements AutoCloseable {
     public static final Duration MAX_RETRY = Duration.ofHours(1);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    /**
+     * What runs the announcements after their delays: a daemon thread of its own ({@link #ownThread()});
+     * a test runs them by hand, so the schedule is checked without waiting for it.
+     */
+    public interface Scheduler extends AutoCloseable {
+        /** Runs {@code task} once after {@code delay}; nothing once closed. */
+        void schedule(Runnable task, Duration delay);
+
+        /** Drops what is pending and waits, boundedly, for a task that is running. */
+        @Override
+        void close();
+    }
+
     private final String hostname;
     private final List<String> relays;
     private final Duration initialDelay;
-    private final Duration period;
-    private final Duration firstRetry;
     private volatile HttpClient http; // built by the first announcement, on the scheduler thread: no TLS set-up at start-up
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final Map<String, Duration> retry = new ConcurrentHashMap<>();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
     public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay) {
-        this(hostname, relays, initialDelay, PERIOD, FIRST_RETRY);
+        this(hostname, relays, initialDelay, ownThread());
     }
 
-    /** With explicit timings (tests). */
-    public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay, Duration period, Duration firstRetry) {
+    public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay, Scheduler scheduler) {
         this.hostname = hostname;
         this.relays = List.copyOf(relays);
         this.initialDelay = initialDelay;
-        this.period = period;
-        this.firstRetry = firstRetry;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.scheduler = scheduler;
+    }
+
+    /** A scheduler on a daemon thread of its own. */
+    public static Scheduler ownThread() {
+        var executor = Executors.newSingleThreadScheduledExecutor(r -> {
             var t = new Thread(r, "alteran-relay-announcer");
             t.setDaemon(true);
             return t;
         });
+        return new Scheduler() {
+            @Override
+            public void schedule(Runnable task, Duration delay) {
+                try {
+                    executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    // closed
+                }
+            }
+
+            @Override
+            public void close() {
+                executor.shutdownNow();
+                try {
+                    executor.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS); // the client belongs to this thread
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
     }
 
     /** Schedules the first announcement to every relay. Without a hostname there is nothing to announce. */
@@ -84,8 +117,7 @@ public final class RelayAnnouncer implements AutoCloseable {
     }
 
     private void schedule(String relay, Duration delay) {
-        if (scheduler.isShutdown()) return;
-        scheduler.schedule(() -> announce(relay), delay.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> announce(relay), delay);
     }
 
     private void announce(String relay) {
@@ -102,7 +134,7 @@ public final class RelayAnnouncer implements AutoCloseable {
                 successes.incrementAndGet();
                 retry.remove(relay);
                 log.info("asked relay {} to crawl {}", relay, hostname);
-                schedule(relay, period);
+                schedule(relay, PERIOD);
                 return;
             }
             problem = "HTTP " + resp.statusCode() + " " + abbreviate(resp.body());
@@ -113,7 +145,7 @@ public final class RelayAnnouncer implements AutoCloseable {
             problem = e.toString();
         }
         failures.incrementAndGet();
-        var next = retry.merge(relay, firstRetry, (old, first) -> old.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : old.multipliedBy(2));
+        var next = retry.merge(relay, FIRST_RETRY, (old, first) -> old.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : old.multipliedBy(2));
         log.warn("requestCrawl to relay {} failed ({}); retrying in {}", relay, problem, next);
         schedule(relay, next);
     }
@@ -124,12 +156,7 @@ public final class RelayAnnouncer implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS); // the client belongs to the scheduler thread
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        scheduler.close();
         if (http != null) http.close();
     }
 }

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -32,6 +33,9 @@ final class GroupCommit<T> {
     private final Consumer<List<T>> committed;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Request<T>> queue = new ConcurrentLinkedQueue<>();
+    // Metrics: transactions run for queued requests, and the requests they carried.
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong batchedRequests = new AtomicLong();
 
     /** @param committed told, in order and still under the lock, what each piece of a batch wrote once the batch commits */
     GroupCommit(Database db, Consumer<List<T>> committed) {
@@ -83,6 +87,8 @@ final class GroupCommit<T> {
     private void runQueued() {
         var batch = new ArrayList<Request<T>>();
         for (Request<T> r; (r = queue.poll()) != null; ) batch.add(r);
+        batches.incrementAndGet();
+        batchedRequests.addAndGet(batch.size());
         var results = new ArrayList<T>(batch.size());
         boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
         try {
@@ -112,5 +118,15 @@ final class GroupCommit<T> {
             return;
         }
         committed.accept(results);
+    }
+
+    /** The transactions run for queued requests so far, and the requests they carried. */
+    long[] batches() {
+        return new long[] {batches.get(), batchedRequests.get()};
+    }
+
+    /** Requests waiting for the writer. */
+    int queued() {
+        return queue.size();
     }
 }

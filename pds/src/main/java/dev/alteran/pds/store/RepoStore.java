@@ -282,6 +282,16 @@ public final class RepoStore {
         hooks.remove(hook);
     }
 
+    /** Group commit so far: the transactions run for write requests, and the requests they carried. */
+    public long[] batches() {
+        return groupCommit.batches();
+    }
+
+    /** Write requests waiting for the writer. */
+    public int queuedWrites() {
+        return groupCommit.queued();
+    }
+
     // ---- reads ----
 
     /** The current head: commit, rev and MST. */

@@ -84,6 +84,11 @@ class FirehoseTest {
         synchronized List<Long> delivered() {
             return List.copyOf(delivered);
         }
+
+        /** Frames sent but held by a closed gate. */
+        synchronized int pending() {
+            return pending.size();
+        }
     }
 
     /** The frame's seq, or -1 for an error frame. */
@@ -102,7 +107,7 @@ class FirehoseTest {
     }
 
     static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 30_000; // only a failure waits this long
         while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) Thread.sleep(5);
         assertThat(done.getAsBoolean()).isTrue();
     }
@@ -130,8 +135,8 @@ class FirehoseTest {
         append(50);
         await(() -> healthy.delivered().size() == 51);
         assertThat(healthy.delivered()).isEqualTo(range(4, 54));
-        Thread.sleep(100);
-        assertThat(stalling.delivered()).hasSizeLessThan(51); // held up, and not holding the others up
+        await(() -> stalling.pending() > 0); // its frames reached it and wait at its gate...
+        assertThat(stalling.delivered()).isEqualTo(List.of(4L)); // ...held up, and not holding the others up
         stalling.gate.countDown();
         await(() -> stalling.delivered().size() == 51);
         assertThat(stalling.delivered()).isEqualTo(range(4, 54));
@@ -146,27 +151,38 @@ class FirehoseTest {
     void aSubscriberStalledBeyondItsBufferIsCutOff() throws Exception {
         var healthy = new GatedSink();
         var stalled = new GatedSink();
-        goLive(healthy, stalled); // seq 4
+        var alsoHealthy = new GatedSink();
+        goLive(healthy, stalled, alsoHealthy); // seq 4
         stalled.gate = new CountDownLatch(1);
         // One event first, so the stalled write is pending before the rest arrive: a dispatcher that
         // falls behind the test thread would otherwise write all of them in one round, which the
         // gate (unlike a real socket) takes without blocking, and nothing would ever be queued.
         append(1);
-        await(() -> healthy.delivered().size() == 2);
+        await(() -> healthy.delivered().size() == 2 && alsoHealthy.delivered().size() == 2);
+        await(() -> stalled.pending() > 0); // seq 5 is in its stalled write
         append(149); // buffer 100
-        await(() -> healthy.delivered().size() == 151);
+        await(() -> healthy.delivered().size() == 151 && alsoHealthy.delivered().size() == 151);
+        assertThat(healthy.delivered()).isEqualTo(range(4, 154));
+        assertThat(alsoHealthy.delivered()).isEqualTo(range(4, 154));
         await(() -> firehose.cutOffCount() == 1);
         stalled.gate.countDown(); // it reads again: finds what was in flight, then the error frame
         await(() -> stalled.closeCode == 1008);
         assertThat(stalled.sawError).isTrue();
         var got = stalled.delivered();
         assertThat(got.getLast()).isEqualTo(-1L);
-        assertThat(got.subList(0, got.size() - 1)).isEqualTo(range(4, 3 + got.size() - 1));
-        await(() -> firehose.subscriberCount() == 1);
+        // Before the cut it had seq 4 and the write it stalled on (seq 5 at least), in order, and not everything.
+        var events = got.subList(0, got.size() - 1);
+        assertThat(events).hasSizeBetween(2, 150).isEqualTo(range(4, 3 + events.size()));
+        await(() -> firehose.subscriberCount() == 2);
+        assertThat(firehose.cutOffCount()).isEqualTo(1);
     }
 
     @Test
     void replayHandsOverToLiveWithoutGapOrDuplicateWhileEventsArrive() throws Exception {
+        // A buffer for every event: on a busy machine a subscriber's thread may lag the dispatcher by
+        // more than 100 events, and the cut-off that follows is not what this test is about.
+        firehose.close();
+        firehose = new Firehose(log, 512, 2_000);
         append(1000);
         var writer = Thread.ofPlatform().start(() -> append(300));
         var sinks = new ArrayList<GatedSink>();
@@ -174,15 +190,17 @@ class FirehoseTest {
             var s = new GatedSink();
             sinks.add(s);
             firehose.subscribe((long) i * 200, s);
-            Thread.sleep(20);
+            long mark = log.lastSeq(); // the next one joins a few events later
+            await(() -> log.lastSeq() >= mark + 20 || !writer.isAlive());
         }
         writer.join();
         long last = log.lastSeq();
         for (int i = 0; i < sinks.size(); i++) {
             var s = sinks.get(i);
             long from = i * 200L + 1;
-            await(() -> s.delivered().size() == last - from + 1);
+            await(() -> s.delivered().size() >= last - from + 1 || s.sawError); // a duplicate or an error shows below
             assertThat(s.delivered()).isEqualTo(range(from, last));
         }
+        assertThat(firehose.cutOffCount()).isZero();
     }
 }

@@ -374,7 +374,7 @@ class RepoStoreTest {
         // A planner that blocks holds the lock while others queue up behind it, forming one group.
         var entered = new java.util.concurrent.CountDownLatch(1);
         var release = new java.util.concurrent.CountDownLatch(1);
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(5); // the first and the four behind it
         var first = pool.submit(() -> store.commit((repo, c) -> {
             entered.countDown();
             try {
@@ -393,7 +393,10 @@ class RepoStoreTest {
         });
         var sqlBad = pool.submit(() -> store.applyWrites(List.of(hookFails), null));
         var ok2 = pool.submit(() -> create("g3", "ok too"));
-        Thread.sleep(200); // let them queue
+        var before = store.batches();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (store.queuedWrites() < 4 && System.currentTimeMillis() < deadline) Thread.sleep(1);
+        assertThat(store.queuedWrites()).as("requests queued behind the held writer").isEqualTo(4);
         release.countDown();
         assertThat(first.get()).isNotNull();
         assertThat(ok.get()).isNotNull();
@@ -401,6 +404,9 @@ class RepoStoreTest {
         assertThatThrownBy(bad::get).hasCauseInstanceOf(RepoWriteException.class);
         assertThatThrownBy(sqlBad::get).hasCauseInstanceOf(StoreException.class);
         pool.shutdown();
+        // The four queued while the first held the writer: one transaction carried them all.
+        var after = store.batches();
+        assertThat(new long[] {after[0] - before[0], after[1] - before[1]}).containsExactly(1, 4);
         for (var k : List.of("g0", "g1", "g3")) assertThat(store.getRecord(POST, k, null)).as(k).isNotNull();
         assertThat(store.getRecord(POST, "g2", null)).isNull();
         assertThat(seq.lastSeq()).isEqualTo(4);
