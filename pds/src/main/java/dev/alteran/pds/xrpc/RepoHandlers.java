@@ -50,9 +50,6 @@ public final class RepoHandlers {
     private final Blobs blobs;
     private final ImportSpool imports;
 
-    /** The most of a refused import body that is read and dropped to deliver the error cleanly. */
-    private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
-
     public RepoHandlers(RepoStore store, RecordPreparer preparer, RecordWriter writer, Identity identity,
                         DidDocuments didDocuments, AccountStatus account, Blobs blobs, ImportSpool imports) {
         this.account = account;
@@ -329,18 +326,10 @@ public final class RepoHandlers {
     /**
      * Imports a repository CAR into this (empty) repository: the body is spooled to a file (bounded by
      * the import size limit), then imported in one transaction (see {@code RepoImport}). Allowed while
-     * the account is deactivated, which is how a migration runs.
+     * the account is deactivated, which is how a migration runs. A refused body is drained by the
+     * servlet, as for every raw upload, so the client sees the error.
      */
     Object importRepo(XrpcCall call) throws IOException {
-        try {
-            return importRepoBody(call);
-        } catch (XrpcException e) {
-            call.discardBody(DISCARD_LIMIT);
-            throw e;
-        }
-    }
-
-    private Object importRepoBody(XrpcCall call) throws IOException {
         var principal = call.principal();
         if (!principal.did().equals(store.did())) throw XrpcException.authRequired("Authentication Required");
         var req = call.request();
