@@ -89,3 +89,23 @@ test('uploadBlob needs a session', async () => {
   const anonymous = new AtpAgent({ service: server.url })
   await assert.rejects(anonymous.uploadBlob(png(100), { encoding: 'image/png' }), (e) => e.status === 401)
 })
+
+test('a service token from getServiceAuth uploads, as the app hands one to its video service', async () => {
+  // The Bluesky app asks its PDS for a token addressed to the PDS itself (did:web:<host>) for
+  // uploadBlob, and the video service uploads the processed video with it, without a session.
+  const { did: serviceDid } = (await agent.com.atproto.server.describeServer()).data
+  const { token } = (await agent.com.atproto.server.getServiceAuth({
+    aud: serviceDid, lxm: 'com.atproto.repo.uploadBlob',
+  })).data
+  const video = new AtpAgent({ service: server.url })
+  const data = png(3_000)
+  const up = await video.com.atproto.repo.uploadBlob(data, {
+    encoding: 'image/png', headers: { authorization: `Bearer ${token}` },
+  })
+  assert.equal(up.data.blob.size, data.length)
+  // The same token names one method: it writes nothing else.
+  await assert.rejects(video.com.atproto.repo.createRecord({
+    repo: agent.session.did, collection: 'app.bsky.feed.post',
+    record: { text: 'no', createdAt: new Date().toISOString() },
+  }, { headers: { authorization: `Bearer ${token}` } }), (e) => e.status === 400 || e.status === 401)
+})

@@ -10,6 +10,7 @@ import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.AppPasswords;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
@@ -143,7 +144,9 @@ public final class Alteran implements AutoCloseable {
             this.blobCollector = new BlobCollector(database, blobs, clock);
             var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
-            this.authenticator = new SessionAuthenticator(tokens);
+            // Service tokens the account signs for this server (the app's video service uploads with them).
+            var serviceTokens = new ServiceTokenVerifier(config.did(), config.serviceDid(), didDocuments::atprotoKey, clock);
+            this.authenticator = new SessionAuthenticator(tokens, serviceTokens);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);

@@ -305,7 +305,7 @@ class HostileInputTest {
         return switch (route.auth()) {
             case PUBLIC -> null;
             case REFRESH -> refresh;
-            case ACCESS, FULL_ACCESS -> owner;
+            case ACCESS, ACCESS_OR_SERVICE, FULL_ACCESS -> owner;
         };
     }
 

@@ -8,4 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 public interface Authenticator {
     Principal authenticate(HttpServletRequest request);
+
+    /**
+     * The account, when the request carries its own service token for {@code lxm} (see
+     * {@link ServiceTokenVerifier}); null when it carries none (a session token, or nothing). A bad
+     * service token is a 401.
+     */
+    Principal authenticateServiceToken(HttpServletRequest request, String lxm);
 }

@@ -5,7 +5,9 @@ public enum Scope {
     ACCESS("com.atproto.access"),
     APP_PASS("com.atproto.appPass"),
     APP_PASS_PRIVILEGED("com.atproto.appPassPrivileged"),
-    REFRESH("com.atproto.refresh");
+    REFRESH("com.atproto.refresh"),
+    /** A service token the account signed for one method (inbound user service auth): no session, no claim of ours. */
+    SERVICE(null);
 
     private final String claim;
 
@@ -18,7 +20,7 @@ public enum Scope {
     }
 
     public static Scope fromClaim(String claim) {
-        for (var s : values()) if (s.claim.equals(claim)) return s;
+        for (var s : values()) if (s.claim != null && s.claim.equals(claim)) return s;
         return null;
     }
 }

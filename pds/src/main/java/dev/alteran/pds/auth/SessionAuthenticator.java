@@ -15,10 +15,20 @@ public final class SessionAuthenticator implements Authenticator {
     private static final int CACHE_LIMIT = 256;
 
     private final SessionTokens tokens;
+    private final ServiceTokenVerifier serviceTokens;
     private final Map<String, SessionTokens.Access> verified = new ConcurrentHashMap<>();
 
-    public SessionAuthenticator(SessionTokens tokens) {
+    public SessionAuthenticator(SessionTokens tokens, ServiceTokenVerifier serviceTokens) {
         this.tokens = tokens;
+        this.serviceTokens = serviceTokens;
+    }
+
+    @Override
+    public Principal authenticateServiceToken(HttpServletRequest request, String lxm) {
+        var header = AuthorizationHeader.of(request);
+        if (header == null || header.type() != AuthorizationHeader.Type.BEARER) return null;
+        if (!ServiceTokenVerifier.isServiceToken(header.credentials())) return null;
+        return serviceTokens.verify(header.credentials(), lxm);
     }
 
     @Override

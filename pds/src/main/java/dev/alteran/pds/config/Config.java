@@ -308,6 +308,15 @@ public final class Config {
         return hostname;
     }
 
+    /**
+     * This server's own DID, {@code did:web:PDS_HOSTNAME} (a port written {@code %3A}), as the reference
+     * PDS names itself: describeServer reports it, and service tokens addressed to this server carry it
+     * as their audience. Without a host name (development) it is the account's DID.
+     */
+    public String serviceDid() {
+        return hostname == null || hostname.isEmpty() ? did : "did:web:" + hostname.toLowerCase(Locale.ROOT).replace(":", "%3A");
+    }
+
     public List<String> allowedMime() {
         return allowedMime;
     }

@@ -2,6 +2,8 @@ package dev.alteran.pds.identity;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.atproto.crypto.DidKeys;
+import dev.alteran.atproto.crypto.PublicKey;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.Environment;
@@ -95,13 +97,40 @@ public final class DidDocuments {
         if (endpoint == null || !stripSlash(endpoint).equals(stripSlash(serviceEndpoint(request)))) {
             return "DID document atproto_pds service endpoint does not match PDS public url";
         }
+        if (!multikey().equals(atprotoMultikey(document))) return "DID document verification method does not match expected signing key";
+        return null;
+    }
+
+    /**
+     * The account's current {@code #atproto} signing key as its DID document states it: ours for
+     * did:web (we publish that document), the directory's for did:plc ({@code fresh} reads past the
+     * cache). Empty when the document cannot be read or names no usable key.
+     */
+    public Optional<PublicKey> atprotoKey(boolean fresh) {
+        if (isDidWeb()) return Optional.of(config.signingKey().publicKey());
+        try {
+            var doc = fresh ? plc.fetchFresh(identity.did()) : plc.fetchDocument(identity.did());
+            return doc.map(this::atprotoMultikey).map(DidDocuments::parseKey);
+        } catch (ResolutionException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String atprotoMultikey(JsonNode document) {
         String key = null;
         for (var m : document.path("verificationMethod")) {
             var id = m.path("id").asText("");
             if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) key = m.path("publicKeyMultibase").asText(null);
         }
-        if (!multikey().equals(key)) return "DID document verification method does not match expected signing key";
-        return null;
+        return key;
+    }
+
+    private static PublicKey parseKey(String multikey) {
+        try {
+            return DidKeys.parseMultikey(multikey);
+        } catch (IllegalArgumentException e) {
+            return null; // Optional.map turns it into empty
+        }
     }
 
     private static String stripSlash(String url) {

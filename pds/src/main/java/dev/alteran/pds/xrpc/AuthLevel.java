@@ -9,6 +9,11 @@ public enum AuthLevel {
     PUBLIC,
     /** An access token: the account password's session or an app password's. */
     ACCESS,
+    /**
+     * An access token, or a service token the account signed for this very method (the reference's
+     * user service auth: the Bluesky app's video service uploads with one).
+     */
+    ACCESS_OR_SERVICE,
     /** An access token of the account password's session: app passwords are refused (account-level operations). */
     FULL_ACCESS,
     /** A bearer refresh token (refreshSession, deleteSession): the session operation verifies and rotates it. */

@@ -1,7 +1,7 @@
 package dev.alteran.pds.xrpc;
 
 import static dev.alteran.pds.http.RateLimiter.Bucket.BLOB;
-import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.ACCESS_OR_SERVICE;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.atproto.data.Cid;
@@ -30,7 +30,7 @@ public final class BlobHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.procedure("com.atproto.repo.uploadBlob", ACCESS, BLOB, this::uploadBlob);
+        router.procedure("com.atproto.repo.uploadBlob", ACCESS_OR_SERVICE, BLOB, this::uploadBlob);
         router.query("com.atproto.sync.getBlob", PUBLIC, this::getBlob);
         router.query("com.atproto.sync.listBlobs", PUBLIC, this::listBlobs);
     }

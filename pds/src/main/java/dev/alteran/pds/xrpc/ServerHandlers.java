@@ -61,7 +61,7 @@ public final class ServerHandlers {
 
     /** A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. */
     DescribeServer describeServer() {
-        return new DescribeServer(config.did(), List.of(), true, false, Map.of(), Map.of());
+        return new DescribeServer(config.serviceDid(), List.of(), true, false, Map.of(), Map.of());
     }
 
     SessionOutput createSession(XrpcCall call) {

@@ -70,6 +70,13 @@ public final class XrpcCall {
     public Principal authorize(AuthLevel level) {
         return switch (level) {
             case PUBLIC -> null;
+            case ACCESS_OR_SERVICE -> {
+                var service = authenticator.authenticateServiceToken(request, nsid);
+                if (service == null) yield authorize(AuthLevel.ACCESS);
+                principal = service;
+                authenticated = true;
+                yield service;
+            }
             case ACCESS, FULL_ACCESS -> {
                 var caller = auth();
                 if (caller == null) throw AuthorizationHeader.authMissing();

@@ -42,7 +42,7 @@ class SessionAuthenticatorTest {
     void bearerAccessTokenGivesThePrincipal() {
         var tokens = new SessionTokens(SessionTokensTest.DID, SessionTokensTest.ACCESS_SECRET, SessionTokensTest.REFRESH_SECRET,
                 3600, 86400, Clock.systemUTC());
-        var auth = new SessionAuthenticator(tokens);
+        var auth = new SessionAuthenticator(tokens, null);
         var jwt = tokens.issue(Scope.APP_PASS_PRIVILEGED, "j").accessJwt();
         assertThat(auth.authenticate(withAuthorization("Bearer " + jwt)))
                 .isEqualTo(new Principal(SessionTokensTest.DID, Scope.APP_PASS_PRIVILEGED));
@@ -54,7 +54,7 @@ class SessionAuthenticatorTest {
     void headerErrorsAreTheReferences() {
         var tokens = new SessionTokens(SessionTokensTest.DID, SessionTokensTest.ACCESS_SECRET, SessionTokensTest.REFRESH_SECRET,
                 3600, 86400, Clock.systemUTC());
-        var auth = new SessionAuthenticator(tokens);
+        var auth = new SessionAuthenticator(tokens, null);
         var malformed = error(() -> auth.authenticate(withAuthorization("Bearer a b")));
         assertThat(malformed.error()).isEqualTo("InvalidToken");
         assertThat(malformed.getMessage()).isEqualTo("Malformed authorization header");
@@ -73,7 +73,7 @@ class SessionAuthenticatorTest {
         var clock = new MovableClock();
         var tokens = new SessionTokens(SessionTokensTest.DID, SessionTokensTest.ACCESS_SECRET, SessionTokensTest.REFRESH_SECRET,
                 60, 86400, clock);
-        var auth = new SessionAuthenticator(tokens);
+        var auth = new SessionAuthenticator(tokens, null);
         var request = withAuthorization("Bearer " + tokens.issue(Scope.ACCESS, "j").accessJwt());
         assertThat(auth.authenticate(request)).isNotNull();
         assertThat(auth.authenticate(request)).isNotNull(); // from the cache

@@ -5,7 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.auth.Scope;
+import dev.alteran.pds.auth.ServiceAuth;
+import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.atproto.crypto.Curve;
+import dev.alteran.atproto.crypto.Keypair;
+import dev.alteran.pds.auth.Principal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.http.RateLimiter;
@@ -40,6 +48,12 @@ class XrpcServletTest {
     static final String OWNER = "Bearer " + TOKENS.issue(Scope.ACCESS, "r1").accessJwt();
     static final String APP_PASSWORD = "Bearer " + TOKENS.issue(Scope.APP_PASS, "r2").accessJwt();
     static final String REFRESH = "Bearer " + TOKENS.issue(Scope.ACCESS, "r3").refreshJwt();
+    /** The account's signing key, as its DID document names it; the test rotates it. */
+    static final Keypair ACCOUNT_KEY = Keypair.generate(Curve.K256);
+    static final Keypair ROTATED_KEY = Keypair.generate(Curve.K256);
+    static final String SERVICE_DID = "did:web:pds.example.com";
+    static volatile Keypair currentKey = ACCOUNT_KEY;
+    static volatile Keypair cachedKey = ACCOUNT_KEY;
     /** Calls that reached a handler, with the caller it saw. */
     static final List<String> ran = new CopyOnWriteArrayList<>();
     static Server jetty;
@@ -71,8 +85,8 @@ class XrpcServletTest {
                     ran.add("createSession");
                     return null;
                 })
-                .procedure("com.atproto.repo.uploadBlob", AuthLevel.ACCESS, Bucket.BLOB, call -> {
-                    ran.add("uploadBlob");
+                .procedure("com.atproto.repo.uploadBlob", AuthLevel.ACCESS_OR_SERVICE, Bucket.BLOB, call -> {
+                    ran.add("uploadBlob " + call.principal().scope());
                     return null;
                 })
                 // An output that breaks its Lexicon: checkAccountStatus requires nine fields.
@@ -83,7 +97,10 @@ class XrpcServletTest {
                 });
         var limiter = new RateLimiter(new MemoryRateLimitStore(), new TrustedProxies(List.of()),
                 Map.of(Bucket.WRITE, 1000, Bucket.BLOB, 1000, Bucket.LOGIN, 2), Clock.systemUTC());
-        var servlet = new XrpcServlet(router, 64 * 1024, new SessionAuthenticator(TOKENS), limiter, new XrpcParams(lexicons),
+        // The cached key until asked afresh, as a DID document cache behaves when the key was rotated.
+        var serviceTokens = new ServiceTokenVerifier(DID, SERVICE_DID,
+                fresh -> Optional.of((fresh ? currentKey : cachedKey).publicKey()), Clock.systemUTC());
+        var servlet = new XrpcServlet(router, 64 * 1024, new SessionAuthenticator(TOKENS, serviceTokens), limiter, new XrpcParams(lexicons),
                 new XrpcBodies(lexicons, true), XrpcServlet.NOT_IMPLEMENTED);
         jetty = new Server();
         var connector = new ServerConnector(jetty);
@@ -255,5 +272,50 @@ class XrpcServletTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new XrpcRouter()
                 .query("a.b.c", AuthLevel.PUBLIC, call -> null).query("a.b.c", AuthLevel.PUBLIC, call -> null))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    /** A service token the account's key {@code key} signed, as getServiceAuth issues them. */
+    static String serviceToken(Keypair key, String aud, String lxm, Clock clock) {
+        return "Bearer " + new ServiceAuth(DID, key, clock).issue(new Principal(DID, Scope.ACCESS), aud, null, lxm);
+    }
+
+    @Test
+    void anUploadTakesTheAccountsServiceTokenForThatMethod() throws Exception {
+        var now = Clock.systemUTC();
+        var ok = post("com.atproto.repo.uploadBlob", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.repo.uploadBlob", now), "image/png", "x");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ran).containsExactly("uploadBlob SERVICE");
+        assertThat(post("com.atproto.repo.uploadBlob", OWNER, "image/png", "x").status()).isEqualTo(200); // a session still works
+        ran.clear();
+
+        var otherMethod = post("com.atproto.repo.uploadBlob", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.repo.createRecord", now), "image/png", "x");
+        assertThat(otherMethod.error()).isEqualTo("BadJwtLexiconMethod");
+        var noMethod = post("com.atproto.repo.uploadBlob", serviceToken(ACCOUNT_KEY, SERVICE_DID, null, now), "image/png", "x");
+        assertThat(noMethod.error()).isEqualTo("BadJwtLexiconMethod");
+        var otherServer = post("com.atproto.repo.uploadBlob", serviceToken(ACCOUNT_KEY, "did:web:other.example", "com.atproto.repo.uploadBlob", now), "image/png", "x");
+        assertThat(otherServer.error()).isEqualTo("BadJwtAudience");
+        var otherKey = post("com.atproto.repo.uploadBlob", serviceToken(Keypair.generate(Curve.K256), SERVICE_DID, "com.atproto.repo.uploadBlob", now), "image/png", "x");
+        assertThat(otherKey.status()).isEqualTo(401);
+        assertThat(otherKey.error()).isEqualTo("BadJwtSignature");
+        var anHourAgo = Clock.fixed(Instant.now().minusSeconds(3600), ZoneOffset.UTC);
+        var expired = post("com.atproto.repo.uploadBlob", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.repo.uploadBlob", anHourAgo), "image/png", "x");
+        assertThat(expired.error()).isEqualTo("JwtExpired");
+        // Not a session: a route that wants one refuses it.
+        assertThat(get("com.atproto.server.getSession", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.repo.uploadBlob", now)).status())
+                .isIn(400, 401);
+        assertThat(ran).isEmpty();
+    }
+
+    @Test
+    void aRotatedAccountKeyIsLookedUpAfreshOnce() throws Exception {
+        currentKey = ROTATED_KEY; // the document now names the new key; the cache still holds the old one
+        try {
+            var a = post("com.atproto.repo.uploadBlob", serviceToken(ROTATED_KEY, SERVICE_DID, "com.atproto.repo.uploadBlob", Clock.systemUTC()),
+                    "image/png", "x");
+            assertThat(a.status()).isEqualTo(200);
+            assertThat(ran).containsExactly("uploadBlob SERVICE");
+        } finally {
+            currentKey = ACCOUNT_KEY;
+        }
     }
 }
