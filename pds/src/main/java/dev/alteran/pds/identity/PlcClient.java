@@ -1,5 +1,6 @@
 package dev.alteran.pds.identity;
 
+import dev.alteran.atproto.plc.Plc;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.time.Clock;
@@ -8,7 +9,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Reads did:plc documents from the PLC directory (PDS_PLC_URL), keeping each found document for an
@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 public final class PlcClient {
     public static final Duration DEFAULT_TTL = Duration.ofHours(1);
     /** did:plc identifiers are 24 characters of lower-case base32. */
-    private static final Pattern PLC_DID = Pattern.compile("did:plc:[a-z2-7]{24}");
     static final int MAX_DOCUMENT_BYTES = 64 * 1024;
     /** Anyone can make us look up DIDs (resolveDid); the cache must not grow without bound. */
     static final int MAX_CACHED = 1000;
@@ -41,10 +40,6 @@ public final class PlcClient {
         this.clock = clock;
     }
 
-    public static boolean isPlcDid(String did) {
-        return did != null && PLC_DID.matcher(did).matches();
-    }
-
     /**
      * The DID document, from the cache when it is younger than the TTL. Empty when the directory
      * does not know the DID (or the DID is not a well-formed did:plc).
@@ -60,7 +55,7 @@ public final class PlcClient {
 
     /** Like {@link #fetchDocument} but always asks the directory (and refreshes the cache). */
     public Optional<JsonNode> fetchFresh(String did) {
-        if (!isPlcDid(did)) return Optional.empty();
+        if (!Plc.isPlcDid(did)) return Optional.empty();
         var response = http.get(URI.create(baseUrl + "/" + did), "application/did+ld+json,application/json", MAX_DOCUMENT_BYTES, false);
         if (response.status() == 404) {
             cache.remove(did);

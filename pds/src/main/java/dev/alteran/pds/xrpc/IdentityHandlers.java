@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.atproto.plc.Plc;
 import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
 import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
@@ -94,7 +95,7 @@ public final class IdentityHandlers {
         var did = identity.did();
         var resolved = handles.resolve(new Handle(handle));
         if (!resolved.equals(Optional.of(did))) return "External handle did not resolve to DID";
-        if (PlcClient.isPlcDid(did)) {
+        if (Plc.isPlcDid(did)) {
             var document = plcDocument(did);
             if (!DidDocuments.handleOf(document).equals(Optional.of(handle))) return "DID is not properly configured for handle";
         }
