@@ -3,8 +3,6 @@ package dev.alteran.server;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import net.logstash.logback.encoder.LogstashEncoder;
 import net.logstash.logback.fieldnames.LogstashFieldNames;
@@ -12,7 +10,8 @@ import org.slf4j.Logger;
 
 /**
  * The standalone server's logging, set up in code rather than parsed from XML (which costs a good share
- * of start-up): JSON lines on stdout, one object per event, key-value pairs as fields; root level from
+ * of start-up): JSON lines on stdout, one object per event, key-value pairs as fields, written off the
+ * request threads ({@link AsyncLogAppender}); root level from
  * {@code ALTERAN_LOG_LEVEL} (system property or environment, default INFO). A {@code logback.xml} named
  * with {@code -Dlogback.configurationFile} still wins.
  */
@@ -30,10 +29,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         encoder.setIncludeMdc(false);
         encoder.setFieldNames(fields);
         encoder.start();
-        var appender = new ConsoleAppender<ILoggingEvent>();
+        // Written on a thread of its own, in batches: a request thread never waits for stdout.
+        var appender = new AsyncLogAppender(encoder, System.out);
         appender.setContext(context);
         appender.setName("STDOUT");
-        appender.setEncoder(encoder);
         appender.start();
         for (var quiet : new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "software.amazon.awssdk"}) {
             context.getLogger(quiet).setLevel(Level.WARN);
