@@ -303,7 +303,7 @@ public final class Config {
     }
 
     /** This server's PLC rotation key (PDS_PLC_ROTATION_KEY), empty when not configured; only call on a validated config. */
-    public Optional<Keypair> plcRotationKey() {
+    public Optional<Keypair> plcRotationKeypair() {
         if (plcRotationKey == null || plcRotationKey.isBlank()) return Optional.empty();
         return Optional.of(Keypair.parsePrivateKey(Curve.K256, plcRotationKey));
     }
@@ -347,6 +347,11 @@ public final class Config {
 
     public String repoSigningKey() {
         return repoSigningKey;
+    }
+
+    /** PDS_PLC_ROTATION_KEY as configured (null when unset); {@link #plcRotationKeypair()} is the key. */
+    public String plcRotationKey() {
+        return plcRotationKey;
     }
 
     public String hostname() {

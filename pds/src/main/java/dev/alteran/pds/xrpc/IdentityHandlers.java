@@ -71,7 +71,7 @@ public final class IdentityHandlers {
         this.dids = dids;
         this.plc = plc;
         this.tokens = tokens;
-        this.rotationKey = config.plcRotationKey();
+        this.rotationKey = config.plcRotationKeypair();
         this.recoveryDidKey = config.recoveryDidKey();
         this.signingDidKey = config.signingKey().didKey();
         this.tokenFile = config.dataDir().resolve(TOKEN_FILE);
@@ -313,8 +313,8 @@ public final class IdentityHandlers {
     /**
      * Sets our handle. Like the reference PDS: auth first, then the input, then a handle under a
      * reserved TLD is InvalidHandle, then the handle must resolve to our DID; for did:plc the PLC
-     * document must already name it (we hold no PLC rotation key, so the operator updates PLC
-     * first). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
+     * document must already name it (the owner updates PLC first, e.g. with signPlcOperation and
+     * submitPlcOperation). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
      */
     Object updateHandle(XrpcCall call) {
         var handle = newHandle(call.jsonBody());
