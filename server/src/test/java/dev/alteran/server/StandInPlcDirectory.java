@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 final class StandInPlcDirectory implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, List<PlcOp>> logs = new ConcurrentHashMap<>();
-    private final List<String> refusals = java.util.Collections.synchronizedList(new ArrayList<>());
 
     StandInPlcDirectory() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -63,7 +62,6 @@ final class StandInPlcDirectory implements AutoCloseable {
         try {
             Plc.verifyLog(did, next);
         } catch (PlcException e) {
-            refusals.add(e.getMessage());
             return false;
         }
         log.add(op);
@@ -72,10 +70,6 @@ final class StandInPlcDirectory implements AutoCloseable {
 
     List<PlcOp> log(String did) {
         return List.copyOf(logs.get(did));
-    }
-
-    List<String> refusals() {
-        return List.copyOf(refusals);
     }
 
     /** The log as the directory's {@code /log/audit} writes it. */
