@@ -235,4 +235,40 @@ class PlcOperationsTest {
         assertThat(TestServer.json(r).path("message").asText()).contains("PDS_PLC_ROTATION_KEY");
         assertError(post("com.atproto.identity.requestPlcOperationSignature", null), 400, "InvalidRequest");
     }
+
+    @Test
+    void malformedInputsAreRefusedWith4xxNever5xx() throws Exception {
+        startServer(List.of(recovery, rotation));
+        var ok = PlcJson.toJson(PlcOperation.after(plc.log(did).getLast()).sign(recovery));
+        var operations = new ArrayList<String>(List.of("{}", "{\"type\":\"plc_operation\"}", "{\"type\":\"plc_tombstone\",\"prev\":\"x\"}",
+                "{\"type\":\"create\",\"prev\":null}", "{\"type\":\"nope\"}", "{\"type\":42}"));
+        for (var field : List.of("rotationKeys", "verificationMethods", "alsoKnownAs", "services", "prev", "sig")) {
+            for (var value : List.of("null", "42", "\"x\"", "[]", "{}", "[1]", "{\"a\":1}", "{\"atproto_pds\":{\"type\":1}}")) {
+                operations.add(ok.deepCopy().set(field, Json.READER.readTree(value)).toString());
+            }
+        }
+        operations.add(ok.deepCopy().put("extra", 1).toString());
+        for (var op : operations) {
+            var r = post("com.atproto.identity.submitPlcOperation", "{\"operation\":" + op + "}");
+            assertThat(r.statusCode()).as(op + " -> " + r.body()).isBetween(400, 499);
+        }
+        var inputs = List.of("{\"token\":\"AAAAA-AAAAA\",\"verificationMethods\":{\"atproto\":1}}",
+                "{\"token\":\"AAAAA-AAAAA\",\"verificationMethods\":{\"atproto\":\"did:key:nope\"}}",
+                "{\"token\":\"AAAAA-AAAAA\",\"services\":{\"atproto_pds\":\"x\"}}",
+                "{\"token\":\"AAAAA-AAAAA\",\"services\":{\"atproto_pds\":{\"type\":\"x\",\"endpoint\":\"y\",\"z\":1}}}",
+                "{\"token\":\"AAAAA-AAAAA\",\"rotationKeys\":[1]}", "{\"token\":42}", "{\"token\":\"\"}",
+                "{\"token\":\"" + "A".repeat(5000) + "\"}");
+        for (var input : inputs) {
+            var r = post("com.atproto.identity.signPlcOperation", input);
+            assertThat(r.statusCode()).as(input + " -> " + r.body()).isBetween(400, 499);
+        }
+        // With a good token, operations the directory's rules refuse are refused before anything is signed.
+        var credentials = (com.fasterxml.jackson.databind.node.ObjectNode) recommended();
+        credentials.putArray("rotationKeys").add("did:key:nope");
+        var r = post("com.atproto.identity.signPlcOperation", signInput(cliToken(), credentials));
+        assertError(r, 400, "InvalidRequest");
+        credentials.putArray("rotationKeys");
+        assertError(post("com.atproto.identity.signPlcOperation", signInput(cliToken(), credentials)), 400, "InvalidRequest");
+        assertThat(plc.log(did)).hasSize(1);
+    }
 }
