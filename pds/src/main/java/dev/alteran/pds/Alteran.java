@@ -8,6 +8,7 @@ import dev.alteran.pds.appview.ServiceDirectory;
 import dev.alteran.pds.appview.UpstreamClient;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.AppPasswords;
+import dev.alteran.pds.auth.PlcTokens;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.ServiceTokenVerifier;
@@ -163,7 +164,7 @@ public final class Alteran implements AutoCloseable {
             this.recordWriter = new RecordWriter(repo, preparer);
             var repoHandlers = new RepoHandlers(repo, preparer, recordWriter, identity, didDocuments, account, blobs, imports);
             repoHandlers.register(router);
-            new IdentityHandlers(config.env(), identity, didDocuments, handleResolver, didResolver, plc).register(router);
+            new IdentityHandlers(config, identity, didDocuments, handleResolver, didResolver, plc, new PlcTokens(database, clock)).register(router);
             new SyncHandlers(repo, database, account).register(router);
             this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
             var rateLimitStore = switch (config.rateLimitStore()) {

@@ -13,7 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Fresh secrets for one PDS: two HMAC keys, a login password and a secp256k1 repo signing key. */
+/** Fresh secrets for one PDS: two HMAC keys, a login password, a secp256k1 repo signing key and a secp256k1 PLC rotation key. */
 final class Secrets {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -26,6 +26,7 @@ final class Secrets {
         out.put("ACCESS_TOKEN", randomToken(32));
         out.put("REFRESH_TOKEN", randomToken(32));
         out.put("REPO_SIGNING_KEY", HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes()));
+        out.put("PDS_PLC_ROTATION_KEY", HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes()));
         return out;
     }
 

@@ -57,6 +57,7 @@ final class SecretsCommand implements Callable<Integer> {
             System.out.println("wrote " + out + " (mode 0600)");
         }
         System.out.println("# repo signing key: " + Secrets.didKeyOf(values.get("REPO_SIGNING_KEY")));
+        System.out.println("# PLC rotation key: " + Secrets.didKeyOf(values.get("PDS_PLC_ROTATION_KEY")));
         return 0;
     }
 

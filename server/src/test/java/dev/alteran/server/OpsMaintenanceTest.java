@@ -206,14 +206,15 @@ class OpsMaintenanceTest {
 
     @Test
     void everySubcommandHasHelpAndReadOnlyCommandsCreateNothing() {
-        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify")) {
+        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify", "plc")) {
             var run = cli(name, "--help");
             assertThat(run.status()).as(name).isZero();
             assertThat(run.out()).as(name).contains("Usage: alteran " + name);
         }
         assertThat(cli("blobs", "gc", "--help").out()).contains("Usage: alteran blobs gc");
+        assertThat(cli("plc", "token", "--help").out()).contains("Usage: alteran plc token");
         var data = tmp.resolve("none");
-        for (var args : List.of(List.of("verify"), List.of("export", "--out", "x.car"), List.of("gc"), List.of("prune"))) {
+        for (var args : List.of(List.of("verify"), List.of("export", "--out", "x.car"), List.of("gc"), List.of("prune"), List.of("plc", "token"))) {
             var all = new ArrayList<>(args);
             all.addAll(List.of("--data", data.toString()));
             if (args.getFirst().equals("verify")) {

@@ -1,6 +1,7 @@
 package dev.alteran.pds.config;
 
 import dev.alteran.atproto.crypto.Curve;
+import dev.alteran.atproto.crypto.DidKeys;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -24,7 +26,7 @@ import java.util.stream.Stream;
 public final class Config {
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
-            "REPO_SIGNING_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
+            "REPO_SIGNING_KEY", "PDS_PLC_ROTATION_KEY", "PDS_RECOVERY_DID_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
             "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
@@ -57,6 +59,8 @@ public final class Config {
     private final String accessTokenSecret;
     private final String refreshTokenSecret;
     private final String repoSigningKey;
+    private final String plcRotationKey;
+    private final String recoveryDidKey;
     private final String hostname;
     private final List<String> allowedMime;
     private final long maxBlobSize;
@@ -93,6 +97,8 @@ public final class Config {
         this.accessTokenSecret = b.accessTokenSecret;
         this.refreshTokenSecret = b.refreshTokenSecret;
         this.repoSigningKey = b.repoSigningKey;
+        this.plcRotationKey = b.plcRotationKey;
+        this.recoveryDidKey = b.recoveryDidKey;
         this.hostname = b.hostname;
         this.allowedMime = b.allowedMime;
         this.maxBlobSize = b.maxBlobSize;
@@ -137,6 +143,8 @@ public final class Config {
         b.accessTokenSecret = accessTokenSecret;
         b.refreshTokenSecret = refreshTokenSecret;
         b.repoSigningKey = repoSigningKey;
+        b.plcRotationKey = plcRotationKey;
+        b.recoveryDidKey = recoveryDidKey;
         b.hostname = hostname;
         b.allowedMime = allowedMime;
         b.maxBlobSize = maxBlobSize;
@@ -196,6 +204,24 @@ public final class Config {
                 Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
             } catch (IllegalArgumentException e) {
                 problems.add("REPO_SIGNING_KEY: not a valid secp256k1 private key (" + e.getMessage() + ")");
+            }
+        }
+        if (plcRotationKey != null && !plcRotationKey.isEmpty()) {
+            try {
+                var rotation = Keypair.parsePrivateKey(Curve.K256, plcRotationKey);
+                if (plcRotationKey.equals(repoSigningKey) || (repoSigningKey != null && rotationKeyIsSigningKey(rotation))) {
+                    problems.add("PDS_PLC_ROTATION_KEY: must not be the repo signing key (`alteran secrets` makes a separate one)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("PDS_PLC_ROTATION_KEY: not a valid secp256k1 private key (" + e.getMessage() + ")");
+            }
+        }
+        if (recoveryDidKey != null && !recoveryDidKey.isEmpty()) {
+            try {
+                var key = DidKeys.parseDidKey(recoveryDidKey);
+                if (!key.didKey().equals(recoveryDidKey)) problems.add("PDS_RECOVERY_DID_KEY: not in its canonical did:key form (" + key.didKey() + ")");
+            } catch (IllegalArgumentException e) {
+                problems.add("PDS_RECOVERY_DID_KEY: '" + recoveryDidKey + "' is not a secp256k1 or P-256 did:key (" + e.getMessage() + ")");
             }
         }
         if (env == Environment.PRODUCTION) {
@@ -268,6 +294,25 @@ public final class Config {
         return Keypair.parsePrivateKey(Curve.K256, repoSigningKey);
     }
 
+    private boolean rotationKeyIsSigningKey(Keypair rotation) {
+        try {
+            return rotation.didKey().equals(Keypair.parsePrivateKey(Curve.K256, repoSigningKey).didKey());
+        } catch (IllegalArgumentException e) {
+            return false; // reported as a REPO_SIGNING_KEY problem
+        }
+    }
+
+    /** This server's PLC rotation key (PDS_PLC_ROTATION_KEY), empty when not configured; only call on a validated config. */
+    public Optional<Keypair> plcRotationKeypair() {
+        if (plcRotationKey == null || plcRotationKey.isBlank()) return Optional.empty();
+        return Optional.of(Keypair.parsePrivateKey(Curve.K256, plcRotationKey));
+    }
+
+    /** The account owner's own PLC recovery key (PDS_RECOVERY_DID_KEY) as a did:key, empty when not configured. */
+    public Optional<String> recoveryDidKey() {
+        return recoveryDidKey == null || recoveryDidKey.isBlank() ? Optional.empty() : Optional.of(recoveryDidKey);
+    }
+
     public Config withDataDir(Path dir) {
         return toBuilder().dataDir(dir).build();
     }
@@ -302,6 +347,11 @@ public final class Config {
 
     public String repoSigningKey() {
         return repoSigningKey;
+    }
+
+    /** PDS_PLC_ROTATION_KEY as configured (null when unset); {@link #plcRotationKeypair()} is the key. */
+    public String plcRotationKey() {
+        return plcRotationKey;
     }
 
     public String hostname() {
@@ -452,6 +502,8 @@ public final class Config {
         private String accessTokenSecret;
         private String refreshTokenSecret;
         private String repoSigningKey;
+        private String plcRotationKey;
+        private String recoveryDidKey;
         private String hostname;
         private List<String> allowedMime = List.of(DEFAULT_ALLOWED_MIME.split(","));
         private long maxBlobSize = 5L * 1024 * 1024;
@@ -520,6 +572,18 @@ public final class Config {
         /** {@code REPO_SIGNING_KEY}. */
         public Builder repoSigningKey(String repoSigningKey) {
             this.repoSigningKey = repoSigningKey;
+            return this;
+        }
+
+        /** {@code PDS_PLC_ROTATION_KEY}: this server's secp256k1 PLC rotation key, hex or base64 (optional). */
+        public Builder plcRotationKey(String plcRotationKey) {
+            this.plcRotationKey = plcRotationKey;
+            return this;
+        }
+
+        /** {@code PDS_RECOVERY_DID_KEY}: the owner's own PLC recovery key, a did:key (optional). */
+        public Builder recoveryDidKey(String recoveryDidKey) {
+            this.recoveryDidKey = recoveryDidKey;
             return this;
         }
 

@@ -123,6 +123,14 @@ public final class Identity {
         return event;
     }
 
+    /**
+     * Tells the listeners (the firehose's {@code #identity}) that the account's identity changed without a new
+     * handle, e.g. after a did:plc operation: the current handle is re-submitted.
+     */
+    public IdentityEvent announce() {
+        return updateHandle(handle);
+    }
+
     private void store(Connection c, IdentityEvent event) throws SQLException {
         try (var st = c.prepareStatement("UPDATE account_identity SET handle = ?, updated_at = ? WHERE did = ?")) {
             st.setString(1, event.handle());

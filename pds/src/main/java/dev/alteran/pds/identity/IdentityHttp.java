@@ -11,12 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 
 /**
- * The bounded HTTP GET used by identity resolution, where the URL comes from strangers (a handle, a
+ * The bounded HTTP GET used by identity resolution (and the POST of did:plc operations to the PLC directory), where the URL comes from strangers (a handle, a
  * did:web host): one deadline for the whole exchange (so a trickling server cannot hold a request
  * thread), a cap on the body, redirects only when asked for and never from https to http, and,
  * outside development, no fetches to loopback or private addresses: each connection goes to an
@@ -58,7 +59,7 @@ public final class IdentityHttp implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         var current = uri;
         for (int hop = 0; ; hop++) {
-            var response = once(current, accept, maxBytes, deadline);
+            var response = once(HttpMethod.GET, current, accept, null, null, maxBytes, deadline);
             boolean redirect = response.status() >= 300 && response.status() < 400;
             if (!redirect || !followRedirects) return new Response(response.status(), response.body());
             if (hop >= MAX_REDIRECTS) throw new ResolutionException("too many redirects from " + uri);
@@ -76,16 +77,30 @@ public final class IdentityHttp implements AutoCloseable {
         }
     }
 
-    private Fetched once(URI uri, String accept, int maxBytes, long deadline) {
+    /**
+     * POSTs {@code body} to {@code uri} under the same deadline and cap as {@link #get}; redirects are not
+     * followed (a redirected POST is returned as is). Used for the operator-configured PLC directory only.
+     *
+     * @throws ResolutionException when the server cannot be reached in time, the answer is larger than
+     *     {@code maxBytes}, or the address is not allowed
+     */
+    public Response post(URI uri, String contentType, byte[] body, String accept, int maxBytes) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        var response = once(HttpMethod.POST, uri, accept, contentType, body, maxBytes, deadline);
+        return new Response(response.status(), response.body());
+    }
+
+    private Fetched once(HttpMethod method, URI uri, String accept, String contentType, byte[] content, int maxBytes, long deadline) {
         var scheme = uri.getScheme();
         if (!"https".equals(scheme) && !"http".equals(scheme)) throw new ResolutionException("not an http(s) URL: " + uri);
         if (uri.getHost() == null) throw new ResolutionException("URL without a host: " + uri);
         long left = deadline - System.nanoTime();
         if (left <= 0) throw new ResolutionException("timed out fetching " + uri);
         var body = new CappedBody(maxBytes);
-        var request = http.client().newRequest(uri).method(HttpMethod.GET)
+        var request = http.client().newRequest(uri).method(method)
                 .headers(h -> h.put(HttpHeader.ACCEPT, accept))
                 .timeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS); // 0 would mean none
+        if (content != null) request.body(new BytesRequestContent(contentType, content));
         request.send(body);
         try {
             return body.result.get(left, TimeUnit.NANOSECONDS);

@@ -1,9 +1,29 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.atproto.crypto.DidKeys;
+import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.plc.Plc;
+import dev.alteran.atproto.plc.PlcException;
+import dev.alteran.atproto.plc.PlcJson;
+import dev.alteran.atproto.plc.PlcOperation;
+import dev.alteran.atproto.plc.PlcService;
 import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
 import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
+import dev.alteran.pds.auth.PlcTokens;
+import dev.alteran.pds.config.Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.atproto.syntax.AtIdentifier;
@@ -23,7 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * com.atproto.identity.*: handle and DID resolution (our own account answered locally, others over
- * DNS/HTTPS and the PLC directory) and changing our handle.
+ * DNS/HTTPS and the PLC directory), changing our handle, and the did:plc operations of account
+ * migration (recommended credentials, signing with PDS_PLC_ROTATION_KEY behind a single-use token,
+ * submitting to the directory); see docs/plc.md.
  */
 public final class IdentityHandlers {
     private static final Logger log = LoggerFactory.getLogger(IdentityHandlers.class);
@@ -34,22 +56,244 @@ public final class IdentityHandlers {
     private final HandleResolver handles;
     private final DidResolver dids;
     private final PlcClient plc;
+    private final PlcTokens tokens;
+    private final Optional<Keypair> rotationKey;
+    private final Optional<String> recoveryDidKey;
+    private final String signingDidKey;
+    private final Path tokenFile;
 
-    public IdentityHandlers(Environment env, Identity identity, DidDocuments documents, HandleResolver handles,
-                            DidResolver dids, PlcClient plc) {
-        this.env = env;
+    public IdentityHandlers(Config config, Identity identity, DidDocuments documents, HandleResolver handles,
+                            DidResolver dids, PlcClient plc, PlcTokens tokens) {
+        this.env = config.env();
         this.identity = identity;
         this.documents = documents;
         this.handles = handles;
         this.dids = dids;
         this.plc = plc;
+        this.tokens = tokens;
+        this.rotationKey = config.plcRotationKeypair();
+        this.recoveryDidKey = config.recoveryDidKey();
+        this.signingDidKey = config.signingKey().didKey();
+        this.tokenFile = config.dataDir().resolve(TOKEN_FILE);
     }
+
+    /** Where requestPlcOperationSignature leaves the token it made, in the data directory (the e-mail we cannot send). */
+    public static final String TOKEN_FILE = "plc-token.txt";
 
     public void register(XrpcRouter router) {
         router.query("com.atproto.identity.resolveHandle", PUBLIC, this::resolveHandle);
         router.procedure("com.atproto.identity.updateHandle", ACCESS, WRITE, this::updateHandle);
         router.query("com.atproto.identity.resolveDid", PUBLIC, this::resolveDid);
         router.query("com.atproto.identity.resolveIdentity", PUBLIC, this::resolveIdentity);
+        router.query("com.atproto.identity.getRecommendedDidCredentials", ACCESS, this::recommendedCredentials);
+        router.procedure("com.atproto.identity.requestPlcOperationSignature", FULL_ACCESS, WRITE, this::requestPlcOperationSignature);
+        router.procedure("com.atproto.identity.signPlcOperation", FULL_ACCESS, WRITE, this::signPlcOperation);
+        router.procedure("com.atproto.identity.submitPlcOperation", FULL_ACCESS, WRITE, this::submitPlcOperation);
+    }
+
+    record Credentials(List<String> rotationKeys, List<String> alsoKnownAs, Map<String, String> verificationMethods,
+                       Map<String, PlcService> services) {}
+
+    record SignedOperation(JsonNode operation) {}
+
+    /**
+     * What the account's DID document should say for this server to host it: the owner's recovery key
+     * (PDS_RECOVERY_DID_KEY) and then our rotation key, our signing key as {@code atproto}, the handle,
+     * and our endpoint as {@code atproto_pds}.
+     */
+    Credentials recommendedCredentials(XrpcCall call) {
+        var ours = ourRotationKey();
+        var rotation = new ArrayList<String>();
+        recoveryDidKey.ifPresent(rotation::add);
+        if (!rotation.contains(ours)) rotation.add(ours);
+        return new Credentials(rotation, List.of("at://" + identity.handle()),
+                Map.of(PlcOperation.ATPROTO_KEY, signingDidKey),
+                Map.of(PlcOperation.ATPROTO_PDS, PlcService.atprotoPds(documents.serviceEndpoint(call.request()))));
+    }
+
+    /**
+     * Makes a fresh signPlcOperation token (replacing any earlier one). The reference PDS e-mails it;
+     * this server sends no e-mail, so it writes the token to {@value #TOKEN_FILE} in the data directory
+     * (owner-only), where the owner reads it; {@code alteran plc token} makes and prints one too.
+     */
+    Object requestPlcOperationSignature(XrpcCall call) {
+        ourRotationKey();
+        requirePlcDid();
+        var created = tokens.create();
+        try {
+            writePrivate(tokenFile, created.token() + "\n# signPlcOperation token for " + identity.did() + ", single use, valid until "
+                    + created.expiresAt() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tokenFile, e);
+        }
+        log.info("a PLC operation token was requested; it is in {} (valid until {})", tokenFile, created.expiresAt());
+        call.response().setStatus(200); // the lexicon declares no output: an empty 200
+        return null;
+    }
+
+    /**
+     * Signs, with PDS_PLC_ROTATION_KEY, the operation that follows the DID's current one with the
+     * given fields changed, after using up the token. Not submitted: submitPlcOperation does that.
+     */
+    SignedOperation signPlcOperation(XrpcCall call) {
+        var key = rotationKey.orElseThrow(IdentityHandlers::noRotationKey);
+        var did = requirePlcDid();
+        var in = JsonInput.of(call.jsonBody());
+        var token = in.string("token", false);
+        var rotationKeys = in.has("rotationKeys") && !in.isNull("rotationKeys") ? strings(in.array("rotationKeys", true), "rotationKeys") : null;
+        var alsoKnownAs = in.has("alsoKnownAs") && !in.isNull("alsoKnownAs") ? strings(in.array("alsoKnownAs", true), "alsoKnownAs") : null;
+        var methods = in.has("verificationMethods") && !in.isNull("verificationMethods")
+                ? verificationMethods(in.object("verificationMethods", true)) : null;
+        var services = in.has("services") && !in.isNull("services") ? services(in.object("services", true)) : null;
+        if (token == null || token.isEmpty()) throw XrpcException.invalidRequest("email confirmation token required to sign PLC operations");
+        tokens.consume(token);
+
+        var history = auditLog(did);
+        if (history.tombstoned()) throw XrpcException.invalidRequest("DID is tombstoned");
+        var last = history.last();
+        var current = history.data().orElseThrow().rotationKeys();
+        if (!current.contains(key.didKey())) {
+            throw XrpcException.invalidRequest("This server's rotation key (" + key.didKey()
+                    + ") is not among the DID's current rotation keys, so it cannot sign the next operation");
+        }
+        var base = PlcOperation.after(last);
+        var op = new PlcOperation(
+                rotationKeys != null ? rotationKeys : base.rotationKeys(),
+                methods != null ? methods : base.verificationMethods(),
+                alsoKnownAs != null ? alsoKnownAs : base.alsoKnownAs(),
+                services != null ? services : base.services(),
+                base.prev(), null);
+        try {
+            return new SignedOperation(PlcJson.toJson(op.sign(key)));
+        } catch (PlcException e) {
+            throw XrpcException.invalidRequest("Invalid operation: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks a signed operation as the reference PDS does (it keeps our rotation key, names our
+     * endpoint, our signing key and our handle), sends it to the PLC directory, and announces the
+     * identity change on the firehose ({@code #identity}).
+     */
+    Object submitPlcOperation(XrpcCall call) {
+        var ours = ourRotationKey();
+        var did = requirePlcDid();
+        var node = JsonInput.of(call.jsonBody()).object("operation", true);
+        PlcOperation op;
+        try {
+            if (!(PlcJson.parseOp(node) instanceof PlcOperation parsed) || !parsed.isSigned()) throw new PlcException("not a signed plc_operation");
+            parsed.checkRules();
+            op = parsed;
+        } catch (PlcException e) {
+            throw XrpcException.invalidRequest("Invalid operation: " + e.getMessage());
+        }
+        if (!op.rotationKeys().contains(ours)) throw XrpcException.invalidRequest("Rotation keys do not include server's rotation key");
+        var pds = op.services().get(PlcOperation.ATPROTO_PDS);
+        if (pds == null || !PlcService.ATPROTO_PDS_TYPE.equals(pds.type())) throw XrpcException.invalidRequest("Incorrect type on atproto_pds service");
+        if (!stripSlash(pds.endpoint()).equals(stripSlash(documents.serviceEndpoint(call.request())))) {
+            throw XrpcException.invalidRequest("Incorrect endpoint on atproto_pds service");
+        }
+        if (!signingDidKey.equals(op.verificationMethods().get(PlcOperation.ATPROTO_KEY))) throw XrpcException.invalidRequest("Incorrect signing key");
+        if (op.alsoKnownAs().isEmpty() || !op.alsoKnownAs().getFirst().equals("at://" + identity.handle())) {
+            throw XrpcException.invalidRequest("Incorrect handle in alsoKnownAs");
+        }
+        PlcClient.Submitted answer;
+        try {
+            answer = plc.submit(did, op);
+        } catch (ResolutionException e) {
+            log.info("submitting a PLC operation failed: {}", e.getMessage());
+            throw new XrpcException(502, "UpstreamFailure", "Could not reach the PLC directory");
+        }
+        if (!answer.accepted()) {
+            log.info("the PLC directory refused our operation: {} {}", answer.status(), answer.message());
+            if (answer.status() >= 400 && answer.status() < 500) {
+                throw XrpcException.invalidRequest("The PLC directory refused the operation: " + answer.message());
+            }
+            throw new XrpcException(502, "UpstreamFailure", "The PLC directory answered " + answer.status());
+        }
+        identity.announce();
+        call.response().setStatus(200); // the lexicon declares no output: an empty 200
+        return null;
+    }
+
+    /** Our rotation key's did:key; without PDS_PLC_ROTATION_KEY the PLC operations are refused. */
+    private String ourRotationKey() {
+        return rotationKey.orElseThrow(IdentityHandlers::noRotationKey).didKey();
+    }
+
+    /**
+     * 400, not 5xx: the request is fine but this server cannot act on it until its operator configures it
+     * (as the reference answers "account does not have an email address" when it cannot send the code).
+     */
+    private static XrpcException noRotationKey() {
+        return XrpcException.invalidRequest("This server has no PLC rotation key: its operator must set PDS_PLC_ROTATION_KEY");
+    }
+
+    private String requirePlcDid() {
+        var did = identity.did();
+        if (!Plc.isPlcDid(did)) throw XrpcException.invalidRequest("This account's DID is not a did:plc: " + did);
+        return did;
+    }
+
+    private dev.alteran.atproto.plc.PlcHistory auditLog(String did) {
+        try {
+            return plc.auditLog(did);
+        } catch (ResolutionException e) {
+            log.info("reading the PLC audit log failed: {}", e.getMessage());
+            throw new XrpcException(502, "UpstreamFailure", "Could not read a valid audit log of the DID from the PLC directory");
+        }
+    }
+
+    private static List<String> strings(JsonNode array, String name) {
+        var out = new ArrayList<String>();
+        for (var item : array) {
+            if (!item.isTextual()) throw XrpcException.invalidRequest("Input/" + name + " must be an array of strings");
+            out.add(item.asText());
+        }
+        return out;
+    }
+
+    private static Map<String, String> verificationMethods(JsonNode object) {
+        var out = new LinkedHashMap<String, String>();
+        for (var e : object.properties()) {
+            if (!e.getValue().isTextual()) throw XrpcException.invalidRequest("Input/verificationMethods/" + e.getKey() + " must be a did:key string");
+            try {
+                DidKeys.parseDidKey(e.getValue().asText());
+            } catch (IllegalArgumentException ex) {
+                throw XrpcException.invalidRequest("Input/verificationMethods/" + e.getKey() + " must be a did:key");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    private static Map<String, PlcService> services(JsonNode object) {
+        var out = new LinkedHashMap<String, PlcService>();
+        for (var e : object.properties()) {
+            var type = e.getValue().path("type");
+            var endpoint = e.getValue().path("endpoint");
+            if (!e.getValue().isObject() || !type.isTextual() || !endpoint.isTextual() || e.getValue().size() != 2) {
+                throw XrpcException.invalidRequest("Input/services/" + e.getKey() + " must be {type, endpoint} strings");
+            }
+            out.put(e.getKey(), new PlcService(type.asText(), endpoint.asText()));
+        }
+        return out;
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Replaces {@code file} with {@code content}, created readable by its owner only. */
+    private static void writePrivate(Path file, String content) throws IOException {
+        var dir = file.toAbsolutePath().getParent();
+        var tmp = Files.createTempFile(dir, ".plc-token-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     record ResolveHandleOutput(String did) {}
@@ -69,8 +313,8 @@ public final class IdentityHandlers {
     /**
      * Sets our handle. Like the reference PDS: auth first, then the input, then a handle under a
      * reserved TLD is InvalidHandle, then the handle must resolve to our DID; for did:plc the PLC
-     * document must already name it (we hold no PLC rotation key, so the operator updates PLC
-     * first). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
+     * document must already name it (the owner updates PLC first, e.g. with signPlcOperation and
+     * submitPlcOperation). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
      */
     Object updateHandle(XrpcCall call) {
         var handle = newHandle(call.jsonBody());

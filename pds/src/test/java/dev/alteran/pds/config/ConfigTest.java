@@ -15,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ConfigTest {
     static final String KEY = "e5b9a2c1f0d3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7";
+    static final String ROTATION_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+    /** A secp256k1 did:key (the atproto spec's example). */
+    static final String RECOVERY_DID_KEY = "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme";
 
     static Map<String, String> production() {
         var m = new HashMap<String, String>();
@@ -51,7 +54,7 @@ class ConfigTest {
 
     /** Every option of the two is the same (Config has no equals: it compares what its accessors answer). */
     static void assertSameOptions(Config actual, Config expected) throws Exception {
-        var skipped = Set.of("toBuilder", "signingKey", "validateOrThrow", "toString", "hashCode");
+        var skipped = Set.of("toBuilder", "signingKey", "plcRotationKeypair", "validateOrThrow", "toString", "hashCode");
         for (var m : Config.class.getDeclaredMethods()) {
             int mod = m.getModifiers();
             if (!Modifier.isPublic(mod) || Modifier.isStatic(mod) || m.getParameterCount() > 0 || skipped.contains(m.getName())) continue;
@@ -90,6 +93,8 @@ class ConfigTest {
         var m = production();
         m.put("PDS_PLC_URL", "https://plc.example.com//"); // one slash is dropped, once
         m.put("PDS_SEQ_WINDOW", "lots");
+        m.put("PDS_PLC_ROTATION_KEY", ROTATION_KEY);
+        m.put("PDS_RECOVERY_DID_KEY", RECOVERY_DID_KEY);
         var c = Config.from(m);
         assertSameOptions(c.toBuilder().build(), c);
         assertThat(c.plcUrl()).isEqualTo("https://plc.example.com/");
@@ -238,6 +243,37 @@ class ConfigTest {
         assertThat(problemsOf(m)).contains("REPO_SIGNING_KEY");
         m.put("REPO_SIGNING_KEY", java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(KEY)));
         assertThat(Config.from(m).problems()).isEmpty();
+    }
+
+    @Test
+    void plcRotationKeyAndRecoveryDidKeyAreOptionalAndChecked() {
+        var m = production();
+        var c = Config.from(m).validateOrThrow();
+        assertThat(c.plcRotationKeypair()).isEmpty();
+        assertThat(c.recoveryDidKey()).isEmpty();
+
+        m.put("PDS_PLC_ROTATION_KEY", ROTATION_KEY);
+        m.put("PDS_RECOVERY_DID_KEY", RECOVERY_DID_KEY);
+        c = Config.from(m).validateOrThrow();
+        assertThat(c.plcRotationKeypair().orElseThrow().didKey())
+                .isEqualTo(dev.alteran.atproto.crypto.Keypair.parsePrivateKey(dev.alteran.atproto.crypto.Curve.K256, ROTATION_KEY).didKey());
+        assertThat(c.recoveryDidKey()).contains(RECOVERY_DID_KEY);
+        m.put("PDS_PLC_ROTATION_KEY", java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(ROTATION_KEY)));
+        assertThat(Config.from(m).problems()).isEmpty();
+
+        m.put("PDS_PLC_ROTATION_KEY", "ff".repeat(32));
+        assertThat(problemsOf(m)).contains("PDS_PLC_ROTATION_KEY: not a valid secp256k1 private key");
+        m.put("PDS_PLC_ROTATION_KEY", KEY);
+        assertThat(problemsOf(m)).contains("PDS_PLC_ROTATION_KEY: must not be the repo signing key");
+        m.put("PDS_PLC_ROTATION_KEY", java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(KEY)));
+        assertThat(problemsOf(m)).contains("PDS_PLC_ROTATION_KEY: must not be the repo signing key");
+        m.put("PDS_PLC_ROTATION_KEY", ROTATION_KEY);
+
+        for (var bad : List.of("zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme", "did:key:notbase58!", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                "did:web:example.com")) {
+            m.put("PDS_RECOVERY_DID_KEY", bad);
+            assertThat(problemsOf(m)).as(bad).contains("PDS_RECOVERY_DID_KEY");
+        }
     }
 
     @Test

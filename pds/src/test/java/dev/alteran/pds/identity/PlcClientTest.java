@@ -119,4 +119,49 @@ class PlcClientTest {
         var client = new PlcClient(base, HTTP);
         assertThatThrownBy(() -> client.fetchDocument(DID)).isInstanceOf(ResolutionException.class);
     }
+
+    @Test
+    void auditLogsAreVerifiedAndOperationsArePostedAsJson() throws Exception {
+        var key = dev.alteran.atproto.crypto.Keypair.generate(dev.alteran.atproto.crypto.Curve.K256);
+        var genesis = dev.alteran.atproto.plc.PlcOperation.atproto(java.util.List.of(key.didKey()), key.didKey(), "alice.test",
+                "https://pds.example.com").sign(key);
+        var did = dev.alteran.atproto.plc.Plc.didForGenesis(genesis);
+        var next = dev.alteran.atproto.plc.PlcOperation.after(genesis).withHandle("bob.test").sign(key);
+        var entry = "{\"did\":\"%s\",\"operation\":%s,\"cid\":\"%s\",\"nullified\":false,\"createdAt\":\"2025-01-01T00:00:00Z\"}";
+        var good = "[" + entry.formatted(did, dev.alteran.atproto.plc.PlcJson.toJsonString(genesis), genesis.cid()) + "]";
+        // The directory claims the second operation is a first one: the chain does not verify.
+        var forged = "[" + entry.formatted(did, dev.alteran.atproto.plc.PlcJson.toJsonString(next), next.cid()) + "]";
+        var posted = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        try (var plc = Loopback.start(ex -> {
+            var path = ex.getRequestURI().getPath();
+            if (ex.getRequestMethod().equals("POST")) {
+                try {
+                    posted.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                Loopback.send(ex, posted.size() == 1 ? 200 : 400, posted.size() == 1 ? "" : "{\"message\":\"Invalid signature on op\"}");
+            } else if (path.equals("/" + did + "/log/audit")) {
+                Loopback.send(ex, 200, good);
+            } else if (path.equals("/" + GONE + "/log/audit")) {
+                Loopback.send(ex, 200, forged.replace(did, GONE));
+            } else {
+                Loopback.send(ex, 404, "{\"message\":\"DID not registered\"}");
+            }
+        })) {
+            var client = new PlcClient(plc.base(), HTTP);
+            var history = client.auditLog(did);
+            assertThat(history.data().orElseThrow().handle()).contains("alice.test");
+            assertThat(history.last()).isEqualTo(genesis);
+            assertThatThrownBy(() -> client.auditLog(GONE)).isInstanceOf(ResolutionException.class).hasMessageContaining("does not verify");
+            assertThatThrownBy(() -> client.auditLog(DID)).isInstanceOf(ResolutionException.class).hasMessageContaining("answered 404");
+
+            assertThat(client.submit(did, next)).isEqualTo(new PlcClient.Submitted(200, ""));
+            assertThat(posted).containsExactly(dev.alteran.atproto.plc.PlcJson.toJsonString(next));
+            var refused = client.submit(did, next);
+            assertThat(refused.accepted()).isFalse();
+            assertThat(refused.message()).isEqualTo("Invalid signature on op");
+            assertThat(plc.requests).contains("/" + did);
+        }
+    }
 }
