@@ -56,7 +56,7 @@ public final class RepoImport {
      */
     public static Result into(Database db, String did, PublicKey key, SequenceLog sequence, boolean announce, Path car,
                               Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, false, false, sequence, announce, car, progress));
+        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, false, false, null, sequence, announce, car, progress));
     }
 
     /**
@@ -66,18 +66,20 @@ public final class RepoImport {
      */
     public static Result resignedInto(Database db, String did, Keypair signer, SequenceLog sequence, boolean announce, Path car,
                                       Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, false, false, sequence, announce, car, progress));
+        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, false, false, null, sequence, announce, car, progress));
     }
 
     /**
      * The import transaction's work, on the writer connection {@code c}: the commit must be signed by
      * {@code key} (null: any signature, unchecked, as the reference PDS's importRepo), and, with
      * {@code resign} set, it is replaced by one {@code resign} signs (with {@code onlyForeign}, only when
-     * {@code resign} did not sign it already). With {@code replace}, a repository that has records is
-     * replaced whole (records, their blob references and backlinks, blocks); else it is refused.
+     * {@code resign} did not sign it already at a rev after {@code after}, if given: a new commit's rev
+     * follows both). With {@code replace}, a repository that has records is replaced whole (records,
+     * their blob references and backlinks, blocks); else it is refused.
      */
     static Result run(Connection c, RecordIndex records, String did, PublicKey key, Keypair resign, boolean onlyForeign,
-                      boolean replace, SequenceLog sequence, boolean announce, Path car, Progress progress) throws SQLException {
+                      boolean replace, String after, SequenceLog sequence, boolean announce, Path car, Progress progress)
+            throws SQLException {
         if (!replace && RepoRoot.count(c, "record") > 0) {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
@@ -99,7 +101,8 @@ public final class RepoImport {
             }
             // The CAR's commit is kept unless it is to be signed again.
             var imported = new Importer(c, records, progress,
-                    signed -> resign == null || onlyForeign && signed.verify(resign.publicKey()));
+                    signed -> resign == null || onlyForeign && (after == null || signed.rev().compareTo(after) > 0)
+                            && signed.verify(resign.publicKey()));
             Commit commit;
             try (var staged = new ConnectionBlocks(c, "temp.import_block")) {
                 commit = RepoWalk.walk(staged, root, did, key, true, imported);
@@ -112,6 +115,7 @@ public final class RepoImport {
             if (!imported.keptCommit) {
                 var clock = new TidClock();
                 clock.advancePast(Tid.parse(rev));
+                if (after != null) clock.advancePast(Tid.parse(after));
                 rev = clock.next().toString();
                 block = new UnsignedCommit(did, commit.data(), rev).sign(resign).encode();
                 root = Cid.ofDagCbor(block);

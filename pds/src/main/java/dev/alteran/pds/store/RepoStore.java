@@ -284,10 +284,11 @@ public final class RepoStore {
     public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
         return groupCommit.exclusive(() -> {
             // The old host's signature is not checked (an account moving in brings a CAR its old key signed),
-            // as the reference PDS's importRepo. An active account's commit is announced, so it must be ours:
-            // one signed by another key is signed again with ours, at a later rev.
-            var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true, sequence,
-                    announce, car, progress));
+            // as the reference PDS's importRepo. An active account's commit is announced, so it must be ours
+            // and after what was announced before: else the same tree is signed again with our key, at a later rev.
+            var after = head.rev();
+            var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
+                    announce ? after : null, sequence, announce, car, progress));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());
