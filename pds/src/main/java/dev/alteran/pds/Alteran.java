@@ -35,6 +35,7 @@ import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
+import dev.alteran.atproto.plc.Plc;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
@@ -155,8 +156,15 @@ public final class Alteran implements AutoCloseable {
             this.trustedProxies = new TrustedProxies(config.trustedProxies());
             this.sequence = new SequenceLog(database, config.seqRetention());
             this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
-            new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments).register(router);
-            this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+            // A did:plc account's first start here is an account moving in (docs/migration.md): it starts
+            // deactivated, with an unannounced empty repository, until its repository is imported and
+            // activateAccount finds its DID document naming this server. Deciding so needs no network at start.
+            if (RepoStore.isNew(database) && Plc.isPlcDid(config.did())) {
+                account.startDeactivated();
+                this.repo = RepoStore.openUnannounced(database, config.did(), config.signingKey(), sequence);
+            } else {
+                this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
+            }
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
@@ -167,6 +175,8 @@ public final class Alteran implements AutoCloseable {
             new IdentityHandlers(config, identity, didDocuments, handleResolver, didResolver, plc, new PlcTokens(database, clock)).register(router);
             new SyncHandlers(repo, database, account).register(router);
             this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
+            new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments, repo,
+                    relays::requestCrawlNow).register(router);
             var rateLimitStore = switch (config.rateLimitStore()) {
                 case MEMORY -> new MemoryRateLimitStore();
                 case DATABASE -> new SqlRateLimitStore(database);

@@ -106,9 +106,9 @@ class AccountStatusTest {
             var activate = AuthClient.postNoBody(s, "/xrpc/com.atproto.server.activateAccount", auth);
             assertThat(activate.statusCode()).as(activate.body()).isEqualTo(200);
             var announced = s.alteran.sequence().after(seq, 10);
-            assertThat(announced).extracting(dev.alteran.pds.store.SeqEvent::type).containsExactly("account", "identity", "sync");
-            assertThat(body(announced.get(0))).containsEntry("active", true).doesNotContainKey("status");
-            assertThat(body(announced.get(1))).containsEntry("handle", TestServer.HANDLE).containsEntry("did", did);
+            assertThat(announced).extracting(dev.alteran.pds.store.SeqEvent::type).containsExactly("identity", "account", "sync");
+            assertThat(body(announced.get(0))).containsEntry("handle", TestServer.HANDLE).containsEntry("did", did);
+            assertThat(body(announced.get(1))).containsEntry("active", true).doesNotContainKey("status");
             var sync = body(announced.get(2));
             assertThat(sync).containsEntry("rev", s.alteran.repo().head().rev());
             assertThat(CarReader.readAll((byte[]) sync.get("blocks")).blocks()).containsOnlyKeys(s.alteran.repo().head().cid());

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.alteran.atproto.repo.RepoVerifier;
+import dev.alteran.pds.auth.Principal;
+import dev.alteran.pds.auth.Scope;
+import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.xrpc.AuthLevel;
 import dev.alteran.pds.xrpc.XrpcRouter;
@@ -15,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -306,7 +310,14 @@ class HostileInputTest {
             case PUBLIC -> null;
             case REFRESH -> refresh;
             case ACCESS, ACCESS_OR_SERVICE, FULL_ACCESS -> owner;
+            case SERVICE -> serviceToken(route.nsid());
         };
+    }
+
+    /** The account's own service token for {@code lxm} at this server, signed with its key (valid for the hour the test may take). */
+    static String serviceToken(String lxm) {
+        return "Bearer " + new ServiceAuth(did, server.config.signingKey(), Clock.systemUTC())
+                .issue(new Principal(did, Scope.ACCESS), server.config.serviceDid(), AuthClient.nowSec() + 3600, lxm);
     }
 
     static void methodCases(List<Case> out, String nsid, MethodKind kind, JsonNode def, String auth) {

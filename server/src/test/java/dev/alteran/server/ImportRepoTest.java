@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * com.atproto.repo.importRepo and listMissingBlobs over HTTP: a CAR of another server's repository
- * (same DID and key) imports atomically; a corrupted block, a bad signature, a missing record, another
- * DID, a non-empty repository and an oversized body are refused with nothing changed.
+ * (same DID) imports atomically, whoever signed it (an active account's foreign commit is signed again
+ * with our key), and importing again replaces the repository; a corrupted block, a missing record,
+ * another DID and an oversized body are refused with nothing changed. (The account moving in, while
+ * deactivated: MigrationTest.)
  */
 class ImportRepoTest {
     static final int RECORDS = 300;
@@ -89,7 +91,12 @@ class ImportRepoTest {
             var before = target.alteran.sequence().lastSeq();
             var resp = importRepo(target, car, token);
             assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
-            assertThat(target.alteran.repo().head().cid()).isEqualTo(head);
+            // The target announced its own empty repository at a later rev than the CAR's commit, and an active
+            // account announces only newer commits: the same tree is signed again (same key here) at a later rev.
+            var imported = Commit.decode(CarReader.readAll(car).blocks().get(head));
+            var now = target.alteran.repo().head();
+            assertThat(now.commit().data()).isEqualTo(imported.data());
+            assertThat(now.rev()).isGreaterThan(imported.rev());
             assertThat(Ops.count(target.alteran.database(), "record")).isEqualTo(RECORDS);
 
             // An active account announces its new state with a #sync event carrying the commit.
@@ -98,7 +105,7 @@ class ImportRepoTest {
                 assertThat(e.type()).isEqualTo("sync");
                 var body = DagCbor.decodeMap(e.body());
                 assertThat(body.get("did")).isEqualTo(source.config.did());
-                assertThat(CarReader.readAll((byte[]) body.get("blocks")).root()).isEqualTo(head);
+                assertThat(CarReader.readAll((byte[]) body.get("blocks")).root()).isEqualTo(now.cid());
             });
 
             // Records are served, and their blobs are listed until uploaded.
@@ -112,7 +119,7 @@ class ImportRepoTest {
             assertThat(status.get("indexedRecords").asLong()).isEqualTo(RECORDS);
             assertThat(status.get("expectedBlobs").asLong()).isEqualTo(5);
             assertThat(status.get("importedBlobs").asLong()).isZero();
-            assertThat(status.get("repoCommit").asText()).isEqualTo(head.toString());
+            assertThat(status.get("repoCommit").asText()).isEqualTo(now.cid().toString());
 
             var random = new Random(7); // the generator of the source's blobs: the first blob's bytes again
             var first = Ops.png(random, 200 + random.nextInt(2000));
@@ -122,9 +129,22 @@ class ImportRepoTest {
             assertThat(after.get("blobs")).hasSize(4);
             assertThat(target.alteran.blobs().find(uploaded.ref()).orElseThrow().referenced()).isTrue();
 
-            // The repository now has records: a second import is refused.
+            // Importing again replaces the repository: the same records, the blob uploaded meanwhile still referenced.
+            // The CAR's commit is older than the head now, so an active account signs the tree again, at a later rev.
+            var extra = target.post("/xrpc/com.atproto.repo.createRecord", """
+                    {"repo":"%s","collection":"app.bsky.feed.post","record":{"text":"replaced","createdAt":"2024-01-01T00:00:00Z"}}"""
+                    .formatted(source.config.did()), "authorization", "Bearer " + token);
+            assertThat(extra.statusCode()).as(extra.body()).isEqualTo(200);
+            var extraRev = target.alteran.repo().head().rev();
             var again = importRepo(target, car, token);
-            assertThat(AuthClient.error(again)).isEqualTo("400 InvalidRequest: The repository already has records: import only into an empty repository");
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+            var replaced = target.alteran.repo().head().commit();
+            assertThat(replaced.data()).isEqualTo(Commit.decode(CarReader.readAll(car).blocks().get(head)).data());
+            assertThat(replaced.rev()).isGreaterThan(extraRev);
+            assertThat(replaced.verify(target.config.signingKey().publicKey())).isTrue();
+            assertThat(Ops.count(target.alteran.database(), "record")).isEqualTo(RECORDS);
+            assertThat(TestServer.json(AuthClient.getWithToken(target, "/xrpc/com.atproto.repo.listMissingBlobs", token)).get("blobs")).hasSize(4);
+            assertThat(target.alteran.blobs().find(uploaded.ref()).orElseThrow().referenced()).isTrue();
 
             // Writes continue on top of the import.
             var create = target.post("/xrpc/com.atproto.repo.createRecord", """
@@ -142,8 +162,6 @@ class ImportRepoTest {
 
             // A block whose bytes do not match its CID.
             assertRefused(target, token, corrupt(car), "Invalid repository CAR: block does not match its CID");
-            // A commit signed by another key (re-signed, so the CAR itself is consistent).
-            assertRefused(target, token, resign(car, Keypair.generate(Curve.K256), null), "invalid commit signature");
             // A commit for another DID (signed with our key).
             assertRefused(target, token, resign(car, Keypair.parsePrivateKey(Curve.K256, source.config.repoSigningKey()), "did:web:other.example"),
                     "commit is for did:web:other.example");
@@ -160,6 +178,31 @@ class ImportRepoTest {
             var appToken = AuthClient.login(target, app).get("accessJwt").asText();
             assertThat(AuthClient.error(importRepo(target, car, appToken))).startsWith("400 InvalidToken");
             assertThat(State.of(target)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void anActiveAccountSignsAForeignCommitAgainWithItsKey() throws Exception {
+        try (var target = TestServer.start(Ops.sameAccount(source))) {
+            var token = token(target);
+            var before = target.alteran.sequence().lastSeq();
+            // The same repository under a commit another key signed (the old host's, in a migration): not refused.
+            var foreign = resign(car, Keypair.generate(Curve.K256), null);
+            var resp = importRepo(target, foreign, token);
+            assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+            assertThat(Ops.count(target.alteran.database(), "record")).isEqualTo(RECORDS);
+            var imported = Commit.decode(CarReader.readAll(car).blocks().get(head));
+            var now = target.alteran.repo().head().commit();
+            assertThat(now.data()).isEqualTo(imported.data());
+            assertThat(now.rev()).isGreaterThan(imported.rev());
+            assertThat(now.verify(target.config.signingKey().publicKey())).isTrue();
+            var events = target.alteran.sequence().after(before, 10);
+            assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo("sync");
+                var blocks = CarReader.readAll((byte[]) DagCbor.decodeMap(e.body()).get("blocks"));
+                assertThat(blocks.root()).isEqualTo(target.alteran.repo().head().cid());
+                assertThat(Commit.decode(blocks.blocks().get(blocks.root())).verify(target.config.signingKey().publicKey())).isTrue();
+            });
         }
     }
 

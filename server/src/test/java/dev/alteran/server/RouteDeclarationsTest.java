@@ -58,6 +58,8 @@ class RouteDeclarationsTest {
         for (var route : routes.values()) {
             var expected = switch (route.nsid()) {
                 case "com.atproto.server.createSession" -> Bucket.LOGIN;
+                // Its own limit in the reference; here it checks the account password, so it counts as a login.
+                case "com.atproto.server.createAccount" -> Bucket.LOGIN;
                 case "com.atproto.repo.uploadBlob" -> Bucket.BLOB;
                 default -> route.kind() == MethodKind.PROCEDURE ? Bucket.WRITE : null;
             };
@@ -72,6 +74,8 @@ class RouteDeclarationsTest {
             assertThat(routes.get(nsid).auth()).as(nsid).isEqualTo(AuthLevel.FULL_ACCESS);
         }
         assertThat(routes.get("com.atproto.server.refreshSession").auth()).isEqualTo(AuthLevel.REFRESH);
+        // An account moving in: only its own service token for this method.
+        assertThat(routes.get("com.atproto.server.createAccount").auth()).isEqualTo(AuthLevel.SERVICE);
         assertThat(routes.get("com.atproto.server.deleteSession").auth()).isEqualTo(AuthLevel.REFRESH);
         // Every write needs a session; reads of the public repository do not.
         for (var route : routes.values()) {

@@ -75,6 +75,14 @@ public final class Sessions {
      * @throws LoginLockout.LockedOut while login is locked after repeated failures
      */
     public Session login(String identifier, String secret, String ip) {
+        return login(identifier, secret, ip, true);
+    }
+
+    /**
+     * Like {@link #login(String, String, String)}; with {@code allowAppPasswords} false only the account
+     * password opens a session (createAccount of an account moving in), with the same lockout.
+     */
+    public Session login(String identifier, String secret, String ip, boolean allowAppPasswords) {
         if (secret.length() > MAX_PASSWORD_LENGTH) {
             throw XrpcException.authRequired("Password too long. Consider resetting your password.");
         }
@@ -85,7 +93,7 @@ public final class Sessions {
             lockout.begin(did, ip);
             AppPasswords.Grant grant = null;
             if (!password.matches(secret)) {
-                grant = appPasswords.verify(secret);
+                grant = allowAppPasswords ? appPasswords.verify(secret) : null;
                 if (grant == null) {
                     log.atWarn().addKeyValue("ip", ip).log("failed login");
                     throw invalidLogin();

@@ -101,6 +101,15 @@ public final class RelayAnnouncer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Asks every relay to crawl now, once, beside the periodic requests (an account that was just
+     * activated wants its new events picked up); a failure here is logged and left to the periodic ones.
+     */
+    public void requestCrawlNow() {
+        if (hostname == null || hostname.isBlank()) return;
+        for (var relay : relays) scheduler.schedule(() -> announce(relay, false), Duration.ZERO);
+    }
+
     /** The requestCrawl URL of a relay: a bare host is reached over https. */
     public static URI endpoint(String relay) {
         var base = relay.startsWith("http://") || relay.startsWith("https://") ? relay : "https://" + relay;
@@ -117,10 +126,10 @@ public final class RelayAnnouncer implements AutoCloseable {
     }
 
     private void schedule(String relay, Duration delay) {
-        scheduler.schedule(() -> announce(relay), delay);
+        scheduler.schedule(() -> announce(relay, true), delay);
     }
 
-    private void announce(String relay) {
+    private void announce(String relay, boolean periodic) {
         var uri = endpoint(relay);
         String problem;
         try {
@@ -132,9 +141,11 @@ public final class RelayAnnouncer implements AutoCloseable {
             var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() / 100 == 2) {
                 successes.incrementAndGet();
-                retry.remove(relay);
                 log.info("asked relay {} to crawl {}", relay, hostname);
-                schedule(relay, PERIOD);
+                if (periodic) {
+                    retry.remove(relay);
+                    schedule(relay, PERIOD);
+                }
                 return;
             }
             problem = "HTTP " + resp.statusCode() + " " + abbreviate(resp.body());
@@ -145,6 +156,10 @@ public final class RelayAnnouncer implements AutoCloseable {
             problem = e.toString();
         }
         failures.incrementAndGet();
+        if (!periodic) {
+            log.warn("requestCrawl to relay {} failed ({})", relay, problem);
+            return;
+        }
         var next = retry.merge(relay, FIRST_RETRY, (old, first) -> old.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : old.multipliedBy(2));
         log.warn("requestCrawl to relay {} failed ({}); retrying in {}", relay, problem, next);
         schedule(relay, next);

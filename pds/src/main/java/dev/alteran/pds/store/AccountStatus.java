@@ -10,8 +10,8 @@ import java.util.function.Supplier;
  * Whether the account is active: the {@code account_status} table, as
  * {@code com.atproto.server.activateAccount} and {@code deactivateAccount} set it, and the firehose
  * events that announce each change, as the reference PDS sequences them: {@code #account} on
- * deactivation; {@code #account}, {@code #identity} and {@code #sync} (the current head) on
- * activation, in one transaction with the change. While deactivated, the repository refuses writes
+ * deactivation; {@code #identity}, {@code #account} and {@code #sync} (a fresh commit of the
+ * current tree) on activation, in one transaction with the change. While deactivated, the repository refuses writes
  * and is not served to others (the handlers check {@link #isActive()}).
  */
 public final class AccountStatus {
@@ -62,17 +62,30 @@ public final class AccountStatus {
         sequence.publish(event.seq());
     }
 
-    /** Activates the account and re-announces it: its status, its handle and its current commit. */
-    public void activate() {
-        var last = db.write(c -> {
+    /**
+     * Marks the account deactivated without announcing it: a new install of an account moving in
+     * starts so (nothing was ever announced for it here), and waits for its import and activation.
+     */
+    public void startDeactivated() {
+        db.write(c -> {
+            store(c, Datetime.now(), null);
+            return null;
+        });
+        active = false;
+    }
+
+    /**
+     * Activates the account and announces it, in one transaction, as the reference PDS does:
+     * {@code #identity} (its handle), {@code #account} (active), and a {@code #sync} of a fresh commit
+     * of the repository signed with our key at a later rev (see {@link RepoStore#recommit}), so the
+     * first event of a repository that moved in carries this server's signature, not the old host's.
+     */
+    public void activate(RepoStore repo) {
+        var last = repo.recommit((c, cid, rev, block) -> {
             store(c, null, null);
-            sequence.append(c, did, "account", CommitEvents.account(did, null));
             sequence.append(c, did, "identity", CommitEvents.identity(did, handle.get()));
-            var root = RepoRoot.read(c);
-            if (root == null) throw new IllegalStateException("there is no repository to activate");
-            var commit = SqlBlockSource.read(c, root.cid());
-            if (commit == null) throw new IllegalStateException("the head commit block " + root.cid() + " is missing");
-            return sequence.append(c, did, "sync", CommitEvents.sync(did, root.cid(), root.rev(), commit)).seq();
+            sequence.append(c, did, "account", CommitEvents.account(did, null));
+            return sequence.append(c, did, "sync", CommitEvents.sync(did, cid, rev, block)).seq();
         });
         active = true;
         sequence.publish(last);

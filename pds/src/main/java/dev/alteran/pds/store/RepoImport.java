@@ -26,13 +26,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Imports a repository CAR (a backup, or a {@code com.atproto.sync.getRepo} export of another PDS)
- * into a repository that has no records yet. All or nothing, in one transaction: the CAR's blocks are
+ * into a repository that has no records yet (the command line), or in place of the current one
+ * (com.atproto.repo.importRepo). All or nothing, in one transaction: the CAR's blocks are
  * staged in a temporary table (each checked against its CID as it is read), then the repository is
- * walked from the CAR's single root as untrusted input: the commit must be for our DID and signed by
- * our key, the MST well-formed, every record present and decodable. Only blocks reachable from the
+ * walked from the CAR's single root as untrusted input: the commit must be for our DID (and, for the
+ * command line, signed by our key), the MST well-formed, every record present and decodable. Only blocks reachable from the
  * commit are kept. The record index is rebuilt, with each record's blob references (so the blobs
  * still to be uploaded are listed by {@code com.atproto.repo.listMissingBlobs}), the head moves to the
  * imported commit, and, for an active account, a {@code #sync} event announces the new state.
@@ -54,7 +56,7 @@ public final class RepoImport {
      */
     public static Result into(Database db, String did, PublicKey key, SequenceLog sequence, boolean announce, Path car,
                               Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, sequence, announce, car, progress));
+        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, false, false, null, sequence, announce, car, progress));
     }
 
     /**
@@ -64,16 +66,21 @@ public final class RepoImport {
      */
     public static Result resignedInto(Database db, String did, Keypair signer, SequenceLog sequence, boolean announce, Path car,
                                       Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, sequence, announce, car, progress));
+        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, false, false, null, sequence, announce, car, progress));
     }
 
     /**
      * The import transaction's work, on the writer connection {@code c}: the commit must be signed by
-     * {@code key}, or, with {@code resign} set, it is replaced by one {@code resign} signs.
+     * {@code key} (null: any signature, unchecked, as the reference PDS's importRepo), and, with
+     * {@code resign} set, it is replaced by one {@code resign} signs (with {@code onlyForeign}, only when
+     * {@code resign} did not sign it already at a rev after {@code after}, if given: a new commit's rev
+     * follows both). With {@code replace}, a repository that has records is replaced whole (records,
+     * their blob references and backlinks, blocks); else it is refused.
      */
-    static Result run(Connection c, RecordIndex records, String did, PublicKey key, Keypair resign, SequenceLog sequence,
-                      boolean announce, Path car, Progress progress) throws SQLException {
-        if (RepoRoot.count(c, "record") > 0) {
+    static Result run(Connection c, RecordIndex records, String did, PublicKey key, Keypair resign, boolean onlyForeign,
+                      boolean replace, String after, SequenceLog sequence, boolean announce, Path car, Progress progress)
+            throws SQLException {
+        if (!replace && RepoRoot.count(c, "record") > 0) {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
         try (var st = c.createStatement()) {
@@ -83,9 +90,19 @@ public final class RepoImport {
         try {
             var root = stage(c, car, progress);
             try (var st = c.createStatement()) {
-                st.executeUpdate("DELETE FROM repo_block"); // the empty repository's commit and node
+                // The repository this replaces: an empty one's commit and node, or, replacing, all of it. Blobs
+                // stay; those no record references any more become unreferenced (the record_blob triggers).
+                st.executeUpdate("DELETE FROM repo_block");
+                if (replace) {
+                    st.executeUpdate("DELETE FROM record_blob");
+                    st.executeUpdate("DELETE FROM backlink");
+                    st.executeUpdate("DELETE FROM record");
+                }
             }
-            var imported = new Importer(c, records, progress, resign == null);
+            // The CAR's commit is kept unless it is to be signed again.
+            var imported = new Importer(c, records, progress,
+                    signed -> resign == null || onlyForeign && (after == null || signed.rev().compareTo(after) > 0)
+                            && signed.verify(resign.publicKey()));
             Commit commit;
             try (var staged = new ConnectionBlocks(c, "temp.import_block")) {
                 commit = RepoWalk.walk(staged, root, did, key, true, imported);
@@ -95,9 +112,10 @@ public final class RepoImport {
             }
             var rev = commit.rev();
             var block = imported.commitBlock;
-            if (resign != null) {
+            if (!imported.keptCommit) {
                 var clock = new TidClock();
                 clock.advancePast(Tid.parse(rev));
+                if (after != null) clock.advancePast(Tid.parse(after));
                 rev = clock.next().toString();
                 block = new UnsignedCommit(did, commit.data(), rev).sign(resign).encode();
                 root = Cid.ofDagCbor(block);
@@ -160,14 +178,15 @@ public final class RepoImport {
         private final RecordIndex index;
         private final Progress progress;
         private final PreparedStatement insert;
-        private final boolean keepCommit;
+        private final Predicate<Commit> keepCommit;
+        boolean keptCommit;
         private final List<PreparedWrite> writes = new ArrayList<>(BATCH);
         private String rev;
         private int pendingBlocks;
         byte[] commitBlock;
         long blocks, records, blobRefs;
 
-        Importer(Connection c, RecordIndex index, Progress progress, boolean keepCommit) throws SQLException {
+        Importer(Connection c, RecordIndex index, Progress progress, Predicate<Commit> keepCommit) throws SQLException {
             this.keepCommit = keepCommit;
             this.c = c;
             this.index = index;
@@ -180,7 +199,8 @@ public final class RepoImport {
             if (commit.rev() == null || !Tid.isValid(commit.rev())) throw new RepoException("commit rev is not a TID: " + commit.rev());
             rev = commit.rev();
             commitBlock = bytes;
-            if (keepCommit) block(cid, bytes);
+            keptCommit = keepCommit.test(commit);
+            if (keptCommit) block(cid, bytes);
         }
 
         @Override

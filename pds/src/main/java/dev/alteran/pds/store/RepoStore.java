@@ -5,6 +5,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.repo.BlockMap;
 import dev.alteran.atproto.repo.CommitData;
 import dev.alteran.atproto.repo.Repo;
+import dev.alteran.atproto.repo.UnsignedCommit;
 import dev.alteran.atproto.repo.Write;
 import dev.alteran.atproto.syntax.Datetime;
 import dev.alteran.atproto.syntax.Tid;
@@ -85,13 +86,29 @@ public final class RepoStore {
      */
     public static RepoStore open(Database db, String did, Keypair signingKey, SequenceLog sequence, String handle) {
         var store = new RepoStore(db, did, signingKey, sequence, handle);
-        store.loadOrCreate();
+        store.loadOrCreate(true);
         return store;
+    }
+
+    /**
+     * Like {@link #open(Database, String, Keypair, SequenceLog)}, but a new repository is created
+     * silently, without any event: the account is moving in (deactivated), and its history is
+     * announced when it is activated.
+     */
+    public static RepoStore openUnannounced(Database db, String did, Keypair signingKey, SequenceLog sequence) {
+        var store = new RepoStore(db, did, signingKey, sequence, null);
+        store.loadOrCreate(false);
+        return store;
+    }
+
+    /** Whether the database holds no repository yet (a first start). */
+    public static boolean isNew(Database db) {
+        return db.read(c -> RepoRoot.read(c) == null);
     }
 
     private record Root(String did, Cid cid, String rev) {}
 
-    private void loadOrCreate() {
+    private void loadOrCreate(boolean announce) {
         var root = db.read(c -> {
             try (var st = c.createStatement(); var rs = st.executeQuery("SELECT did, cid, rev FROM repo_root")) {
                 return rs.next() ? new Root(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getString(3)) : null;
@@ -119,6 +136,7 @@ public final class RepoStore {
                     st.setString(4, now);
                     st.executeUpdate();
                 }
+                if (!announce) return new AppliedCommit(data.cid(), rev, 0, data);
                 if (initialHandle != null) {
                     sequence.append(c, did, "identity", CommitEvents.identity(did, initialHandle));
                     sequence.append(c, did, "account", CommitEvents.accountActive(did));
@@ -129,7 +147,7 @@ public final class RepoStore {
                 return new AppliedCommit(data.cid(), rev, event.seq(), data);
             });
             head = created.data().repo();
-            sequence.publish(lastSeq[0]);
+            if (lastSeq[0] > 0) sequence.publish(lastSeq[0]);
             return null;
         });
     }
@@ -257,19 +275,59 @@ public final class RepoStore {
     // ---- wholesale replacement ----
 
     /**
-     * Imports a repository CAR into this (empty) repository: see {@link RepoImport}. Runs under the
-     * write lock, so writes queue behind it and then build on the imported head.
+     * Imports a repository CAR in place of this repository (records, blocks; uploaded blobs stay): see
+     * {@link RepoImport}. Runs under the write lock, so writes queue behind it and then build on the
+     * imported head.
      *
      * @param announce sequence a {@code #sync} event for the new head (an active account)
      */
     public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
         return groupCommit.exclusive(() -> {
-            var result = db.write(c -> RepoImport.run(c, records, did, signingKey.publicKey(), null, sequence, announce, car, progress));
+            // The old host's signature is not checked (an account moving in brings a CAR its old key signed),
+            // as the reference PDS's importRepo. An active account's commit is announced, so it must be ours
+            // and after what was announced before: else the same tree is signed again with our key, at a later rev.
+            var after = head.rev();
+            var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
+                    announce ? after : null, sequence, announce, car, progress));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());
             if (result.seq() > 0) sequence.publish(result.seq());
             return result;
+        });
+    }
+
+    /** Work done in the transaction of {@link #recommit}, given the new commit. */
+    @FunctionalInterface
+    public interface Recommit<T> {
+        T run(Connection c, Cid cid, String rev, byte[] commitBlock) throws SQLException;
+    }
+
+    /**
+     * Signs the current tree again, with our key, at a new rev after the head's: the same records, a
+     * new commit (an account that moved in replaces the old host's signature before it announces its
+     * repository). {@code then} runs in the same transaction; the previous commit block is dropped.
+     */
+    public <T> T recommit(Recommit<T> then) {
+        return groupCommit.exclusive(() -> {
+            var previous = head;
+            var rev = clock.next().toString();
+            var block = new UnsignedCommit(did, previous.data().root(), rev).sign(signingKey).encode();
+            var cid = Cid.ofDagCbor(block);
+            var out = db.write(c -> {
+                blocks.insert(c, Map.of(cid, block), rev);
+                if (!previous.cid().equals(cid)) {
+                    try (var st = c.prepareStatement("DELETE FROM repo_block WHERE cid = ?")) {
+                        st.setBytes(1, previous.cid().bytes());
+                        st.executeUpdate();
+                    }
+                }
+                RepoRoot.write(c, did, cid, rev, Datetime.now());
+                return then.run(c, cid, rev, block);
+            });
+            blocks.clearCache();
+            head = Repo.load(blocks, cid);
+            return out;
         });
     }
 

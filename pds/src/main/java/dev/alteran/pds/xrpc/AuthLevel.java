@@ -14,6 +14,11 @@ public enum AuthLevel {
      * user service auth: the Bluesky app's video service uploads with one).
      */
     ACCESS_OR_SERVICE,
+    /**
+     * Only a service token the account signed for this very method; sessions are refused. An account
+     * moving in proves with it that it controls the DID (createAccount with an existing DID).
+     */
+    SERVICE,
     /** An access token of the account password's session: app passwords are refused (account-level operations). */
     FULL_ACCESS,
     /** A bearer refresh token (refreshSession, deleteSession): the session operation verifies and rotates it. */

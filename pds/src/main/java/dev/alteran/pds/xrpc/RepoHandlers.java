@@ -324,8 +324,9 @@ public final class RepoHandlers {
     // ---- account migration ----
 
     /**
-     * Imports a repository CAR into this (empty) repository: the body is spooled to a file (bounded by
-     * the import size limit), then imported in one transaction (see {@code RepoImport}). Allowed while
+     * Imports a repository CAR in place of this repository (whoever signed its commit, as the reference
+     * PDS; see {@code RepoStore.importCar}): the body is spooled to a file (bounded by the import size
+     * limit), then imported in one transaction (see {@code RepoImport}). Allowed while
      * the account is deactivated, which is how a migration runs. A refused body is drained by the
      * servlet, as for every raw upload, so the client sees the error.
      */

@@ -6,6 +6,7 @@ import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import static dev.alteran.pds.xrpc.AuthLevel.REFRESH;
+import static dev.alteran.pds.xrpc.AuthLevel.SERVICE;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
@@ -17,7 +18,9 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.store.AccountStatus;
+import dev.alteran.pds.store.RepoStore;
 import dev.alteran.atproto.syntax.Datetime;
+import dev.alteran.atproto.syntax.Handle;
 import java.util.List;
 import java.util.Map;
 
@@ -31,9 +34,17 @@ public final class ServerHandlers {
     private final TrustedProxies proxies;
     private final AccountStatus account;
     private final DidDocuments didDocuments;
+    private final RepoStore repo;
+    private final Runnable requestCrawl;
 
+    /**
+     * @param requestCrawl asks the relays to crawl this server now (after an activation)
+     */
     public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth,
-                          TrustedProxies proxies, AccountStatus account, DidDocuments didDocuments) {
+                          TrustedProxies proxies, AccountStatus account, DidDocuments didDocuments, RepoStore repo,
+                          Runnable requestCrawl) {
+        this.repo = repo;
+        this.requestCrawl = requestCrawl;
         this.proxies = proxies;
         this.account = account;
         this.didDocuments = didDocuments;
@@ -47,6 +58,7 @@ public final class ServerHandlers {
     public void register(XrpcRouter router) {
         router.query("com.atproto.server.describeServer", PUBLIC, call -> describeServer());
         router.procedure("com.atproto.server.createSession", PUBLIC, LOGIN, this::createSession);
+        router.procedure("com.atproto.server.createAccount", SERVICE, LOGIN, this::createAccount);
         router.procedure("com.atproto.server.refreshSession", REFRESH, WRITE, this::refreshSession);
         router.query("com.atproto.server.getSession", ACCESS, this::getSession);
         router.procedure("com.atproto.server.deleteSession", REFRESH, WRITE, this::deleteSession);
@@ -71,17 +83,51 @@ public final class ServerHandlers {
         // Typed by the lexicon even where unused: a wrong type is the client's error, as on every route.
         in.string("authFactorToken", false);
         in.bool("allowTakendown");
+        return session(login(call, identifier, password, true));
+    }
+
+    private Sessions.Session login(XrpcCall call, String identifier, String password, boolean allowAppPasswords) {
         try {
             // The client's address as the lockout records it: behind a trusted proxy, not the proxy's.
             var client = proxies.clientAddress(call.request());
-            var s = sessions.login(identifier, password, client == null ? call.request().getRemoteAddr() : client.getHostAddress());
-            return session(s);
+            return sessions.login(identifier, password, client == null ? call.request().getRemoteAddr() : client.getHostAddress(),
+                    allowAppPasswords);
         } catch (LoginLockout.LockedOut e) {
             long minutes = Math.max(1, (e.retryAfterSec() + 59) / 60);
             call.response().setHeader("Retry-After", Long.toString(e.retryAfterSec()));
             throw new XrpcException(429, "RateLimitExceeded",
                     "Too many failed login attempts; login is locked for " + minutes + " more minute" + (minutes == 1 ? "" : "s"));
         }
+    }
+
+    /**
+     * The account moving in (docs/migration.md): this server hosts one account, so createAccount only
+     * takes that account's existing DID, with a service token its current key signed for this method
+     * (checked before the handler: {@link AuthLevel#SERVICE}), while the account is not active here
+     * yet. The handle must be the account's configured one and the password its configured password
+     * (it opens the session, with login's lockout); email and invite code are not used. The account
+     * stays deactivated until activateAccount.
+     */
+    AccountCreated createAccount(XrpcCall call) {
+        var body = call.jsonBody();
+        var in = JsonInput.of(body);
+        var did = in.string("did", false);
+        var handle = in.string("handle", true);
+        var password = in.string("password", false);
+        for (var unused : new String[] {"email", "inviteCode", "verificationCode", "verificationPhone", "recoveryKey"}) in.string(unused, false);
+        if (body.has("plcOp")) throw XrpcException.invalidRequest("Unsupported input: \"plcOp\"");
+        if (did == null) {
+            throw XrpcException.invalidRequest("This server hosts a single account, " + config.did() + "; it creates no new ones");
+        }
+        // As the reference PDS: the DID must be the one whose service token authorized the call.
+        if (!did.equals(call.principal().did())) throw XrpcException.authRequired("Missing auth to create account with did: " + did);
+        if (account.isActive()) throw XrpcException.invalidRequest("The account " + did + " is already active on this server");
+        if (!Handle.normalize(handle).equals(identity.handle())) {
+            throw XrpcException.invalidRequest("Handle must be this server's account handle: " + identity.handle());
+        }
+        if (password == null) throw XrpcException.invalidRequest("Password is required: the account password this server is configured with");
+        var s = login(call, did, password, false);
+        return new AccountCreated(s.accessJwt(), s.refreshJwt(), identity.handle(), config.did());
     }
 
     SessionOutput refreshSession(XrpcCall call) {
@@ -137,7 +183,8 @@ public final class ServerHandlers {
     Object activateAccount(XrpcCall call) {
         var problem = didDocuments.whyNotHere(call.request());
         if (problem != null) throw XrpcException.invalidRequest(problem);
-        account.activate();
+        account.activate(repo);
+        requestCrawl.run();
         return null;
     }
 
@@ -163,6 +210,9 @@ public final class ServerHandlers {
 
     /** createSession and refreshSession output; didDoc and email are left out (no DID document service, no email). */
     record SessionOutput(String accessJwt, String refreshJwt, String handle, String did, boolean active, String status) {}
+
+    /** createAccount output; didDoc is left out, as in createSession. */
+    record AccountCreated(String accessJwt, String refreshJwt, String handle, String did) {}
 
     record GetSession(String handle, String did, boolean active, String status) {}
 

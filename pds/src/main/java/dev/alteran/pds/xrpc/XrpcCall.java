@@ -77,6 +77,16 @@ public final class XrpcCall {
                 authenticated = true;
                 yield service;
             }
+            case SERVICE -> {
+                var service = authenticator.authenticateServiceToken(request, nsid);
+                if (service == null) {
+                    if (AuthorizationHeader.of(request) == null) throw AuthorizationHeader.authMissing();
+                    throw new XrpcException(401, "BadJwt", "A service token the account signed for " + nsid + " is required");
+                }
+                principal = service;
+                authenticated = true;
+                yield service;
+            }
             case ACCESS, FULL_ACCESS -> {
                 var caller = auth();
                 if (caller == null) throw AuthorizationHeader.authMissing();

@@ -89,6 +89,10 @@ class XrpcServletTest {
                     ran.add("uploadBlob " + call.principal().scope());
                     return null;
                 })
+                .procedure("com.atproto.server.createAccount", AuthLevel.SERVICE, Bucket.WRITE, call -> {
+                    ran.add("createAccount " + call.principal().scope());
+                    return Map.of("accessJwt", "a", "refreshJwt", "r", "handle", "alice.test", "did", DID);
+                })
                 // An output that breaks its Lexicon: checkAccountStatus requires nine fields.
                 .query("com.atproto.server.checkAccountStatus", AuthLevel.PUBLIC, call -> Map.of("activated", true))
                 .queryWithoutLexicon("com.atproto.sync.getRepo.json", AuthLevel.PUBLIC, call -> Map.of("limit", call.param("limit")))
@@ -277,6 +281,38 @@ class XrpcServletTest {
     /** A service token the account's key {@code key} signed, as getServiceAuth issues them. */
     static String serviceToken(Keypair key, String aud, String lxm, Clock clock) {
         return "Bearer " + new ServiceAuth(DID, key, clock).issue(new Principal(DID, Scope.ACCESS), aud, null, lxm);
+    }
+
+    @Test
+    void aServiceRouteTakesOnlyTheAccountsServiceTokenForThatMethod() throws Exception {
+        var now = Clock.systemUTC();
+        var body = "{\"handle\":\"alice.test\",\"did\":\"" + DID + "\"}";
+        var ok = post("com.atproto.server.createAccount", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.server.createAccount", now),
+                "application/json", body);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ran).containsExactly("createAccount SERVICE");
+        ran.clear();
+
+        // No credentials, a session, another method's token, another key, an expired token: refused before the handler.
+        var none = post("com.atproto.server.createAccount", null, "application/json", body);
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.error()).isEqualTo("AuthMissing");
+        var session = post("com.atproto.server.createAccount", OWNER, "application/json", body);
+        assertThat(session.status()).isEqualTo(401);
+        assertThat(session.error()).isEqualTo("BadJwt");
+        var basic = post("com.atproto.server.createAccount", "Basic YTpi", "application/json", body);
+        assertThat(basic.status()).isEqualTo(401);
+        var otherMethod = post("com.atproto.server.createAccount", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.repo.uploadBlob", now),
+                "application/json", body);
+        assertThat(otherMethod.error()).isEqualTo("BadJwtLexiconMethod");
+        var otherKey = post("com.atproto.server.createAccount", serviceToken(Keypair.generate(Curve.K256), SERVICE_DID,
+                "com.atproto.server.createAccount", now), "application/json", body);
+        assertThat(otherKey.error()).isEqualTo("BadJwtSignature");
+        var anHourAgo = Clock.fixed(Instant.now().minusSeconds(3600), ZoneOffset.UTC);
+        var expired = post("com.atproto.server.createAccount", serviceToken(ACCOUNT_KEY, SERVICE_DID, "com.atproto.server.createAccount", anHourAgo),
+                "application/json", body);
+        assertThat(expired.error()).isEqualTo("JwtExpired");
+        assertThat(ran).isEmpty();
     }
 
     @Test
