@@ -216,7 +216,7 @@ class AppViewProxyTest {
     @Test
     void protectedMethodsAreNeverProxiedAndChatNeedsMoreThanAPlainAppPassword() throws Exception {
         for (var nsid : new String[] {"com.atproto.admin.sendEmail", "com.atproto.admin.getAccountInfos",
-                "com.atproto.server.requestAccountDelete", "com.atproto.identity.signPlcOperation"}) {
+                "com.atproto.server.requestAccountDelete", "com.atproto.server.requestEmailUpdate"}) {
             assertThat(error(get(nsid, "atproto-proxy", APPVIEW_DID + "#bsky_appview"))).isEqualTo("400 InvalidToken: Bad token method");
         }
         upstream.onXrpc("chat.bsky.convo.listConvos", json(200, "{\"convos\":[]}"));
