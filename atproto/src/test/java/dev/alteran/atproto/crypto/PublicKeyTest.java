@@ -21,6 +21,26 @@ class PublicKeyTest {
         assertThat(new PublicKey(curve, kp.publicKey().compressed())).isEqualTo(kp.publicKey());
     }
 
+    /** A document of the dev-env PLC directory (@did-plc/server): the legacy type with an uncompressed point, and its did:key. */
+    @Test
+    void legacyVerificationMethodsAreRead() {
+        var legacy = DidKeys.parseVerificationMethod(DidKeys.LEGACY_K256,
+                "zMard6sRT1DbARPdGmkqM1ueohrEAo5q1XcjoKGnzAhiscaAhfYRnGx1SfPLC4Q93dXcjfS3BESubCBHBs9uyZaRo");
+        assertThat(legacy.didKey()).isEqualTo("did:key:zQ3shMnQ5v9SrZnUXWAm2SG3JnP9GizLpRXdjcNgY7Sht1VhA");
+
+        var p256 = Keypair.generate(Curve.P256).publicKey();
+        var uncompressed = Curve.P256.domain.getCurve().decodePoint(p256.compressed()).getEncoded(false);
+        assertThat(DidKeys.parseVerificationMethod(DidKeys.LEGACY_P256, "z" + Base58.encode(uncompressed))).isEqualTo(p256);
+        assertThat(DidKeys.parseVerificationMethod(DidKeys.LEGACY_P256, "z" + Base58.encode(p256.compressed()))).isEqualTo(p256);
+        assertThat(DidKeys.parseVerificationMethod("Multikey", p256.multikey())).isEqualTo(p256);
+        assertThat(DidKeys.parseVerificationMethod(null, p256.multikey())).isEqualTo(p256);
+        // The curve is the type's: a P-256 point named secp256k1 is refused, as is a Multikey under a legacy type.
+        assertThatThrownBy(() -> DidKeys.parseVerificationMethod(DidKeys.LEGACY_K256, "z" + Base58.encode(uncompressed)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DidKeys.parseVerificationMethod(DidKeys.LEGACY_P256, p256.multikey())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DidKeys.parseVerificationMethod("JsonWebKey2020", p256.multikey())).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void multikeyPrefixes() {
         assertThat(Keypair.generate(Curve.K256).publicKey().multikey()).startsWith("zQ3s");

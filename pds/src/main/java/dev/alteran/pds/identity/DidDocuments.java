@@ -97,7 +97,8 @@ public final class DidDocuments {
         if (endpoint == null || !stripSlash(endpoint).equals(stripSlash(serviceEndpoint(request)))) {
             return "DID document atproto_pds service endpoint does not match PDS public url";
         }
-        if (!multikey().equals(atprotoMultikey(document))) return "DID document verification method does not match expected signing key";
+        var key = atprotoKeyOf(document);
+        if (key == null || !multikey().equals(key.multikey())) return "DID document verification method does not match expected signing key";
         return null;
     }
 
@@ -110,26 +111,28 @@ public final class DidDocuments {
         if (isDidWeb()) return Optional.of(config.signingKey().publicKey());
         try {
             var doc = fresh ? plc.fetchFresh(identity.did()) : plc.fetchDocument(identity.did());
-            return doc.map(this::atprotoMultikey).map(DidDocuments::parseKey);
+            return doc.map(this::atprotoKeyOf);
         } catch (ResolutionException e) {
             return Optional.empty();
         }
     }
 
-    private String atprotoMultikey(JsonNode document) {
-        String key = null;
+    /**
+     * The document's {@code #atproto} key, Multikey or one of the legacy types (the PLC directory's
+     * older documents, and {@code @did-plc/server}'s still, state it as an uncompressed point), or null
+     * when there is none or it cannot be read.
+     */
+    PublicKey atprotoKeyOf(JsonNode document) {
+        JsonNode method = null;
         for (var m : document.path("verificationMethod")) {
             var id = m.path("id").asText("");
-            if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) key = m.path("publicKeyMultibase").asText(null);
+            if (id.equals("#atproto") || id.equals(identity.did() + "#atproto")) method = m;
         }
-        return key;
-    }
-
-    private static PublicKey parseKey(String multikey) {
+        if (method == null) return null;
         try {
-            return DidKeys.parseMultikey(multikey);
+            return DidKeys.parseVerificationMethod(method.path("type").asText(null), method.path("publicKeyMultibase").asText(null));
         } catch (IllegalArgumentException e) {
-            return null; // Optional.map turns it into empty
+            return null;
         }
     }
 
