@@ -62,6 +62,12 @@ public final class XrpcBodies {
         }
     }
 
+    /** Whether {@code nsid} takes a raw body (a blob, a CAR file) rather than JSON. */
+    public boolean takesRawInput(String nsid) {
+        var input = input(nsid);
+        return input != null && !JSON.equals(input.encoding());
+    }
+
     private LexBody input(String nsid) {
         return lexicons.getDef(nsid).orElse(null) instanceof LexProcedure p ? p.input() : null;
     }

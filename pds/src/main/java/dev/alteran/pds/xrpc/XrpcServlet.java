@@ -29,9 +29,10 @@ public final class XrpcServlet extends HttpServlet {
         throw XrpcException.methodNotImplemented();
     };
     /**
-     * How much of a refused request's body is read and dropped so that the client, still sending,
-     * sees the error: closing a connection with unread request bytes resets it, and the client then
-     * gets no response at all (a 413 for an oversized record, a 401 for an upload).
+     * How much of a refused upload (a blob, a CAR) is read and dropped so that the client, still
+     * sending, sees the error: closing a connection with unread request bytes resets it, and the
+     * client then gets no response at all. JSON bodies are small or refused on their declared length,
+     * and waiting for a body a client may never send would hold the connection until it times out.
      */
     private static final long DISCARD_LIMIT = 8L * 1024 * 1024;
 
@@ -72,7 +73,7 @@ public final class XrpcServlet extends HttpServlet {
             if (output != null) XrpcResponses.writeJson(resp, 200, output);
         } catch (XrpcException e) {
             abortIfCommitted(resp, e);
-            if (call != null && req.getMethod().equals("POST")) call.discardBody(DISCARD_LIMIT);
+            if (call != null && bodies.takesRawInput(nsid)) call.discardBody(DISCARD_LIMIT);
             XrpcResponses.closeIfBodyUnread(req, resp);
             XrpcResponses.writeError(resp, e);
         } catch (Exception e) {
