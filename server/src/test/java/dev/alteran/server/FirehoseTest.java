@@ -31,8 +31,8 @@ class FirehoseTest {
 
     @AfterAll
     static void stop() throws Exception {
-        http.close();
         server.close();
+        http.shutdownNow(); // close() would wait for any exchange a failed test left open
     }
 
     static FirehoseClient subscribe(String query) {
@@ -147,13 +147,17 @@ class FirehoseTest {
             writer.join();
         }
         long last = lastSeq();
-        for (int i = 0; i < clients.size(); i++) {
-            try (var client = clients.get(i)) {
+        try {
+            for (int i = 0; i < clients.size(); i++) {
+                var client = clients.get(i);
                 long from = i * 10L;
                 var got = client.take((int) (last - from), 20_000);
-                for (int k = 0; k < got.size(); k++) assertThat(got.get(k).seq()).isEqualTo(from + 1 + k);
+                for (int k = 0; k < got.size(); k++) assertThat(got.get(k).seq()).as("client " + i).isEqualTo(from + 1 + k);
+                assertThat(got).as("client " + i).hasSize((int) (last - from));
                 assertThat(client.next(100)).isNull();
             }
+        } finally {
+            clients.forEach(FirehoseClient::close);
         }
     }
 
