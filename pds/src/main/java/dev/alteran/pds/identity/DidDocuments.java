@@ -94,7 +94,7 @@ public final class DidDocuments {
             var id = s.path("id").asText("");
             if (id.equals("#atproto_pds") || id.equals(identity.did() + "#atproto_pds")) endpoint = s.path("serviceEndpoint").asText(null);
         }
-        if (endpoint == null || !stripSlash(endpoint).equals(stripSlash(serviceEndpoint(request)))) {
+        if (!isOurEndpoint(endpoint, request)) {
             return "DID document atproto_pds service endpoint does not match PDS public url";
         }
         var key = atprotoKeyOf(document);
@@ -134,6 +134,11 @@ public final class DidDocuments {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** Whether {@code endpoint} is where clients reach this PDS (a trailing slash aside). */
+    public boolean isOurEndpoint(String endpoint, HttpServletRequest request) {
+        return endpoint != null && stripSlash(endpoint).equals(stripSlash(serviceEndpoint(request)));
     }
 
     private static String stripSlash(String url) {

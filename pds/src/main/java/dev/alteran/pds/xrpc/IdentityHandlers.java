@@ -140,8 +140,8 @@ public final class IdentityHandlers {
         var did = requirePlcDid();
         var in = JsonInput.of(call.jsonBody());
         var token = in.string("token", false);
-        var rotationKeys = in.has("rotationKeys") && !in.isNull("rotationKeys") ? strings(in.array("rotationKeys", true), "rotationKeys") : null;
-        var alsoKnownAs = in.has("alsoKnownAs") && !in.isNull("alsoKnownAs") ? strings(in.array("alsoKnownAs", true), "alsoKnownAs") : null;
+        var rotationKeys = in.has("rotationKeys") && !in.isNull("rotationKeys") ? strings(in.array("rotationKeys", true)) : null;
+        var alsoKnownAs = in.has("alsoKnownAs") && !in.isNull("alsoKnownAs") ? strings(in.array("alsoKnownAs", true)) : null;
         var methods = in.has("verificationMethods") && !in.isNull("verificationMethods")
                 ? verificationMethods(in.object("verificationMethods", true)) : null;
         var services = in.has("services") && !in.isNull("services") ? services(in.object("services", true)) : null;
@@ -190,7 +190,7 @@ public final class IdentityHandlers {
         if (!op.rotationKeys().contains(ours)) throw XrpcException.invalidRequest("Rotation keys do not include server's rotation key");
         var pds = op.services().get(PlcOperation.ATPROTO_PDS);
         if (pds == null || !PlcService.ATPROTO_PDS_TYPE.equals(pds.type())) throw XrpcException.invalidRequest("Incorrect type on atproto_pds service");
-        if (!stripSlash(pds.endpoint()).equals(stripSlash(documents.serviceEndpoint(call.request())))) {
+        if (!documents.isOurEndpoint(pds.endpoint(), call.request())) {
             throw XrpcException.invalidRequest("Incorrect endpoint on atproto_pds service");
         }
         if (!signingDidKey.equals(op.verificationMethods().get(PlcOperation.ATPROTO_KEY))) throw XrpcException.invalidRequest("Incorrect signing key");
@@ -244,12 +244,10 @@ public final class IdentityHandlers {
         }
     }
 
-    private static List<String> strings(JsonNode array, String name) {
+    /** An array the Lexicon already checked holds only strings. */
+    private static List<String> strings(JsonNode array) {
         var out = new ArrayList<String>();
-        for (var item : array) {
-            if (!item.isTextual()) throw XrpcException.invalidRequest("Input/" + name + " must be an array of strings");
-            out.add(item.asText());
-        }
+        array.forEach(item -> out.add(item.textValue()));
         return out;
     }
 
@@ -280,9 +278,6 @@ public final class IdentityHandlers {
         return out;
     }
 
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    }
 
     /** Replaces {@code file} with {@code content}, created readable by its owner only. */
     private static void writePrivate(Path file, String content) throws IOException {

@@ -80,9 +80,6 @@ public final class ServerHandlers {
         var in = JsonInput.of(call.jsonBody());
         var identifier = in.string("identifier", true);
         var password = in.string("password", true);
-        // Typed by the lexicon even where unused: a wrong type is the client's error, as on every route.
-        in.string("authFactorToken", false);
-        in.bool("allowTakendown");
         return session(login(call, identifier, password, true));
     }
 
@@ -114,7 +111,6 @@ public final class ServerHandlers {
         var did = in.string("did", false);
         var handle = in.string("handle", true);
         var password = in.string("password", false);
-        for (var unused : new String[] {"email", "inviteCode", "verificationCode", "verificationPhone", "recoveryKey"}) in.string(unused, false);
         if (body.has("plcOp")) throw XrpcException.invalidRequest("Unsupported input: \"plcOp\"");
         if (did == null) {
             throw XrpcException.invalidRequest("This server hosts a single account, " + config.did() + "; it creates no new ones");

@@ -70,22 +70,16 @@ public final class XrpcCall {
     public Principal authorize(AuthLevel level) {
         return switch (level) {
             case PUBLIC -> null;
-            case ACCESS_OR_SERVICE -> {
+            case ACCESS_OR_SERVICE, SERVICE -> {
                 var service = authenticator.authenticateServiceToken(request, nsid);
-                if (service == null) yield authorize(AuthLevel.ACCESS);
-                principal = service;
-                authenticated = true;
-                yield service;
-            }
-            case SERVICE -> {
-                var service = authenticator.authenticateServiceToken(request, nsid);
-                if (service == null) {
-                    if (AuthorizationHeader.of(request) == null) throw AuthorizationHeader.authMissing();
-                    throw new XrpcException(401, "BadJwt", "A service token the account signed for " + nsid + " is required");
+                if (service != null) {
+                    principal = service;
+                    authenticated = true;
+                    yield service;
                 }
-                principal = service;
-                authenticated = true;
-                yield service;
+                if (level == AuthLevel.ACCESS_OR_SERVICE) yield authorize(AuthLevel.ACCESS);
+                if (AuthorizationHeader.of(request) == null) throw AuthorizationHeader.authMissing();
+                throw new XrpcException(401, "BadJwt", "A service token the account signed for " + nsid + " is required");
             }
             case ACCESS, FULL_ACCESS -> {
                 var caller = auth();
