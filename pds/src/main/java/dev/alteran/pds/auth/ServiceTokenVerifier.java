@@ -45,7 +45,7 @@ public final class ServiceTokenVerifier {
      * the session verifier refuses them with its own errors.
      */
     public static boolean isServiceToken(String token) {
-        var header = part(token, 0);
+        var header = part(token.split("\\.", -1), 0);
         if (header == null) return false;
         var alg = header.path("alg").asText("");
         return alg.equals("ES256K") || alg.equals("ES256");
@@ -54,9 +54,9 @@ public final class ServiceTokenVerifier {
     /** The account, when {@code token} is its valid service token for {@code lxm} at this server; else a 401. */
     public Principal verify(String token, String lxm) {
         var parts = token.split("\\.", -1);
-        var header = part(token, 0);
-        var payload = part(token, 1);
-        if (parts.length != 3 || header == null || payload == null || !payload.isObject()) throw bad("BadJwt", "poorly formatted jwt");
+        var header = part(parts, 0);
+        var payload = part(parts, 1);
+        if (header == null || payload == null || !payload.isObject()) throw bad("BadJwt", "poorly formatted jwt");
         var typ = header.path("typ").asText("");
         if (typ.equals("at+jwt") || typ.equals("refresh+jwt") || typ.equals("dpop+jwt")) throw bad("BadJwt", "Invalid jwt type \"" + typ + "\"");
         var curve = switch (header.path("alg").asText("")) {
@@ -89,9 +89,8 @@ public final class ServiceTokenVerifier {
         return key.isPresent() && key.get().curve() == curve && signature.length == 64 && key.get().verify(signed, signature);
     }
 
-    /** A JWT part decoded as JSON, or null when it is none. */
-    private static JsonNode part(String token, int index) {
-        var parts = token.split("\\.", -1);
+    /** Part {@code index} of a three-part JWT decoded as JSON, or null when there is none. */
+    private static JsonNode part(String[] parts, int index) {
         if (parts.length != 3) return null;
         try {
             return Json.READER.readTree(Base64.getUrlDecoder().decode(parts[index]));
