@@ -35,7 +35,6 @@ import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
-import dev.alteran.atproto.plc.Plc;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
@@ -156,11 +155,9 @@ public final class Alteran implements AutoCloseable {
             this.trustedProxies = new TrustedProxies(config.trustedProxies());
             this.sequence = new SequenceLog(database, config.seqRetention());
             this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
-            // A did:plc account's first start here is an account moving in (docs/migration.md): it starts
-            // deactivated, with an unannounced empty repository, until its repository is imported and
-            // activateAccount finds its DID document naming this server. Deciding so needs no network at start.
-            if (RepoStore.isNew(database) && Plc.isPlcDid(config.did())) {
-                account.startDeactivated();
+            // An account moving in gets an unannounced empty repository, until its repository is
+            // imported and activateAccount finds its DID document naming this server.
+            if (account.startIfMovingIn()) {
                 this.repo = RepoStore.openUnannounced(database, config.did(), config.signingKey(), sequence);
             } else {
                 this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());

@@ -63,6 +63,7 @@ final class ImportCommand implements Callable<Integer> {
         try (var lock = DatabaseLock.acquire(file, "alteran import"); var db = Database.openSqlite(file)) {
             var sequence = new SequenceLog(db);
             var account = new AccountStatus(db, config.did(), sequence, () -> null);
+            boolean movingIn = account.startIfMovingIn();
             long start = System.nanoTime();
             RepoImport.Result result;
             try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
@@ -72,6 +73,10 @@ final class ImportCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "imported %s (rev %s): %,d records, %,d blocks, %,d blob references in %.1f s%n", result.commit(),
                     result.rev(), result.records(), result.blocks(), result.blobRefs(), (System.nanoTime() - start) / 1e9);
+            if (movingIn) {
+                out.println("the account is deactivated, as an account moving in starts: activate it (com.atproto.server.activateAccount,"
+                        + " docs/migration.md) once its DID document names this server and REPO_SIGNING_KEY");
+            }
             out.flush();
             int status = 0;
             if (blobsDir != null) status = importBlobs(config, db, out);

@@ -48,7 +48,9 @@ class FirehoseTest {
         try (var client = subscribe("cursor=0")) {
             var first = client.take(4, 10_000);
             assertThat(first).extracting(FirehoseClient.Message::type).containsExactly("#identity", "#account", "#commit", "#sync");
-            assertThat(first).extracting(FirehoseClient.Message::seq).containsExactly(1L, 2L, 3L, 4L);
+            long start = first.getFirst().seq(); // a new log starts from the clock (docs/sync.md)
+            assertThat(start).isBetween(1_700_000_000_000L, System.currentTimeMillis());
+            assertThat(first).extracting(FirehoseClient.Message::seq).containsExactly(start, start + 1, start + 2, start + 3);
             var identity = first.get(0).body();
             assertThat(identity).containsEntry("did", server.config.did()).containsEntry("handle", TestServer.HANDLE).containsKey("time");
             assertThat(first.get(1).body()).containsEntry("did", server.config.did()).containsEntry("active", true);
@@ -134,10 +136,11 @@ class FirehoseTest {
             while (!stopWriting.get()) writes.createPost("during hand-over");
         });
         var clients = new ArrayList<FirehoseClient>();
+        long base = server.alteran.sequence().firstSeq() - 1; // cursors relative to the log's start (it starts from the clock)
         try {
             // Each subscription joins a few writes after the last; all replay, then go live, while writes go on.
             for (int i = 0; i < 5; i++) {
-                clients.add(subscribe("cursor=" + (i * 10)));
+                clients.add(subscribe("cursor=" + (base + i * 10)));
                 awaitWrites(3);
             }
             awaitLive(5);
@@ -150,7 +153,7 @@ class FirehoseTest {
         try {
             for (int i = 0; i < clients.size(); i++) {
                 var client = clients.get(i);
-                long from = i * 10L;
+                long from = base + i * 10L;
                 var got = client.take((int) (last - from), 20_000);
                 for (int k = 0; k < got.size(); k++) assertThat(got.get(k).seq()).as("client " + i).isEqualTo(from + 1 + k);
                 assertThat(got).as("client " + i).hasSize((int) (last - from));

@@ -162,6 +162,28 @@ class MigrationTest {
         }
     }
 
+    /** {@code alteran import} into a new did:plc install decides as the server's first start does: moving in, so deactivated. */
+    @Test
+    void theCommandLineImportOfAnAccountMovingInLeavesItDeactivated() throws Exception {
+        var data = java.nio.file.Files.createTempDirectory("alteran-import-");
+        var car = data.resolveSibling(data.getFileName() + ".car");
+        java.nio.file.Files.write(car, oldCar);
+        var key = java.util.HexFormat.of().formatHex(Keypair.generate(Curve.K256).privateKeyBytes());
+        var env = Ops.envFile(data.getParent(), did, key, data);
+        var run = Ops.cli("import", car.toString(), "--env-file", env.toString(), "--resign");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out()).contains(RECORDS + " records").contains("the account is deactivated");
+        document.set(document(OLD_PDS, OLD_KEY));
+        try (var server = TestServer.start(Map.of("PDS_DID", did, "REPO_SIGNING_KEY", key, "PDS_DATA_DIR", data.toString(),
+                "PDS_PLC_URL", plc.url(), "PDS_RELAY_HOSTS", relay.url()))) {
+            assertThat(server.alteran.accountStatus().isActive()).isFalse();
+            assertThat(server.alteran.sequence().lastSeq()).as("nothing announced").isZero();
+            var token = TestServer.json(AuthClient.createSession(server, did, TestServer.PASSWORD)).get("accessJwt").asText();
+            assertThat(AuthClient.error(createPost(server, token))).isEqualTo("401 AccountDeactivated: Account is deactivated");
+            assertThat(status(server, token).get("indexedRecords").asLong()).isEqualTo(RECORDS);
+        }
+    }
+
     @Test
     void anAccountMovesInFromItsOldHost() throws Exception {
         try (var target = target()) {

@@ -1,6 +1,7 @@
 package dev.alteran.pds.store;
 
 import dev.alteran.atproto.data.Cid;
+import dev.alteran.atproto.plc.Plc;
 import dev.alteran.atproto.syntax.Datetime;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -63,15 +64,20 @@ public final class AccountStatus {
     }
 
     /**
-     * Marks the account deactivated without announcing it: a new install of an account moving in
-     * starts so (nothing was ever announced for it here), and waits for its import and activation.
+     * A did:plc account whose database has no repository yet is an account moving in
+     * (docs/migration.md): its DID document still names the old host. Marks it deactivated without
+     * announcing it (nothing was ever announced for it here) and returns true; it then waits for its
+     * import and activation. The server's first start and {@code alteran import} decide it alike,
+     * with no network.
      */
-    public void startDeactivated() {
+    public boolean startIfMovingIn() {
+        if (!Plc.isPlcDid(did) || !RepoStore.isNew(db)) return false;
         db.write(c -> {
             store(c, Datetime.now(), null);
             return null;
         });
         active = false;
+        return true;
     }
 
     /**

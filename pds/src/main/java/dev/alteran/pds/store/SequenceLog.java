@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class SequenceLog {
 
     private final Database db;
     private final int retention;
+    private final LongSupplier newLogStart;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private long published;
 
@@ -39,9 +41,15 @@ public final class SequenceLog {
 
     /** A log that keeps (at least) the newest {@code retention} events; older ones are deleted as new ones arrive. */
     public SequenceLog(Database db, int retention) {
+        this(db, retention, SequenceLog::firstSeqOfNewLog);
+    }
+
+    /** A log whose first seq, when empty, is {@code newLogStart} (tests count from a known seq). */
+    public SequenceLog(Database db, int retention, LongSupplier newLogStart) {
         if (retention < 1) throw new IllegalArgumentException("retention must be positive: " + retention);
         this.db = db;
         this.retention = retention;
+        this.newLogStart = newLogStart;
     }
 
     public int retention() {
@@ -51,14 +59,15 @@ public final class SequenceLog {
     /**
      * Appends an event in the caller's write transaction: assigns the next seq, adds {@code seq} and
      * {@code time} to {@code body}, stores its DAG-CBOR. Returns the event. The single writer
-     * serializes appends, so the next seq is one past the greatest (rows are never deleted past the
+     * serializes appends, so the next seq is one past the greatest, or {@link #firstSeqOfNewLog} for an empty log (rows are never deleted past the
      * newest, so seqs are never reused and have no gaps). Every {@value #PRUNE_EVERY}th append also
      * deletes the events older than the retention.
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
         long seq;
         try (var rs = db.statement(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
-            seq = rs.next() ? rs.getLong(1) + 1 : 1;
+            long max = rs.next() ? rs.getLong(1) : 0;
+            seq = max > 0 ? max + 1 : newLogStart.getAsLong();
         }
         var time = Datetime.now();
         var full = new HashMap<String, Object>(body);
@@ -78,6 +87,18 @@ public final class SequenceLog {
             prune.executeUpdate();
         }
         return new SeqEvent(seq, did, type, time, bytes);
+    }
+
+    /**
+     * The first seq of an empty log: the current time in milliseconds. A relay keeps a cursor per
+     * host name, and a host name may have been served before (an install whose data is gone, a
+     * previous PDS at this address). A cursor it holds from then must not lie in our future,
+     * where it would get FutureCursor and never resume: starting from the clock puts the new log above
+     * any predecessor that counted from 1 (or from its own start time) at under one event per
+     * millisecond. Such a relay gets OutdatedCursor and replays what we keep.
+     */
+    static long firstSeqOfNewLog() {
+        return Math.max(1, System.currentTimeMillis());
     }
 
     /** Registers a listener for new seqs. It runs on the writer's thread while writes wait: it must only hand off, never block. */

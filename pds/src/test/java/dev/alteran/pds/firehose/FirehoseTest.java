@@ -26,7 +26,7 @@ class FirehoseTest {
     @BeforeEach
     void open() {
         db = Database.openSqlite(dir.resolve("fh.sqlite"));
-        log = new SequenceLog(db);
+        log = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         append(3);
         firehose = new Firehose(log, 512, 100);
     }

@@ -46,7 +46,7 @@ class RepoStoreTest {
     @BeforeEach
     void open() {
         db = Database.openSqlite(dir.resolve("test.sqlite"));
-        seq = new SequenceLog(db);
+        seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
     }
 
@@ -130,7 +130,7 @@ class RepoStoreTest {
         var head = store.head();
         db.close();
         db = Database.openSqlite(dir.resolve("test.sqlite"));
-        seq = new SequenceLog(db);
+        seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
         assertThat(store.head().cid()).isEqualTo(head.cid());
         assertThat(seq.lastSeq()).isEqualTo(2);
