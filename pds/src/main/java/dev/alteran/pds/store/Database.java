@@ -125,11 +125,23 @@ public final class Database implements AutoCloseable {
         return appliedAtOpen;
     }
 
+    /**
+     * A write that changes nothing, run first in every write transaction: it takes SQLite's write lock
+     * at once, as {@code BEGIN IMMEDIATE} would, waiting up to the busy timeout for another process's
+     * writer (an {@code alteran} command beside the server). Without it the transaction would begin
+     * by reading, and its first write would fail at once with SQLITE_BUSY if another connection
+     * committed since that read (a busy timeout cannot help a stale snapshot). The driver begins each
+     * transaction itself (deferred, right after the previous commit), so BEGIN IMMEDIATE is not ours to
+     * send; its IMMEDIATE mode would begin eagerly and hold the lock between writes.
+     */
+    private static final String TAKE_WRITE_LOCK = "DELETE FROM repo_root WHERE 0";
+
     /** Runs {@code work} in one transaction on the writer: all of it commits, or none of it. */
     public <T> T write(SqlWork<T> work) {
         writeLock.lock();
         try {
             try {
+                statement(writer, TAKE_WRITE_LOCK).executeUpdate();
                 T result = work.run(writer);
                 writer.commit();
                 uncheckpointed = true;

@@ -44,6 +44,36 @@ class DatabaseTest {
         }
     }
 
+    /**
+     * A write transaction holds the write lock from its start: another connection (another process)
+     * writing meanwhile waits, rather than committing under the transaction's first read and making
+     * its first write fail with SQLITE_BUSY.
+     */
+    @Test
+    void aWriteTakesTheWriteLockBeforeItsFirstRead() throws Exception {
+        var file = dir.resolve("db.sqlite");
+        try (var db = Database.openSqlite(file); var other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (var st = other.createStatement()) {
+                st.execute("PRAGMA busy_timeout=0");
+            }
+            db.write(c -> {
+                try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*) FROM preference")) {
+                    rs.next();
+                }
+                try (var st = other.createStatement()) {
+                    assertThatThrownBy(() -> st.executeUpdate("INSERT INTO preference (name, value_json) VALUES ('other', '{}')"))
+                            .hasMessageContaining("SQLITE_BUSY");
+                }
+                try (var st = c.createStatement()) {
+                    return st.executeUpdate("INSERT INTO preference (name, value_json) VALUES ('ours', '{}')");
+                }
+            });
+            try (var st = other.createStatement()) {
+                assertThat(st.executeUpdate("INSERT INTO preference (name, value_json) VALUES ('other', '{}')")).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void aFailedWriteLeavesNothingAndTheNextOneWorks() {
         try (var db = Database.openSqlite(dir.resolve("db.sqlite"))) {
