@@ -37,6 +37,7 @@ import dev.alteran.pds.identity.HandleResolver;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.ResolutionException;
+import dev.alteran.pds.mail.Mailer;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,9 +62,11 @@ public final class IdentityHandlers {
     private final Optional<String> recoveryDidKey;
     private final String signingDidKey;
     private final Path tokenFile;
+    private final Optional<Mailer> mailer;
+    private final String accountEmail;
 
     public IdentityHandlers(Config config, Identity identity, DidDocuments documents, HandleResolver handles,
-                            DidResolver dids, PlcClient plc, PlcTokens tokens) {
+                            DidResolver dids, PlcClient plc, PlcTokens tokens, Optional<Mailer> mailer) {
         this.env = config.env();
         this.identity = identity;
         this.documents = documents;
@@ -75,9 +78,11 @@ public final class IdentityHandlers {
         this.recoveryDidKey = config.recoveryDidKey();
         this.signingDidKey = config.signingKey().didKey();
         this.tokenFile = config.dataDir().resolve(TOKEN_FILE);
+        this.mailer = mailer;
+        this.accountEmail = config.email().accountAddress();
     }
 
-    /** Where requestPlcOperationSignature leaves the token it made, in the data directory (the e-mail we cannot send). */
+    /** Where requestPlcOperationSignature leaves the token it made, in the data directory, when no SMTP server is configured. */
     public static final String TOKEN_FILE = "plc-token.txt";
 
     public void register(XrpcRouter router) {
@@ -112,14 +117,27 @@ public final class IdentityHandlers {
     }
 
     /**
-     * Makes a fresh signPlcOperation token (replacing any earlier one). The reference PDS e-mails it;
-     * this server sends no e-mail, so it writes the token to {@value #TOKEN_FILE} in the data directory
-     * (owner-only), where the owner reads it; {@code alteran plc token} makes and prints one too.
+     * Makes a fresh signPlcOperation token (replacing any earlier one). Like the reference PDS it
+     * e-mails the token to the account's address (PDS_EMAIL) when an SMTP server is configured;
+     * otherwise it writes the token to {@value #TOKEN_FILE} in the data directory (owner-only), where
+     * the owner reads it. {@code alteran plc token} makes and prints one either way.
      */
     Object requestPlcOperationSignature(XrpcCall call) {
         ourRotationKey();
-        requirePlcDid();
+        var did = requirePlcDid();
         var created = tokens.create();
+        if (mailer.isPresent()) {
+            try {
+                mailer.get().send(accountEmail, "Your code to sign a PLC operation for " + identity.handle(), plcTokenMail(did, created));
+            } catch (Mailer.MailException e) {
+                log.warn("e-mailing the PLC operation token failed: {}", e.getMessage());
+                throw new XrpcException(502, "UpstreamFailure",
+                        "Could not send the e-mail with the code; the server's operator can make one with `alteran plc token`");
+            }
+            log.info("a PLC operation token was requested and e-mailed to the account's address (valid until {})", created.expiresAt());
+            call.response().setStatus(200); // the lexicon declares no output: an empty 200
+            return null;
+        }
         try {
             writePrivate(tokenFile, created.token() + "\n# signPlcOperation token for " + identity.did() + ", single use, valid until "
                     + created.expiresAt() + "\n");
@@ -214,6 +232,16 @@ public final class IdentityHandlers {
         identity.announce();
         call.response().setStatus(200); // the lexicon declares no output: an empty 200
         return null;
+    }
+
+    /** The message with the token: what it is for, how long it works, and what to do if it was not you. */
+    private String plcTokenMail(String did, PlcTokens.Created created) {
+        return "Someone signed in to your account " + identity.handle() + " (" + did + ") asked this server to sign a change\n"
+                + "to your identity in the PLC directory, such as a move to another server.\n\n"
+                + "Your code: " + created.token() + "\n\n"
+                + "Enter it where you asked for it. It works once, until " + created.expiresAt() + ".\n\n"
+                + "If this was not you, do not share the code, and change your password: whoever has it\n"
+                + "and your session can change where your account lives.\n";
     }
 
     /** Our rotation key's did:key; without PDS_PLC_ROTATION_KEY the PLC operations are refused. */
