@@ -13,6 +13,7 @@ import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.identity.DidDeactivatedException;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
+import dev.alteran.pds.identity.ResolutionException;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
@@ -140,8 +141,17 @@ final class PlcCommand implements Runnable {
                 return 1;
             }
 
+            var out = spec.commandLine().getOut();
             try (var http = new IdentityHttp(DIRECTORY_TIMEOUT, true)) {
-                var answer = new PlcClient(config.plcUrl(), http).submit(did, genesis);
+                var plc = new PlcClient(config.plcUrl(), http);
+                // Signatures are deterministic (RFC 6979): a second run makes the same genesis, already there.
+                if (did.equals(existing) && startsWith(plc, did, genesis)) {
+                    out.println(did);
+                    out.println("# already created: " + config.plcUrl() + " has this genesis operation and " + data.envFile + " names the DID");
+                    out.flush();
+                    return 0;
+                }
+                var answer = plc.submit(did, genesis);
                 if (!answer.accepted()) {
                     err.println("alteran: the PLC directory " + config.plcUrl() + " refused the genesis operation (" + answer.status() + "): "
                             + answer.message());
@@ -154,13 +164,22 @@ final class PlcCommand implements Runnable {
             if (!h.equals(config.handle())) values.put("PDS_HANDLE", h);
             Secrets.setInEnvFile(data.envFile, values);
 
-            var out = spec.commandLine().getOut();
             out.println(did);
             out.println("# accepted by " + config.plcUrl() + "; " + String.join(" and ", values.keySet()) + " written to " + data.envFile);
             out.println("# handle at://" + h + ", atproto_pds " + url);
             out.println("# rotation keys " + String.join(", ", rotationKeys) + "; atproto key " + config.signingKey().didKey());
             out.flush();
             return 0;
+        }
+    }
+
+    /** True when the directory knows {@code did} and its log starts with {@code genesis}. */
+    private static boolean startsWith(PlcClient plc, String did, PlcOperation genesis) {
+        try {
+            var entries = plc.auditEntries(did);
+            return !entries.isEmpty() && entries.getFirst().operation().cid().equals(genesis.cid());
+        } catch (ResolutionException e) {
+            return false; // not there (or not readable): submitting says which
         }
     }
 

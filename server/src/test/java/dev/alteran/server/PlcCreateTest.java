@@ -97,6 +97,12 @@ class PlcCreateTest {
         assertThat(Files.readAllLines(envFile)).filteredOn(l -> l.startsWith("PDS_DID=")).hasSize(1);
         assertThat(Files.getPosixFilePermissions(envFile)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
+        // Running it again finds the same genesis (deterministic signatures) already there and changes nothing.
+        var again = run("plc", "create", "--env-file", envFile.toString(), "--endpoint", ENDPOINT);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).startsWith(did + "\n").contains("already created");
+        assertThat(plc.log(did)).hasSize(1);
+
         // A server configured from the file serves the directory's document for its DID.
         var keys = Map.of("PDS_DID", did, "REPO_SIGNING_KEY", after.get("REPO_SIGNING_KEY"),
                 "PDS_PLC_ROTATION_KEY", after.get("PDS_PLC_ROTATION_KEY"), "PDS_PLC_URL", plc.url());
@@ -124,9 +130,9 @@ class PlcCreateTest {
         // After a later operation, show lists both.
         var next = PlcOperation.after(genesis).withHandle("bob.test").sign(recovery);
         assertThat(plc.append(did, next)).isTrue();
-        var again = run("plc", "show", "--env-file", envFile.toString());
-        assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.out()).contains("# audit log: 2 operations").contains("at://bob.test").contains("\"prev\" : \"" + genesis.cid() + "\"");
+        var shownAgain = run("plc", "show", "--env-file", envFile.toString());
+        assertThat(shownAgain.code()).as(shownAgain.err()).isZero();
+        assertThat(shownAgain.out()).contains("# audit log: 2 operations").contains("at://bob.test").contains("\"prev\" : \"" + genesis.cid() + "\"");
     }
 
     @Test
