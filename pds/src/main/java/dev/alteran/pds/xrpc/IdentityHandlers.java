@@ -225,7 +225,7 @@ public final class IdentityHandlers {
 
     /** The message with the token: what it is for, how long it works, and what to do if it was not you. */
     private String plcTokenMail(String did, PlcTokens.Created created) {
-        return "Someone signed in to your account " + identity.handle() + " (" + did + ") asked this server to sign a change\n"
+        return "A session of your account " + identity.handle() + " (" + did + ") asked this server to sign a change\n"
                 + "to your identity in the PLC directory, such as a move to another server.\n\n"
                 + "Your code: " + created.token() + "\n\n"
                 + "Enter it where you asked for it. It works once, until " + created.expiresAt() + ".\n\n"
@@ -344,7 +344,7 @@ public final class IdentityHandlers {
      * Sets our handle. Like the reference PDS: auth first, then the input, then a handle under a
      * reserved TLD is InvalidHandle, then the handle must resolve to our DID (development skips that
      * lookup: .test handles resolve nowhere). For did:plc the DID document must name the handle: when
-     * it does not yet, an operation that puts it first in {@code alsoKnownAs}, signed with
+     * it does not yet, an operation that makes it the first {@code at://} alias, signed with
      * PDS_PLC_ROTATION_KEY, goes to the directory before anything changes here. Then the handle is
      * stored and {@code #identity} emitted. Updates are one at a time, so each operation follows the last.
      */
