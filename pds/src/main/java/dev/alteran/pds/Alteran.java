@@ -52,6 +52,7 @@ import dev.alteran.pds.identity.HandleResolver;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
+import dev.alteran.pds.mail.Mailer;
 import dev.alteran.pds.identity.WellKnownServlet;
 import dev.alteran.pds.appview.BskyHandlers;
 import dev.alteran.pds.xrpc.IdentityHandlers;
@@ -169,7 +170,8 @@ public final class Alteran implements AutoCloseable {
             this.recordWriter = new RecordWriter(repo, preparer);
             var repoHandlers = new RepoHandlers(repo, preparer, recordWriter, identity, didDocuments, account, blobs, imports);
             repoHandlers.register(router);
-            new IdentityHandlers(config, identity, didDocuments, handleResolver, didResolver, plc, new PlcTokens(database, clock)).register(router);
+            new IdentityHandlers(config, identity, didDocuments, handleResolver, didResolver, plc, new PlcTokens(database, clock),
+                    Mailer.of(config.email(), config.env() == Environment.DEV)).register(router);
             new SyncHandlers(repo, database, account).register(router);
             this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
             new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments, repo,

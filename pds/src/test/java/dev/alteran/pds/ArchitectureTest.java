@@ -25,7 +25,7 @@ class ArchitectureTest {
             List.of("store"),                // JDBC: blocks, records, sequence log, tokens
             List.of("auth"),                 // sessions, app passwords, service auth
             List.of("config"),               // typed configuration (validates passwords, proxy lists)
-            List.of("blob", "identity"),     // blob storage; DID documents, handles, PLC
+            List.of("blob", "identity", "mail"), // blob storage; DID documents, handles, PLC; SMTP
             List.of("firehose"),             // sequencer fan-out, relays
             List.of("http"),                 // filters, rate limits, health
             List.of("xrpc"),                 // routes, the servlet, the com.atproto handlers

@@ -46,6 +46,29 @@ final class Secrets {
         return sb.toString();
     }
 
+    /**
+     * Sets {@code values} in an existing env file: a line that sets one of them (also as {@code export NAME=})
+     * is replaced in place, the others are appended; every other line is kept as it was. The file is
+     * rewritten readable by its owner only.
+     */
+    static void setInEnvFile(Path file, Map<String, String> values) throws IOException {
+        var pending = new LinkedHashMap<>(values);
+        var out = new StringBuilder();
+        for (var line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            var body = line.strip();
+            if (body.startsWith("export ")) body = body.substring(7).strip();
+            int eq = body.indexOf('=');
+            var key = eq > 0 ? body.substring(0, eq).strip() : null;
+            if (key != null && values.containsKey(key)) {
+                if (pending.containsKey(key)) out.append(key).append('=').append(pending.remove(key)).append('\n');
+                continue; // a second line for the same name would win over ours: dropped
+            }
+            out.append(line).append('\n');
+        }
+        out.append(render(pending));
+        writePrivate(file, out.toString());
+    }
+
     /** Writes the file readable by its owner only; it is created with those permissions, never widened. */
     static void writePrivate(Path file, String content) throws IOException {
         var parent = file.toAbsolutePath().getParent();

@@ -1,6 +1,7 @@
 package dev.alteran.server;
 
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.Environment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ final class SecretsCommand implements Callable<Integer> {
     @Option(names = "--env", defaultValue = "production", description = "dev, staging or production (default: ${DEFAULT-VALUE}).")
     String env;
 
-    @Option(names = "--did", required = true, description = "The account DID, e.g. did:web:example.com or did:plc:...")
+    @Option(names = "--did", description = {"The account DID, e.g. did:web:example.com or did:plc:...; leave it out for a new",
+            "did:plc, which `alteran plc create` then makes and writes into the file."})
     String did;
 
     @Option(names = "--handle", required = true, description = "The account handle, e.g. user.example.com")
@@ -38,12 +40,14 @@ final class SecretsCommand implements Callable<Integer> {
         var environment = Environment.parse(env);
         var values = new LinkedHashMap<String, String>();
         values.put("ALTERAN_ENV", environment.label());
-        values.put("PDS_DID", did);
+        values.put("PDS_DID", did != null ? did : "");
         values.put("PDS_HANDLE", handle);
         values.put("PDS_HOSTNAME", hostname != null ? hostname : defaultHostname());
         values.putAll(Secrets.generate(null));
         if (environment == Environment.PRODUCTION) values.put("PDS_CORS_ORIGIN", "https://bsky.app");
-        Config.from(values).validateOrThrow();
+        var problems = Config.from(values).problems().stream()
+                .filter(p -> did != null || !p.startsWith("PDS_DID: required")).toList();
+        if (!problems.isEmpty()) throw new ConfigException(problems);
 
         var text = Secrets.render(values);
         if (print) {
@@ -58,10 +62,11 @@ final class SecretsCommand implements Callable<Integer> {
         }
         System.out.println("# repo signing key: " + Secrets.didKeyOf(values.get("REPO_SIGNING_KEY")));
         System.out.println("# PLC rotation key: " + Secrets.didKeyOf(values.get("PDS_PLC_ROTATION_KEY")));
+        if (did == null) System.out.println("# PDS_DID is empty: `alteran plc create --env-file " + out + "` makes a did:plc and sets it");
         return 0;
     }
 
     private String defaultHostname() {
-        return did.startsWith("did:web:") ? java.net.URLDecoder.decode(did.substring(8), java.nio.charset.StandardCharsets.UTF_8) : handle;
+        return did != null && did.startsWith("did:web:") ? java.net.URLDecoder.decode(did.substring(8), java.nio.charset.StandardCharsets.UTF_8) : handle;
     }
 }

@@ -237,6 +237,67 @@ class PlcOperationsTest {
         assertError(post("com.atproto.identity.requestPlcOperationSignature", null), 400, "InvalidRequest");
     }
 
+    /** The #identity events after {@code seq}, as (did, handle) bodies, reading until one names {@code handle}. */
+    private List<Map<String, Object>> identityEventsUntil(long seq, String handle) throws Exception {
+        var events = new ArrayList<Map<String, Object>>();
+        try (var client = FirehoseClient.connect(server.http, FirehoseClient.url(server, "cursor=" + seq), true)) {
+            for (var m = client.next(5_000); m != null; m = client.next(1_000)) {
+                if (!m.type().equals("#identity")) continue;
+                events.add(m.body());
+                if (handle.equals(m.body().get("handle"))) break;
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void updateHandlePutsTheHandleInThePlcDocumentWithOurKeyThenAnnouncesIt() throws Exception {
+        startServer(List.of(recovery, rotation));
+        var before = (PlcOperation) plc.log(did).getLast();
+        long seqBefore = server.alteran.sequence().lastSeq();
+        var r = post("com.atproto.identity.updateHandle", "{\"handle\":\"Bob.Test\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+
+        var log = plc.log(did);
+        assertThat(log).hasSize(2);
+        var op = (PlcOperation) log.getLast();
+        assertThat(op.prev()).isEqualTo(before.cid().toString());
+        assertThat(op.alsoKnownAs()).containsExactly("at://bob.test");
+        assertThat(Plc.signer(op, before.rotationKeys())).contains(rotation.didKey());
+        // Only the handle changed.
+        assertThat(op.rotationKeys()).isEqualTo(before.rotationKeys());
+        assertThat(op.verificationMethods()).isEqualTo(before.verificationMethods());
+        assertThat(op.services()).isEqualTo(before.services());
+        assertThat(server.alteran.identity().handle()).isEqualTo("bob.test");
+        assertThat(identityEventsUntil(seqBefore, "bob.test")).extracting(e -> e.get("handle")).containsExactly("bob.test");
+
+        // And back: one more operation.
+        assertThat(post("com.atproto.identity.updateHandle", "{\"handle\":\"" + TestServer.HANDLE + "\"}").statusCode()).isEqualTo(200);
+        assertThat(plc.log(did)).hasSize(3);
+        assertThat(((PlcOperation) plc.log(did).getLast()).alsoKnownAs()).containsExactly("at://" + TestServer.HANDLE);
+    }
+
+    @Test
+    void updateHandleIsRefusedAndChangesNothingWhenOurKeyIsNotARotationKey() throws Exception {
+        startServer(List.of(recovery));
+        long seqBefore = server.alteran.sequence().lastSeq();
+        var r = post("com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}");
+        assertError(r, 400, "InvalidRequest");
+        assertThat(TestServer.json(r).path("message").asText()).contains(rotation.didKey()).contains("not among the DID's current rotation keys");
+        assertThat(plc.log(did)).hasSize(1);
+        assertThat(server.alteran.identity().handle()).isEqualTo(TestServer.HANDLE);
+        assertThat(server.alteran.sequence().lastSeq()).isEqualTo(seqBefore);
+
+        // Once the owner has put the handle in the document with their own key, the local change goes through.
+        var owners = PlcOperation.after(plc.log(did).getLast()).withHandle("bob.test").sign(recovery);
+        assertThat(plc.append(did, owners)).isTrue();
+        var ok = post("com.atproto.identity.updateHandle", "{\"handle\":\"bob.test\"}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(plc.log(did)).hasSize(2); // nothing more to submit
+        assertThat(server.alteran.identity().handle()).isEqualTo("bob.test");
+        assertThat(identityEventsUntil(seqBefore, "bob.test")).extracting(e -> e.get("handle")).containsExactly("bob.test");
+    }
+
     @Test
     void malformedInputsAreRefusedWith4xxNever5xx() throws Exception {
         startServer(List.of(recovery, rotation));

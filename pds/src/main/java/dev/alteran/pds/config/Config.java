@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 public final class Config {
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
-            "REPO_SIGNING_KEY", "PDS_PLC_ROTATION_KEY", "PDS_RECOVERY_DID_KEY", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
+            "REPO_SIGNING_KEY", "PDS_PLC_ROTATION_KEY", "PDS_RECOVERY_DID_KEY", "PDS_EMAIL", "PDS_EMAIL_SMTP_URL", "PDS_EMAIL_FROM_ADDRESS",
+            "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
             "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
@@ -61,6 +62,7 @@ public final class Config {
     private final String repoSigningKey;
     private final String plcRotationKey;
     private final String recoveryDidKey;
+    private final EmailConfig email;
     private final String hostname;
     private final List<String> allowedMime;
     private final long maxBlobSize;
@@ -99,6 +101,7 @@ public final class Config {
         this.repoSigningKey = b.repoSigningKey;
         this.plcRotationKey = b.plcRotationKey;
         this.recoveryDidKey = b.recoveryDidKey;
+        this.email = b.email;
         this.hostname = b.hostname;
         this.allowedMime = b.allowedMime;
         this.maxBlobSize = b.maxBlobSize;
@@ -145,6 +148,7 @@ public final class Config {
         b.repoSigningKey = repoSigningKey;
         b.plcRotationKey = plcRotationKey;
         b.recoveryDidKey = recoveryDidKey;
+        b.email = email;
         b.hostname = hostname;
         b.allowedMime = allowedMime;
         b.maxBlobSize = maxBlobSize;
@@ -224,6 +228,7 @@ public final class Config {
                 problems.add("PDS_RECOVERY_DID_KEY: '" + recoveryDidKey + "' is not a secp256k1 or P-256 did:key (" + e.getMessage() + ")");
             }
         }
+        problems.addAll(email.problems());
         if (env == Environment.PRODUCTION) {
             requireSet(problems, "PDS_HOSTNAME", hostname);
             strongSecret(problems, "ACCESS_TOKEN", accessTokenSecret);
@@ -311,6 +316,11 @@ public final class Config {
     /** The account owner's own PLC recovery key (PDS_RECOVERY_DID_KEY) as a did:key, empty when not configured. */
     public Optional<String> recoveryDidKey() {
         return recoveryDidKey == null || recoveryDidKey.isBlank() ? Optional.empty() : Optional.of(recoveryDidKey);
+    }
+
+    /** The account's e-mail address and the SMTP settings ({@code PDS_EMAIL}, {@code PDS_EMAIL_SMTP_URL}, {@code PDS_EMAIL_FROM_ADDRESS}). */
+    public EmailConfig email() {
+        return email;
     }
 
     public Config withDataDir(Path dir) {
@@ -504,6 +514,7 @@ public final class Config {
         private String repoSigningKey;
         private String plcRotationKey;
         private String recoveryDidKey;
+        private EmailConfig email = EmailConfig.none();
         private String hostname;
         private List<String> allowedMime = List.of(DEFAULT_ALLOWED_MIME.split(","));
         private long maxBlobSize = 5L * 1024 * 1024;
@@ -584,6 +595,12 @@ public final class Config {
         /** {@code PDS_RECOVERY_DID_KEY}: the owner's own PLC recovery key, a did:key (optional). */
         public Builder recoveryDidKey(String recoveryDidKey) {
             this.recoveryDidKey = recoveryDidKey;
+            return this;
+        }
+
+        /** {@code PDS_EMAIL}, {@code PDS_EMAIL_SMTP_URL} and {@code PDS_EMAIL_FROM_ADDRESS}. */
+        public Builder email(EmailConfig email) {
+            this.email = Objects.requireNonNull(email, "email");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.alteran.pds.identity;
 
 import dev.alteran.atproto.plc.Plc;
+import dev.alteran.atproto.plc.PlcAuditEntry;
 import dev.alteran.atproto.plc.PlcException;
 import dev.alteran.atproto.plc.PlcHistory;
 import dev.alteran.atproto.plc.PlcJson;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,13 +92,29 @@ public final class PlcClient {
      *     error, or sends a log that does not verify
      */
     public PlcHistory auditLog(String did) {
+        var entries = auditEntries(did);
+        try {
+            return Plc.verifyAuditLog(did, entries);
+        } catch (PlcException e) {
+            throw new ResolutionException("the PLC directory sent an audit log of " + did + " that does not verify: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The DID's audit log as the directory sent it, nullified entries included, parsed but not verified
+     * ({@link #auditLog} verifies).
+     *
+     * @throws ResolutionException when the directory cannot be reached, does not know the DID, answers with an
+     *     error, or sends something that is not an audit log
+     */
+    public List<PlcAuditEntry> auditEntries(String did) {
         if (!Plc.isPlcDid(did)) throw new ResolutionException("not a did:plc: " + did);
         var response = http.get(URI.create(baseUrl + "/" + did + "/log/audit"), "application/json", MAX_LOG_BYTES, false);
         if (!response.ok()) throw new ResolutionException("the PLC directory answered " + response.status() + " for the audit log of " + did);
         try {
-            return Plc.verifyAuditLog(did, PlcJson.parseAuditLog(new String(response.body(), StandardCharsets.UTF_8)));
+            return PlcJson.parseAuditLog(new String(response.body(), StandardCharsets.UTF_8));
         } catch (PlcException e) {
-            throw new ResolutionException("the PLC directory sent an audit log of " + did + " that does not verify: " + e.getMessage(), e);
+            throw new ResolutionException("the PLC directory sent a malformed audit log of " + did + ": " + e.getMessage(), e);
         }
     }
 

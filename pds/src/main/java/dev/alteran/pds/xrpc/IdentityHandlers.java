@@ -37,7 +37,9 @@ import dev.alteran.pds.identity.HandleResolver;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.ResolutionException;
+import dev.alteran.pds.mail.Mailer;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,9 +63,12 @@ public final class IdentityHandlers {
     private final Optional<String> recoveryDidKey;
     private final String signingDidKey;
     private final Path tokenFile;
+    private final Optional<Mailer> mailer;
+    private final String accountEmail;
+    private final ReentrantLock handleLock = new ReentrantLock();
 
     public IdentityHandlers(Config config, Identity identity, DidDocuments documents, HandleResolver handles,
-                            DidResolver dids, PlcClient plc, PlcTokens tokens) {
+                            DidResolver dids, PlcClient plc, PlcTokens tokens, Optional<Mailer> mailer) {
         this.env = config.env();
         this.identity = identity;
         this.documents = documents;
@@ -75,9 +80,11 @@ public final class IdentityHandlers {
         this.recoveryDidKey = config.recoveryDidKey();
         this.signingDidKey = config.signingKey().didKey();
         this.tokenFile = config.dataDir().resolve(TOKEN_FILE);
+        this.mailer = mailer;
+        this.accountEmail = config.email().accountAddress();
     }
 
-    /** Where requestPlcOperationSignature leaves the token it made, in the data directory (the e-mail we cannot send). */
+    /** Where requestPlcOperationSignature leaves the token it made, in the data directory, when no SMTP server is configured. */
     public static final String TOKEN_FILE = "plc-token.txt";
 
     public void register(XrpcRouter router) {
@@ -112,14 +119,27 @@ public final class IdentityHandlers {
     }
 
     /**
-     * Makes a fresh signPlcOperation token (replacing any earlier one). The reference PDS e-mails it;
-     * this server sends no e-mail, so it writes the token to {@value #TOKEN_FILE} in the data directory
-     * (owner-only), where the owner reads it; {@code alteran plc token} makes and prints one too.
+     * Makes a fresh signPlcOperation token (replacing any earlier one). Like the reference PDS it
+     * e-mails the token to the account's address (PDS_EMAIL) when an SMTP server is configured;
+     * otherwise it writes the token to {@value #TOKEN_FILE} in the data directory (owner-only), where
+     * the owner reads it. {@code alteran plc token} makes and prints one either way.
      */
     Object requestPlcOperationSignature(XrpcCall call) {
         ourRotationKey();
-        requirePlcDid();
+        var did = requirePlcDid();
         var created = tokens.create();
+        if (mailer.isPresent()) {
+            try {
+                mailer.get().send(accountEmail, "Your code to sign a PLC operation for " + identity.handle(), plcTokenMail(did, created));
+            } catch (Mailer.MailException e) {
+                log.warn("e-mailing the PLC operation token failed: {}", e.getMessage());
+                throw new XrpcException(502, "UpstreamFailure",
+                        "Could not send the e-mail with the code; the server's operator can make one with `alteran plc token`");
+            }
+            log.info("a PLC operation token was requested and e-mailed to the account's address (valid until {})", created.expiresAt());
+            call.response().setStatus(200); // the lexicon declares no output: an empty 200
+            return null;
+        }
         try {
             writePrivate(tokenFile, created.token() + "\n# signPlcOperation token for " + identity.did() + ", single use, valid until "
                     + created.expiresAt() + "\n");
@@ -197,6 +217,24 @@ public final class IdentityHandlers {
         if (op.alsoKnownAs().isEmpty() || !op.alsoKnownAs().getFirst().equals("at://" + identity.handle())) {
             throw XrpcException.invalidRequest("Incorrect handle in alsoKnownAs");
         }
+        submit(did, op);
+        identity.announce();
+        call.response().setStatus(200); // the lexicon declares no output: an empty 200
+        return null;
+    }
+
+    /** The message with the token: what it is for, how long it works, and what to do if it was not you. */
+    private String plcTokenMail(String did, PlcTokens.Created created) {
+        return "A session of your account " + identity.handle() + " (" + did + ") asked this server to sign a change\n"
+                + "to your identity in the PLC directory, such as a move to another server.\n\n"
+                + "Your code: " + created.token() + "\n\n"
+                + "Enter it where you asked for it. It works once, until " + created.expiresAt() + ".\n\n"
+                + "If this was not you, do not share the code, and change your password: whoever has it\n"
+                + "and your session can change where your account lives.\n";
+    }
+
+    /** Sends a signed operation to the directory; its refusal is a 400 with its message, no answer a 502. */
+    private void submit(String did, PlcOperation op) {
         PlcClient.Submitted answer;
         try {
             answer = plc.submit(did, op);
@@ -211,9 +249,6 @@ public final class IdentityHandlers {
             }
             throw new XrpcException(502, "UpstreamFailure", "The PLC directory answered " + answer.status());
         }
-        identity.announce();
-        call.response().setStatus(200); // the lexicon declares no output: an empty 200
-        return null;
     }
 
     /** Our rotation key's did:key; without PDS_PLC_ROTATION_KEY the PLC operations are refused. */
@@ -307,20 +342,57 @@ public final class IdentityHandlers {
 
     /**
      * Sets our handle. Like the reference PDS: auth first, then the input, then a handle under a
-     * reserved TLD is InvalidHandle, then the handle must resolve to our DID; for did:plc the PLC
-     * document must already name it (the owner updates PLC first, e.g. with signPlcOperation and
-     * submitPlcOperation). Development skips those lookups: .test handles resolve nowhere, and local runs stay offline.
+     * reserved TLD is InvalidHandle, then the handle must resolve to our DID (development skips that
+     * lookup: .test handles resolve nowhere). For did:plc the DID document must name the handle: when
+     * it does not yet, an operation that makes it the first {@code at://} alias, signed with
+     * PDS_PLC_ROTATION_KEY, goes to the directory before anything changes here. Then the handle is
+     * stored and {@code #identity} emitted. Updates are one at a time, so each operation follows the last.
      */
     Object updateHandle(XrpcCall call) {
         var handle = newHandle(call.jsonBody());
         if (Handle.isDisallowedTld(handle)) throw XrpcException.badRequest("InvalidHandle", "Handle TLD is invalid or disallowed");
-        if (env != Environment.DEV) {
-            var problem = verificationProblem(handle);
-            if (problem != null) throw XrpcException.invalidRequest(problem);
+        var did = identity.did();
+        if (env != Environment.DEV && !handles.resolve(new Handle(handle)).equals(Optional.of(did))) {
+            throw XrpcException.invalidRequest("External handle did not resolve to DID");
         }
-        identity.updateHandle(handle);
+        handleLock.lock();
+        try {
+            if (Plc.isPlcDid(did)) putHandleInPlc(did, handle);
+            identity.updateHandle(handle);
+        } finally {
+            handleLock.unlock();
+        }
         call.response().setStatus(200); // the lexicon declares no output: an empty 200
         return null;
+    }
+
+    /**
+     * Makes the DID's PLC document name {@code handle}, from the verified audit log: nothing to do when
+     * it already does (the owner may have changed it with their own key); otherwise our rotation key
+     * signs the next operation, which replaces the first {@code at://} alias, and the directory must
+     * accept it. Refused, with nothing changed, when our key cannot sign for the DID.
+     */
+    private void putHandleInPlc(String did, String handle) {
+        var history = auditLog(did);
+        if (history.tombstoned()) throw XrpcException.invalidRequest("DID is tombstoned");
+        var current = history.data().orElseThrow();
+        if (current.handle().map(Handle::normalize).equals(Optional.of(handle))) return;
+        var key = rotationKey.orElseThrow(() -> XrpcException.invalidRequest(
+                "The DID document does not name this handle, and this server has no PLC rotation key to change it:"
+                        + " its operator must set PDS_PLC_ROTATION_KEY, or you update the DID document first"));
+        if (!current.rotationKeys().contains(key.didKey())) {
+            throw XrpcException.invalidRequest("This server's rotation key (" + key.didKey()
+                    + ") is not among the DID's current rotation keys, so it cannot put the handle in the DID document;"
+                    + " update the DID document first (with a rotation key of yours)");
+        }
+        PlcOperation op;
+        try {
+            op = PlcOperation.after(history.last()).withHandle(handle).sign(key);
+        } catch (PlcException e) {
+            throw XrpcException.invalidRequest("Invalid operation: " + e.getMessage());
+        }
+        submit(did, op);
+        log.info("the PLC directory accepted the handle {} for {}", handle, did);
     }
 
     /** The {@code handle} of an updateHandle input, normalized; malformed input is 400 InvalidRequest. */
@@ -328,27 +400,6 @@ public final class IdentityHandlers {
         var value = JsonInput.of(body).string("handle", true);
         if (!Handle.isValid(value)) throw XrpcException.invalidRequest("Input/handle must be a valid handle");
         return Handle.normalize(value);
-    }
-
-    private String verificationProblem(String handle) {
-        var did = identity.did();
-        var resolved = handles.resolve(new Handle(handle));
-        if (!resolved.equals(Optional.of(did))) return "External handle did not resolve to DID";
-        if (Plc.isPlcDid(did)) {
-            var document = plcDocument(did);
-            if (!DidDocuments.handleOf(document).equals(Optional.of(handle))) return "DID is not properly configured for handle";
-        }
-        return null;
-    }
-
-    private JsonNode plcDocument(String did) {
-        try {
-            return plc.fetchFresh(did).orElseThrow(() -> XrpcException.badRequest("DidNotFound", "DID not found in the PLC directory"));
-        } catch (DidDeactivatedException e) {
-            throw XrpcException.badRequest("DidDeactivated", "DID is deactivated");
-        } catch (ResolutionException e) {
-            throw upstream(e);
-        }
     }
 
     ResolveDidOutput resolveDid(XrpcCall call) {

@@ -323,6 +323,49 @@ class ConfigTest {
     }
 
     @Test
+    void emailSettingsComeTogetherAreCheckedAndTheSmtpPasswordIsNeverShown(@TempDir Path dir) throws Exception {
+        assertThat(Config.from(production()).email().isEnabled()).isFalse();
+        var m = production();
+        m.put("PDS_EMAIL", "alice@example.com");
+        m.put("PDS_EMAIL_SMTP_URL", "smtps://mailer:p%40ss+word@smtp.example.com");
+        m.put("PDS_EMAIL_FROM_ADDRESS", "pds@example.com");
+        var email = Config.from(m).validateOrThrow().email();
+        assertThat(email.isEnabled()).isTrue();
+        assertThat(email.smtp()).contains(new EmailConfig.Smtp(true, "smtp.example.com", 465, "mailer", "p@ss+word"));
+        assertThat(Config.from(m).toString() + email + email.smtp().orElseThrow()).doesNotContain("p%40ss").doesNotContain("p@ss");
+        assertThat(EmailConfig.parse("smtp://relay.internal").toString()).isEqualTo("smtp://relay.internal:587");
+        assertThat(EmailConfig.parse("smtp://relay.internal:25/").hasCredentials()).isFalse();
+
+        // The SMTP URL carries a password: it may come from a file, like the other secrets.
+        var secret = dir.resolve("smtp-url");
+        Files.writeString(secret, "smtp://u:secret@127.0.0.1:2525\n");
+        var merged = ConfigSources.merge(null, Map.of("PDS_EMAIL_SMTP_URL_FILE", secret.toString()));
+        assertThat(merged).containsEntry("PDS_EMAIL_SMTP_URL", "smtp://u:secret@127.0.0.1:2525");
+
+        var half = production();
+        half.put("PDS_EMAIL_SMTP_URL", "smtp://smtp.example.com");
+        assertThat(problemsOf(half)).contains("PDS_EMAIL_SMTP_URL and PDS_EMAIL_FROM_ADDRESS: set both")
+                .contains("PDS_EMAIL: required when PDS_EMAIL_SMTP_URL is set");
+        var other = production();
+        other.put("PDS_EMAIL_FROM_ADDRESS", "pds@example.com");
+        assertThat(problemsOf(other)).contains("PDS_EMAIL_SMTP_URL and PDS_EMAIL_FROM_ADDRESS: set both");
+        for (var bad : List.of("https://u:hunter2@smtp.example.com", "smtp://u:hunter2@", "smtp://hunter2@smtp.example.com",
+                "smtps://u:hunter2@smtp.example.com/path", "smtp://u:hunter2@smtp.example.com?x=1", "not a url hunter2")) {
+            var b = production();
+            b.put("PDS_EMAIL", "alice@example.com");
+            b.put("PDS_EMAIL_SMTP_URL", bad);
+            b.put("PDS_EMAIL_FROM_ADDRESS", "pds@example.com");
+            assertThat(problemsOf(b)).as(bad).contains("PDS_EMAIL_SMTP_URL:").doesNotContain("hunter2");
+        }
+        var addresses = production();
+        addresses.put("PDS_EMAIL", "not an address");
+        addresses.put("PDS_EMAIL_SMTP_URL", "smtp://smtp.example.com");
+        addresses.put("PDS_EMAIL_FROM_ADDRESS", "pds@");
+        assertThat(problemsOf(addresses)).contains("PDS_EMAIL: 'not an address' is not an e-mail address")
+                .contains("PDS_EMAIL_FROM_ADDRESS: 'pds@' is not an e-mail address");
+    }
+
+    @Test
     void toStringNeverShowsSecrets() {
         var c = Config.from(production());
         assertThat(c.toString()).doesNotContain(KEY).doesNotContain("a long and secret password").doesNotContain("a".repeat(43));
