@@ -15,6 +15,9 @@ import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.ResolutionException;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.DatabaseLock;
+import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.time.Clock;
@@ -146,6 +149,7 @@ final class PlcCommand implements Runnable {
                 var plc = new PlcClient(config.plcUrl(), http);
                 // Signatures are deterministic (RFC 6979): a second run makes the same genesis, already there.
                 if (did.equals(existing) && startsWith(plc, did, genesis)) {
+                    createRepository(config, did, h);
                     out.println(did);
                     out.println("# already created: " + config.plcUrl() + " has this genesis operation and " + data.envFile + " names the DID");
                     out.flush();
@@ -163,6 +167,7 @@ final class PlcCommand implements Runnable {
             values.put("PDS_DID", did);
             if (!h.equals(config.handle())) values.put("PDS_HANDLE", h);
             Secrets.setInEnvFile(data.envFile, values);
+            createRepository(config, did, h);
 
             out.println(did);
             out.println("# accepted by " + config.plcUrl() + "; " + String.join(" and ", values.keySet()) + " written to " + data.envFile);
@@ -170,6 +175,18 @@ final class PlcCommand implements Runnable {
             out.println("# rotation keys " + String.join(", ", rotationKeys) + "; atproto key " + config.signingKey().didKey());
             out.flush();
             return 0;
+        }
+
+        /**
+         * A new DID is a new account, not one moving in (which the server's first start takes a did:plc
+         * without a repository to be): its repository is made now, signed and announced as a new
+         * account's is, so the server starts it active.
+         */
+        private static void createRepository(Config config, String did, String handle) {
+            var file = DataOptions.database(config);
+            try (var lock = DatabaseLock.acquire(file, "alteran plc create"); var db = Database.openSqlite(file)) {
+                if (RepoStore.isNew(db)) RepoStore.open(db, did, config.signingKey(), new SequenceLog(db, config.seqRetention()), handle);
+            }
         }
     }
 

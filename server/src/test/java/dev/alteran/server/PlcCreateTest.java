@@ -45,7 +45,8 @@ class PlcCreateTest {
         // The file `alteran secrets` writes for a did:plc still to be made (no --did), and where the directory is.
         var secrets = run("secrets", "--env", "dev", "--handle", TestServer.HANDLE, "--hostname", "pds.example.com", "--out", envFile.toString());
         assertThat(secrets.code()).as(secrets.err()).isZero();
-        Files.writeString(envFile, "PDS_PLC_URL=" + plc.url() + "\nPDS_RECOVERY_DID_KEY=" + recovery.didKey() + "\n", StandardOpenOption.APPEND);
+        Files.writeString(envFile, "PDS_PLC_URL=" + plc.url() + "\nPDS_RECOVERY_DID_KEY=" + recovery.didKey()
+                + "\nPDS_DATA_DIR=" + dir.resolve("data") + "\n", StandardOpenOption.APPEND);
     }
 
     @AfterEach
@@ -105,8 +106,12 @@ class PlcCreateTest {
 
         // A server configured from the file serves the directory's document for its DID.
         var keys = Map.of("PDS_DID", did, "REPO_SIGNING_KEY", after.get("REPO_SIGNING_KEY"),
-                "PDS_PLC_ROTATION_KEY", after.get("PDS_PLC_ROTATION_KEY"), "PDS_PLC_URL", plc.url());
+                "PDS_PLC_ROTATION_KEY", after.get("PDS_PLC_ROTATION_KEY"), "PDS_PLC_URL", plc.url(), "PDS_DATA_DIR", after.get("PDS_DATA_DIR"));
         try (var server = TestServer.start(keys)) {
+            // A new account, made by create, not one moving in: active, its repository signed and announced.
+            assertThat(server.alteran.accountStatus().isActive()).isTrue();
+            assertThat(server.alteran.repo().head().did()).isEqualTo(did);
+            assertThat(server.alteran.sequence().after(0, 10)).extracting(e -> e.type()).containsExactly("identity", "account", "commit", "sync");
             var r = server.get("/xrpc/com.atproto.identity.resolveDid?did=" + URLEncoder.encode(did, StandardCharsets.UTF_8));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             var doc = TestServer.json(r).path("didDoc");
