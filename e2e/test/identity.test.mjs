@@ -53,27 +53,28 @@ test('updateHandle refuses invalid handles and changes nothing', async () => {
 test('updateHandle shows up as an #identity event parsed by @atproto/sync', async () => {
   const start = await agent.com.atproto.sync.getLatestCommit({ did: server.did })
   assert.ok(start.data.rev)
+  await agent.com.atproto.identity.updateHandle({ handle: 'bob.test' })
+  // Replayed from the start (cursor 0), so the event is there whenever the subscription opens; the
+  // first #identity is the account's creation, with the old handle.
   const ac = new AbortController()
   const timer = setTimeout(() => ac.abort(), 30_000)
   const sub = new Subscription({
     service: server.url.replace('http://', 'ws://'),
     method: 'com.atproto.sync.subscribeRepos',
     signal: ac.signal,
-    getParams: () => ({}),
+    getParams: () => ({ cursor: 0 }),
     validate: (v) => v,
   })
-  const iter = sub[Symbol.asyncIterator]()
-  const first = iter.next() // subscribes live before the change
-  await new Promise((r) => setTimeout(r, 1500)) // live before the change
-  await agent.com.atproto.identity.updateHandle({ handle: 'bob.test' })
   let found
   try {
-    for (let next = await first; !next.done; next = await iter.next()) {
-      if (next.value.$type?.endsWith('#identity') || (next.value.handle !== undefined && !next.value.ops)) {
-        found = next.value
+    for await (const evt of sub) {
+      if (evt.$type?.endsWith('#identity') && evt.handle === 'bob.test') {
+        found = evt
         break
       }
     }
+  } catch (err) {
+    if (err?.name !== 'AbortError') throw err
   } finally {
     clearTimeout(timer)
     ac.abort()

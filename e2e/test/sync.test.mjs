@@ -156,13 +156,35 @@ test('a cursor-0 replay: every #commit authenticates and inverts to prevData', a
 })
 
 test('live writes reach a subscriber without cursor and authenticate', async () => {
-  const { data: before } = await agent.com.atproto.sync.getLatestCommit({ did: server.did })
-  const live = collect(undefined, (evts) => evts.filter((e) => e.$type.endsWith('#commit')).length >= 11)
-  await new Promise((r) => setTimeout(r, 1500)) // the subscription is open and live before the writes start
-  await writeSome(8)
-  const events = await live
-  assert.equal(events[0].since, before.rev, 'the first live event follows the head at subscription time')
-  await checkStream(events)
+  const ac = new AbortController()
+  const timer = setTimeout(() => ac.abort(), 60_000)
+  const sub = new Subscription({ service: wsUrl(), method: METHOD, signal: ac.signal, getParams: () => ({}), validate: (v) => v })
+  const iter = sub[Symbol.asyncIterator]()
+  try {
+    // Live once it delivers a write made after it started: a probe post, again each half second
+    // until one arrives (a live subscriber misses what came before it was open).
+    const pending = iter.next()
+    let first
+    while (!first) {
+      await agent.post({ text: 'probe', createdAt: new Date().toISOString() })
+      first = await Promise.race([pending, new Promise((r) => setTimeout(r, 500))])
+    }
+    assert.equal(first.done, false)
+    const { data: before } = await agent.com.atproto.sync.getLatestCommit({ did: server.did })
+    await writeSome(8)
+    // The events after the probes (the iterator keeps what arrived while the writes were made).
+    const events = []
+    while (events.filter((e) => e.$type.endsWith('#commit')).length < 11) {
+      const next = await iter.next()
+      assert.equal(next.done, false, 'the subscription ended early')
+      if (next.value.rev > before.rev) events.push(next.value)
+    }
+    assert.equal(events[0].since, before.rev, 'the first live event follows the head before the writes')
+    await checkStream(events)
+  } finally {
+    clearTimeout(timer)
+    ac.abort()
+  }
 })
 
 test('the official Firehose consumer parses our stream without errors', async () => {

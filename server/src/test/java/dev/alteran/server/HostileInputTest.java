@@ -311,7 +311,7 @@ class HostileInputTest {
             case PUBLIC -> null;
             case REFRESH -> refresh;
             case ACCESS, ACCESS_OR_SERVICE, FULL_ACCESS -> owner;
-            case SERVICE -> serviceToken(route.nsid());
+            case OPTIONAL_SERVICE -> serviceToken(route.nsid());
         };
     }
 

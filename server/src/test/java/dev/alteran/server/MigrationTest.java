@@ -296,7 +296,8 @@ class MigrationTest {
 
             // No token; a session-less token another DID issued; one for another method; an expired one; one the new key signed
             // while the document still names the old one.
-            assertThat(AuthClient.error(createAccount(target, null, good))).startsWith("401 AuthMissing");
+            assertThat(AuthClient.error(createAccount(target, null, good)))
+                    .isEqualTo("401 AuthenticationRequired: Missing auth to create account with did: " + did);
             var other = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
             assertThat(AuthClient.error(createAccount(target, serviceToken(target, other, OLD_KEY, lxm, now), accountInput(other, TestServer.HANDLE,
                     TestServer.PASSWORD)))).isEqualTo("401 UntrustedIss: Untrusted issuer");

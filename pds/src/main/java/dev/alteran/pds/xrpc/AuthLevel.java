@@ -15,10 +15,13 @@ public enum AuthLevel {
      */
     ACCESS_OR_SERVICE,
     /**
-     * Only a service token the account signed for this very method; sessions are refused. An account
-     * moving in proves with it that it controls the DID (createAccount with an existing DID).
+     * A service token the account signed for this very method, or no credentials at all (the reference's
+     * optional user service auth); sessions and other credentials are refused. Without credentials the
+     * handler runs with no caller ({@link XrpcCall#auth()} is null) and refuses as the reference does:
+     * an account moving in proves with the token that it controls the DID (createAccount with an
+     * existing DID), and the reference names that DID when the token is missing.
      */
-    SERVICE,
+    OPTIONAL_SERVICE,
     /** An access token of the account password's session: app passwords are refused (account-level operations). */
     FULL_ACCESS,
     /** A bearer refresh token (refreshSession, deleteSession): the session operation verifies and rotates it. */

@@ -6,7 +6,7 @@ import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import static dev.alteran.pds.xrpc.AuthLevel.REFRESH;
-import static dev.alteran.pds.xrpc.AuthLevel.SERVICE;
+import static dev.alteran.pds.xrpc.AuthLevel.OPTIONAL_SERVICE;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
@@ -58,7 +58,7 @@ public final class ServerHandlers {
     public void register(XrpcRouter router) {
         router.query("com.atproto.server.describeServer", PUBLIC, call -> describeServer());
         router.procedure("com.atproto.server.createSession", PUBLIC, LOGIN, this::createSession);
-        router.procedure("com.atproto.server.createAccount", SERVICE, LOGIN, this::createAccount);
+        router.procedure("com.atproto.server.createAccount", OPTIONAL_SERVICE, LOGIN, this::createAccount);
         router.procedure("com.atproto.server.refreshSession", REFRESH, WRITE, this::refreshSession);
         router.query("com.atproto.server.getSession", ACCESS, this::getSession);
         router.procedure("com.atproto.server.deleteSession", REFRESH, WRITE, this::deleteSession);
@@ -100,7 +100,7 @@ public final class ServerHandlers {
     /**
      * The account moving in (docs/migration.md): this server hosts one account, so createAccount only
      * takes that account's existing DID, with a service token its current key signed for this method
-     * (checked before the handler: {@link AuthLevel#SERVICE}), while the account is not active here
+     * (a present token is checked before the handler: {@link AuthLevel#OPTIONAL_SERVICE}), while the account is not active here
      * yet. The handle must be the account's configured one and the password its configured password
      * (it opens the session, with login's lockout); email and invite code are not used. The account
      * stays deactivated until activateAccount.
@@ -115,8 +115,10 @@ public final class ServerHandlers {
         if (did == null) {
             throw XrpcException.invalidRequest("This server hosts a single account, " + config.did() + "; it creates no new ones");
         }
-        // As the reference PDS: the DID must be the one whose service token authorized the call.
-        if (!did.equals(call.principal().did())) throw XrpcException.authRequired("Missing auth to create account with did: " + did);
+        // As the reference PDS: the DID must be the one whose service token authorized the call, and without one
+        // the answer is the same (its error for a migration's createAccount sent with no token).
+        var caller = call.auth();
+        if (caller == null || !did.equals(caller.did())) throw XrpcException.authRequired("Missing auth to create account with did: " + did);
         if (account.isActive()) throw XrpcException.invalidRequest("The account " + did + " is already active on this server");
         if (!Handle.normalize(handle).equals(identity.handle())) {
             throw XrpcException.invalidRequest("Handle must be this server's account handle: " + identity.handle());

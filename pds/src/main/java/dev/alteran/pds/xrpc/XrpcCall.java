@@ -70,15 +70,14 @@ public final class XrpcCall {
     public Principal authorize(AuthLevel level) {
         return switch (level) {
             case PUBLIC -> null;
-            case ACCESS_OR_SERVICE, SERVICE -> {
+            case ACCESS_OR_SERVICE, OPTIONAL_SERVICE -> {
                 var service = authenticator.authenticateServiceToken(request, nsid);
-                if (service != null) {
+                if (service != null || (level == AuthLevel.OPTIONAL_SERVICE && AuthorizationHeader.of(request) == null)) {
                     principal = service;
                     authenticated = true;
                     yield service;
                 }
                 if (level == AuthLevel.ACCESS_OR_SERVICE) yield authorize(AuthLevel.ACCESS);
-                if (AuthorizationHeader.of(request) == null) throw AuthorizationHeader.authMissing();
                 throw new XrpcException(401, "BadJwt", "A service token the account signed for " + nsid + " is required");
             }
             case ACCESS, FULL_ACCESS -> {

