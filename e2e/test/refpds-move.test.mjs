@@ -9,157 +9,23 @@
 // (ALTERAN_LOG_LEVEL=DEBUG passes on to Alteran; ALTERAN_OUTPUT=1 prints its output at the end.)
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { readFileSync } from 'node:fs'
-import { join, dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { createServer } from 'node:net'
-import { deflateSync } from 'node:zlib'
+import { join } from 'node:path'
 import { AtpAgent } from '@atproto/api'
 import { cborToLex, readCarWithRoot, verifyCommitSig, verifyRepoCar } from '@atproto/repo'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { Subscription } from '@atproto/xrpc-server'
 import { startServer } from '../lib/server.mjs'
+import { CREATE_ACCOUNT, allBlobs, allRecords, describeDid, freePort, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const CAR = 'application/vnd.ipld.car'
-const CREATE_ACCOUNT = 'com.atproto.server.createAccount'
 const FIREHOSE = 'com.atproto.sync.subscribeRepos'
-const REF_NETWORK = join(HERE, '..', 'refpds', 'ref-network.cjs')
 
-let ref, refProc, refLines, alteran
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
-  })
-}
-
-/** Asks the reference process (ref-network.cjs) something: one JSON line out, one back. */
-async function askRef(req) {
-  refProc.stdin.write(JSON.stringify(req) + '\n')
-  const { value } = await refLines.next()
-  const answer = JSON.parse(value)
-  if (answer.error) throw new Error(`reference: ${answer.error}`)
-  return answer
-}
-
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-function crc32(buf) {
-  let c = 0xffffffff
-  for (const b of buf) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
-function chunk(type, data) {
-  const out = Buffer.alloc(12 + data.length)
-  out.writeUInt32BE(data.length, 0)
-  out.write(type, 4, 'latin1')
-  data.copy(out, 8)
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length)
-  return out
-}
-/** A real w x h RGB PNG of one colour (the reference reads image dimensions; distinct colours, distinct blobs). */
-function png(w, h, [r, g, b]) {
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3).map((_, i) => [r, g, b][i % 3])])
-  const raw = Buffer.concat(Array.from({ length: h }, () => row))
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]))
-}
-
-/** The service DID a host names in describeServer: the audience of the service token for its createAccount. */
-async function describeDid(url) {
-  const res = await fetch(`${url}/xrpc/com.atproto.server.describeServer`)
-  assert.equal(res.status, 200)
-  return (await res.json()).did
-}
+let ref, alteran
 
 async function plcData(did) {
   const res = await fetch(`${ref.plc}/${did}/data`)
   assert.equal(res.status, 200)
   return res.json()
-}
-
-/** Every record of the repository, as {uri: cid}, through listRecords of each collection. */
-async function allRecords(agent, did) {
-  const { collections } = (await agent.com.atproto.repo.describeRepo({ repo: did })).data
-  const out = {}
-  for (const collection of collections) {
-    let cursor
-    do {
-      const { data } = await agent.com.atproto.repo.listRecords({ repo: did, collection, limit: 100, cursor })
-      for (const r of data.records) out[r.uri] = r.cid
-      cursor = data.records.length ? data.cursor : undefined
-    } while (cursor)
-  }
-  return out
-}
-
-async function allBlobs(agent, did) {
-  const out = []
-  let cursor
-  do {
-    const { data } = await agent.com.atproto.sync.listBlobs({ did, limit: 100, cursor })
-    out.push(...data.cids)
-    cursor = data.cids.length ? data.cursor : undefined
-  } while (cursor)
-  return out.sort()
-}
-
-/**
- * The migration itself, in the order of `goat account migrate`, from `old` (logged in) to the host at
- * `newUrl`; `plcToken()` returns the token the old host sent after requestPlcOperationSignature.
- * Returns the new host's agent, logged in.
- */
-async function migrate({ old, newUrl, did, handle, password, plcToken }) {
-  const newServiceDid = await describeDid(newUrl)
-  const { data: { token: serviceToken } } = await old.com.atproto.server.getServiceAuth({ aud: newServiceDid, lxm: CREATE_ACCOUNT })
-  const neu = new AtpAgent({ service: newUrl })
-  await neu.createAccount({ did, handle, password, email: 'alice@example.com' },
-    { headers: { authorization: `Bearer ${serviceToken}` } })
-  await neu.login({ identifier: did, password })
-  const before = (await neu.com.atproto.server.checkAccountStatus()).data
-  assert.equal(before.activated, false)
-
-  const car = new Uint8Array((await old.com.atproto.sync.getRepo({ did })).data)
-  await neu.com.atproto.repo.importRepo(car, { encoding: CAR })
-  let cursor
-  do {
-    const { data } = await neu.com.atproto.repo.listMissingBlobs({ limit: 100, cursor })
-    for (const { cid } of data.blobs) {
-      const blob = await old.com.atproto.sync.getBlob({ did, cid })
-      await neu.uploadBlob(new Uint8Array(blob.data), { encoding: blob.headers['content-type'] })
-    }
-    cursor = data.blobs.length ? data.cursor : undefined
-  } while (cursor)
-  assert.equal((await neu.com.atproto.repo.listMissingBlobs()).data.blobs.length, 0)
-  const { data: { preferences } } = await old.app.bsky.actor.getPreferences()
-  await neu.app.bsky.actor.putPreferences({ preferences })
-
-  const { data: creds } = await neu.com.atproto.identity.getRecommendedDidCredentials()
-  await old.com.atproto.identity.requestPlcOperationSignature()
-  const { data: { operation } } = await old.com.atproto.identity.signPlcOperation({ token: await plcToken(), ...creds })
-  await neu.com.atproto.identity.submitPlcOperation({ operation })
-  await neu.com.atproto.server.activateAccount()
-  await old.com.atproto.server.deactivateAccount({})
-  return { neu, creds }
-}
-
-/** The old host's view of everything the move must carry. */
-async function snapshot(agent, did) {
-  return {
-    records: await allRecords(agent, did),
-    blobs: await allBlobs(agent, did),
-    preferences: (await agent.app.bsky.actor.getPreferences()).data.preferences,
-  }
 }
 
 async function assertCarried(agent, did, snap) {
@@ -204,18 +70,12 @@ async function firehoseEvents(url, done) {
 }
 
 before(async () => {
-  const port = await freePort()
-  // The reference runs under this test's runtime (the e2e package's Node.js 22), which install.sh built its SQLite binding for.
-  refProc = spawn(process.execPath, [REF_NETWORK], { env: { ...process.env, PORT: String(port) }, stdio: ['pipe', 'pipe', 'inherit'] })
-  refLines = createInterface({ input: refProc.stdout })[Symbol.asyncIterator]()
-  const exited = new Promise((_, reject) => refProc.once('exit', (code) => reject(new Error(`reference PDS exited (${code})`))))
-  const { value } = await Promise.race([refLines.next(), exited])
-  ref = JSON.parse(value)
+  ref = await startReference()
 }, { timeout: 120_000 })
 after(async () => {
   if (process.env.ALTERAN_OUTPUT && alteran) console.error(alteran.output())
   await alteran?.stop()
-  if (refProc && refProc.exitCode === null) refProc.kill('SIGTERM')
+  ref?.stop()
 })
 
 test('an account moves from the reference PDS to Alteran and on to a second reference PDS, through the PLC directory', { timeout: 300_000 }, async () => {
@@ -250,7 +110,7 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   const bob = new AtpAgent({ service: ref.url })
   await bob.createAccount({ email: 'bob@example.com', handle: 'bob.test', password: 'hunter2' })
   // The second reference PDS, fresh: its answers to bad createAccount calls are the ones to match.
-  const second = await askRef({ cmd: 'pds', port: await freePort() })
+  const second = await ref.ask({ cmd: 'pds', port: await freePort() })
 
   // Alteran, configured for Alice's did:plc and handle, with its own keys; it starts deactivated.
   const rotationKey = await Secp256k1Keypair.create({ exportable: true })
@@ -274,7 +134,7 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   assert.deepEqual(noToken, await createAccountRaw(second.url, null, body), 'no token: the reference\'s answer')
   assert.deepEqual(noToken, { status: 401, error: 'AuthenticationRequired', message: `Missing auth to create account with did: ${did}` })
   const expiredFor = async (aud) =>
-    (await askRef({ cmd: 'serviceJwt', did, aud, lxm: CREATE_ACCOUNT, exp: Math.floor(Date.now() / 1000) - 60 })).token
+    (await ref.ask({ cmd: 'serviceJwt', did, aud, lxm: CREATE_ACCOUNT, exp: Math.floor(Date.now() / 1000) - 60 })).token
   const expired = await createAccountRaw(alteran.url, await expiredFor(alteranDid), body)
   assert.deepEqual(expired, await createAccountRaw(second.url, await expiredFor(second.serviceDid), body), 'expired: the reference\'s answer')
   assert.deepEqual(expired, { status: 401, error: 'JwtExpired', message: 'jwt expired' })
@@ -289,7 +149,7 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   assert.equal(statusBefore.activated, false)
 
   const { neu: agent, creds } = await migrate({ old, newUrl: alteran.url, did, handle,
-    password: alteran.password, plcToken: async () => (await askRef({ cmd: 'token', pds: 0, did, purpose: 'plc_operation' })).token })
+    password: alteran.password, plcToken: async () => (await ref.ask({ cmd: 'token', pds: 0, did, purpose: 'plc_operation' })).token })
 
   // The PLC directory names Alteran's endpoint and key, with our rotation key; the audit log ends with that operation.
   const data = await plcData(did)
