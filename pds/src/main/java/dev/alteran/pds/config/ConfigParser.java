@@ -33,6 +33,7 @@ final class ConfigParser {
         set(p.string("REFRESH_TOKEN"), b::refreshTokenSecret);
         set(p.string("REPO_SIGNING_KEY"), b::repoSigningKey);
         set(p.string("PDS_PLC_ROTATION_KEY"), b::plcRotationKey);
+        set(p.string("PDS_DPOP_SECRET"), b::dpopSecret);
         set(p.string("PDS_RECOVERY_DID_KEY"), b::recoveryDidKey);
         set(p.string("PDS_HOSTNAME"), b::hostname);
         set(p.csv("PDS_ALLOWED_MIME"), b::allowedMime);

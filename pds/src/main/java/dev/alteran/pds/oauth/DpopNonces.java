@@ -41,7 +41,7 @@ public final class DpopNonces {
         this.stepMs = rotation.toMillis();
     }
 
-    /** Nonces from {@code hexSecret} (64 hex digits), or from a random secret if it is null. */
+    /** Nonces from {@code hexSecret} (64 hex digits, as PDS_DPOP_SECRET), or from a random secret if it is null. */
     public static DpopNonces fromConfig(String hexSecret, Clock clock) {
         return new DpopNonces(hexSecret == null ? randomSecret() : parseSecret(hexSecret), clock);
     }
