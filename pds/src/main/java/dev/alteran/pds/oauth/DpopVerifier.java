@@ -171,6 +171,7 @@ public final class DpopVerifier {
             return new ECDSAVerifier(ec);
         }
         if (!(jwk instanceof RSAKey rsa)) throw new JOSEException("key does not fit " + alg);
+        if (rsa.size() < 2048) throw new JOSEException("RSA keys must be at least 2048 bits"); // as jose, the reference's library
         return new RSASSAVerifier(rsa);
     }
 

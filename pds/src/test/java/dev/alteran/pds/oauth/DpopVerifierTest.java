@@ -134,6 +134,10 @@ class DpopVerifierTest {
         var p384 = new ECKeyGenerator(Curve.P_384).generate();
         verify(sign(header(p384, "ES384"), claims(), new ECDSASigner(p384), JWSAlgorithm.ES384));
 
+        RSAKey weak = new RSAKeyGenerator(1024, true).generate();
+        refused(() -> verify(uncheck(() -> sign(header(weak, "RS256"), claims(), new RSASSASigner(weak.toRSAPrivateKey(), true), JWSAlgorithm.RS256))),
+                "invalid_dpop_proof", "signature");
+
         RSAKey rsa = new RSAKeyGenerator(2048).generate();
         verify(sign(header(rsa, "RS256"), claims(), new RSASSASigner(rsa), JWSAlgorithm.RS256));
         verify(sign(header(rsa, "PS256"), claims(), new RSASSASigner(rsa), JWSAlgorithm.PS256));
