@@ -124,7 +124,7 @@ public final class DpopVerifier {
         if (!(claims.get("htm") instanceof String htm) || !htm.equals(method)) throw OAuthException.invalidDpopProof("DPoP \"htm\" mismatch");
         if (!(claims.get("htu") instanceof String htu) || htu.isEmpty()) throw OAuthException.invalidDpopProof("Invalid DPoP \"htu\" type");
         if (!parseHtu(htu).equals(normalizeHtu(requestUrl))) throw OAuthException.invalidDpopProof("DPoP \"htu\" mismatch");
-        if (nonce == null) throw OAuthException.useDpopNonce("Authorization server requires nonce in DPoP proof");
+        if (nonce == null || ((String) nonce).isEmpty()) throw OAuthException.useDpopNonce("Authorization server requires nonce in DPoP proof");
         if (!nonces.check((String) nonce)) throw OAuthException.useDpopNonce("DPoP \"nonce\" mismatch");
         var ath = claims.get("ath");
         if (accessToken != null) {

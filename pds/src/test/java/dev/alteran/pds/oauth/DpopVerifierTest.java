@@ -280,6 +280,7 @@ class DpopVerifierTest {
     @Test
     void theServerNonceIsRequired() throws Exception {
         refused(() -> verify(uncheck(() -> proof(c -> c.remove("nonce")))), "use_dpop_nonce", "requires nonce");
+        refused(() -> verify(uncheck(() -> proof(c -> c.put("nonce", "")))), "use_dpop_nonce", "requires nonce");
         refused(() -> verify(uncheck(() -> proof(c -> c.put("nonce", "made-up")))), "use_dpop_nonce", "mismatch");
         refused(() -> verify(uncheck(() -> proof(c -> c.put("nonce", 12)))), "invalid_dpop_proof", "nonce");
         var other = DpopNonces.fromConfig(null, clock);
