@@ -28,6 +28,9 @@ class ArchitectureTest {
             List.of("blob", "identity", "mail"), // blob storage; DID documents, handles, PLC; SMTP
             List.of("firehose"),             // sequencer fan-out, relays
             List.of("http"),                 // filters, rate limits, health
+            // OAuth (scopes, DPoP, clients): below xrpc and appview, which enforce its scopes on
+            // requests; above http, identity and config, which its endpoints and client fetching use.
+            List.of("oauth"),
             List.of("xrpc"),                 // routes, the servlet, the com.atproto handlers
             List.of("appview"));             // app.bsky handlers and the AppView proxy
 

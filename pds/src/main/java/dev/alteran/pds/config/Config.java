@@ -27,7 +27,7 @@ public final class Config {
     public static final List<String> NAMES = List.of(
             "ALTERAN_ENV", "PDS_DID", "PDS_HANDLE", "USER_PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN",
             "REPO_SIGNING_KEY", "PDS_PLC_ROTATION_KEY", "PDS_RECOVERY_DID_KEY", "PDS_EMAIL", "PDS_EMAIL_SMTP_URL", "PDS_EMAIL_FROM_ADDRESS",
-            "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
+            "PDS_DPOP_SECRET", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
             "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
@@ -45,6 +45,7 @@ public final class Config {
     public static final long DEFAULT_MAX_REPO_IMPORT_SIZE = 1L << 30;
     /** HMAC keys shorter than this are guessable; HS256 wants at least 256 bits. */
     static final int MIN_SECRET_LENGTH = 32;
+    private static final java.util.regex.Pattern DPOP_SECRET = java.util.regex.Pattern.compile("[0-9a-fA-F]{64}");
 
     /** Where rate-limit counters live: this process, or the shared database when several instances serve one account. */
     public enum RateLimitStorage { MEMORY, DATABASE }
@@ -61,6 +62,7 @@ public final class Config {
     private final String refreshTokenSecret;
     private final String repoSigningKey;
     private final String plcRotationKey;
+    private final String dpopSecret;
     private final String recoveryDidKey;
     private final EmailConfig email;
     private final String hostname;
@@ -100,6 +102,7 @@ public final class Config {
         this.refreshTokenSecret = b.refreshTokenSecret;
         this.repoSigningKey = b.repoSigningKey;
         this.plcRotationKey = b.plcRotationKey;
+        this.dpopSecret = b.dpopSecret;
         this.recoveryDidKey = b.recoveryDidKey;
         this.email = b.email;
         this.hostname = b.hostname;
@@ -147,6 +150,7 @@ public final class Config {
         b.refreshTokenSecret = refreshTokenSecret;
         b.repoSigningKey = repoSigningKey;
         b.plcRotationKey = plcRotationKey;
+        b.dpopSecret = dpopSecret;
         b.recoveryDidKey = recoveryDidKey;
         b.email = email;
         b.hostname = hostname;
@@ -219,6 +223,9 @@ public final class Config {
             } catch (IllegalArgumentException e) {
                 problems.add("PDS_PLC_ROTATION_KEY: not a valid secp256k1 private key (" + e.getMessage() + ")");
             }
+        }
+        if (dpopSecret != null && !DPOP_SECRET.matcher(dpopSecret).matches()) {
+            problems.add("PDS_DPOP_SECRET: must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`");
         }
         if (recoveryDidKey != null && !recoveryDidKey.isEmpty()) {
             try {
@@ -357,6 +364,15 @@ public final class Config {
 
     public String repoSigningKey() {
         return repoSigningKey;
+    }
+
+    /**
+     * PDS_DPOP_SECRET: the key of the DPoP nonces as 64 hex characters, so that instances sharing it
+     * accept each other's nonces and a restart keeps them valid; null when unset (a random key per
+     * start, as the reference PDS does).
+     */
+    public String dpopSecret() {
+        return dpopSecret;
     }
 
     /** PDS_PLC_ROTATION_KEY as configured (null when unset); {@link #plcRotationKeypair()} is the key. */
@@ -513,6 +529,7 @@ public final class Config {
         private String refreshTokenSecret;
         private String repoSigningKey;
         private String plcRotationKey;
+        private String dpopSecret;
         private String recoveryDidKey;
         private EmailConfig email = EmailConfig.none();
         private String hostname;
@@ -589,6 +606,12 @@ public final class Config {
         /** {@code PDS_PLC_ROTATION_KEY}: this server's secp256k1 PLC rotation key, hex or base64 (optional). */
         public Builder plcRotationKey(String plcRotationKey) {
             this.plcRotationKey = plcRotationKey;
+            return this;
+        }
+
+        /** {@code PDS_DPOP_SECRET}: 64 hex characters, or null for a random key per start. */
+        public Builder dpopSecret(String dpopSecret) {
+            this.dpopSecret = dpopSecret;
             return this;
         }
 

@@ -33,6 +33,7 @@ final class ConfigParser {
         set(p.string("REFRESH_TOKEN"), b::refreshTokenSecret);
         set(p.string("REPO_SIGNING_KEY"), b::repoSigningKey);
         set(p.string("PDS_PLC_ROTATION_KEY"), b::plcRotationKey);
+        set(p.string("PDS_DPOP_SECRET"), b::dpopSecret);
         set(p.string("PDS_RECOVERY_DID_KEY"), b::recoveryDidKey);
         b.email(new EmailConfig(p.string("PDS_EMAIL"), p.string("PDS_EMAIL_SMTP_URL"), p.string("PDS_EMAIL_FROM_ADDRESS")));
         set(p.string("PDS_HOSTNAME"), b::hostname);

@@ -95,6 +95,7 @@ class ConfigTest {
         m.put("PDS_SEQ_WINDOW", "lots");
         m.put("PDS_PLC_ROTATION_KEY", ROTATION_KEY);
         m.put("PDS_RECOVERY_DID_KEY", RECOVERY_DID_KEY);
+        m.put("PDS_DPOP_SECRET", ROTATION_KEY);
         var c = Config.from(m);
         assertSameOptions(c.toBuilder().build(), c);
         assertThat(c.plcUrl()).isEqualTo("https://plc.example.com/");
@@ -103,6 +104,18 @@ class ConfigTest {
         assertThat(moved.dataDir()).isEqualTo(dir);
         assertThat(moved.port()).isZero();
         assertSameOptions(moved.toBuilder().dataDir(c.dataDir()).port(c.port()).build(), c);
+    }
+
+    @Test
+    void theDpopSecretIs32BytesOfHex() {
+        assertThat(Config.from(production()).validateOrThrow().dpopSecret()).isNull();
+        var m = production();
+        m.put("PDS_DPOP_SECRET", ROTATION_KEY);
+        assertThat(Config.from(m).validateOrThrow().dpopSecret()).isEqualTo(ROTATION_KEY);
+        m.put("PDS_DPOP_SECRET", "abc123");
+        assertThat(problemsOf(m)).contains("PDS_DPOP_SECRET: must be 64 hex characters (32 bytes)");
+        m.put("PDS_DPOP_SECRET", ROTATION_KEY.replace('f', 'g'));
+        assertThat(problemsOf(m)).contains("PDS_DPOP_SECRET: must be 64 hex characters (32 bytes)");
     }
 
     @Test

@@ -1,0 +1,64 @@
+package dev.alteran.pds.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqlReplayStoreTest {
+    static final Duration TTL = Duration.ofMinutes(3);
+    @TempDir
+    Path dir;
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    Clock clock() {
+        return new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return now; }
+        };
+    }
+
+    @Test
+    void aValueIsUniqueOncePerNamespaceUntilItExpires() {
+        try (var db = Database.openSqlite(dir.resolve("r.sqlite"))) {
+            var store = new SqlReplayStore(db, clock());
+            assertThat(store.unique("DPoP", "jti-1", TTL)).isTrue();
+            assertThat(store.unique("DPoP", "jti-1", TTL)).isFalse();
+            assertThat(store.unique("Auth@client", "jti-1", TTL)).isTrue(); // another namespace
+            now = now.plus(TTL).minusMillis(1);
+            assertThat(store.unique("DPoP", "jti-1", TTL)).isFalse();
+            now = now.plusMillis(1);
+            assertThat(store.unique("DPoP", "jti-1", TTL)).isTrue(); // expired: usable again, for a new window
+            assertThat(store.unique("DPoP", "jti-1", TTL)).isFalse();
+        }
+    }
+
+    @Test
+    void survivesARestart() {
+        var file = dir.resolve("r.sqlite");
+        try (var db = Database.openSqlite(file)) {
+            assertThat(new SqlReplayStore(db, clock()).unique("DPoP", "jti-2", TTL)).isTrue();
+        }
+        try (var db = Database.openSqlite(file)) {
+            assertThat(new SqlReplayStore(db, clock()).unique("DPoP", "jti-2", TTL)).isFalse();
+        }
+    }
+
+    @Test
+    void expiredRowsAreSwept() {
+        try (var db = Database.openSqlite(dir.resolve("r.sqlite"))) {
+            var store = new SqlReplayStore(db, clock(), Duration.ofMinutes(1));
+            for (int i = 0; i < 5; i++) store.unique("DPoP", "old-" + i, TTL);
+            assertThat(store.size()).isEqualTo(5);
+            now = now.plus(TTL).plusSeconds(61);
+            store.unique("DPoP", "new", TTL);
+            assertThat(store.size()).isEqualTo(1);
+        }
+    }
+}
