@@ -14,11 +14,9 @@ import { join } from 'node:path'
 import { AtpAgent } from '@atproto/api'
 import { cborToLex, readCarWithRoot, verifyCommitSig, verifyRepoCar } from '@atproto/repo'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { Subscription } from '@atproto/xrpc-server'
+import { FIREHOSE, collectEvents } from '../lib/firehose.mjs'
 import { startServer } from '../lib/server.mjs'
 import { CREATE_ACCOUNT, allBlobs, allRecords, describeDid, freePort, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
-
-const FIREHOSE = 'com.atproto.sync.subscribeRepos'
 
 let ref, alteran
 
@@ -45,29 +43,6 @@ async function createAccountRaw(url, token, body) {
   return { status: res.status, error, message }
 }
 
-/**
- * A host's firehose replayed from its start (cursor 0) until `done(events)` holds or 30 s pass: a
- * replay, so there is no race with going live before the events.
- */
-async function firehoseEvents(url, done) {
-  const ac = new AbortController()
-  const timer = setTimeout(() => ac.abort(), 30_000)
-  const sub = new Subscription({ service: url.replace('http://', 'ws://'), method: FIREHOSE, signal: ac.signal,
-    getParams: () => ({ cursor: 0 }), validate: (v) => v })
-  const events = []
-  try {
-    for await (const evt of sub) {
-      events.push(evt)
-      if (done(events)) break
-    }
-  } catch (err) {
-    if (err?.name !== 'AbortError') throw err
-  } finally {
-    clearTimeout(timer)
-    ac.abort()
-  }
-  return events
-}
 
 before(async () => {
   ref = await startReference()
@@ -183,7 +158,8 @@ test('an account moves from the reference PDS to Alteran and on to a second refe
   }
 
   // Activation on the firehose: #identity, #account (active) and a #sync of a commit signed by our key.
-  const events = await firehoseEvents(alteran.url, (evts) => evts.some((e) => e.$type === `${FIREHOSE}#sync`))
+  // replayed from its start (cursor 0): no race with going live before the events
+  const events = await collectEvents(alteran.url, { cursor: 0, done: (evts) => evts.some((e) => e.$type === `${FIREHOSE}#sync`) })
   const kinds = events.map((e) => e.$type.split('#')[1])
   for (const kind of ['identity', 'account', 'sync']) assert.ok(kinds.includes(kind), `#${kind} in ${kinds}`)
   assert.equal(events.find((e) => e.$type.endsWith('#account')).active, true)

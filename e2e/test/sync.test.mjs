@@ -8,10 +8,10 @@ import { IdResolver } from '@atproto/identity'
 import { cborToLex, MemoryBlockstore, MST, readCarWithRoot, verifyProofs, verifyRecords, verifyRepoCar } from '@atproto/repo'
 import { parseAccount, parseCommitAuthenticated, parseSync } from '@atproto/sync'
 import { Subscription } from '@atproto/xrpc-server'
+import { FIREHOSE as METHOD, collectEvents } from '../lib/firehose.mjs'
 import { startServer, login } from '../lib/server.mjs'
 
 const POST = 'app.bsky.feed.post'
-const METHOD = 'com.atproto.sync.subscribeRepos'
 
 let server
 let agent
@@ -33,30 +33,7 @@ const wsUrl = () => server.url.replace('http://', 'ws://')
 const rkeyOf = (uri) => uri.split('/').pop()
 
 /** Subscribes (cursor or live) and collects events until `done(events)` holds. */
-async function collect(cursor, done, timeoutMs = 30_000) {
-  const ac = new AbortController()
-  const timer = setTimeout(() => ac.abort(), timeoutMs)
-  const sub = new Subscription({
-    service: wsUrl(),
-    method: METHOD,
-    signal: ac.signal,
-    getParams: () => (cursor === undefined ? {} : { cursor }),
-    validate: (v) => v,
-  })
-  const events = []
-  try {
-    for await (const evt of sub) {
-      events.push(evt)
-      if (done(events)) break
-    }
-  } catch (err) {
-    if (err?.name !== 'AbortError') throw err
-  } finally {
-    clearTimeout(timer)
-    ac.abort()
-  }
-  return events
-}
+const collect = (cursor, done, timeoutMs) => collectEvents(server.url, { cursor, done, timeoutMs })
 
 /**
  * The checks a relay makes: the commit is authenticated (signature and MST proofs of every op, via
@@ -218,7 +195,7 @@ test('the official Firehose consumer parses our stream without errors', async ()
 
 test('a cursor in the future is a FutureCursor error', async () => {
   await assert.rejects(
-    collect(1_000_000_000, () => true, 10_000),
+    collect(Number.MAX_SAFE_INTEGER, () => true, 10_000),
     (err) => err.error === 'FutureCursor' || /FutureCursor/.test(String(err?.message ?? err)))
 })
 
