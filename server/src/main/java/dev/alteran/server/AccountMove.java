@@ -120,6 +120,11 @@ final class AccountMove {
             say("account: created on the new host by an earlier run; logged in");
             return;
         }
+        // An account already active there (a move completed before) needs no createAccount, which would be refused.
+        if (loggedIn(neu) && status(neu).path("activated").asBoolean()) {
+            say("account: exists and is active on the new host; logged in");
+            return;
+        }
         var token = old.query("com.atproto.server.getServiceAuth", Map.of("aud", newServiceDid, "lxm", CREATE_ACCOUNT)).path("token").asText();
         var input = Json.object().put("did", account.did()).put("handle", account.handle()).put("password", account.password());
         if (account.email() != null) input.put("email", account.email());
@@ -129,10 +134,8 @@ final class AccountMove {
             say("account: created on the new host (deactivated until the move completes)");
         } catch (XrpcClient.Failure refused) {
             if (refused.unreachable() || refused.status >= 500) throw refused;
-            // It may exist already (an earlier run whose state was lost, an account active there): then logging in works.
-            try {
-                neu.login(account.did(), account.password());
-            } catch (XrpcClient.Failure loginFailed) {
+            // It may exist already (an earlier run whose state was lost): then logging in works.
+            if (!loggedIn(neu)) {
                 throw new Stop("the new host refused createAccount (" + refused.getMessage() + ")" + (refused.status == 401
                         ? ": check the password for the new host" : ""));
             }
@@ -140,6 +143,17 @@ final class AccountMove {
         }
         state.put("accountCreated", true);
         saveState();
+    }
+
+    /** Whether the account's password opens a session on {@code host} (a refusal is no error here: the account may not exist yet). */
+    private boolean loggedIn(XrpcClient host) {
+        try {
+            host.login(account.did(), account.password());
+            return true;
+        } catch (XrpcClient.Failure f) {
+            if (f.unreachable() || f.status >= 500) throw f;
+            return false;
+        }
     }
 
     private void copyRepo(JsonNode status) {

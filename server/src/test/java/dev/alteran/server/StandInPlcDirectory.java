@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.alteran.atproto.plc.Plc;
 import dev.alteran.atproto.plc.PlcAuditEntry;
+import dev.alteran.atproto.plc.PlcData;
 import dev.alteran.atproto.plc.PlcException;
 import dev.alteran.atproto.plc.PlcJson;
 import dev.alteran.atproto.plc.PlcOp;
@@ -17,11 +18,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 
 /**
- * A PLC directory on a loopback port: {@code GET /:did/log/audit} serves the DIDs' logs, and
+ * A PLC directory on a loopback port: {@code GET /:did} serves the DID document of the last operation,
+ * {@code GET /:did/log/audit} the DIDs' logs, and
  * {@code POST /:did} accepts an operation only when the log with it still verifies ({@link Plc#verifyLog}),
  * as the real directory does (without recovery forks: every operation must follow the last).
  */
@@ -94,6 +97,16 @@ final class StandInPlcDirectory implements AutoCloseable {
             send(exchange, 200, array.toString());
             return;
         }
+        if (exchange.getRequestMethod().equals("GET") && path.startsWith("/did:plc:") && path.indexOf('/', 1) < 0) {
+            var did = path.substring(1);
+            var data = logs.containsKey(did) ? PlcData.of(did, log(did).getLast()) : Optional.<PlcData>empty();
+            if (data.isEmpty()) {
+                send(exchange, 404, "{\"message\":\"DID not registered: " + did + "\"}");
+                return;
+            }
+            send(exchange, 200, document(data.get()).toString());
+            return;
+        }
         if (exchange.getRequestMethod().equals("POST") && path.startsWith("/did:plc:") && path.indexOf('/', 1) < 0) {
             var did = path.substring(1);
             if (!logs.containsKey(did)) {
@@ -115,6 +128,22 @@ final class StandInPlcDirectory implements AutoCloseable {
             return;
         }
         send(exchange, 404, "{\"message\":\"not found\"}");
+    }
+
+    /** The DID document the directory derives from the DID's state: Multikey methods, services by fragment. */
+    static ObjectNode document(PlcData data) {
+        var doc = JsonNodeFactory.instance.objectNode();
+        doc.putArray("@context").add("https://www.w3.org/ns/did/v1").add("https://w3id.org/security/multikey/v1");
+        doc.put("id", data.did());
+        var aka = doc.putArray("alsoKnownAs");
+        data.alsoKnownAs().forEach(aka::add);
+        var methods = doc.putArray("verificationMethod");
+        data.verificationMethods().forEach((name, key) -> methods.addObject().put("id", data.did() + "#" + name).put("type", "Multikey")
+                .put("controller", data.did()).put("publicKeyMultibase", key.substring("did:key:".length())));
+        var services = doc.putArray("service");
+        data.services().forEach((name, service) -> services.addObject().put("id", "#" + name).put("type", service.type())
+                .put("serviceEndpoint", service.endpoint()));
+        return doc;
     }
 
     private static void send(HttpExchange exchange, int status, String body) throws IOException {
