@@ -49,9 +49,17 @@ final class AccountMove {
      */
     record Account(String did, String handle, String password, String email, String inviteCode) {}
 
+    /** The largest repository and blob accepted from a host (a hostile one could send without end). */
+    record Limits(long repoBytes, long blobBytes) {
+        static Limits of(Config config) {
+            return new Limits(config.maxRepoImportSize(), config.maxBlobSize());
+        }
+    }
+
     private final XrpcClient old;
     private final XrpcClient neu;
     private final Account account;
+    private final Limits limits;
     private final Supplier<String> plcToken;
     private final List<PublicKey> importedKeys;
     private final Path stateFile;
@@ -68,11 +76,12 @@ final class AccountMove {
      * @param stateFile  where the move's progress is kept between runs
      * @param workDir    where downloads are spooled
      */
-    AccountMove(XrpcClient old, XrpcClient neu, Account account, Supplier<String> plcToken, List<PublicKey> importedKeys, Path stateFile,
+    AccountMove(XrpcClient old, XrpcClient neu, Account account, Limits limits, Supplier<String> plcToken, List<PublicKey> importedKeys, Path stateFile,
                 Path workDir, PrintWriter out, PrintWriter err) {
         this.old = old;
         this.neu = neu;
         this.account = account;
+        this.limits = limits;
         this.plcToken = plcToken;
         this.importedKeys = importedKeys;
         this.stateFile = stateFile;
@@ -89,14 +98,49 @@ final class AccountMove {
         return (config.env() == Environment.DEV ? "http://" : "https://") + config.hostname();
     }
 
+    /** Logs in to {@code host} (named {@code name} in errors), saying what to do when it cannot be reached or refuses. */
+    static JsonNode login(XrpcClient host, String identifier, String password, String name, String ifUnreachable, String ifRefused) {
+        try {
+            return host.login(identifier, password);
+        } catch (XrpcClient.Failure f) {
+            if (f.unreachable()) throw new Stop("cannot reach " + name + " at " + host.base + ": " + ifUnreachable + " (" + f.detail + ")");
+            if ("AuthFactorTokenRequired".equals(f.error)) {
+                throw new Stop(name + " asks for a sign-in code sent by e-mail (two-factor sign-in): turn it off there for the move");
+            }
+            if (f.status == 401) throw new Stop(name + " refused the login of " + identifier + ": " + ifRefused + " (" + f.error + ": " + f.detail + ")");
+            throw f;
+        }
+    }
+
+    /** Checks that {@code host} answers describeServer, saying what to do when it does not. */
+    static void reach(XrpcClient host, String name, String ifUnreachable) {
+        try {
+            host.query("com.atproto.server.describeServer", Map.of());
+        } catch (XrpcClient.Failure f) {
+            throw new Stop("cannot reach " + name + " at " + host.base + ": " + ifUnreachable + " (" + (f.unreachable() ? f.detail : f.getMessage()) + ")");
+        }
+    }
+
+    /** The whole move; a step that fails stops it with what to do, and a later run resumes it. */
     void run() {
+        try {
+            steps();
+        } catch (XrpcClient.Failure f) {
+            throw new Stop(f.getMessage() + (f.unreachable() ? ": check that the host is up; then" : ";") + " run the command again to resume");
+        }
+    }
+
+    private void steps() {
         var newServiceDid = neu.query("com.atproto.server.describeServer", Map.of()).path("did").asText();
+        if (old.base.equals(neu.base) || newServiceDid.equals(old.query("com.atproto.server.describeServer", Map.of()).path("did").asText())) {
+            throw new Stop("the old and the new host are the same server (" + newServiceDid + ")");
+        }
         say("moving %s (%s) from %s to %s (%s)", account.did(), account.handle(), old.base, neu.base, newServiceDid);
         state = loadState();
         createAccount(newServiceDid);
         var status = status(neu);
         if (status.path("activated").asBoolean()) {
-            say("account: already active on the new host");
+            say("copies: skipped, the account is active on the new host already");
         } else {
             copyRepo(status);
             copyBlobs();
@@ -122,7 +166,7 @@ final class AccountMove {
         }
         // An account already active there (a move completed before) needs no createAccount, which would be refused.
         if (loggedIn(neu) && status(neu).path("activated").asBoolean()) {
-            say("account: exists and is active on the new host; logged in");
+            say("account: logged in on the new host, where it is active already");
             return;
         }
         var token = old.query("com.atproto.server.getServiceAuth", Map.of("aud", newServiceDid, "lxm", CREATE_ACCOUNT)).path("token").asText();
@@ -167,7 +211,7 @@ final class AccountMove {
         XrpcClient.Download download;
         try {
             try (var progress = ConsoleProgress.on(err)) {
-                download = old.download("com.atproto.sync.getRepo", Map.of("did", account.did()), car, "download", progress);
+                download = old.download("com.atproto.sync.getRepo", Map.of("did", account.did()), car, limits.repoBytes(), "download", progress);
                 neu.upload("com.atproto.repo.importRepo", car, CAR, "import", progress);
             }
         } finally {
@@ -199,7 +243,8 @@ final class AccountMove {
                 for (var blob : blobs) {
                     var cid = blob.path("cid").asText();
                     try {
-                        var got = old.download("com.atproto.sync.getBlob", Map.of("did", account.did(), "cid", cid), file, "blob", Progress.NONE);
+                        var got = old.download("com.atproto.sync.getBlob", Map.of("did", account.did(), "cid", cid), file, limits.blobBytes(),
+                                "blob", Progress.NONE);
                         var stored = neu.upload("com.atproto.repo.uploadBlob", file, got.contentType(), "blob", Progress.NONE);
                         var ref = stored.path("blob").path("ref").path("$link").asText();
                         if (!ref.equals(cid)) {
@@ -311,7 +356,7 @@ final class AccountMove {
         int signer = -1;
         try {
             try (var progress = ConsoleProgress.on(err)) {
-                neu.download("com.atproto.sync.getRepo", Map.of("did", account.did()), car, "verify", progress);
+                neu.download("com.atproto.sync.getRepo", Map.of("did", account.did()), car, limits.repoBytes(), "verify", progress);
             }
             RuntimeException last = null;
             for (int i = 0; i < keys.size() && verified == null; i++) {

@@ -57,11 +57,11 @@ final class MigrateInCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var input = new TerminalInput(stdin, passwordStdin);
         var http = XrpcClient.newHttpClient();
-        var old = new XrpcClient(from, http);
-        var here = new XrpcClient(to != null ? to : AccountMove.publicUrl(config, "--to"), http);
+        var old = new XrpcClient(from, "--from", http);
+        var here = new XrpcClient(to != null ? to : AccountMove.publicUrl(config, "--to"), "--to", http);
 
         var oldPassword = input.secret("Password of " + identifier + " on " + old.base);
-        var session = MigrateOutCommand.login(old, identifier, oldPassword, "the old host",
+        var session = AccountMove.login(old, identifier, oldPassword, "the old host",
                 "check --from and that the host is up", "check the identifier and the password");
         var did = session.path("did").asText();
         if (!did.equals(config.did())) {
@@ -70,9 +70,10 @@ final class MigrateInCommand implements Callable<Integer> {
         }
         var password = AccountPassword.of(config.userPassword()).isHashed()
                 ? input.secret("Password of this server's account (USER_PASSWORD is a hash)") : config.userPassword();
-        MigrateOutCommand.reach(here, "this server", "start it (`alteran serve`), or give --to with its URL");
+        AccountMove.reach(here, "this server", "start it (`alteran serve`), or give --to with its URL");
 
-        var move = new AccountMove(old, here, new AccountMove.Account(did, config.handle(), password, null, null), () -> {
+        var move = new AccountMove(old, here, new AccountMove.Account(did, config.handle(), password, null, null),
+                AccountMove.Limits.of(config), () -> {
             old.procedure("com.atproto.identity.requestPlcOperationSignature", null);
             out.println("identity: the old host has sent a confirmation code (to the account's e-mail address) for the PLC operation");
             out.flush();

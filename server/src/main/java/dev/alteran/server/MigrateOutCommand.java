@@ -1,13 +1,11 @@
 package dev.alteran.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.PlcTokens;
 import dev.alteran.pds.store.Database;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,49 +62,29 @@ final class MigrateOutCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var input = new TerminalInput(stdin, passwordStdin);
         var http = XrpcClient.newHttpClient();
-        var here = new XrpcClient(from != null ? from : AccountMove.publicUrl(config, "--from"), http);
-        var neu = new XrpcClient(to, http);
+        var here = new XrpcClient(from != null ? from : AccountMove.publicUrl(config, "--from"), "--from", http);
+        var neu = new XrpcClient(to, "--to", http);
 
         var newPassword = input.secret("Password for the account on " + neu.base);
         var password = AccountPassword.of(config.userPassword()).isHashed()
                 ? input.secret("Password of this server's account (USER_PASSWORD is a hash)") : config.userPassword();
-        var session = login(here, config.did(), password, "this server",
+        var session = AccountMove.login(here, config.did(), password, "this server",
                 "start it (`alteran serve`), or give --from with its URL", "check the password (USER_PASSWORD)");
-        reach(neu, "the new host", "check --to and that the host is up");
+        AccountMove.reach(neu, "the new host", "check --to and that the host is up");
 
         var account = new AccountMove.Account(config.did(), handle != null ? handle : session.path("handle").asText(), newPassword, email,
                 inviteCode);
-        var move = new AccountMove(here, neu, account, () -> {
+        var move = new AccountMove(here, neu, account, AccountMove.Limits.of(config), () -> {
             // This server is the old host: it makes the token itself instead of e-mailing it.
             try (var db = Database.openSqlite(database)) {
-                return new PlcTokens(db, Clock.systemUTC()).create().token();
+                var token = new PlcTokens(db, Clock.systemUTC()).create().token();
+                out.println("identity: made the token for signPlcOperation here (no e-mail needed)");
+                out.flush();
+                return token;
             }
         }, List.of(config.signingKey().publicKey()), config.dataDir().resolve("migrate-out.json"), config.dataDir(), out,
                 spec.commandLine().getErr());
         move.run();
         return 0;
-    }
-
-    /** Logs in to {@code host} (named {@code name} in errors), saying what to do when it cannot be reached or refuses. */
-    static JsonNode login(XrpcClient host, String identifier, String password, String name, String ifUnreachable, String ifRefused) {
-        try {
-            return host.login(identifier, password);
-        } catch (XrpcClient.Failure f) {
-            if (f.unreachable()) throw new AccountMove.Stop("cannot reach " + name + " at " + host.base + ": " + ifUnreachable + " (" + f.getMessage() + ")");
-            if ("AuthFactorTokenRequired".equals(f.error)) {
-                throw new AccountMove.Stop(name + " asks for a sign-in code sent by e-mail (two-factor sign-in): turn it off there for the move");
-            }
-            if (f.status == 401) throw new AccountMove.Stop(name + " refused the login of " + identifier + ": " + ifRefused + " (" + f.getMessage() + ")");
-            throw f;
-        }
-    }
-
-    /** Checks that {@code host} answers describeServer, saying what to do when it does not. */
-    static void reach(XrpcClient host, String name, String ifUnreachable) {
-        try {
-            host.query("com.atproto.server.describeServer", Map.of());
-        } catch (XrpcClient.Failure f) {
-            throw new AccountMove.Stop("cannot reach " + name + " at " + host.base + ": " + ifUnreachable + " (" + f.getMessage() + ")");
-        }
     }
 }

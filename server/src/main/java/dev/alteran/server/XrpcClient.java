@@ -34,6 +34,8 @@ final class XrpcClient {
         final int status;
         final String error;
         final String host;
+        /** The error's message, or for an unreachable host what went wrong. */
+        final String detail;
 
         Failure(String host, String nsid, int status, String error, String message) {
             super(status == 0 ? "cannot reach " + host + " (" + nsid + "): " + message
@@ -41,6 +43,7 @@ final class XrpcClient {
             this.host = host;
             this.status = status;
             this.error = error;
+            this.detail = message;
         }
 
         boolean unreachable() {
@@ -56,7 +59,18 @@ final class XrpcClient {
     private String accessJwt;
     private String refreshJwt;
 
-    XrpcClient(String base, HttpClient http) {
+    /** @param option the command-line option that gave {@code base}, named when it is not an http(s) URL */
+    XrpcClient(String base, String option, HttpClient http) {
+        URI uri;
+        try {
+            uri = new URI(base);
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getQuery() != null || uri.getFragment() != null) {
+            throw new IllegalArgumentException(option + " must be the server's http(s) URL, like https://pds.example.com, not " + base);
+        }
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.http = http;
     }
@@ -104,15 +118,15 @@ final class XrpcClient {
         }
         return call(nsid, "POST", Map.of(), () -> HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
-                return new Counting(Files.newInputStream(file), phase, size, progress);
+                return new Counting(Files.newInputStream(file), phase, size, progress, Long.MAX_VALUE);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }), size), contentType, null, true);
     }
 
-    /** A query whose output is raw bytes, written to {@code target} (replaced only once complete). */
-    Download download(String nsid, Map<String, String> params, Path target, String phase, Progress progress) {
+    /** A query whose output is raw bytes, at most {@code maxBytes}, written to {@code target} (replaced only once complete). */
+    Download download(String nsid, Map<String, String> params, Path target, long maxBytes, String phase, Progress progress) {
         return withRefresh(() -> {
             var request = request(nsid, params, true).GET().build();
             HttpResponse<InputStream> response;
@@ -133,10 +147,14 @@ final class XrpcClient {
             }
             long total = response.headers().firstValueAsLong("content-length").orElse(0);
             var part = target.resolveSibling(target.getFileName() + ".part");
-            try (var in = new Counting(response.body(), phase, total, progress)) {
+            var tooLarge = new Failure(base, nsid, 200, null, "the answer is larger than " + maxBytes + " bytes");
+            try (var in = new Counting(response.body(), phase, total, progress, maxBytes)) {
+                if (total > maxBytes) throw tooLarge;
                 long bytes = Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
                 Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 return new Download(target, bytes, response.headers().firstValue("content-type").orElse("application/octet-stream"));
+            } catch (Counting.TooLarge e) {
+                throw tooLarge;
             } catch (IOException e) {
                 throw unreachable(nsid, e);
             } finally {
@@ -169,19 +187,25 @@ final class XrpcClient {
                 b.header("content-type", contentType).method(method, body.publisher());
             }
             if (contentType == null || contentType.equals("application/json")) b.timeout(JSON_TIMEOUT);
-            HttpResponse<byte[]> response;
+            int status;
+            byte[] answer;
             try {
-                response = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+                var response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                status = response.statusCode();
+                try (var in = response.body()) {
+                    answer = in.readNBytes(MAX_JSON_BYTES + 1);
+                }
             } catch (IOException e) {
                 throw unreachable(nsid, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw unreachable(nsid, e);
             }
-            if (response.statusCode() != 200) throw failure(nsid, response.statusCode(), response.body());
-            if (response.body().length == 0) return Json.object();
+            if (answer.length > MAX_JSON_BYTES) throw new Failure(base, nsid, status, null, "the answer is larger than " + MAX_JSON_BYTES + " bytes");
+            if (status != 200) throw failure(nsid, status, answer);
+            if (answer.length == 0) return Json.object();
             try {
-                return Json.READER.readTree(response.body());
+                return Json.READER.readTree(answer);
             } catch (IOException e) {
                 throw new Failure(base, nsid, 200, null, "the answer is not JSON");
             }
@@ -231,32 +255,42 @@ final class XrpcClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    /** Reports the bytes read through it. */
+    /** Reports the bytes read through it, and stops past {@code limit}. */
     private static final class Counting extends FilterInputStream {
+        static final class TooLarge extends IOException {}
+
         private final String phase;
         private final long total;
         private final Progress progress;
+        private final long limit;
         private long count;
 
-        Counting(InputStream in, String phase, long total, Progress progress) {
+        Counting(InputStream in, String phase, long total, Progress progress, long limit) {
             super(in);
             this.phase = phase;
             this.total = total;
             this.progress = progress;
+            this.limit = limit;
         }
 
         @Override
         public int read() throws IOException {
             int b = super.read();
-            if (b >= 0) progress.update(phase, ++count, total);
+            if (b >= 0) counted(1);
             return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
-            if (n > 0) progress.update(phase, count += n, total);
+            if (n > 0) counted(n);
             return n;
+        }
+
+        private void counted(int n) throws TooLarge {
+            count += n;
+            if (count > limit) throw new TooLarge();
+            progress.update(phase, count, total);
         }
     }
 }

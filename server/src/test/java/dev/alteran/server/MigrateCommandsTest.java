@@ -273,7 +273,8 @@ class MigrateCommandsTest {
         // Once done, running it again changes nothing.
         var again = migrateIn(lines(() -> TestServer.PASSWORD));
         assertThat(again.status()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("account: exists and is active on the new host").contains("the account is deactivated already");
+        assertThat(again.out()).contains("account: logged in on the new host, where it is active already")
+                .contains("copies: skipped, the account is active on the new host already").contains("the account is deactivated already");
         assertThat(plc.log(did)).hasSize(3);
     }
 
@@ -288,6 +289,7 @@ class MigrateCommandsTest {
                 .containsPattern("repository: imported [0-9,]+ bytes: " + RECORDS + " records")
                 .contains("blobs: copied 4 of 4 missing")
                 .contains("preferences: copied 2")
+                .contains("identity: made the token for signPlcOperation here (no e-mail needed)")
                 .contains("identity: PLC operation signed by the old host and submitted by the new host")
                 .contains("old host: account deactivated");
         var data = Plc.verifyAuditLog(did, plc.auditLog(did)).data().orElseThrow();
