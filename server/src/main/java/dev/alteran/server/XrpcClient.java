@@ -38,8 +38,11 @@ final class XrpcClient {
         final String detail;
 
         Failure(String host, String nsid, int status, String error, String message) {
-            super(status == 0 ? "cannot reach " + host + " (" + nsid + "): " + message
-                    : host + " refused " + nsid + ": " + status + (error == null ? "" : " " + error) + (message == null ? "" : ": " + message));
+            super(switch (status) {
+                case 0 -> "cannot reach " + host + " (" + nsid + "): " + message;
+                case 200 -> host + " answered " + nsid + " with " + message;
+                default -> host + " refused " + nsid + ": " + status + (error == null ? "" : " " + error) + (message == null ? "" : ": " + message);
+            });
             this.host = host;
             this.status = status;
             this.error = error;
@@ -91,7 +94,7 @@ final class XrpcClient {
     void useSession(JsonNode session) {
         accessJwt = session.path("accessJwt").asText(null);
         refreshJwt = session.path("refreshJwt").asText(null);
-        if (accessJwt == null) throw new Failure(base, "session", 200, null, "the answer carries no accessJwt");
+        if (accessJwt == null) throw new Failure(base, "session", 200, null, "a session without accessJwt");
     }
 
     JsonNode query(String nsid, Map<String, String> params) {
@@ -147,7 +150,7 @@ final class XrpcClient {
             }
             long total = response.headers().firstValueAsLong("content-length").orElse(0);
             var part = target.resolveSibling(target.getFileName() + ".part");
-            var tooLarge = new Failure(base, nsid, 200, null, "the answer is larger than " + maxBytes + " bytes");
+            var tooLarge = new Failure(base, nsid, 200, null, "an answer larger than " + maxBytes + " bytes");
             try (var in = new Counting(response.body(), phase, total, progress, maxBytes)) {
                 if (total > maxBytes) throw tooLarge;
                 long bytes = Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
@@ -201,14 +204,17 @@ final class XrpcClient {
                 Thread.currentThread().interrupt();
                 throw unreachable(nsid, e);
             }
-            if (answer.length > MAX_JSON_BYTES) throw new Failure(base, nsid, status, null, "the answer is larger than " + MAX_JSON_BYTES + " bytes");
+            if (answer.length > MAX_JSON_BYTES) throw new Failure(base, nsid, status, null, "an answer larger than " + MAX_JSON_BYTES + " bytes");
             if (status != 200) throw failure(nsid, status, answer);
             if (answer.length == 0) return Json.object();
+            JsonNode node;
             try {
-                return Json.READER.readTree(answer);
+                node = Json.READER.readTree(answer);
             } catch (IOException e) {
-                throw new Failure(base, nsid, 200, null, "the answer is not JSON");
+                node = null;
             }
+            if (node == null || !node.isObject()) throw new Failure(base, nsid, 200, null, "an answer that is not a JSON object");
+            return node;
         };
         return session ? withRefresh(send) : send.get();
     }

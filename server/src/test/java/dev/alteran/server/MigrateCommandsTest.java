@@ -186,7 +186,7 @@ class MigrateCommandsTest {
     }
 
     @Test
-    @Order(1)
+    @Order(2)
     void aWrongPasswordOrAnUnreachableHostStopsBeforeAnythingChanges() throws Exception {
         var b0 = MigrationTest.State.of(b);
         var a0 = MigrationTest.State.of(a);
@@ -211,7 +211,46 @@ class MigrateCommandsTest {
     }
 
     @Test
-    @Order(2)
+    @Order(1)
+    void aHostileOrWrongOldHostIsRefusedBeforeAnythingChanges() throws Exception {
+        var b0 = MigrationTest.State.of(b);
+        try (var hostile = new StandInService()) {
+            var session = new java.util.concurrent.atomic.AtomicReference<String>();
+            hostile.on("/xrpc/com.atproto.server.createSession", exchange -> StandInService.send(exchange, 200, "application/json", session.get()));
+            Supplier<Ops.Run> run = () -> {
+                try {
+                    return cli(lines(() -> TestServer.PASSWORD), "migrate-in", "--from", hostile.url(), "--identifier", TestServer.HANDLE,
+                            "--to", b.url(""), "--data", b.dataDir.toString(), "--env-file", envFile(b).toString(), "--password-stdin");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+            // Another account than the one this server is configured for.
+            var other = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+            session.set("{\"accessJwt\":\"a\",\"refreshJwt\":\"r\",\"did\":\"" + other + "\",\"handle\":\"alice.test\"}");
+            var wrongDid = run.get();
+            assertThat(wrongDid.status()).as(wrongDid.toString()).isEqualTo(1);
+            assertThat(wrongDid.err()).contains(TestServer.HANDLE + " is " + other + ", but this server is configured for " + did)
+                    .contains("set PDS_DID to " + other);
+            // An answer without end, and one that is not an XRPC output.
+            session.set("{\"accessJwt\":\"" + "a".repeat(17 << 20) + "\"}");
+            var endless = run.get();
+            assertThat(endless.status()).as(endless.toString()).isEqualTo(1);
+            assertThat(endless.err()).contains(hostile.url() + " answered com.atproto.server.createSession with an answer larger than");
+            session.set("[1, 2]");
+            var notAnObject = run.get();
+            assertThat(notAnObject.err()).as(notAnObject.toString()).contains("with an answer that is not a JSON object");
+        }
+        var notAUrl = cli(lines(() -> TestServer.PASSWORD), "migrate-in", "--from", "file:///etc/passwd", "--identifier", TestServer.HANDLE,
+                "--to", b.url(""), "--data", b.dataDir.toString(), "--env-file", envFile(b).toString(), "--password-stdin");
+        assertThat(notAUrl.status()).isEqualTo(1);
+        assertThat(notAUrl.err()).contains("--from must be the server's http(s) URL");
+        assertThat(MigrationTest.State.of(b)).isEqualTo(b0);
+        assertThat(b.dataDir.resolve("migrate-in.json")).doesNotExist();
+    }
+
+    @Test
+    @Order(3)
     void aWrongPlcTokenStopsTheMoveAfterTheCopiesWithTheOldAccountStillActive() throws Exception {
         var run = migrateIn(lines(() -> TestServer.PASSWORD, () -> "AAAAA-AAAAA"));
         assertThat(run.status()).as(run.toString()).isEqualTo(1);
@@ -234,7 +273,7 @@ class MigrateCommandsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aSecondRunResumesWhereTheFirstStoppedAndCompletesTheMove() throws Exception {
         var b0 = MigrationTest.State.of(b);
         var run = migrateIn(lines(() -> TestServer.PASSWORD, () -> tokenOf(a)));
@@ -279,8 +318,18 @@ class MigrateCommandsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void migrateOutMovesTheAccountOnToAnotherHostWithATokenMadeHere() throws Exception {
+        // The new host refuses a wrong password for the account: stopped there, nothing changed.
+        var c0 = MigrationTest.State.of(c);
+        var wrong = cli(lines(() -> "not the password"), "migrate-out", "--to", c.url(""), "--from", b.url(""), "--data", b.dataDir.toString(),
+                "--env-file", envFile(b).toString(), "--password-stdin");
+        assertThat(wrong.status()).as(wrong.toString()).isEqualTo(1);
+        assertThat(wrong.err()).as(wrong.toString()).contains("the new host refused createAccount").contains("check the password for the new host");
+        assertThat(MigrationTest.State.of(c)).isEqualTo(c0);
+        assertThat(b.alteran.accountStatus().isActive()).isTrue();
+        assertThat(b.dataDir.resolve("migrate-out.json")).doesNotExist();
+
         var run = cli(lines(() -> TestServer.PASSWORD), "migrate-out", "--to", c.url(""), "--email", "alice@example.com",
                 "--from", b.url(""), "--data", b.dataDir.toString(), "--env-file", envFile(b).toString(), "--password-stdin");
         assertThat(run.status()).as(run.toString()).isZero();
