@@ -165,7 +165,8 @@ final class AccountMove {
             return;
         }
         // An account already active there (a move completed before) needs no createAccount, which would be refused.
-        if (loggedIn(neu) && status(neu).path("activated").asBoolean()) {
+        boolean exists = loggedIn(neu);
+        if (exists && status(neu).path("activated").asBoolean()) {
             say("account: logged in on the new host, where it is active already");
             return;
         }
@@ -178,8 +179,8 @@ final class AccountMove {
             say("account: created on the new host (deactivated until the move completes)");
         } catch (XrpcClient.Failure refused) {
             if (refused.unreachable() || refused.status >= 500) throw refused;
-            // It may exist already (an earlier run whose state was lost): then logging in works.
-            if (!loggedIn(neu)) {
+            // It may exist already (an earlier run whose state was lost): then the login above worked.
+            if (!exists) {
                 throw new Stop("the new host refused createAccount (" + refused.getMessage() + ")" + (refused.status == 401
                         ? ": check the password for the new host" : ""));
             }

@@ -68,6 +68,10 @@ final class MigrateInCommand implements Callable<Integer> {
             throw new AccountMove.Stop(identifier + " is " + did + ", but this server is configured for " + config.did()
                     + ": set PDS_DID to " + did + " (and PDS_HANDLE to its handle)");
         }
+        var oldHandle = session.path("handle").asText();
+        if (!oldHandle.equalsIgnoreCase(config.handle())) {
+            out.println("handle: " + oldHandle + " on the old host becomes " + config.handle() + " (PDS_HANDLE) with this move");
+        }
         var password = AccountPassword.of(config.userPassword()).isHashed()
                 ? input.secret("Password of this server's account (USER_PASSWORD is a hash)") : config.userPassword();
         AccountMove.reach(here, "this server", "start it (`alteran serve`), or give --to with its URL");
