@@ -65,7 +65,7 @@ final class MigrateOutCommand implements Callable<Integer> {
         var here = new XrpcClient(from != null ? from : AccountMove.publicUrl(config, "--from"), "--from", http);
         var neu = new XrpcClient(to, "--to", http);
 
-        var newPassword = input.secret("Password for the account on " + neu.base);
+        var newPassword = input.newSecret("Password for the account on " + neu.base);
         var password = AccountPassword.of(config.userPassword()).isHashed()
                 ? input.secret("Password of this server's account (USER_PASSWORD is a hash)") : config.userPassword();
         var session = AccountMove.login(here, config.did(), password, "this server",

@@ -29,6 +29,14 @@ final class TerminalInput {
         return new String(answer);
     }
 
+    /** A password being chosen: on a terminal it is asked twice, since a typo would lock the person out. */
+    String newSecret(String prompt) {
+        var first = secret(prompt);
+        if (fromStdin) return first;
+        if (!first.equals(secret(prompt + " (again)"))) throw new IllegalStateException("the two passwords differ: nothing was done, run again");
+        return first;
+    }
+
     /** A short code (a token from an e-mail): echoed, surrounding spaces dropped. */
     String line(String prompt) {
         if (fromStdin) return nextLine(prompt).strip();
