@@ -78,8 +78,10 @@ final class XrpcClient {
         this.http = http;
     }
 
+    /** HTTP/1.1: the client's default (HTTP/2) asks a plain-http server to upgrade, which some (Node's) answer by closing. */
     static HttpClient newHttpClient() {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).followRedirects(HttpClient.Redirect.NORMAL).build();
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
     /** createSession; the session is then used by every call. Returns the session output. */
