@@ -1,0 +1,104 @@
+package dev.alteran.server;
+
+import static dev.alteran.server.AuthClient.forge;
+import static dev.alteran.server.AuthClient.nowSec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.alteran.pds.store.Progress;
+import dev.alteran.pds.wire.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The migration commands' XRPC client against a real server: session refresh, bounded downloads, errors it names. */
+class XrpcClientTest {
+    static TestServer server;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start();
+        Ops.writePosts(server, 50, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    static XrpcClient client() {
+        return new XrpcClient(server.url(""), "--to", XrpcClient.newHttpClient());
+    }
+
+    @Test
+    void anExpiredAccessTokenIsRefreshedOnceAndTheCallMadeAgain() {
+        var client = client();
+        var session = client.login(TestServer.HANDLE, TestServer.PASSWORD);
+        var did = server.config.did();
+        var expired = forgeAccess(did, nowSec() - 1);
+        client.useSession(Json.object().put("accessJwt", expired).put("refreshJwt", session.path("refreshJwt").asText()));
+        assertThat(client.query("com.atproto.server.getSession", Map.of()).path("did").asText()).isEqualTo(did);
+        // The refreshed session is kept for the next calls.
+        assertThat(client.query("com.atproto.server.checkAccountStatus", Map.of()).path("activated").asBoolean()).isTrue();
+
+        // A refresh token that does not work either: the refresh's own refusal.
+        client.useSession(Json.object().put("accessJwt", expired).put("refreshJwt", "not-a-token"));
+        assertThatThrownBy(() -> client.query("com.atproto.server.getSession", Map.of()))
+                .isInstanceOfSatisfying(XrpcClient.Failure.class, f -> {
+                    assertThat(f.status).isEqualTo(400);
+                    assertThat(f.error).isEqualTo("InvalidToken");
+                    assertThat(f.getMessage()).contains("refused com.atproto.server.refreshSession");
+                });
+    }
+
+    @Test
+    void aDownloadPastItsLimitIsRefusedAndLeavesNoFile() throws Exception {
+        var client = client();
+        var target = dir.resolve("repo.car");
+        var params = Map.of("did", server.config.did());
+        assertThatThrownBy(() -> client.download("com.atproto.sync.getRepo", params, target, 100, "download", Progress.NONE))
+                .isInstanceOf(XrpcClient.Failure.class).hasMessageContaining("answered com.atproto.sync.getRepo with an answer larger than 100 bytes");
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+        var whole = client.download("com.atproto.sync.getRepo", params, target, 1 << 20, "download", Progress.NONE);
+        assertThat(whole.bytes()).isEqualTo(Files.size(target)).isGreaterThan(100);
+        assertThat(whole.contentType()).isEqualTo("application/vnd.ipld.car");
+    }
+
+    @Test
+    void errorsNameTheHostTheMethodAndWhatItSaid() {
+        var client = client();
+        assertThatThrownBy(() -> client.query("com.atproto.sync.getLatestCommit", Map.of("did", "did:plc:nobodyhereatall234567abc")))
+                .isInstanceOfSatisfying(XrpcClient.Failure.class, f -> {
+                    assertThat(f.unreachable()).isFalse();
+                    assertThat(f.status).isEqualTo(400);
+                    assertThat(f.getMessage()).startsWith(server.url("") + " refused com.atproto.sync.getLatestCommit: 400 RepoNotFound: Could not find repo for DID: did:plc:nobodyhereatall234567abc");
+                });
+        var closed = new XrpcClient("http://127.0.0.1:1", "--from", XrpcClient.newHttpClient());
+        assertThatThrownBy(() -> closed.query("com.atproto.server.describeServer", Map.of()))
+                .isInstanceOfSatisfying(XrpcClient.Failure.class, f -> assertThat(f.unreachable()).isTrue())
+                .hasMessageStartingWith("cannot reach http://127.0.0.1:1 (com.atproto.server.describeServer)");
+        for (var bad : List.of("ftp://pds.example.com", "pds.example.com", "https://", "https://pds.example.com/?x=1", "http://a b")) {
+            assertThatThrownBy(() -> new XrpcClient(bad, "--from", XrpcClient.newHttpClient()))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--from must be the server's http(s) URL");
+        }
+    }
+
+    static String forgeAccess(String did, long exp) {
+        try {
+            return forge("at+jwt", Map.of("scope", "com.atproto.access", "aud", did, "sub", did, "iat", nowSec() - 10, "exp", exp),
+                    server.config.accessTokenSecret());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
