@@ -31,8 +31,8 @@ final class MigrateInCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "URL", description = "This server's URL (default: https://PDS_HOSTNAME; http:// in development).")
     String to;
 
-    @Option(names = "--password-stdin", description = {"Read the answers from standard input, one a line, instead of the terminal: the old",
-            "account's password, this server's account password (only when USER_PASSWORD is a hash), then the PLC token."})
+    @Option(names = "--password-stdin", description = "Read the answers from standard input, one a line, instead of the terminal: the old account's password,"
+            + " this server's account password (only when USER_PASSWORD is a hash), then the PLC token.")
     boolean passwordStdin;
 
     @Spec

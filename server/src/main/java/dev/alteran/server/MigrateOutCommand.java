@@ -38,8 +38,8 @@ final class MigrateOutCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "URL", description = "This server's URL (default: https://PDS_HOSTNAME; http:// in development).")
     String from;
 
-    @Option(names = "--password-stdin", description = {"Read the answers from standard input, one a line, instead of the terminal: the new",
-            "account's password, then this server's account password (only when USER_PASSWORD is a hash)."})
+    @Option(names = "--password-stdin", description = "Read the answers from standard input, one a line, instead of the terminal: the new account's password,"
+            + " then this server's account password (only when USER_PASSWORD is a hash).")
     boolean passwordStdin;
 
     @Spec
