@@ -306,6 +306,7 @@ final class AccountMove {
                 }
                 throw f;
             }
+            if (!operation.isObject()) throw new Stop("the old host's signPlcOperation answered without an operation");
             // Kept until submitted: the token is used up, and a second signature would need a second token.
             state.set("operation", operation);
             saveState();

@@ -226,9 +226,21 @@ final class XrpcClient {
         try {
             return call.get();
         } catch (Failure f) {
-            if (!"ExpiredToken".equals(f.error) || refreshJwt == null) throw f;
+            // ExpiredToken also names other expired tokens (signPlcOperation's): refresh only when the session's has expired.
+            if (!"ExpiredToken".equals(f.error) || refreshJwt == null || !accessExpired()) throw f;
             useSession(call("com.atproto.server.refreshSession", "POST", Map.of(), null, null, refreshJwt, false));
             return call.get();
+        }
+    }
+
+    /** Whether the access token's {@code exp} has passed (or is unreadable, as a token we cannot judge). */
+    private boolean accessExpired() {
+        try {
+            var parts = accessJwt.split("\\.");
+            var claims = Json.READER.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]));
+            return !claims.path("exp").canConvertToLong() || claims.path("exp").asLong() <= System.currentTimeMillis() / 1000 + 5;
+        } catch (IOException | RuntimeException e) {
+            return true;
         }
     }
 
