@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -237,7 +238,7 @@ final class AccountMove {
         try (var progress = ConsoleProgress.on(err)) {
             String cursor = null;
             while (true) {
-                var params = new java.util.HashMap<String, String>(Map.of("limit", "500"));
+                var params = new HashMap<String, String>(Map.of("limit", "500"));
                 if (cursor != null) params.put("cursor", cursor);
                 var page = neu.query("com.atproto.repo.listMissingBlobs", params);
                 var blobs = page.path("blobs");

@@ -6,7 +6,9 @@ import dev.alteran.pds.wire.Json;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.function.Supplier;
 
 /**
  * The XRPC calls the migration commands make to a PDS (another one, or this one while it runs): JSON
@@ -67,7 +71,7 @@ final class XrpcClient {
         URI uri;
         try {
             uri = new URI(base);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             uri = null;
         }
         if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null
@@ -119,13 +123,13 @@ final class XrpcClient {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return call(nsid, "POST", Map.of(), () -> HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
                 return new Counting(Files.newInputStream(file), phase, size, progress, Long.MAX_VALUE);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }), size), contentType, null, true);
     }
@@ -183,7 +187,7 @@ final class XrpcClient {
 
     private JsonNode call(String nsid, String method, Map<String, String> params, Body body, String contentType, String bearer,
                           boolean session) {
-        var send = (java.util.function.Supplier<JsonNode>) () -> {
+        var send = (Supplier<JsonNode>) () -> {
             var b = request(nsid, params, session);
             if (bearer != null) b.header("authorization", "Bearer " + bearer);
             if (body == null) {
@@ -222,7 +226,7 @@ final class XrpcClient {
     }
 
     /** Runs {@code call}; when the access token has expired, refreshes the session once and runs it again. */
-    private <T> T withRefresh(java.util.function.Supplier<T> call) {
+    private <T> T withRefresh(Supplier<T> call) {
         try {
             return call.get();
         } catch (Failure f) {
@@ -237,7 +241,7 @@ final class XrpcClient {
     private boolean accessExpired() {
         try {
             var parts = accessJwt.split("\\.");
-            var claims = Json.READER.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]));
+            var claims = Json.READER.readTree(Base64.getUrlDecoder().decode(parts[1]));
             return !claims.path("exp").canConvertToLong() || claims.path("exp").asLong() <= System.currentTimeMillis() / 1000 + 5;
         } catch (IOException | RuntimeException e) {
             return true;
