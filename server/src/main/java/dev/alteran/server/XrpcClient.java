@@ -32,6 +32,7 @@ import java.util.function.Supplier;
 final class XrpcClient {
     private static final Duration JSON_TIMEOUT = Duration.ofMinutes(2);
     private static final int MAX_JSON_BYTES = 16 << 20;
+    private static final int MAX_REDIRECTS = 5;
 
     /** A call the host answered with an error, or could not be made at all ({@code status} 0). */
     static final class Failure extends RuntimeException {
@@ -82,10 +83,13 @@ final class XrpcClient {
         this.http = http;
     }
 
-    /** HTTP/1.1: the client's default (HTTP/2) asks a plain-http server to upgrade, which some (Node's) answer by closing. */
+    /**
+     * HTTP/1.1: the client's default (HTTP/2) asks a plain-http server to upgrade, which some (Node's) answer by closing.
+     * Redirects are not followed by the client (see {@link #download}).
+     */
     static HttpClient newHttpClient() {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** createSession; the session is then used by every call. Returns the session output. */
@@ -141,7 +145,19 @@ final class XrpcClient {
             HttpResponse<InputStream> response;
             try {
                 response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
+                // Followed here, not by the client: it would send our session to whatever host the answer names.
+                for (int hops = 0; isRedirect(response.statusCode()) && hops < MAX_REDIRECTS; hops++) {
+                    var location = response.headers().firstValue("location").orElse(null);
+                    var next = location == null ? null : request.uri().resolve(location);
+                    // https anywhere; http only from http (never down from https), nothing else
+                    if (next == null || !("https".equals(next.getScheme()) || "http".equals(next.getScheme())
+                            && "http".equals(request.uri().getScheme()))) break;
+                    response.body().close();
+                    var b = HttpRequest.newBuilder(next).GET();
+                    if (sameOrigin(next, request.uri())) request.headers().firstValue("authorization").ifPresent(v -> b.header("authorization", v));
+                    response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                }
+            } catch (IOException | IllegalArgumentException e) {
                 throw unreachable(nsid, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -174,6 +190,14 @@ final class XrpcClient {
                 }
             }
         });
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equals(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost()) && a.getPort() == b.getPort();
     }
 
     private interface Body {

@@ -93,6 +93,29 @@ class XrpcClientTest {
         }
     }
 
+    @Test
+    void aRedirectedDownloadDoesNotCarryTheSessionToAnotherHost() throws Exception {
+        try (var pds = new StandInService(); var cdn = new StandInService()) {
+            pds.on("/xrpc/com.atproto.server.createSession", StandInService.json(200, "{\"accessJwt\":\"the-session\",\"refreshJwt\":\"r\"}"));
+            pds.on("/xrpc/com.atproto.sync.getBlob", exchange -> {
+                exchange.getResponseHeaders().set("location", cdn.url() + "/blob/1");
+                StandInService.send(exchange, 302, "text/plain", "");
+            });
+            cdn.on("/blob/1", exchange -> StandInService.send(exchange, 200, "image/png", "not really a png"));
+            var client = new XrpcClient(pds.url(), "--from", XrpcClient.newHttpClient());
+            client.login("alice.test", "pw");
+            var got = client.download("com.atproto.sync.getBlob", Map.of("did", "did:plc:x", "cid", "y"), dir.resolve("blob"), 1000, "blob",
+                    Progress.NONE);
+            assertThat(got.contentType()).isEqualTo("image/png");
+            assertThat(Files.readString(got.file())).isEqualTo("not really a png");
+            pds.received.poll(); // createSession
+            assertThat(pds.received.poll().header("authorization")).isEqualTo("Bearer the-session");
+            var atCdn = cdn.received.poll();
+            assertThat(atCdn.path()).isEqualTo("/blob/1");
+            assertThat(atCdn.header("authorization")).isNull();
+        }
+    }
+
     static String forgeAccess(String did, long exp) {
         try {
             return forge("at+jwt", Map.of("scope", "com.atproto.access", "aud", did, "sub", did, "iat", nowSec() - 10, "exp", exp),
