@@ -361,18 +361,22 @@ final class AccountMove {
             try (var progress = ConsoleProgress.on(err)) {
                 neu.download("com.atproto.sync.getRepo", Map.of("did", account.did()), car, limits.repoBytes(), "verify", progress);
             }
-            RuntimeException last = null;
-            for (int i = 0; i < keys.size() && verified == null; i++) {
-                try (var in = Files.newInputStream(car)) {
-                    verified = RepoVerifier.verifyCar(in, account.did(), keys.get(i));
-                    signer = i;
-                } catch (RuntimeException e) {
-                    last = e;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            try (var blocks = new SpooledCar(car)) {
+                RuntimeException last = null;
+                for (int i = 0; i < keys.size() && verified == null; i++) {
+                    try {
+                        verified = RepoVerifier.verify(blocks, blocks.root(), account.did(), keys.get(i), true);
+                        signer = i;
+                    } catch (RuntimeException e) {
+                        last = e;
+                    }
                 }
+                if (verified == null) problems.add("its repository does not verify: " + last.getMessage());
+            } catch (RuntimeException e) {
+                problems.add("its repository does not verify: " + e.getMessage());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            if (verified == null) problems.add("its repository does not verify: " + last.getMessage());
         } finally {
             delete(car);
         }

@@ -5,6 +5,10 @@ import static dev.alteran.server.AuthClient.nowSec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.alteran.atproto.crypto.Curve;
+import dev.alteran.atproto.crypto.Keypair;
+import dev.alteran.atproto.repo.RepoException;
+import dev.alteran.atproto.repo.RepoVerifier;
 import dev.alteran.pds.store.Progress;
 import dev.alteran.pds.wire.Json;
 import java.nio.file.Files;
@@ -16,7 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The migration commands' XRPC client against a real server: session refresh, bounded downloads, errors it names. */
+/**
+ * The migration commands' XRPC client against a real server (session refresh, bounded downloads, redirects, errors
+ * it names), and their check of a downloaded repository from its spool file.
+ */
 class XrpcClientTest {
     static TestServer server;
 
@@ -113,6 +120,33 @@ class XrpcClientTest {
             var atCdn = cdn.received.poll();
             assertThat(atCdn.path()).isEqualTo("/blob/1");
             assertThat(atCdn.header("authorization")).isNull();
+        }
+    }
+
+    @Test
+    void aDownloadedRepositoryVerifiesFromItsSpoolFileAndATamperedOneDoesNot() throws Exception {
+        var car = dir.resolve("repo.car");
+        client().download("com.atproto.sync.getRepo", Map.of("did", server.config.did()), car, 1 << 20, "download", Progress.NONE);
+        var key = server.config.signingKey().publicKey();
+        try (var blocks = new SpooledCar(car)) {
+            var verified = RepoVerifier.verify(blocks, blocks.root(), server.config.did(), key, true);
+            assertThat(verified.recordCount()).isEqualTo(50);
+            assertThat(verified.commitCid()).isEqualTo(server.alteran.repo().head().cid());
+            var other = Keypair.generate(Curve.K256).publicKey();
+            assertThatThrownBy(() -> RepoVerifier.verify(blocks, blocks.root(), server.config.did(), other, true)).isInstanceOf(RepoException.class);
+            assertThatThrownBy(() -> RepoVerifier.verify(blocks, blocks.root(), "did:plc:ewvi7nxzyoun6zhxrhs64oiz", key, true))
+                    .isInstanceOf(RepoException.class);
+        }
+        try (var files = Files.list(dir)) {
+            assertThat(files).as("the spool file is gone").containsExactly(car);
+        }
+        // One byte changed near the end (in the last block): the block no longer matches its CID.
+        var bytes = Files.readAllBytes(car);
+        bytes[bytes.length - 3] ^= 1;
+        Files.write(car, bytes);
+        assertThatThrownBy(() -> new SpooledCar(car).close()).isInstanceOf(RuntimeException.class);
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(car);
         }
     }
 
