@@ -7,6 +7,7 @@ import dev.alteran.atproto.crypto.Curve;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.plc.Plc;
 import dev.alteran.atproto.plc.PlcOperation;
+import dev.alteran.pds.auth.PasswordHash;
 import dev.alteran.pds.blob.BlobRef;
 import dev.alteran.pds.xrpc.IdentityHandlers;
 import java.io.ByteArrayInputStream;
@@ -96,8 +97,15 @@ class MigrateCommandsTest {
     }
 
     static Path envFile(TestServer server) throws IOException {
+        return envFile(server, Map.of());
+    }
+
+    /** The server's settings as an env file for a CLI command, with {@code changes}. */
+    static Path envFile(TestServer server, Map<String, String> changes) throws IOException {
         var file = server.dataDir.resolve("test.env");
-        Files.writeString(file, Secrets.render(new TreeMap<>(server.settings)));
+        var settings = new TreeMap<>(server.settings);
+        settings.putAll(changes);
+        Files.writeString(file, Secrets.render(settings));
         return file;
     }
 
@@ -320,18 +328,20 @@ class MigrateCommandsTest {
     @Test
     @Order(5)
     void migrateOutMovesTheAccountOnToAnotherHostWithATokenMadeHere() throws Exception {
+        // USER_PASSWORD as a hash (the same password): the command asks for the password, after the new one.
+        var hashed = envFile(b, Map.of("USER_PASSWORD", PasswordHash.Argon2id.create(TestServer.PASSWORD, 1024, 1, 1).encoded()));
         // The new host refuses a wrong password for the account: stopped there, nothing changed.
         var c0 = MigrationTest.State.of(c);
-        var wrong = cli(lines(() -> "not the password"), "migrate-out", "--to", c.url(""), "--from", b.url(""), "--data", b.dataDir.toString(),
-                "--env-file", envFile(b).toString(), "--password-stdin");
+        var wrong = cli(lines(() -> "not the password", () -> TestServer.PASSWORD), "migrate-out", "--to", c.url(""), "--from", b.url(""),
+                "--data", b.dataDir.toString(), "--env-file", hashed.toString(), "--password-stdin");
         assertThat(wrong.status()).as(wrong.toString()).isEqualTo(1);
         assertThat(wrong.err()).as(wrong.toString()).contains("the new host refused createAccount").contains("check the password for the new host");
         assertThat(MigrationTest.State.of(c)).isEqualTo(c0);
         assertThat(b.alteran.accountStatus().isActive()).isTrue();
         assertThat(b.dataDir.resolve("migrate-out.json")).doesNotExist();
 
-        var run = cli(lines(() -> TestServer.PASSWORD), "migrate-out", "--to", c.url(""), "--email", "alice@example.com",
-                "--from", b.url(""), "--data", b.dataDir.toString(), "--env-file", envFile(b).toString(), "--password-stdin");
+        var run = cli(lines(() -> TestServer.PASSWORD, () -> TestServer.PASSWORD), "migrate-out", "--to", c.url(""), "--email",
+                "alice@example.com", "--from", b.url(""), "--data", b.dataDir.toString(), "--env-file", hashed.toString(), "--password-stdin");
         assertThat(run.status()).as(run.toString()).isZero();
         assertThat(run.out()).as(run.toString())
                 .contains("account: created on the new host")
