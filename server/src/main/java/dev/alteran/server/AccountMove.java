@@ -77,8 +77,8 @@ final class AccountMove {
      * @param stateFile  where the move's progress is kept between runs
      * @param workDir    where downloads are spooled
      */
-    AccountMove(XrpcClient old, XrpcClient neu, Account account, Limits limits, Supplier<String> plcToken, List<PublicKey> importedKeys, Path stateFile,
-                Path workDir, PrintWriter out, PrintWriter err) {
+    AccountMove(XrpcClient old, XrpcClient neu, Account account, Limits limits, Supplier<String> plcToken, List<PublicKey> importedKeys,
+                Path stateFile, Path workDir, PrintWriter out, PrintWriter err) {
         this.old = old;
         this.neu = neu;
         this.account = account;
@@ -434,8 +434,7 @@ final class AccountMove {
                 // unreadable: start over; each step still checks where things stand
             }
         }
-        var fresh = Json.object().put("did", account.did()).put("from", old.base).put("to", neu.base);
-        return fresh;
+        return Json.object().put("did", account.did()).put("from", old.base).put("to", neu.base);
     }
 
     private void saveState() {
