@@ -27,6 +27,8 @@ public final class TestServer implements AutoCloseable {
 
     public final Path dataDir;
     public final Config config;
+    /** The settings the server was configured with (to write them as an env file for a CLI command). */
+    public final Map<String, String> settings;
     public final Alteran alteran;
     private final JettyServer jetty;
     public final HttpClient http = HttpClient.newHttpClient();
@@ -47,6 +49,7 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
         values.putAll(overrides);
+        settings = Map.copyOf(values);
         config = Config.from(values).validateOrThrow();
         alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();
