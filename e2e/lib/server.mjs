@@ -90,6 +90,8 @@ export async function startServer(extraEnv = {}, { validateOutput = true } = {})
     handle: env.PDS_HANDLE,
     password: env.USER_PASSWORD,
     dataDir: data,
+    // the settings it runs with, for a command line run beside it (`alteran migrate-in`, ...)
+    env,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

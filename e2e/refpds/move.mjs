@@ -172,3 +172,10 @@ export async function snapshot(agent, did) {
     preferences: (await agent.app.bsky.actor.getPreferences()).data.preferences,
   }
 }
+
+/** Everything `snap` (the old host's snapshot) holds is on the host `agent` is logged in to. */
+export async function assertCarried(agent, did, snap) {
+  assert.deepEqual(await allRecords(agent, did), snap.records)
+  assert.deepEqual(await allBlobs(agent, did), snap.blobs)
+  assert.deepEqual((await agent.app.bsky.actor.getPreferences()).data.preferences, snap.preferences)
+}

@@ -16,7 +16,7 @@ import { cborToLex, readCarWithRoot, verifyCommitSig, verifyRepoCar } from '@atp
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { FIREHOSE, collectEvents } from '../lib/firehose.mjs'
 import { startServer } from '../lib/server.mjs'
-import { CREATE_ACCOUNT, allBlobs, allRecords, describeDid, freePort, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
+import { CREATE_ACCOUNT, assertCarried, describeDid, freePort, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
 
 let ref, alteran
 
@@ -26,11 +26,6 @@ async function plcData(did) {
   return res.json()
 }
 
-async function assertCarried(agent, did, snap) {
-  assert.deepEqual(await allRecords(agent, did), snap.records)
-  assert.deepEqual(await allBlobs(agent, did), snap.blobs)
-  assert.deepEqual((await agent.app.bsky.actor.getPreferences()).data.preferences, snap.preferences)
-}
 
 /** createAccount sent as it is, with `token` (or none) as the bearer: the status and the XRPC error, to compare hosts. */
 async function createAccountRaw(url, token, body) {
