@@ -21,6 +21,9 @@ import java.util.Optional;
  * rotated key is picked up).
  */
 public final class ServiceTokenVerifier {
+    /** The error for a token another DID issued: this server trusts only its account's. */
+    public static final String UNTRUSTED_ISSUER = "UntrustedIss";
+
     /** The account's current {@code #atproto} signing key, from its DID document; {@code fresh} skips caches. */
     @FunctionalInterface
     public interface SigningKey {
@@ -71,7 +74,7 @@ public final class ServiceTokenVerifier {
         var method = payload.get("lxm");
         if (method == null) throw bad("BadJwtLexiconMethod", "missing jwt lexicon method (\"lxm\")");
         if (!lxm.equals(method.asText())) throw bad("BadJwtLexiconMethod", "bad jwt lexicon method (\"lxm\"). must match: " + lxm);
-        if (!accountDid.equals(payload.path("iss").asText(null))) throw bad("UntrustedIss", "Untrusted issuer");
+        if (!accountDid.equals(payload.path("iss").asText(null))) throw bad(UNTRUSTED_ISSUER, "Untrusted issuer");
         byte[] signature;
         try {
             signature = Base64.getUrlDecoder().decode(parts[2]);
