@@ -279,10 +279,11 @@ public final class Alteran implements AutoCloseable {
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
                 XrpcBodies.fromSystemProperty(lexicons), proxy)).addMapping("/xrpc/*");
-        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
+        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/") && !oauthPaths.contains(p)).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
-        ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
+        var clash = ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
+        if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the OAuth server needs");
         if (debugRoutes) {
             ctx.addServlet("alteran-debug", new DebugServlet(repo, recordWriter, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
