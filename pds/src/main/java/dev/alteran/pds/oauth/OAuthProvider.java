@@ -92,7 +92,7 @@ public final class OAuthProvider {
         strings(o, "code_challenge_methods_supported", "S256");
         strings(o, "ui_locales_supported", "en-US");
         strings(o, "display_values_supported", "page", "popup", "touch");
-        strings(o, "prompt_values_supported", "none", "login", "consent", "select_account");
+        strings(o, "prompt_values_supported", "none", "login", "consent");
         o.put("authorization_response_iss_parameter_supported", true);
         strings(o, "request_object_signing_alg_values_supported");
         strings(o, "request_object_encryption_alg_values_supported");
