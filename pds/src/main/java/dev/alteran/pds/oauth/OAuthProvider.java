@@ -185,8 +185,7 @@ public final class OAuthProvider {
         if (!ASSERTION_ALGS.contains(alg) || (metadata.tokenEndpointAuthSigningAlg() != null && !metadata.tokenEndpointAuthSigningAlg().equals(alg))) {
             throw invalidClient("Validation of \"client_assertion\" failed: unsupported \"alg\" value");
         }
-        if (metadata.jwks() == null) throw invalidClient("Validation of \"client_assertion\" failed: no key set to verify it with (jwks_uri is not supported)");
-        JWK key = metadata.jwks().getKeyByKeyId(kid);
+        JWK key = clients.jwks(metadata).getKeyByKeyId(kid);
         if (key == null) throw invalidClient("Validation of \"client_assertion\" failed: no applicable key found in the JSON Web Key Set");
         try {
             JWSVerifier verifier = switch (key) {
