@@ -59,6 +59,7 @@ import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthProvider;
 import dev.alteran.pds.oauth.OAuthRequests;
 import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.oauth.PermissionSets;
 import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.web.OAuthServlet;
 import dev.alteran.pds.identity.PlcClient;
@@ -219,8 +220,10 @@ public final class Alteran implements AutoCloseable {
             var issuer = config.publicOrigin();
             this.oauthTokens = new OAuthTokens(database, issuer, config.serviceDid(), config.accessTokenSecret(),
                     OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
+            var lexiconDns = b.lexiconDns != null ? b.lexiconDns : DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT);
+            var permissionSets = new PermissionSets(lexiconDns, didResolver, http, clock);
             var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
-                    replays, database, clock);
+                    replays, database, clock, permissionSets);
             this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
             this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
                     trustedProxies, identity::handle, config.accessTokenSecret());
@@ -451,6 +454,7 @@ public final class Alteran implements AutoCloseable {
         private boolean debugRoutes;
         private boolean includeRootEndpoint = true;
         private Egress clientMetadataEgress;
+        private DnsTxtLookup lexiconDns;
 
         public Builder config(Config config) {
             this.config = config;
@@ -479,6 +483,12 @@ public final class Alteran implements AutoCloseable {
          */
         public Builder clientMetadataEgress(Egress egress) {
             this.clientMetadataEgress = egress;
+            return this;
+        }
+
+        /** The DNS TXT lookup that finds a Lexicon authority's DID ({@code _lexicon.<domain>}); the system's by default. */
+        public Builder lexiconDns(DnsTxtLookup dns) {
+            this.lexiconDns = dns;
             return this;
         }
 
