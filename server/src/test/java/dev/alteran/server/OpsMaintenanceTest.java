@@ -206,7 +206,7 @@ class OpsMaintenanceTest {
 
     @Test
     void everySubcommandHasHelpAndReadOnlyCommandsCreateNothing() {
-        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify", "plc")) {
+        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify", "plc", "oauth", "migrate-in", "migrate-out")) {
             var run = cli(name, "--help");
             assertThat(run.status()).as(name).isZero();
             assertThat(run.out()).as(name).contains("Usage: alteran " + name);

@@ -34,6 +34,10 @@ public final class TestServer implements AutoCloseable {
     public final HttpClient http = HttpClient.newHttpClient();
 
     private TestServer(Map<String, String> overrides) throws Exception {
+        this(overrides, b -> { });
+    }
+
+    private TestServer(Map<String, String> overrides, java.util.function.Consumer<Alteran.Builder> options) throws Exception {
         dataDir = Files.createTempDirectory("alteran-test-");
         int port = freePort();
         var values = new HashMap<String, String>();
@@ -51,7 +55,9 @@ public final class TestServer implements AutoCloseable {
         values.putAll(overrides);
         settings = Map.copyOf(values);
         config = Config.from(values).validateOrThrow();
-        alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
+        var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes());
+        options.accept(builder);
+        alteran = builder.build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();
     }
 
@@ -61,6 +67,11 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Map<String, String> overrides) throws Exception {
         return new TestServer(overrides);
+    }
+
+    /** A server built with extra {@link Alteran.Builder} options (stand-ins for outside services). */
+    public static TestServer start(Map<String, String> overrides, java.util.function.Consumer<Alteran.Builder> options) throws Exception {
+        return new TestServer(overrides, options);
     }
 
     JettyServer jetty() {
