@@ -13,6 +13,10 @@ import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.pds.oauth.DpopNonces;
+import dev.alteran.pds.oauth.DpopVerifier;
+import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.oauth.ResourceServer;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobCollector;
@@ -39,6 +43,7 @@ import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
+import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
@@ -114,6 +119,8 @@ public final class Alteran implements AutoCloseable {
     private final DidResolver didResolver;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
+    private final OAuthTokens oauthTokens;
+    private final DpopVerifier dpop;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
@@ -148,7 +155,11 @@ public final class Alteran implements AutoCloseable {
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             // Service tokens the account signs for this server (the app's video service uploads with them).
             var serviceTokens = new ServiceTokenVerifier(config.did(), config.serviceDid(), didDocuments::atprotoKey, clock);
-            this.authenticator = new SessionAuthenticator(tokens, serviceTokens);
+            // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
+            this.oauthTokens = new OAuthTokens(database, config.publicOrigin(), config.serviceDid(), config.accessTokenSecret(),
+                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
+            this.dpop = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), new SqlReplayStore(database, clock), clock);
+            this.authenticator = new ResourceServer(new SessionAuthenticator(tokens, serviceTokens), oauthTokens, dpop, didDocuments);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);
@@ -349,6 +360,11 @@ public final class Alteran implements AutoCloseable {
     }
 
     /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    /** The OAuth sessions and their tokens (the owner's {@code alteran oauth} commands). */
+    public OAuthTokens oauthTokens() {
+        return oauthTokens;
+    }
+
     public Authenticator authenticator() {
         return authenticator;
     }

@@ -310,7 +310,7 @@ class HostileInputTest {
         return switch (route.auth()) {
             case PUBLIC -> null;
             case REFRESH -> refresh;
-            case ACCESS, ACCESS_OR_SERVICE, FULL_ACCESS -> owner;
+            case ACCESS, SESSION, ACCESS_OR_SERVICE, FULL_ACCESS, FULL_SESSION -> owner;
             case OPTIONAL_SERVICE -> serviceToken(route.nsid());
         };
     }

@@ -98,7 +98,9 @@ class OAuthResourceTest {
     }
 
     static long count(String collection) throws Exception {
-        var r = server.get("/xrpc/com.atproto.repo.listRecords?repo=" + did + "&collection=" + collection + "&limit=100");
+        var repo = java.net.URLEncoder.encode(did, java.nio.charset.StandardCharsets.UTF_8);
+        var r = server.get("/xrpc/com.atproto.repo.listRecords?repo=" + repo + "&collection=" + collection + "&limit=100");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return TestServer.json(r).path("records").size();
     }
 
