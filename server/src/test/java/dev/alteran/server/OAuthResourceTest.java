@@ -121,6 +121,25 @@ class OAuthResourceTest {
     }
 
     @Test
+    void aTokenFromTheTokenEndpointWritesWithItsKey() throws Exception {
+        var app = new OAuthTestClient(server, "http://127.0.0.1:8080/callback", "atproto transition:generic");
+        var auth = app.par("atproto transition:generic");
+        var tokens = OAuthTestClient.json(app.redeem(app.authorize(auth), auth.verifier()));
+        var client = new DpopClient(server, app.dpopKey);
+        client.token = tokens.path("access_token").asText();
+        client.nonce = app.nonce; // one nonce source for the authorization server and the XRPC routes
+        var r = client.sendOnce("POST", "/xrpc/com.atproto.repo.createRecord", HttpRequest.BodyPublishers.ofString(post("app.bsky.feed.post")),
+                "application/json", client.proof("POST", server.url("/xrpc/com.atproto.repo.createRecord"), client.nonce, client.token, c -> {}));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        var session = TestServer.json(client.get("/xrpc/com.atproto.server.getSession"));
+        assertThat(session.path("did").asText()).isEqualTo(did);
+        // The same token with a proof from another key is refused.
+        var thief = new DpopClient(server);
+        thief.token = client.token;
+        assertChallenge(thief.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
+    }
+
+    @Test
     void aPostOnlySessionCanPostButNotLikeNorDeleteNorOverwrite() throws Exception {
         var client = signedIn("atproto repo:app.bsky.feed.post?action=create");
         var r = client.post("/xrpc/com.atproto.repo.createRecord", post("app.bsky.feed.post"));
