@@ -92,7 +92,7 @@ public final class OAuthProvider {
         strings(o, "code_challenge_methods_supported", "S256");
         strings(o, "ui_locales_supported", "en-US");
         strings(o, "display_values_supported", "page", "popup", "touch");
-        strings(o, "prompt_values_supported", "none", "login", "consent", "select_account");
+        strings(o, "prompt_values_supported", "none", "login", "consent");
         o.put("authorization_response_iss_parameter_supported", true);
         strings(o, "request_object_signing_alg_values_supported");
         strings(o, "request_object_encryption_alg_values_supported");
@@ -185,8 +185,7 @@ public final class OAuthProvider {
         if (!ASSERTION_ALGS.contains(alg) || (metadata.tokenEndpointAuthSigningAlg() != null && !metadata.tokenEndpointAuthSigningAlg().equals(alg))) {
             throw invalidClient("Validation of \"client_assertion\" failed: unsupported \"alg\" value");
         }
-        if (metadata.jwks() == null) throw invalidClient("Validation of \"client_assertion\" failed: no key set to verify it with (jwks_uri is not supported)");
-        JWK key = metadata.jwks().getKeyByKeyId(kid);
+        JWK key = clients.jwks(metadata).getKeyByKeyId(kid);
         if (key == null) throw invalidClient("Validation of \"client_assertion\" failed: no applicable key found in the JSON Web Key Set");
         try {
             JWSVerifier verifier = switch (key) {
