@@ -360,6 +360,10 @@ class OAuthResourceTest {
         var session = new DpopClient(server);
         session.token = AuthClient.login(server).get("accessJwt").asText();
         assertChallenge(session.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
+        // A token without atproto is no atproto token, as the reference's verifier says.
+        var noAtproto = new DpopClient(server);
+        noAtproto.token = issue(server.alteran.oauthTokens(), "transition:generic", noAtproto.jkt()).accessToken();
+        assertChallenge(noAtproto.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
         // The password session is as before: no nonce, no challenge.
         var plain = AuthClient.getSession(server, session.token);
         assertThat(plain.statusCode()).isEqualTo(200);
