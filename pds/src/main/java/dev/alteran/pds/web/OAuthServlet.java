@@ -268,7 +268,7 @@ public final class OAuthServlet extends HttpServlet {
             // No page may be shown, and every app must be allowed on the consent page: answer at once, as the reference.
             provider.requests().delete(request.id());
             var error = remembered == null ? "login_required" : "consent_required";
-            redirect(resp, request, provider.redirect(request, Map.of("error", error, "error_description", remembered == null
+            redirect(resp, provider.redirect(request, Map.of("error", error, "error_description", remembered == null
                     ? "Login is required" : "Consent is required")));
             return;
         }
@@ -339,11 +339,11 @@ public final class OAuthServlet extends HttpServlet {
                     errorPage(resp, 400, "Sign-in request expired", "This sign-in request has expired. Go back to the app and start again.");
                     return;
                 }
-                redirect(resp, request, provider.redirect(request, Map.of("code", code)));
+                redirect(resp, provider.redirect(request, Map.of("code", code)));
             }
             case "deny" -> {
                 provider.requests().delete(request.id());
-                redirect(resp, request, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
+                redirect(resp, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
             }
             default -> errorPage(resp, 400, "Request refused", "Unknown action.");
         }
@@ -408,7 +408,7 @@ public final class OAuthServlet extends HttpServlet {
         resp.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void redirect(HttpServletResponse resp, OAuthRequests.Request request, String location) {
+    private static void redirect(HttpServletResponse resp, String location) {
         resp.setStatus(303);
         resp.setHeader("Cache-Control", "no-store");
         resp.setHeader("Location", location);
