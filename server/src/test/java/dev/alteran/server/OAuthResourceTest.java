@@ -326,6 +326,25 @@ class OAuthResourceTest {
     }
 
     @Test
+    void outsideDevelopmentProofsNameTheConfiguredOriginNeverTheHostHeader() throws Exception {
+        try (var production = TestServer.start(Map.of("ALTERAN_ENV", "production"))) {
+            var client = new DpopClient(production);
+            client.token = production.alteran.oauthTokens().create(new OAuthTokens.Grant(production.config.did(), CLIENT,
+                    "{\"method\":\"none\"}", false, null, "atproto transition:generic", client.jkt()), null).accessToken();
+            var path = "/xrpc/com.atproto.server.getSession";
+            var publicUrl = production.config.publicOrigin() + path;
+            assertThat(publicUrl).startsWith("https://");
+            var first = client.sendOnce("GET", path, null, null, client.proof("GET", publicUrl, null, client.token, c -> {}));
+            assertChallenge(first, 401, "use_dpop_nonce");
+            var ok = client.sendOnce("GET", path, null, null, client.proof("GET", publicUrl, client.nonce, client.token, c -> {}));
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            // The URL the request reached (its Host header) is not where the client is told the PDS is.
+            var host = client.sendOnce("GET", path, null, null, client.proof("GET", production.url(path), client.nonce, client.token, c -> {}));
+            assertChallenge(host, 401, "invalid_dpop_proof");
+        }
+    }
+
+    @Test
     void aRevokedSessionIsInvalidTokenAtOnce() throws Exception {
         var client = new DpopClient(server);
         var issued = issue(server.alteran.oauthTokens(), "atproto transition:generic", client.jkt());
