@@ -44,9 +44,17 @@ public final class OAuthProvider {
     private final ReplayStore replays;
     private final Database db;
     private final Clock clock;
+    private final PermissionSets permissionSets;
 
+    /** A provider that refuses {@code include:} scopes (no permission-set resolution). */
     public OAuthProvider(String issuer, String did, ClientMetadataFetcher clients, OAuthRequests requests, OAuthTokens tokens,
                          ReplayStore replays, Database db, Clock clock) {
+        this(issuer, did, clients, requests, tokens, replays, db, clock, null);
+    }
+
+    public OAuthProvider(String issuer, String did, ClientMetadataFetcher clients, OAuthRequests requests, OAuthTokens tokens,
+                         ReplayStore replays, Database db, Clock clock, PermissionSets permissionSets) {
+        this.permissionSets = permissionSets;
         this.issuer = issuer;
         this.did = did;
         this.clients = clients;
@@ -273,8 +281,14 @@ public final class OAuthProvider {
         for (var s : scope.split(" ")) {
             if (!declared.contains(s)) throw invalidScope("Scope \"" + s + "\" is not declared in the client metadata");
             if (!ScopeSet.isKnown(s)) throw invalidScope("Invalid scope \"" + s + "\"");
-            if (IncludeScope.parse(s) != null) {
-                throw invalidScope("Permission sets (\"" + s + "\") cannot be resolved by this server yet");
+            var include = IncludeScope.parse(s);
+            if (include != null) {
+                // Expanded now, as the reference builds the token scope: the token carries the set's permissions.
+                if (permissionSets == null) throw invalidScope("Permission sets (\"" + s + "\") cannot be resolved by this server");
+                for (var granted : include.scopes(permissionSets.resolve(include.nsid()))) {
+                    if (!values.contains(granted)) values.add(granted);
+                }
+                continue;
             }
             if (!values.contains(s)) values.add(s);
         }
