@@ -13,6 +13,7 @@ import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.pds.oauth.ResourceServer;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobCollector;
@@ -162,7 +163,7 @@ public final class Alteran implements AutoCloseable {
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             // Service tokens the account signs for this server (the app's video service uploads with them).
             var serviceTokens = new ServiceTokenVerifier(config.did(), config.serviceDid(), didDocuments::atprotoKey, clock);
-            this.authenticator = new SessionAuthenticator(tokens, serviceTokens);
+            var sessionAuthenticator = new SessionAuthenticator(tokens, serviceTokens);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);
@@ -225,6 +226,8 @@ public final class Alteran implements AutoCloseable {
             var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
                     replays, database, clock, permissionSets);
             this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
+            // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
+            this.authenticator = new ResourceServer(sessionAuthenticator, oauthTokens, dpopVerifier, didDocuments);
             this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
                     trustedProxies, identity::handle, config.accessTokenSecret());
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());

@@ -1,13 +1,18 @@
 package dev.alteran.pds.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Verifies the credentials of a request for an access-level call. Returns null when the request
  * carries none; throws {@link dev.alteran.pds.wire.XrpcException} (401) when it carries bad ones.
  */
 public interface Authenticator {
-    Principal authenticate(HttpServletRequest request);
+    /**
+     * The caller, or null. {@code response} takes the headers an answer needs (OAuth's
+     * {@code DPoP-Nonce} and {@code WWW-Authenticate}); session tokens need none.
+     */
+    Principal authenticate(HttpServletRequest request, HttpServletResponse response);
 
     /**
      * The account, when the request carries its own service token for {@code lxm} (see
