@@ -28,13 +28,14 @@ public final class BskyHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.query("app.bsky.actor.getPreferences", ACCESS, this::getPreferences);
-        router.procedure("app.bsky.actor.putPreferences", ACCESS, WRITE, this::putPreferences);
-        router.query("app.bsky.actor.getProfile", ACCESS, readAfterWrite::getProfile);
-        router.query("app.bsky.actor.getProfiles", ACCESS, readAfterWrite::getProfiles);
-        router.query("app.bsky.feed.getPostThread", ACCESS, readAfterWrite::getPostThread);
-        router.query("app.bsky.feed.getTimeline", ACCESS, readAfterWrite::getTimeline);
-        router.query("app.bsky.feed.getAuthorFeed", ACCESS, readAfterWrite::getAuthorFeed);
+        // Each needs an OAuth token's rpc permission for the AppView (or the service named), as if proxied.
+        router.query("app.bsky.actor.getPreferences", ACCESS, proxy.rpc(this::getPreferences));
+        router.procedure("app.bsky.actor.putPreferences", ACCESS, WRITE, proxy.rpc(this::putPreferences));
+        router.query("app.bsky.actor.getProfile", ACCESS, proxy.rpc(readAfterWrite::getProfile));
+        router.query("app.bsky.actor.getProfiles", ACCESS, proxy.rpc(readAfterWrite::getProfiles));
+        router.query("app.bsky.feed.getPostThread", ACCESS, proxy.rpc(readAfterWrite::getPostThread));
+        router.query("app.bsky.feed.getTimeline", ACCESS, proxy.rpc(readAfterWrite::getTimeline));
+        router.query("app.bsky.feed.getAuthorFeed", ACCESS, proxy.rpc(readAfterWrite::getAuthorFeed));
     }
 
     Object getPreferences(XrpcCall call) throws Exception {

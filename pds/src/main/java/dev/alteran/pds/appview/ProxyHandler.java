@@ -1,6 +1,7 @@
 package dev.alteran.pds.appview;
 
 import dev.alteran.atproto.syntax.Nsid;
+import dev.alteran.pds.auth.Permissions;
 import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.auth.Scope;
 import dev.alteran.pds.auth.ServiceAuth;
@@ -19,6 +20,8 @@ import java.util.Locale;
  */
 public final class ProxyHandler implements XrpcHandler {
     public static final String PROXY_HEADER = "atproto-proxy";
+    private static final String GET_FEED = "app.bsky.feed.getFeed";
+    private static final String GET_FEED_SKELETON = "app.bsky.feed.getFeedSkeleton";
 
     private final ServiceDirectory directory;
     private final Pipethrough pipethrough;
@@ -44,8 +47,26 @@ public final class ProxyHandler implements XrpcHandler {
         if (service == null) throw XrpcException.methodNotImplemented();
         var principal = call.authorize(AuthLevel.ACCESS);
         if (principal.scope() == Scope.APP_PASS && ServiceAuth.isPrivileged(nsid)) throw badTokenMethod();
+        if (principal.isOAuth()) requireRpc(principal.permissions(), nsid, service);
         forward(call, principal, directory.resolve(service));
         return null;
+    }
+
+    /**
+     * What an OAuth token needs for {@code nsid} at {@code service}: {@code rpc:<nsid>?aud=<did#service>}
+     * (the transitional scopes stand in), and for a feed also the feed generator's skeleton, as the reference.
+     */
+    static void requireRpc(Permissions permissions, String nsid, ServiceRef service) {
+        permissions.requireRpc(nsid, service.toString());
+        if (nsid.equals(GET_FEED)) permissions.requireRpc(GET_FEED_SKELETON, service.toString());
+    }
+
+    /** A route of ours that the reference serves by proxying ({@link BskyHandlers}): its rpc permission is checked the same way. */
+    public XrpcHandler rpc(XrpcHandler handler) {
+        return XrpcHandler.authorized((permissions, call) -> {
+            var header = proxyHeader(call);
+            requireRpc(permissions, call.nsid(), header != null ? ServiceRef.parse(header) : directory.defaultFor(call.nsid()));
+        }, handler);
     }
 
     /** Sends the call to {@code target} and its answer (or its error) back to the client. */

@@ -1,6 +1,7 @@
 package dev.alteran.pds.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Verifies the credentials of a request for an access-level call. Returns null when the request
@@ -8,6 +9,14 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 public interface Authenticator {
     Principal authenticate(HttpServletRequest request);
+
+    /**
+     * As {@link #authenticate(HttpServletRequest)}, for an authenticator that answers with response
+     * headers too (OAuth's {@code DPoP-Nonce} and {@code WWW-Authenticate}).
+     */
+    default Principal authenticate(HttpServletRequest request, HttpServletResponse response) {
+        return authenticate(request);
+    }
 
     /**
      * The account, when the request carries its own service token for {@code lxm} (see

@@ -7,7 +7,9 @@ public enum Scope {
     APP_PASS_PRIVILEGED("com.atproto.appPassPrivileged"),
     REFRESH("com.atproto.refresh"),
     /** A service token the account signed for one method (inbound user service auth): no session, no claim of ours. */
-    SERVICE(null);
+    SERVICE(null),
+    /** An OAuth access token (DPoP-bound): what it may do is in its {@link Principal#permissions()}, from its OAuth scopes. */
+    OAUTH(null);
 
     private final String claim;
 

@@ -30,7 +30,7 @@ public final class Config {
             "PDS_DPOP_SECRET", "PDS_HOSTNAME", "PDS_ALLOWED_MIME", "PDS_MAX_BLOB_SIZE", "PDS_MAX_JSON_BYTES",
             "PDS_RATE_LIMIT_PER_MIN", "PDS_RATE_LIMIT_LOGIN_PER_MIN", "PDS_RATE_LIMIT_BLOB_PER_MIN",
             "PDS_RATE_LIMIT_STORE", "PDS_TRUSTED_PROXIES", "PDS_CORS_ORIGIN", "PDS_SEQ_WINDOW", "PDS_SEQ_RETENTION",
-            "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
+            "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_OAUTH_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
             "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
@@ -79,6 +79,7 @@ public final class Config {
     private final int seqRetention;
     private final int firehoseBuffer;
     private final long accessTtlSec;
+    private final long oauthAccessTtlSec;
     private final long refreshTtlSec;
     private final long blobQuotaBytes;
     private final long maxRepoImportSize;
@@ -118,6 +119,7 @@ public final class Config {
         this.seqRetention = b.seqRetention;
         this.firehoseBuffer = b.firehoseBuffer;
         this.accessTtlSec = b.accessTtlSec;
+        this.oauthAccessTtlSec = b.oauthAccessTtlSec;
         this.refreshTtlSec = b.refreshTtlSec;
         this.blobQuotaBytes = b.blobQuotaBytes;
         this.maxRepoImportSize = b.maxRepoImportSize;
@@ -167,6 +169,7 @@ public final class Config {
         b.seqRetention = seqRetention;
         b.firehoseBuffer = firehoseBuffer;
         b.accessTtlSec = accessTtlSec;
+        b.oauthAccessTtlSec = oauthAccessTtlSec;
         b.refreshTtlSec = refreshTtlSec;
         b.blobQuotaBytes = blobQuotaBytes;
         b.maxRepoImportSize = maxRepoImportSize;
@@ -283,6 +286,7 @@ public final class Config {
             }
         }
         positive(problems, "PDS_ACCESS_TTL_SEC", accessTtlSec);
+        positive(problems, "PDS_OAUTH_ACCESS_TTL_SEC", oauthAccessTtlSec);
         positive(problems, "PDS_REFRESH_TTL_SEC", refreshTtlSec);
         positive(problems, "PDS_BLOB_QUOTA_BYTES", blobQuotaBytes);
         positive(problems, "PDS_MAX_REPO_IMPORT_SIZE", maxRepoImportSize);
@@ -445,6 +449,21 @@ public final class Config {
         return accessTtlSec;
     }
 
+    /** How long an OAuth access token lives ({@code PDS_OAUTH_ACCESS_TTL_SEC}, the reference's hour by default). */
+    public long oauthAccessTtlSec() {
+        return oauthAccessTtlSec;
+    }
+
+    /**
+     * The OAuth issuer and the origin DPoP proofs are made for: {@code https://PDS_HOSTNAME}, or in
+     * development {@code http://PDS_HOSTNAME} ({@code http://localhost:PDS_PORT} without one). Never
+     * taken from a request, so a reverse proxy or a forged Host header cannot change it.
+     */
+    public String publicOrigin() {
+        if (hostname == null || hostname.isEmpty()) return "http://localhost:" + port;
+        return (env == Environment.DEV ? "http://" : "https://") + hostname.toLowerCase(Locale.ROOT);
+    }
+
     public long refreshTtlSec() {
         return refreshTtlSec;
     }
@@ -546,6 +565,7 @@ public final class Config {
         private int seqRetention = 10_000;
         private int firehoseBuffer = 500;
         private long accessTtlSec = 3600;
+        private long oauthAccessTtlSec = 3600;
         private long refreshTtlSec = 2_592_000;
         private long blobQuotaBytes = 10L * 1024 * 1024 * 1024;
         private long maxRepoImportSize = DEFAULT_MAX_REPO_IMPORT_SIZE;
@@ -702,6 +722,12 @@ public final class Config {
         /** {@code PDS_FIREHOSE_BUFFER}. */
         public Builder firehoseBuffer(int firehoseBuffer) {
             this.firehoseBuffer = firehoseBuffer;
+            return this;
+        }
+
+        /** {@code PDS_OAUTH_ACCESS_TTL_SEC}. */
+        public Builder oauthAccessTtlSec(long oauthAccessTtlSec) {
+            this.oauthAccessTtlSec = oauthAccessTtlSec;
             return this;
         }
 

@@ -50,6 +50,7 @@ final class ConfigParser {
         set(p.number("PDS_SEQ_RETENTION"), n -> b.seqRetention(n.intValue()));
         set(p.number("PDS_FIREHOSE_BUFFER"), n -> b.firehoseBuffer(n.intValue()));
         set(p.number("PDS_ACCESS_TTL_SEC"), b::accessTtlSec);
+        set(p.number("PDS_OAUTH_ACCESS_TTL_SEC"), b::oauthAccessTtlSec);
         set(p.number("PDS_REFRESH_TTL_SEC"), b::refreshTtlSec);
         set(p.number("PDS_BLOB_QUOTA_BYTES"), b::blobQuotaBytes);
         set(p.number("PDS_MAX_REPO_IMPORT_SIZE"), b::maxRepoImportSize);

@@ -21,7 +21,9 @@ import java.util.stream.Collectors;
 public final class CorsFilter extends HttpFilter {
     private static final String ALLOW_METHODS = "GET, HEAD, POST, OPTIONS";
     private static final String EXPOSE = "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, "
-            + "atproto-repo-rev, atproto-content-labelers, atproto-upstream-lag, content-language, retry-after";
+            + "atproto-repo-rev, atproto-content-labelers, atproto-upstream-lag, content-language, retry-after, "
+            // OAuth clients read the next DPoP nonce and the challenge that says whether to retry or refresh
+            + "dpop-nonce, www-authenticate";
     private final boolean any;
     private final Set<String> origins;
 

@@ -11,6 +11,7 @@ import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.store.AccountStatus;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -30,7 +31,8 @@ public final class BlobHandlers {
     }
 
     public void register(XrpcRouter router) {
-        router.procedure("com.atproto.repo.uploadBlob", ACCESS_OR_SERVICE, BLOB, this::uploadBlob);
+        router.procedure("com.atproto.repo.uploadBlob", ACCESS_OR_SERVICE, BLOB,
+                XrpcHandler.authorized((permissions, call) -> permissions.requireBlob(encoding(call)), this::uploadBlob));
         router.query("com.atproto.sync.getBlob", PUBLIC, this::getBlob);
         router.query("com.atproto.sync.listBlobs", PUBLIC, this::listBlobs);
     }
@@ -39,6 +41,14 @@ public final class BlobHandlers {
         var req = call.request();
         var ref = blobs.upload(call.body(), req.getContentType(), req.getContentLengthLong());
         return Map.of("blob", ref.toJson());
+    }
+
+    /** The upload's MIME type, as the reference reads it for the blob permission: the Content-Type without parameters, lower-cased. */
+    static String encoding(XrpcCall call) {
+        var type = call.request().getContentType();
+        var mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (mime.isEmpty()) throw XrpcException.invalidRequest("Request encoding (Content-Type) required but not provided");
+        return mime;
     }
 
     /**

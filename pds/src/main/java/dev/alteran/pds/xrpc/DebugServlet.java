@@ -68,7 +68,7 @@ public final class DebugServlet extends HttpServlet {
             var call = new XrpcCall("debug" + path.replace('/', '.'), req, resp, maxJsonBytes, authenticator);
             // Writes count like any other write; reads are owner-only anyway.
             if (!method.equals("GET") && !method.equals("HEAD")) rateLimiter.enforce(RateLimiter.Bucket.WRITE, req, resp);
-            var principal = call.authorize(AuthLevel.FULL_ACCESS);
+            var principal = call.authorize(AuthLevel.FULL_SESSION);
             if (!principal.did().equals(repo.did())) throw XrpcException.forbidden("Only the account owner may use /debug");
             Object output = switch (method + " " + path) {
                 case "GET /record" -> getRecord(call);

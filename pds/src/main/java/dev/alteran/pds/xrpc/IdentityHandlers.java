@@ -11,6 +11,7 @@ import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
 import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
+import dev.alteran.pds.auth.Permissions.IdentityAttr;
 import dev.alteran.pds.auth.PlcTokens;
 import dev.alteran.pds.config.Config;
 import java.io.IOException;
@@ -89,13 +90,19 @@ public final class IdentityHandlers {
 
     public void register(XrpcRouter router) {
         router.query("com.atproto.identity.resolveHandle", PUBLIC, this::resolveHandle);
-        router.procedure("com.atproto.identity.updateHandle", ACCESS, WRITE, this::updateHandle);
+        router.procedure("com.atproto.identity.updateHandle", ACCESS, WRITE,
+                XrpcHandler.authorized((permissions, call) -> permissions.requireIdentity(IdentityAttr.HANDLE), this::updateHandle));
         router.query("com.atproto.identity.resolveDid", PUBLIC, this::resolveDid);
         router.query("com.atproto.identity.resolveIdentity", PUBLIC, this::resolveIdentity);
         router.query("com.atproto.identity.getRecommendedDidCredentials", ACCESS, this::recommendedCredentials);
-        router.procedure("com.atproto.identity.requestPlcOperationSignature", FULL_ACCESS, WRITE, this::requestPlcOperationSignature);
-        router.procedure("com.atproto.identity.signPlcOperation", FULL_ACCESS, WRITE, this::signPlcOperation);
-        router.procedure("com.atproto.identity.submitPlcOperation", FULL_ACCESS, WRITE, this::submitPlcOperation);
+        router.procedure("com.atproto.identity.requestPlcOperationSignature", FULL_ACCESS, WRITE, plcOperation(this::requestPlcOperationSignature));
+        router.procedure("com.atproto.identity.signPlcOperation", FULL_ACCESS, WRITE, plcOperation(this::signPlcOperation));
+        router.procedure("com.atproto.identity.submitPlcOperation", FULL_ACCESS, WRITE, plcOperation(this::submitPlcOperation));
+    }
+
+    /** The PLC operations need {@code identity:*} of an OAuth token, as in the reference. */
+    private static XrpcHandler plcOperation(XrpcHandler handler) {
+        return XrpcHandler.authorized((permissions, call) -> permissions.requireIdentity(IdentityAttr.ANY), handler);
     }
 
     record Credentials(List<String> rotationKeys, List<String> alsoKnownAs, Map<String, String> verificationMethods,

@@ -10,6 +10,9 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtIdentifier;
 import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.atproto.syntax.RecordKey;
+import dev.alteran.pds.auth.Permissions.AccountAction;
+import dev.alteran.pds.auth.Permissions.AccountAttr;
+import dev.alteran.pds.auth.Permissions.RepoAction;
 import dev.alteran.pds.auth.Principal;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
@@ -28,6 +31,7 @@ import dev.alteran.pds.store.RepoWriteException;
 import dev.alteran.pds.store.StoredRecord;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.List;
 import java.util.function.Supplier;
@@ -70,7 +74,8 @@ public final class RepoHandlers {
         router.query("com.atproto.repo.getRecord", PUBLIC, this::getRecord);
         router.query("com.atproto.repo.listRecords", PUBLIC, this::listRecords);
         router.query("com.atproto.repo.describeRepo", PUBLIC, this::describeRepo);
-        router.procedure("com.atproto.repo.importRepo", FULL_ACCESS, WRITE, this::importRepo);
+        router.procedure("com.atproto.repo.importRepo", FULL_ACCESS, WRITE,
+                XrpcHandler.authorized((permissions, call) -> permissions.requireAccount(AccountAttr.REPO, AccountAction.MANAGE), this::importRepo));
         router.query("com.atproto.repo.listMissingBlobs", ACCESS, this::listMissingBlobs);
     }
 
@@ -122,6 +127,7 @@ public final class RepoHandlers {
         var record = in.object("record", true);
         var swapCommit = in.cid("swapCommit");
         writableRepo(repo, principal);
+        principal.permissions().requireRepo(collection, RepoAction.CREATE);
 
         var key = rkey != null ? rkey : store.nextTid();
         var prepared = prepare(collection, key, record, validate);
@@ -151,6 +157,9 @@ public final class RepoHandlers {
         var swapRecord = in.isNull("swapRecord") ? RecordSwap.ABSENT : swapOf(in.cid("swapRecord"));
         var swapCommit = in.cid("swapCommit");
         writableRepo(repo, principal);
+        // As the reference: whether the record exists is known only inside the write, so both actions are needed.
+        principal.permissions().requireRepo(collection, RepoAction.CREATE);
+        principal.permissions().requireRepo(collection, RepoAction.UPDATE);
         return WriteOutput.of(write(() -> writer.put(collection, rkey, record, validate, swapRecord, swapCommit)));
     }
 
@@ -163,6 +172,7 @@ public final class RepoHandlers {
         var swapRecord = swapOf(in.cid("swapRecord"));
         var swapCommit = in.cid("swapCommit");
         writableRepo(repo, principal);
+        principal.permissions().requireRepo(collection, RepoAction.DELETE);
 
         var key = collection + "/" + rkey;
         var commit = write(() -> store.commit((head, c) ->
@@ -197,6 +207,7 @@ public final class RepoHandlers {
             types.add(type);
         }
         writableRepo(repo, principal);
+        requireWrites(principal, ops, types);
         if (list.size() > RepoStore.MAX_WRITES) throw XrpcException.invalidRequest("Too many writes. Max: " + RepoStore.MAX_WRITES);
 
         var writes = new ArrayList<PreparedWrite>(ops.size());
@@ -341,6 +352,20 @@ public final class RepoHandlers {
         }
         imports.spool(call.body(), req.getContentLengthLong(), car -> write(() -> store.importCar(car, account.isActive(), Progress.NONE)));
         return null;
+    }
+
+    /** Each distinct action and collection of an applyWrites, creates first, then updates, then deletes (as the reference). */
+    private static void requireWrites(Principal principal, List<JsonInput> ops, List<String> types) {
+        for (var action : RepoAction.values()) {
+            var type = switch (action) {
+                case CREATE -> RepoHandlers.CREATE;
+                case UPDATE -> RepoHandlers.UPDATE;
+                case DELETE -> RepoHandlers.DELETE;
+            };
+            var collections = new LinkedHashSet<String>();
+            for (int i = 0; i < ops.size(); i++) if (types.get(i).equals(type)) collections.add(ops.get(i).string("collection", true));
+            for (var collection : collections) principal.permissions().requireRepo(collection, action);
+        }
     }
 
     MissingBlobsOutput listMissingBlobs(XrpcCall call) {

@@ -3,10 +3,13 @@ package dev.alteran.pds.xrpc;
 import static dev.alteran.pds.http.RateLimiter.Bucket.LOGIN;
 import static dev.alteran.pds.http.RateLimiter.Bucket.WRITE;
 import static dev.alteran.pds.xrpc.AuthLevel.ACCESS;
-import static dev.alteran.pds.xrpc.AuthLevel.FULL_ACCESS;
+import static dev.alteran.pds.xrpc.AuthLevel.FULL_SESSION;
+import static dev.alteran.pds.xrpc.AuthLevel.SESSION;
 import static dev.alteran.pds.xrpc.AuthLevel.PUBLIC;
 import static dev.alteran.pds.xrpc.AuthLevel.REFRESH;
 import static dev.alteran.pds.xrpc.AuthLevel.OPTIONAL_SERVICE;
+import dev.alteran.pds.auth.Permissions.AccountAction;
+import dev.alteran.pds.auth.Permissions.AccountAttr;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
@@ -62,12 +65,15 @@ public final class ServerHandlers {
         router.procedure("com.atproto.server.refreshSession", REFRESH, WRITE, this::refreshSession);
         router.query("com.atproto.server.getSession", ACCESS, this::getSession);
         router.procedure("com.atproto.server.deleteSession", REFRESH, WRITE, this::deleteSession);
-        router.procedure("com.atproto.server.createAppPassword", FULL_ACCESS, WRITE, this::createAppPassword);
-        router.query("com.atproto.server.listAppPasswords", ACCESS, this::listAppPasswords);
-        router.procedure("com.atproto.server.revokeAppPassword", ACCESS, WRITE, this::revokeAppPassword);
-        router.query("com.atproto.server.getServiceAuth", ACCESS, this::getServiceAuth);
-        router.procedure("com.atproto.server.activateAccount", FULL_ACCESS, WRITE, this::activateAccount);
-        router.procedure("com.atproto.server.deactivateAccount", FULL_ACCESS, WRITE, this::deactivateAccount);
+        router.procedure("com.atproto.server.createAppPassword", FULL_SESSION, WRITE, this::createAppPassword);
+        router.query("com.atproto.server.listAppPasswords", SESSION, this::listAppPasswords);
+        router.procedure("com.atproto.server.revokeAppPassword", SESSION, WRITE, this::revokeAppPassword);
+        router.query("com.atproto.server.getServiceAuth", ACCESS, XrpcHandler.authorized((permissions, call) -> {
+            var lxm = call.param("lxm");
+            permissions.requireRpc(lxm == null ? "*" : lxm, call.requiredParam("aud"));
+        }, this::getServiceAuth));
+        router.procedure("com.atproto.server.activateAccount", FULL_SESSION, WRITE, this::activateAccount);
+        router.procedure("com.atproto.server.deactivateAccount", FULL_SESSION, WRITE, this::deactivateAccount);
         router.query("com.atproto.server.checkAccountStatus", ACCESS, this::checkAccountStatus);
     }
 
@@ -132,8 +138,15 @@ public final class ServerHandlers {
         return session(sessions.refresh(call.refreshToken()));
     }
 
+    /**
+     * The session's account. The e-mail ({@code PDS_EMAIL}, when set) is shown to sessions, and to OAuth
+     * tokens only with {@code account:email} or {@code transition:email}, as the reference. It is never
+     * reported confirmed: this server has no confirmation flow, and the address is the operator's setting.
+     */
     GetSession getSession(XrpcCall call) {
-        return new GetSession(identity.handle(), config.did(), account.isActive(), account.status());
+        var email = config.email().accountAddress();
+        if (email != null && !call.principal().permissions().allowsAccount(AccountAttr.EMAIL, AccountAction.READ)) email = null;
+        return new GetSession(identity.handle(), config.did(), email, email == null ? null : false, account.isActive(), account.status());
     }
 
     Object deleteSession(XrpcCall call) {
@@ -212,7 +225,7 @@ public final class ServerHandlers {
     /** createAccount output; didDoc is left out, as in createSession. */
     record AccountCreated(String accessJwt, String refreshJwt, String handle, String did) {}
 
-    record GetSession(String handle, String did, boolean active, String status) {}
+    record GetSession(String handle, String did, String email, Boolean emailConfirmed, boolean active, String status) {}
 
     record AccountStatusOutput(boolean activated, boolean validDid, String repoCommit, String repoRev, long repoBlocks,
                                long indexedRecords, long privateStateValues, long expectedBlobs, long importedBlobs) {}

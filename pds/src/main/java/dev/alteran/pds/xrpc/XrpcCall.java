@@ -55,7 +55,7 @@ public final class XrpcCall {
      */
     public Principal auth() {
         if (!authenticated) {
-            principal = authenticator.authenticate(request);
+            principal = authenticator.authenticate(request, response);
             authenticated = true;
         }
         return principal;
@@ -65,7 +65,7 @@ public final class XrpcCall {
      * Checks the caller against {@code level} (the servlet does so for every route before its handler
      * runs; the AppView proxy for the methods it forwards). Returns the caller, or null for a public
      * or refresh-token route. Errors as the reference PDS's: no session is a 401 AuthMissing, an app
-     * password on a full-access route a 400 InvalidToken.
+     * password on a full-access route a 400 InvalidToken, an OAuth token on a session-only route a 403.
      */
     public Principal authorize(AuthLevel level) {
         return switch (level) {
@@ -80,10 +80,14 @@ public final class XrpcCall {
                 if (level == AuthLevel.ACCESS_OR_SERVICE) yield authorize(AuthLevel.ACCESS);
                 throw new XrpcException(401, "BadJwt", "A service token the account signed for " + nsid + " is required");
             }
-            case ACCESS, FULL_ACCESS -> {
+            case ACCESS, SESSION, FULL_ACCESS, FULL_SESSION -> {
                 var caller = auth();
                 if (caller == null) throw AuthorizationHeader.authMissing();
-                if (level == AuthLevel.FULL_ACCESS && caller.isAppPassword()) throw new XrpcException(400, "InvalidToken", "Bad token scope");
+                boolean full = level == AuthLevel.FULL_ACCESS || level == AuthLevel.FULL_SESSION;
+                if (full && caller.isAppPassword()) throw new XrpcException(400, "InvalidToken", "Bad token scope");
+                if ((level == AuthLevel.SESSION || level == AuthLevel.FULL_SESSION) && caller.isOAuth()) {
+                    throw XrpcException.forbidden("OAuth credentials are not supported for this endpoint");
+                }
                 yield caller;
             }
             case REFRESH -> {
@@ -93,7 +97,7 @@ public final class XrpcCall {
         };
     }
 
-    /** The caller of a route declared {@link AuthLevel#ACCESS} or {@link AuthLevel#FULL_ACCESS}, checked before the handler ran. */
+    /** The caller of a route that declares an access token ({@link AuthLevel#ACCESS} and the like), checked before the handler ran. */
     public Principal principal() {
         if (principal == null) throw new IllegalStateException(nsid + ": no verified caller; does the route declare a session?");
         return principal;
