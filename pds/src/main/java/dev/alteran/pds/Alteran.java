@@ -13,6 +13,10 @@ import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
+import dev.alteran.pds.oauth.DpopNonces;
+import dev.alteran.pds.oauth.DpopVerifier;
+import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.oauth.ResourceServer;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.blob.BlobCollector;
@@ -39,6 +43,7 @@ import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
+import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
@@ -51,6 +56,16 @@ import dev.alteran.pds.identity.DnsTxtLookup;
 import dev.alteran.pds.identity.HandleResolver;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
+import dev.alteran.pds.identity.Egress;
+import dev.alteran.pds.oauth.ClientMetadataFetcher;
+import dev.alteran.pds.oauth.DpopNonces;
+import dev.alteran.pds.oauth.DpopVerifier;
+import dev.alteran.pds.oauth.OAuthDevices;
+import dev.alteran.pds.oauth.OAuthProvider;
+import dev.alteran.pds.oauth.OAuthRequests;
+import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.store.SqlReplayStore;
+import dev.alteran.pds.web.OAuthServlet;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.mail.Mailer;
 import dev.alteran.pds.identity.WellKnownServlet;
@@ -114,6 +129,8 @@ public final class Alteran implements AutoCloseable {
     private final DidResolver didResolver;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
+    private final OAuthTokens oauthTokens;
+    private final DpopVerifier dpop;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
@@ -124,6 +141,9 @@ public final class Alteran implements AutoCloseable {
     private final ProxyHandler proxy;
     private final Firehose firehose;
     private final RelayAnnouncer relays;
+    private final OAuthTokens oauthTokens;
+    private final OAuthServlet oauthServlet;
+    private final DpopVerifier dpopVerifier;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -148,7 +168,11 @@ public final class Alteran implements AutoCloseable {
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             // Service tokens the account signs for this server (the app's video service uploads with them).
             var serviceTokens = new ServiceTokenVerifier(config.did(), config.serviceDid(), didDocuments::atprotoKey, clock);
-            this.authenticator = new SessionAuthenticator(tokens, serviceTokens);
+            // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
+            this.oauthTokens = new OAuthTokens(database, config.publicOrigin(), config.serviceDid(), config.accessTokenSecret(),
+                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
+            this.dpop = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), new SqlReplayStore(database, clock), clock);
+            this.authenticator = new ResourceServer(new SessionAuthenticator(tokens, serviceTokens), oauthTokens, dpop, didDocuments);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);
@@ -197,6 +221,20 @@ public final class Alteran implements AutoCloseable {
             this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
             var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
             new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite).register(router);
+            // OAuth: the authorization server. Client metadata comes from URLs strangers name, so outside
+            // development only public addresses on port 443 are fetched (the reference's safe fetch).
+            boolean dev = config.env() == Environment.DEV;
+            var egress = b.clientMetadataEgress != null ? b.clientMetadataEgress : dev ? Egress.anywhere() : Egress.publicOnly();
+            var clientMetadata = own(new ClientMetadataFetcher(egress, clock, dev));
+            var replays = new SqlReplayStore(database, clock);
+            var issuer = config.publicOrigin();
+            this.oauthTokens = new OAuthTokens(database, issuer, config.serviceDid(), config.accessTokenSecret(),
+                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
+            var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
+                    replays, database, clock);
+            this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
+            this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
+                    trustedProxies, identity::handle, config.accessTokenSecret());
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
             own(maintenance::shutdownNow);
             maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
@@ -235,6 +273,7 @@ public final class Alteran implements AutoCloseable {
         if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
         if (debugRoutes) paths.add(DebugServlet.PATH);
         if (includeRootEndpoint) paths.add("");
+        paths.addAll(OAuthServlet.paths());
         return paths;
     }
 
@@ -243,15 +282,19 @@ public final class Alteran implements AutoCloseable {
         var mapped = paths().toArray(String[]::new);
         addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(trustedProxies), mapped);
-        addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), mapped);
-        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH)).toArray(String[]::new);
+        // The OAuth endpoints answer CORS themselves (any origin, no credentials, as the reference).
+        var oauthPaths = OAuthServlet.paths();
+        addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), paths().stream().filter(p -> !oauthPaths.contains(p)).toArray(String[]::new));
+        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH) && !oauthPaths.contains(p)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
                 XrpcBodies.fromSystemProperty(lexicons), proxy)).addMapping("/xrpc/*");
-        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/")).toArray(String[]::new);
+        var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/") && !oauthPaths.contains(p)).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
+        var clash = ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
+        if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the OAuth server needs");
         if (debugRoutes) {
             ctx.addServlet("alteran-debug", new DebugServlet(repo, recordWriter, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
@@ -286,6 +329,16 @@ public final class Alteran implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The OAuth sessions and tokens: the resource server verifies access tokens with it; the CLI lists and revokes sessions. */
+    public OAuthTokens oauthTokens() {
+        return oauthTokens;
+    }
+
+    /** The DPoP proof checker (and nonce source) the authorization server uses; the resource server shares it. */
+    public DpopVerifier dpopVerifier() {
+        return dpopVerifier;
     }
 
     public XrpcRouter router() {
@@ -349,6 +402,11 @@ public final class Alteran implements AutoCloseable {
     }
 
     /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
+    /** The OAuth sessions and their tokens (the owner's {@code alteran oauth} commands). */
+    public OAuthTokens oauthTokens() {
+        return oauthTokens;
+    }
+
     public Authenticator authenticator() {
         return authenticator;
     }
@@ -408,6 +466,7 @@ public final class Alteran implements AutoCloseable {
         private Config config;
         private boolean debugRoutes;
         private boolean includeRootEndpoint = true;
+        private Egress clientMetadataEgress;
 
         public Builder config(Config config) {
             this.config = config;
@@ -427,6 +486,15 @@ public final class Alteran implements AutoCloseable {
         /** Answers {@code /} with a short page naming this PDS. On by default; a host with its own home page turns it off. */
         public Builder includeRootEndpoint(boolean on) {
             this.includeRootEndpoint = on;
+            return this;
+        }
+
+        /**
+         * Where OAuth client metadata may be fetched from. By default public addresses only (any address
+         * in development); tests that serve a client's metadata on loopback pass their own rule.
+         */
+        public Builder clientMetadataEgress(Egress egress) {
+            this.clientMetadataEgress = egress;
             return this;
         }
 

@@ -58,7 +58,7 @@ class CorsTest {
         for (var path : PATHS) {
             var r = dev.get(path, "Origin", "https://anything.example");
             assertThat(header(r, "access-control-allow-origin")).as(path).isEqualTo("*");
-            assertThat(header(r, "access-control-expose-headers")).contains("x-request-id", "x-ratelimit-limit");
+            assertThat(header(r, "access-control-expose-headers")).contains("x-request-id", "x-ratelimit-limit", "dpop-nonce", "www-authenticate");
             assertThat(header(r, "access-control-allow-credentials")).isNull();
         }
         var p = preflight(dev, "/xrpc/com.atproto.repo.createRecord", "http://localhost:3000");
@@ -67,6 +67,12 @@ class CorsTest {
         assertThat(header(p, "access-control-allow-methods")).contains("GET", "POST");
         assertThat(header(p, "access-control-allow-headers")).isEqualTo("authorization, content-type");
         assertThat(header(p, "access-control-max-age")).isEqualTo("86400");
+        // An OAuth client's request carries its DPoP proof.
+        var dpop = dev.http.send(HttpRequest.newBuilder(URI.create(dev.url("/xrpc/com.atproto.repo.createRecord")))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://localhost:3000")
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization, content-type, dpop")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(header(dpop, "access-control-allow-headers")).isEqualTo("authorization, content-type, dpop");
         // The "null" origin of sandboxed frames and files is just another origin in dev.
         assertThat(header(dev.get(PATHS.get(0), "Origin", "null"), "access-control-allow-origin")).isEqualTo("*");
     }

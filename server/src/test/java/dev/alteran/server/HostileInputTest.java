@@ -310,7 +310,7 @@ class HostileInputTest {
         return switch (route.auth()) {
             case PUBLIC -> null;
             case REFRESH -> refresh;
-            case ACCESS, ACCESS_OR_SERVICE, FULL_ACCESS -> owner;
+            case ACCESS, SESSION, ACCESS_OR_SERVICE, FULL_ACCESS, FULL_SESSION -> owner;
             case OPTIONAL_SERVICE -> serviceToken(route.nsid());
         };
     }
@@ -510,7 +510,10 @@ class HostileInputTest {
         tokens.put("huge", "Bearer " + "a".repeat(6000));
         tokens.put(rotation ? "access token" : "refresh token", rotation ? owner : refresh);
         // App-password sessions may use ordinary routes; account-level routes must refuse them.
-        if (route.auth() == AuthLevel.FULL_ACCESS) tokens.put("app password", appSession);
+        if (route.auth() == AuthLevel.FULL_ACCESS || route.auth() == AuthLevel.FULL_SESSION) tokens.put("app password", appSession);
+        // The OAuth scheme without a proof, with a session token or with garbage: the resource server refuses both.
+        tokens.put("session token as dpop", "DPoP " + owner.substring("Bearer ".length()));
+        tokens.put("dpop garbage", "DPoP garbage");
         for (var t : tokens.entrySet()) {
             var name = t.getKey();
             var o = oracle;

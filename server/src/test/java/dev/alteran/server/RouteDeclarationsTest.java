@@ -69,9 +69,19 @@ class RouteDeclarationsTest {
 
     @Test
     void accountLevelRoutesRefuseAppPasswordsAndSessionRoutesTakeRefreshTokens() {
+        // The password's session only: no app password, no OAuth token (the reference refuses OAuth there).
         for (var nsid : new String[] {"com.atproto.server.createAppPassword", "com.atproto.server.activateAccount",
-                "com.atproto.server.deactivateAccount", "com.atproto.repo.importRepo"}) {
+                "com.atproto.server.deactivateAccount"}) {
+            assertThat(routes.get(nsid).auth()).as(nsid).isEqualTo(AuthLevel.FULL_SESSION);
+        }
+        // No app password; an OAuth token with the permission the handler checks (account:repo?action=manage, identity:*).
+        for (var nsid : new String[] {"com.atproto.repo.importRepo", "com.atproto.identity.requestPlcOperationSignature",
+                "com.atproto.identity.signPlcOperation", "com.atproto.identity.submitPlcOperation"}) {
             assertThat(routes.get(nsid).auth()).as(nsid).isEqualTo(AuthLevel.FULL_ACCESS);
+        }
+        // Any session, never an OAuth token.
+        for (var nsid : new String[] {"com.atproto.server.listAppPasswords", "com.atproto.server.revokeAppPassword"}) {
+            assertThat(routes.get(nsid).auth()).as(nsid).isEqualTo(AuthLevel.SESSION);
         }
         assertThat(routes.get("com.atproto.server.refreshSession").auth()).isEqualTo(AuthLevel.REFRESH);
         // An account moving in: only its own service token for this method (or none, refused by the handler as the reference does).

@@ -79,6 +79,31 @@ public final class Sessions {
     }
 
     /**
+     * The OAuth sign-in page's check: {@code secret} must be the account password (an app password
+     * never signs an app in), with the same lockout, answer and timing as {@link #login}. Issues nothing.
+     *
+     * @throws LoginLockout.LockedOut while login is locked after repeated failures
+     */
+    public void checkAccountPassword(String identifier, String secret, String ip) {
+        if (secret.length() > MAX_PASSWORD_LENGTH) {
+            throw XrpcException.authRequired("Password too long. Consider resetting your password.");
+        }
+        long start = System.nanoTime();
+        try {
+            maybePurge();
+            if (!isOurs(identifier)) throw invalidLogin();
+            lockout.begin(did, ip);
+            if (!password.matches(secret)) {
+                log.atWarn().addKeyValue("ip", ip).log("failed OAuth sign-in");
+                throw invalidLogin();
+            }
+            lockout.succeeded(did);
+        } finally {
+            padTo(start);
+        }
+    }
+
+    /**
      * Like {@link #login(String, String, String)}; with {@code allowAppPasswords} false only the account
      * password opens a session (createAccount of an account moving in), with the same lockout.
      */
