@@ -58,13 +58,9 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.Egress;
 import dev.alteran.pds.oauth.ClientMetadataFetcher;
-import dev.alteran.pds.oauth.DpopNonces;
-import dev.alteran.pds.oauth.DpopVerifier;
 import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthProvider;
 import dev.alteran.pds.oauth.OAuthRequests;
-import dev.alteran.pds.oauth.OAuthTokens;
-import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.web.OAuthServlet;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.mail.Mailer;
@@ -130,7 +126,7 @@ public final class Alteran implements AutoCloseable {
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
     private final OAuthTokens oauthTokens;
-    private final DpopVerifier dpop;
+    private final DpopVerifier dpopVerifier;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
@@ -141,9 +137,7 @@ public final class Alteran implements AutoCloseable {
     private final ProxyHandler proxy;
     private final Firehose firehose;
     private final RelayAnnouncer relays;
-    private final OAuthTokens oauthTokens;
     private final OAuthServlet oauthServlet;
-    private final DpopVerifier dpopVerifier;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -171,8 +165,9 @@ public final class Alteran implements AutoCloseable {
             // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
             this.oauthTokens = new OAuthTokens(database, config.publicOrigin(), config.serviceDid(), config.accessTokenSecret(),
                     OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
-            this.dpop = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), new SqlReplayStore(database, clock), clock);
-            this.authenticator = new ResourceServer(new SessionAuthenticator(tokens, serviceTokens), oauthTokens, dpop, didDocuments);
+            var replays = new SqlReplayStore(database, clock);
+            this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
+            this.authenticator = new ResourceServer(new SessionAuthenticator(tokens, serviceTokens), oauthTokens, dpopVerifier, didDocuments);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);
@@ -226,13 +221,9 @@ public final class Alteran implements AutoCloseable {
             boolean dev = config.env() == Environment.DEV;
             var egress = b.clientMetadataEgress != null ? b.clientMetadataEgress : dev ? Egress.anywhere() : Egress.publicOnly();
             var clientMetadata = own(new ClientMetadataFetcher(egress, clock, dev));
-            var replays = new SqlReplayStore(database, clock);
             var issuer = config.publicOrigin();
-            this.oauthTokens = new OAuthTokens(database, issuer, config.serviceDid(), config.accessTokenSecret(),
-                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
             var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
                     replays, database, clock);
-            this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
             this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
                     trustedProxies, identity::handle, config.accessTokenSecret());
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
@@ -402,11 +393,6 @@ public final class Alteran implements AutoCloseable {
     }
 
     /** Verifies access tokens; a host may use it to protect its own routes with PDS sessions. */
-    /** The OAuth sessions and their tokens (the owner's {@code alteran oauth} commands). */
-    public OAuthTokens oauthTokens() {
-        return oauthTokens;
-    }
-
     public Authenticator authenticator() {
         return authenticator;
     }
