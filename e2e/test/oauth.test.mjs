@@ -290,7 +290,8 @@ test('consent posted from another origin is refused and changes nothing', async 
     const form = await allow.evaluate((button) => {
       const f = button.form
       const fields = [...new FormData(f, button)]
-      return { action: f.action, method: f.method, fields }
+      // Attributes, not f.action/f.method: the form has a field named "action" that shadows them.
+      return { action: new URL(f.getAttribute('action') ?? '', document.baseURI).href, method: f.getAttribute('method'), fields }
     })
     const inputs = form.fields.map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join('')
     callbacks.setForeignPage(`<!doctype html><form method="${form.method}" action="${escape(form.action)}">${inputs}</form>
