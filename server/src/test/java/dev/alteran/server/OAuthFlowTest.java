@@ -265,6 +265,27 @@ class OAuthFlowTest {
     }
 
     @Test
+    void theOwnerListsAndRevokesSessionsFromTheCommandLineWhileTheServerRuns() throws Exception {
+        var c = client();
+        var auth = c.par(SCOPE);
+        var t = json(c.redeem(c.authorize(auth), auth.verifier()));
+        var access = server.alteran.oauthTokens().verify(t.get("access_token").asText());
+        var list = Ops.cli("oauth", "sessions", "--data", server.dataDir.toString());
+        assertThat(list.status()).as(list.toString()).isZero();
+        assertThat(list.out()).contains(access.sessionId(), "client:    " + c.clientId, "scopes:    " + SCOPE, "last used:");
+
+        var revoke = Ops.cli("oauth", "revoke", "--data", server.dataDir.toString(), access.sessionId());
+        assertThat(revoke.status()).as(revoke.toString()).isZero();
+        assertThatThrownBy(() -> server.alteran.oauthTokens().verify(t.get("access_token").asText()))
+                .isInstanceOfSatisfying(OAuthException.class, e -> assertThat(e.wwwAuthenticate()).contains("error=\"invalid_token\""));
+        assertError(c.refresh(t.get("refresh_token").asText()), 400, "invalid_grant");
+        assertThat(Ops.cli("oauth", "sessions", "--data", server.dataDir.toString()).out()).doesNotContain(access.sessionId());
+        var again = Ops.cli("oauth", "revoke", "--data", server.dataDir.toString(), access.sessionId());
+        assertThat(again.status()).isEqualTo(1);
+        assertThat(again.err()).contains("no OAuth session");
+    }
+
+    @Test
     void thePagesAndTheStylesheetAreServed() throws Exception {
         var css = server.get("/oauth/assets/style.css");
         assertThat(css.statusCode()).isEqualTo(200);
