@@ -13,9 +13,6 @@ import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.auth.ServiceAuth;
 import dev.alteran.pds.auth.ServiceTokenVerifier;
 import dev.alteran.pds.auth.SessionAuthenticator;
-import dev.alteran.pds.oauth.DpopNonces;
-import dev.alteran.pds.oauth.DpopVerifier;
-import dev.alteran.pds.oauth.OAuthTokens;
 import dev.alteran.pds.oauth.ResourceServer;
 import dev.alteran.pds.auth.SessionTokens;
 import dev.alteran.pds.auth.Sessions;
@@ -43,7 +40,6 @@ import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
-import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
@@ -58,9 +54,13 @@ import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.Egress;
 import dev.alteran.pds.oauth.ClientMetadataFetcher;
+import dev.alteran.pds.oauth.DpopNonces;
+import dev.alteran.pds.oauth.DpopVerifier;
 import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthProvider;
 import dev.alteran.pds.oauth.OAuthRequests;
+import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.web.OAuthServlet;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.mail.Mailer;
@@ -125,8 +125,6 @@ public final class Alteran implements AutoCloseable {
     private final DidResolver didResolver;
     private final XrpcRouter router = new XrpcRouter();
     private final Authenticator authenticator;
-    private final OAuthTokens oauthTokens;
-    private final DpopVerifier dpopVerifier;
     private final Sessions sessions;
     private final AppPasswords appPasswords;
     private final AccountStatus account;
@@ -137,7 +135,9 @@ public final class Alteran implements AutoCloseable {
     private final ProxyHandler proxy;
     private final Firehose firehose;
     private final RelayAnnouncer relays;
+    private final OAuthTokens oauthTokens;
     private final OAuthServlet oauthServlet;
+    private final DpopVerifier dpopVerifier;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -162,12 +162,7 @@ public final class Alteran implements AutoCloseable {
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             // Service tokens the account signs for this server (the app's video service uploads with them).
             var serviceTokens = new ServiceTokenVerifier(config.did(), config.serviceDid(), didDocuments::atprotoKey, clock);
-            // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
-            this.oauthTokens = new OAuthTokens(database, config.publicOrigin(), config.serviceDid(), config.accessTokenSecret(),
-                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
-            var replays = new SqlReplayStore(database, clock);
-            this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
-            this.authenticator = new ResourceServer(new SessionAuthenticator(tokens, serviceTokens), oauthTokens, dpopVerifier, didDocuments);
+            var sessionAuthenticator = new SessionAuthenticator(tokens, serviceTokens);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
                     AccountPassword.of(config.userPassword()), appPasswords, clock);
@@ -221,9 +216,15 @@ public final class Alteran implements AutoCloseable {
             boolean dev = config.env() == Environment.DEV;
             var egress = b.clientMetadataEgress != null ? b.clientMetadataEgress : dev ? Egress.anywhere() : Egress.publicOnly();
             var clientMetadata = own(new ClientMetadataFetcher(egress, clock, dev));
+            var replays = new SqlReplayStore(database, clock);
             var issuer = config.publicOrigin();
+            this.oauthTokens = new OAuthTokens(database, issuer, config.serviceDid(), config.accessTokenSecret(),
+                    OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
             var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
                     replays, database, clock);
+            this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
+            // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
+            this.authenticator = new ResourceServer(sessionAuthenticator, oauthTokens, dpopVerifier, didDocuments);
             this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
                     trustedProxies, identity::handle, config.accessTokenSecret());
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());

@@ -168,11 +168,21 @@ class OAuthResourceTest {
     @Test
     void serviceAuthAndProxiedCallsByMethodAndAudience() throws Exception {
         var aud = APPVIEW_DID + "%23bsky_appview";
-        var client = signedIn("atproto rpc:app.bsky.feed.getTimeline?aud=" + aud + " rpc:app.bsky.actor.getProfile?aud=*");
+        var client = signedIn("atproto rpc:app.bsky.feed.getTimeline?aud=" + aud + " rpc:app.bsky.actor.getProfile?aud=*"
+                + " rpc:app.bsky.unspecced.getConfig?aud=" + aud);
         upstream.onXrpc("app.bsky.feed.getTimeline", json(200, "{\"feed\":[]}"));
         var timeline = client.get("/xrpc/app.bsky.feed.getTimeline?limit=1");
         assertThat(timeline.statusCode()).as(timeline.body()).isEqualTo(200);
         assertThat(upstream.take().path()).isEqualTo("/xrpc/app.bsky.feed.getTimeline");
+        // Proxied by the fallback: the upstream gets our service token, never the app's token or proof.
+        upstream.onXrpc("app.bsky.unspecced.getConfig", json(200, "{}"));
+        var config = client.get("/xrpc/app.bsky.unspecced.getConfig");
+        assertThat(config.statusCode()).as(config.body()).isEqualTo(200);
+        assertThat(config.headers().firstValue("dpop-nonce")).isPresent();
+        var forwarded = upstream.take();
+        assertThat(forwarded.header("authorization")).startsWith("Bearer ");
+        assertThat(AuthClient.claims(forwarded.header("authorization").substring(7)).path("lxm").asText()).isEqualTo("app.bsky.unspecced.getConfig");
+        assertThat(forwarded.header("dpop")).isNull();
 
         // Proxied by the fallback: refused before anything is sent upstream.
         assertScopeMissing(client.get("/xrpc/app.bsky.feed.getActorLikes?actor=" + did),

@@ -8,15 +8,11 @@ import jakarta.servlet.http.HttpServletResponse;
  * carries none; throws {@link dev.alteran.pds.wire.XrpcException} (401) when it carries bad ones.
  */
 public interface Authenticator {
-    Principal authenticate(HttpServletRequest request);
-
     /**
-     * As {@link #authenticate(HttpServletRequest)}, for an authenticator that answers with response
-     * headers too (OAuth's {@code DPoP-Nonce} and {@code WWW-Authenticate}).
+     * The caller, or null. {@code response} takes the headers an answer needs (OAuth's
+     * {@code DPoP-Nonce} and {@code WWW-Authenticate}); session tokens need none.
      */
-    default Principal authenticate(HttpServletRequest request, HttpServletResponse response) {
-        return authenticate(request);
-    }
+    Principal authenticate(HttpServletRequest request, HttpServletResponse response);
 
     /**
      * The account, when the request carries its own service token for {@code lxm} (see

@@ -2,6 +2,7 @@ package dev.alteran.pds.auth;
 
 import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,7 +33,7 @@ public final class SessionAuthenticator implements Authenticator {
     }
 
     @Override
-    public Principal authenticate(HttpServletRequest request) {
+    public Principal authenticate(HttpServletRequest request, HttpServletResponse response) {
         var header = AuthorizationHeader.of(request);
         if (header == null) return null;
         if (header.type() != AuthorizationHeader.Type.BEARER) {

@@ -39,11 +39,6 @@ public final class ResourceServer implements Authenticator {
     }
 
     @Override
-    public Principal authenticate(HttpServletRequest request) {
-        throw new IllegalStateException("the resource server answers with headers: call authenticate(request, response)");
-    }
-
-    @Override
     public Principal authenticate(HttpServletRequest request, HttpServletResponse response) {
         if (!isDpop(request)) return sessions.authenticate(request, response);
         var header = AuthorizationHeader.of(request); // a malformed header is the same 400 as on the session path

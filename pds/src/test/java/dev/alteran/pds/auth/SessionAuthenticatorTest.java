@@ -44,10 +44,10 @@ class SessionAuthenticatorTest {
                 3600, 86400, Clock.systemUTC());
         var auth = new SessionAuthenticator(tokens, null);
         var jwt = tokens.issue(Scope.APP_PASS_PRIVILEGED, "j").accessJwt();
-        assertThat(auth.authenticate(withAuthorization("Bearer " + jwt)))
+        assertThat(auth.authenticate(withAuthorization("Bearer " + jwt), null))
                 .isEqualTo(new Principal(SessionTokensTest.DID, Scope.APP_PASS_PRIVILEGED));
-        assertThat(auth.authenticate(withAuthorization("bearer " + jwt)).scope()).isEqualTo(Scope.APP_PASS_PRIVILEGED);
-        assertThat(auth.authenticate(withAuthorization(null))).isNull();
+        assertThat(auth.authenticate(withAuthorization("bearer " + jwt), null).scope()).isEqualTo(Scope.APP_PASS_PRIVILEGED);
+        assertThat(auth.authenticate(withAuthorization(null), null)).isNull();
     }
 
     @Test
@@ -55,15 +55,15 @@ class SessionAuthenticatorTest {
         var tokens = new SessionTokens(SessionTokensTest.DID, SessionTokensTest.ACCESS_SECRET, SessionTokensTest.REFRESH_SECRET,
                 3600, 86400, Clock.systemUTC());
         var auth = new SessionAuthenticator(tokens, null);
-        var malformed = error(() -> auth.authenticate(withAuthorization("Bearer a b")));
+        var malformed = error(() -> auth.authenticate(withAuthorization("Bearer a b"), null));
         assertThat(malformed.error()).isEqualTo("InvalidToken");
         assertThat(malformed.getMessage()).isEqualTo("Malformed authorization header");
-        var unsupported = error(() -> auth.authenticate(withAuthorization("Token abc")));
+        var unsupported = error(() -> auth.authenticate(withAuthorization("Token abc"), null));
         assertThat(unsupported.getMessage()).isEqualTo("Unsupported authorization type: Token");
-        var basic = error(() -> auth.authenticate(withAuthorization("Basic YWRtaW46cGFzcw==")));
+        var basic = error(() -> auth.authenticate(withAuthorization("Basic YWRtaW46cGFzcw=="), null));
         assertThat(basic.status()).isEqualTo(400);
         assertThat(basic.getMessage()).isEqualTo("Unexpected authorization type");
-        var empty = error(() -> auth.authenticate(withAuthorization("Bearer ")));
+        var empty = error(() -> auth.authenticate(withAuthorization("Bearer "), null));
         assertThat(empty.status()).isEqualTo(401);
         assertThat(empty.error()).isEqualTo("AuthMissing");
     }
@@ -75,9 +75,9 @@ class SessionAuthenticatorTest {
                 60, 86400, clock);
         var auth = new SessionAuthenticator(tokens, null);
         var request = withAuthorization("Bearer " + tokens.issue(Scope.ACCESS, "j").accessJwt());
-        assertThat(auth.authenticate(request)).isNotNull();
-        assertThat(auth.authenticate(request)).isNotNull(); // from the cache
+        assertThat(auth.authenticate(request, null)).isNotNull();
+        assertThat(auth.authenticate(request, null)).isNotNull(); // from the cache
         clock.now.set(clock.now.get().plusSeconds(60));
-        assertThat(error(() -> auth.authenticate(request)).error()).isEqualTo("ExpiredToken");
+        assertThat(error(() -> auth.authenticate(request, null)).error()).isEqualTo("ExpiredToken");
     }
 }
