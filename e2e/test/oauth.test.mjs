@@ -115,9 +115,9 @@ function oauthClient(scope) {
  * Signs in through the pages in a fresh browser context: the password on the sign-in page, then
  * `decision` (`Allow` or `Deny`) on the consent page; returns the authorization response.
  */
-async function authorizeInBrowser(client, { viewport = VIEWPORTS.mobile, shots, decision = 'Allow', scope } = {}) {
-  const url = await client.authorize(server.handle, scope ? { scope } : {})
-  const context = await browser.newContext({ viewport })
+async function authorizeInBrowser(client, { viewport = VIEWPORTS.mobile, shots, decision = 'Allow', javaScript = true } = {}) {
+  const url = await client.authorize(server.handle)
+  const context = await browser.newContext({ viewport, javaScriptEnabled: javaScript })
   try {
     const page = await context.newPage()
     await page.goto(url.href)
@@ -223,7 +223,8 @@ let scoped // a session allowed only to create posts
 
 test('a session scoped to repo:app.bsky.feed.post?action=create can post but not like', async () => {
   scoped = oauthClient('atproto repo:app.bsky.feed.post?action=create')
-  scoped.session = await signIn(scoped.client, { viewport: VIEWPORTS.desktop, shots: '-desktop' })
+  // The pages are plain forms: this sign-in runs with JavaScript off.
+  scoped.session = await signIn(scoped.client, { viewport: VIEWPORTS.desktop, shots: '-desktop', javaScript: false })
   const info = await scoped.session.getTokenInfo(false)
   assert.deepEqual(info.scope.split(' ').sort(), ['atproto', 'repo:app.bsky.feed.post?action=create'])
   scoped.agent = new Agent(scoped.session)
@@ -331,3 +332,46 @@ test('consent posted from another origin is refused and changes nothing', async 
 function escape(s) {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
+
+test('a wrong password is refused on the page; "Remember this device" is an HttpOnly SameSite cookie that skips the password next time', async () => {
+  const { client } = oauthClient('atproto')
+  const context = await browser.newContext({ viewport: VIEWPORTS.mobile })
+  try {
+    const page = await context.newPage()
+    const first = await page.goto((await client.authorize(server.handle)).href)
+    assert.match(first.headers()['content-security-policy'], /frame-ancestors 'none'/)
+    const password = page.locator('input[type=password]')
+    await password.fill('not the password')
+    await password.press('Enter')
+    await page.locator('#error').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Allow', exact: true }).count(), 0)
+
+    await page.locator('input[type=password]').fill(server.password)
+    await page.getByLabel('Remember this device').check()
+    await page.locator('input[type=password]').press('Enter')
+    let response = callbacks.next()
+    await page.getByRole('button', { name: 'Allow', exact: true }).click()
+    await client.callback(await response)
+
+    const cookies = (await context.cookies()).filter((c) => c.domain === 'localhost' && c.httpOnly)
+    assert.ok(cookies.length > 0, 'an HttpOnly cookie')
+    for (const c of cookies) {
+      assert.ok(c.sameSite === 'Lax' || c.sameSite === 'Strict', `${c.name}: SameSite=${c.sameSite}`)
+      assert.equal(c.secure, false, 'no Secure flag over http')
+    }
+
+    // The same browser, a new request: straight to the consent page (every app is asked each time).
+    const { client: again, sessions } = oauthClient('atproto transition:generic')
+    await page.goto((await again.authorize(server.handle)).href)
+    const allow = page.getByRole('button', { name: 'Allow', exact: true })
+    await allow.waitFor()
+    assert.equal(await page.locator('input[type=password]').count(), 0)
+    response = callbacks.next()
+    await allow.click()
+    const { session } = await again.callback(await response)
+    assert.equal(session.did, server.did)
+    assert.equal(sessions.size, 1)
+  } finally {
+    await context.close()
+  }
+})
