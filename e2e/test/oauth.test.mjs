@@ -286,7 +286,7 @@ test('Deny on the consent page: the client gets access_denied and no session', a
   assert.equal(sessions.size, 0)
 })
 
-test('consent posted from another origin is refused and changes nothing', async () => {
+test('consent posted without its CSRF token, or from another origin, is refused and changes nothing', async () => {
   const { client, sessions } = oauthClient('atproto')
   const url = await client.authorize(server.handle)
   const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
@@ -313,6 +313,13 @@ test('consent posted from another origin is refused and changes nothing', async 
     await foreign.goto(callbacks.foreignUrl)
     const refusal = await posted
     assert.ok(refusal.status() >= 400 && refusal.status() < 500, `status ${refusal.status()}`)
+    // Same origin, same cookies, every header a browser sends, but no CSRF token.
+    const noCsrf = await context.request.post(form.action, {
+      form: Object.fromEntries(form.fields.filter(([k]) => k !== 'csrf')),
+      headers: { Origin: origin, 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+      maxRedirects: 0,
+    })
+    assert.equal(noCsrf.status(), 403)
     const receivedBefore = callbacks.received.length
 
     // The person's own Allow still works: the refused post used nothing up.
