@@ -60,6 +60,7 @@ import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthProvider;
 import dev.alteran.pds.oauth.OAuthRequests;
 import dev.alteran.pds.oauth.OAuthTokens;
+import dev.alteran.pds.oauth.PermissionSets;
 import dev.alteran.pds.store.SqlReplayStore;
 import dev.alteran.pds.web.OAuthServlet;
 import dev.alteran.pds.identity.PlcClient;
@@ -220,8 +221,10 @@ public final class Alteran implements AutoCloseable {
             var issuer = config.publicOrigin();
             this.oauthTokens = new OAuthTokens(database, issuer, config.serviceDid(), config.accessTokenSecret(),
                     OAuthTokens.Lifetimes.REFERENCE.withAccess(Duration.ofSeconds(config.oauthAccessTtlSec())), clock);
+            var lexiconDns = b.lexiconDns != null ? b.lexiconDns : DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT);
+            var permissionSets = new PermissionSets(lexiconDns, didResolver, http, clock);
             var oauth = new OAuthProvider(issuer, config.did(), clientMetadata, new OAuthRequests(database, clock), oauthTokens,
-                    replays, database, clock);
+                    replays, database, clock, permissionSets);
             this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
             // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
             this.authenticator = new ResourceServer(sessionAuthenticator, oauthTokens, dpopVerifier, didDocuments);
@@ -454,6 +457,7 @@ public final class Alteran implements AutoCloseable {
         private boolean debugRoutes;
         private boolean includeRootEndpoint = true;
         private Egress clientMetadataEgress;
+        private DnsTxtLookup lexiconDns;
 
         public Builder config(Config config) {
             this.config = config;
@@ -482,6 +486,12 @@ public final class Alteran implements AutoCloseable {
          */
         public Builder clientMetadataEgress(Egress egress) {
             this.clientMetadataEgress = egress;
+            return this;
+        }
+
+        /** The DNS TXT lookup that finds a Lexicon authority's DID ({@code _lexicon.<domain>}); the system's by default. */
+        public Builder lexiconDns(DnsTxtLookup dns) {
+            this.lexiconDns = dns;
             return this;
         }
 

@@ -250,6 +250,46 @@ class OAuthFlowTest {
         var next = c.par(SCOPE);
         var again = c.authorizePage(next.requestUri());
         assertThat(again.body()).contains("value=\"allow\"").doesNotContain("name=\"password\"");
+        // prompt=login asks for the password anyway; prompt=none cannot show the consent page, so it answers at once
+        assertThat(c.authorizePage(c.par(SCOPE, Map.of("prompt", "login")).requestUri()).body()).contains("name=\"password\"");
+        var silent = c.par(SCOPE, Map.of("prompt", "none"));
+        var answer = c.authorizePage(silent.requestUri());
+        assertThat(answer.statusCode()).isEqualTo(303);
+        assertThat(OAuthTestClient.redirectParams(answer.headers().firstValue("Location").orElseThrow()))
+                .containsEntry("error", "consent_required").containsEntry("state", silent.state());
+    }
+
+    @Test
+    void aReloadAfterSigningInShowsTheConsentPageAgain() throws Exception {
+        var c = client();
+        var auth = c.par(SCOPE);
+        var page = c.authorizePage(auth.requestUri());
+        c.submit(auth.requestUri(), csrf(page.body()), Map.of("action", "sign-in", "identifier", TestServer.HANDLE, "password", TestServer.PASSWORD));
+        var reload = c.authorizePage(auth.requestUri());
+        assertThat(reload.body()).contains("value=\"allow\"").doesNotContain("name=\"password\"");
+    }
+
+    @Test
+    void anAppPasswordOrAnotherAccountCannotSignAnAppIn() throws Exception {
+        var session = AuthClient.login(server);
+        var created = server.post("/xrpc/com.atproto.server.createAppPassword", "{\"name\":\"oauth-test\"}",
+                "Authorization", "Bearer " + session.get("accessJwt").asText());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        var appPassword = json(created).get("password").asText();
+        var c = client();
+        var auth = c.par(SCOPE);
+        var page = c.authorizePage(auth.requestUri());
+        var withAppPassword = c.submit(auth.requestUri(), csrf(page.body()),
+                Map.of("action", "sign-in", "identifier", TestServer.HANDLE, "password", appPassword));
+        assertThat(withAppPassword.statusCode()).isEqualTo(401);
+        assertThat(withAppPassword.body()).contains("Wrong handle or password").doesNotContain("value=\"allow\"");
+        var otherAccount = c.submit(auth.requestUri(), csrf(page.body()),
+                Map.of("action", "sign-in", "identifier", "someone.else.test", "password", TestServer.PASSWORD));
+        assertThat(otherAccount.statusCode()).isEqualTo(401);
+        // allowing without a sign-in goes back to the sign-in page
+        var allow = c.submit(auth.requestUri(), csrf(page.body()), Map.of("action", "allow"));
+        assertThat(allow.statusCode()).isEqualTo(401);
+        assertThat(allow.headers().firstValue("Location")).isEmpty();
     }
 
     @Test

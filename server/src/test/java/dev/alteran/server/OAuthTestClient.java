@@ -116,9 +116,15 @@ final class OAuthTestClient {
     }
 
     Authorization par(String scope) throws Exception {
+        return par(scope, Map.of());
+    }
+
+    Authorization par(String scope, Map<String, String> extra) throws Exception {
         var verifier = UUID.randomUUID() + "-" + UUID.randomUUID();
         var state = UUID.randomUUID().toString();
-        var response = postWithNonce("/oauth/par", parParams(verifier, state, scope));
+        var params = parParams(verifier, state, scope);
+        params.putAll(extra);
+        var response = postWithNonce("/oauth/par", params);
         if (response.statusCode() != 201) throw new AssertionError("PAR: " + response.statusCode() + " " + response.body());
         return new Authorization(Json.READER.readTree(response.body()).get("request_uri").asText(), verifier, state);
     }

@@ -32,6 +32,10 @@ public final class TestServer implements AutoCloseable {
     public final HttpClient http = HttpClient.newHttpClient();
 
     private TestServer(Map<String, String> overrides) throws Exception {
+        this(overrides, b -> { });
+    }
+
+    private TestServer(Map<String, String> overrides, java.util.function.Consumer<Alteran.Builder> options) throws Exception {
         dataDir = Files.createTempDirectory("alteran-test-");
         int port = freePort();
         var values = new HashMap<String, String>();
@@ -48,7 +52,9 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
         values.putAll(overrides);
         config = Config.from(values).validateOrThrow();
-        alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
+        var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes());
+        options.accept(builder);
+        alteran = builder.build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();
     }
 
@@ -58,6 +64,11 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Map<String, String> overrides) throws Exception {
         return new TestServer(overrides);
+    }
+
+    /** A server built with extra {@link Alteran.Builder} options (stand-ins for outside services). */
+    public static TestServer start(Map<String, String> overrides, java.util.function.Consumer<Alteran.Builder> options) throws Exception {
+        return new TestServer(overrides, options);
     }
 
     JettyServer jetty() {

@@ -1,11 +1,13 @@
 package dev.alteran.pds.oauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.alteran.pds.identity.Egress;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.ResolutionException;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +33,8 @@ public final class ClientMetadataFetcher implements AutoCloseable {
     private final Clock clock;
     private final boolean allowCustomPorts;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private record CachedKeys(JWKSet keys, Instant expires) {}
+    private final Map<String, CachedKeys> keyCache = new ConcurrentHashMap<>();
 
     /** @param allowCustomPorts false in production (as the reference); tests on loopback need a port of their own */
     public ClientMetadataFetcher(Egress egress, Clock clock, boolean allowCustomPorts) {
@@ -76,6 +80,45 @@ public final class ClientMetadataFetcher implements AutoCloseable {
         } catch (IOException e) {
             throw invalid(unable + ": not JSON");
         }
+    }
+
+    /**
+     * The public keys a confidential client authenticates with: its inline {@code jwks}, or the set
+     * at its {@code jwks_uri}, fetched like the metadata (same egress, limits, no redirects) and kept
+     * {@link #CACHE_TTL}. Private keys in the set are refused. 400 {@code invalid_client} otherwise.
+     */
+    public JWKSet jwks(ClientMetadata metadata) {
+        if (metadata.jwks() != null) return metadata.jwks();
+        var uri = metadata.jwksUri();
+        if (uri == null) throw new OAuthException("invalid_client", "The client has no keys (jwks or jwks_uri)", 400, false);
+        var now = clock.instant();
+        var cached = keyCache.get(uri);
+        if (cached != null && now.isBefore(cached.expires())) return cached.keys();
+        var unable = "Unable to obtain the client's jwks_uri \"" + uri + "\"";
+        var url = URI.create(uri);
+        if (!"https".equals(url.getScheme())) throw new OAuthException("invalid_client", unable + ": https is required", 400, false);
+        if (!allowCustomPorts && url.getPort() != -1 && url.getPort() != 443) {
+            throw new OAuthException("invalid_client", unable + ": custom ports are not allowed", 400, false);
+        }
+        IdentityHttp.Response response;
+        try {
+            response = http.get(url, "application/json", MAX_BYTES, false);
+        } catch (ResolutionException e) {
+            throw new OAuthException("invalid_client", unable + ": " + e.getMessage(), 400, false);
+        }
+        if (response.status() != 200) throw new OAuthException("invalid_client", unable + ": HTTP " + response.status(), 400, false);
+        JWKSet keys;
+        try {
+            keys = JWKSet.parse(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.text.ParseException | RuntimeException e) {
+            throw new OAuthException("invalid_client", unable + ": not a JSON Web Key Set", 400, false);
+        }
+        if (keys.getKeys().stream().anyMatch(com.nimbusds.jose.jwk.JWK::isPrivate)) {
+            throw new OAuthException("invalid_client", unable + ": private keys must not be published", 400, false);
+        }
+        if (keyCache.size() >= MAX_CACHED) keyCache.clear();
+        keyCache.put(uri, new CachedKeys(keys, now.plus(CACHE_TTL)));
+        return keys;
     }
 
     private static OAuthException invalid(String description) {

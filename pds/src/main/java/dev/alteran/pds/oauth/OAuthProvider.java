@@ -44,9 +44,17 @@ public final class OAuthProvider {
     private final ReplayStore replays;
     private final Database db;
     private final Clock clock;
+    private final PermissionSets permissionSets;
 
+    /** A provider that refuses {@code include:} scopes (no permission-set resolution). */
     public OAuthProvider(String issuer, String did, ClientMetadataFetcher clients, OAuthRequests requests, OAuthTokens tokens,
                          ReplayStore replays, Database db, Clock clock) {
+        this(issuer, did, clients, requests, tokens, replays, db, clock, null);
+    }
+
+    public OAuthProvider(String issuer, String did, ClientMetadataFetcher clients, OAuthRequests requests, OAuthTokens tokens,
+                         ReplayStore replays, Database db, Clock clock, PermissionSets permissionSets) {
+        this.permissionSets = permissionSets;
         this.issuer = issuer;
         this.did = did;
         this.clients = clients;
@@ -92,7 +100,7 @@ public final class OAuthProvider {
         strings(o, "code_challenge_methods_supported", "S256");
         strings(o, "ui_locales_supported", "en-US");
         strings(o, "display_values_supported", "page", "popup", "touch");
-        strings(o, "prompt_values_supported", "none", "login", "consent", "select_account");
+        strings(o, "prompt_values_supported", "none", "login", "consent");
         o.put("authorization_response_iss_parameter_supported", true);
         strings(o, "request_object_signing_alg_values_supported");
         strings(o, "request_object_encryption_alg_values_supported");
@@ -185,8 +193,7 @@ public final class OAuthProvider {
         if (!ASSERTION_ALGS.contains(alg) || (metadata.tokenEndpointAuthSigningAlg() != null && !metadata.tokenEndpointAuthSigningAlg().equals(alg))) {
             throw invalidClient("Validation of \"client_assertion\" failed: unsupported \"alg\" value");
         }
-        if (metadata.jwks() == null) throw invalidClient("Validation of \"client_assertion\" failed: no key set to verify it with (jwks_uri is not supported)");
-        JWK key = metadata.jwks().getKeyByKeyId(kid);
+        JWK key = clients.jwks(metadata).getKeyByKeyId(kid);
         if (key == null) throw invalidClient("Validation of \"client_assertion\" failed: no applicable key found in the JSON Web Key Set");
         try {
             JWSVerifier verifier = switch (key) {
@@ -274,8 +281,14 @@ public final class OAuthProvider {
         for (var s : scope.split(" ")) {
             if (!declared.contains(s)) throw invalidScope("Scope \"" + s + "\" is not declared in the client metadata");
             if (!ScopeSet.isKnown(s)) throw invalidScope("Invalid scope \"" + s + "\"");
-            if (IncludeScope.parse(s) != null) {
-                throw invalidScope("Permission sets (\"" + s + "\") cannot be resolved by this server yet");
+            var include = IncludeScope.parse(s);
+            if (include != null) {
+                // Expanded now, as the reference builds the token scope: the token carries the set's permissions.
+                if (permissionSets == null) throw invalidScope("Permission sets (\"" + s + "\") cannot be resolved by this server");
+                for (var granted : include.scopes(permissionSets.resolve(include.nsid()))) {
+                    if (!values.contains(granted)) values.add(granted);
+                }
+                continue;
             }
             if (!values.contains(s)) values.add(s);
         }

@@ -258,13 +258,24 @@ public final class OAuthServlet extends HttpServlet {
             setDeviceCookie(resp, created.cookie());
             device = created.device();
         }
-        var remembered = provider.did().equals(device.did()) && !"login".equals(request.param("prompt")) ? device.did() : null;
+        var prompt = request.param("prompt");
+        var remembered = provider.did().equals(device.did()) && !"login".equals(prompt) ? device.did() : null;
         if (!provider.requests().bind(request.id(), device.id(), remembered)) {
             errorPage(resp, 400, "Sign-in request in use", "This sign-in request was opened in another browser. Go back to the app and start again.");
             return;
         }
+        if ("none".equals(prompt)) {
+            // No page may be shown, and every app must be allowed on the consent page: answer at once, as the reference.
+            provider.requests().delete(request.id());
+            var error = remembered == null ? "login_required" : "consent_required";
+            redirect(resp, provider.redirect(request, Map.of("error", error, "error_description", remembered == null
+                    ? "Login is required" : "Consent is required")));
+            return;
+        }
         var form = new Pages.Form(request.requestUri(), request.clientId(), csrf(device.id(), request.id()));
-        if (remembered != null) consentPage(resp, 200, client, form, request);
+        // Signed in on this browser already (remembered, or a reload after signing in): straight to consent.
+        boolean signedIn = remembered != null || (device.id().equals(request.deviceId()) && provider.did().equals(request.did()) && !"login".equals(prompt));
+        if (signedIn) consentPage(resp, 200, client, form, request);
         else signInPage(resp, 200, client, form, request.param("login_hint"), null);
     }
 
@@ -328,11 +339,11 @@ public final class OAuthServlet extends HttpServlet {
                     errorPage(resp, 400, "Sign-in request expired", "This sign-in request has expired. Go back to the app and start again.");
                     return;
                 }
-                redirect(resp, request, provider.redirect(request, Map.of("code", code)));
+                redirect(resp, provider.redirect(request, Map.of("code", code)));
             }
             case "deny" -> {
                 provider.requests().delete(request.id());
-                redirect(resp, request, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
+                redirect(resp, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
             }
             default -> errorPage(resp, 400, "Request refused", "Unknown action.");
         }
@@ -397,7 +408,7 @@ public final class OAuthServlet extends HttpServlet {
         resp.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void redirect(HttpServletResponse resp, OAuthRequests.Request request, String location) {
+    private static void redirect(HttpServletResponse resp, String location) {
         resp.setStatus(303);
         resp.setHeader("Cache-Control", "no-store");
         resp.setHeader("Location", location);

@@ -48,6 +48,7 @@ class OAuthProviderTest {
     final TestClock clock = new TestClock(Instant.now());
     Database db;
     Rebinding.Stage stage;
+    Rebinding.Stage keyStage;
     ClientMetadataFetcher fetcher;
     OAuthProvider provider;
     String clientId;
@@ -61,6 +62,15 @@ class OAuthProviderTest {
 
     @BeforeEach
     void start() throws Exception {
+        start(false);
+    }
+
+    /** The client's metadata on one https server; with {@code keysByUri} its keys on another, named by jwks_uri. */
+    void start(boolean keysByUri) throws Exception {
+        close();
+        var jwks = Json.object();
+        jwks.putArray("keys").add(Json.toTree(clientKey.toPublicJWK().toJSONObject()));
+        keyStage = Rebinding.stage(port -> http(jwks.toString()), tls.server());
         stage = Rebinding.stage(port -> {
             var id = "https://" + HOST + ":" + port + "/oauth/client-metadata.json";
             var doc = Json.object().put("client_id", id).put("client_name", "Confidential App").put("client_uri", "https://" + HOST + ":" + port)
@@ -69,9 +79,9 @@ class OAuthProviderTest {
             doc.putArray("redirect_uris").add("https://" + HOST + "/callback");
             doc.putArray("grant_types").add("authorization_code").add("refresh_token");
             doc.putArray("response_types").add("code");
-            doc.putObject("jwks").putArray("keys").add(Json.toTree(clientKey.toPublicJWK().toJSONObject()));
-            var body = doc.toString().getBytes(StandardCharsets.UTF_8);
-            return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n" + doc;
+            if (keysByUri) doc.put("jwks_uri", "https://" + HOST + ":" + keyStage.port() + "/jwks.json");
+            else doc.set("jwks", jwks);
+            return http(doc.toString());
         }, tls.server());
         clientId = "https://" + HOST + ":" + stage.port() + "/oauth/client-metadata.json";
         var dns = new Rebinding.ScriptedResolver(Map.of(HOST, List.of(Rebinding.CHECKED)));
@@ -81,11 +91,21 @@ class OAuthProviderTest {
         provider = new OAuthProvider(ISSUER, DID, fetcher, new OAuthRequests(db, clock), tokens, new SqlReplayStore(db, clock), db, clock);
     }
 
+    static String http(String json) {
+        var body = json.getBytes(StandardCharsets.UTF_8);
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n" + json;
+    }
+
     @AfterEach
-    void stop() throws Exception {
-        fetcher.close();
-        stage.close();
-        db.close();
+    void close() throws Exception {
+        if (fetcher != null) fetcher.close();
+        if (stage != null) stage.close();
+        if (keyStage != null) keyStage.close();
+        if (db != null) db.close();
+        fetcher = null;
+        stage = null;
+        keyStage = null;
+        db = null;
     }
 
     String assertion(ECKey key, String jti, Instant iat, String aud) throws Exception {
@@ -152,6 +172,16 @@ class OAuthProviderTest {
         refresh.put("client_assertion_type", OAuthProvider.CLIENT_ASSERTION_TYPE);
         refresh.put("client_assertion", assertion(clientKey, UUID.randomUUID().toString(), clock.instant(), ISSUER));
         assertThat(provider.token(refresh, proof).accessToken()).isNotNull();
+    }
+
+    @Test
+    void keysPublishedAtJwksUriAreFetched() throws Exception {
+        start(true);
+        var pushed = provider.pushedAuthorizationRequest(par(assertion(clientKey, UUID.randomUUID().toString(), clock.instant(), ISSUER)), proof);
+        assertThat(pushed.get("request_uri").asText()).startsWith(OAuthRequests.REQUEST_URI_PREFIX);
+        var stranger = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
+        refused(() -> provider.pushedAuthorizationRequest(par(sneaky(() -> assertion(stranger, UUID.randomUUID().toString(),
+                clock.instant(), ISSUER))), proof), "invalid_client", "signature");
     }
 
     @Test

@@ -149,4 +149,37 @@ class OAuthTokensTest {
         assertThat(revoked).isTrue();
         assertOAuthError(() -> tokens.verify(issued.accessToken()), "invalid_token", 401);
     }
+
+    long rows(String table) {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Test
+    void expiredSessionsAndUsedRefreshTokensArePrunedAsNewOnesAreWritten() {
+        var old = tokens.create(grant(false), null);
+        tokens.refresh(old.refreshToken(), CLIENT, JKT);
+        assertThat(rows("oauth_session")).isEqualTo(1);
+        assertThat(rows("oauth_used_refresh")).isEqualTo(1);
+        clock.advance(Duration.ofDays(15)); // past the public session's two weeks
+        var fresh = tokens.create(grant(false), null);
+        assertThat(rows("oauth_session")).isEqualTo(1);
+        assertThat(rows("oauth_used_refresh")).isZero();
+        assertThat(tokens.sessions()).extracting(OAuthTokens.SessionInfo::id).containsExactly(fresh.sessionId());
+    }
+
+    @Test
+    void expiredRequestsArePruned() {
+        var requests = new OAuthRequests(db, clock);
+        var first = requests.create(CLIENT, "{}", dev.alteran.pds.wire.Json.object().put("scope", "atproto"), JKT);
+        assertThat(requests.find(first.requestUri())).isNotNull();
+        clock.advance(OAuthRequests.PAR_EXPIRES_IN);
+        assertThat(requests.find(first.requestUri())).isNull();
+        requests.create(CLIENT, "{}", dev.alteran.pds.wire.Json.object().put("scope", "atproto"), JKT);
+        assertThat(rows("oauth_request")).isEqualTo(1);
+    }
 }
