@@ -30,9 +30,18 @@ final class DpopClient {
     String nonce;
 
     DpopClient(TestServer server) {
+        this(server, newKey());
+    }
+
+    /** A client using {@code key}, e.g. the one its tokens were issued for at the token endpoint. */
+    DpopClient(TestServer server, ECKey key) {
         this.server = server;
+        this.key = key;
+    }
+
+    private static ECKey newKey() {
         try {
-            this.key = new ECKeyGenerator(Curve.P_256).generate();
+            return new ECKeyGenerator(Curve.P_256).generate();
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }

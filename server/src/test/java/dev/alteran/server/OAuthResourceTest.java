@@ -121,6 +121,25 @@ class OAuthResourceTest {
     }
 
     @Test
+    void aTokenFromTheTokenEndpointWritesWithItsKey() throws Exception {
+        var app = new OAuthTestClient(server, "http://127.0.0.1:8080/callback", "atproto transition:generic");
+        var auth = app.par("atproto transition:generic");
+        var tokens = OAuthTestClient.json(app.redeem(app.authorize(auth), auth.verifier()));
+        var client = new DpopClient(server, app.dpopKey);
+        client.token = tokens.path("access_token").asText();
+        client.nonce = app.nonce; // one nonce source for the authorization server and the XRPC routes
+        var r = client.sendOnce("POST", "/xrpc/com.atproto.repo.createRecord", HttpRequest.BodyPublishers.ofString(post("app.bsky.feed.post")),
+                "application/json", client.proof("POST", server.url("/xrpc/com.atproto.repo.createRecord"), client.nonce, client.token, c -> {}));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        var session = TestServer.json(client.get("/xrpc/com.atproto.server.getSession"));
+        assertThat(session.path("did").asText()).isEqualTo(did);
+        // The same token with a proof from another key is refused.
+        var thief = new DpopClient(server);
+        thief.token = client.token;
+        assertChallenge(thief.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
+    }
+
+    @Test
     void aPostOnlySessionCanPostButNotLikeNorDeleteNorOverwrite() throws Exception {
         var client = signedIn("atproto repo:app.bsky.feed.post?action=create");
         var r = client.post("/xrpc/com.atproto.repo.createRecord", post("app.bsky.feed.post"));
@@ -307,6 +326,25 @@ class OAuthResourceTest {
     }
 
     @Test
+    void outsideDevelopmentProofsNameTheConfiguredOriginNeverTheHostHeader() throws Exception {
+        try (var production = TestServer.start(Map.of("ALTERAN_ENV", "production"))) {
+            var client = new DpopClient(production);
+            client.token = production.alteran.oauthTokens().create(new OAuthTokens.Grant(production.config.did(), CLIENT,
+                    "{\"method\":\"none\"}", false, null, "atproto transition:generic", client.jkt()), null).accessToken();
+            var path = "/xrpc/com.atproto.server.getSession";
+            var publicUrl = production.config.publicOrigin() + path;
+            assertThat(publicUrl).startsWith("https://");
+            var first = client.sendOnce("GET", path, null, null, client.proof("GET", publicUrl, null, client.token, c -> {}));
+            assertChallenge(first, 401, "use_dpop_nonce");
+            var ok = client.sendOnce("GET", path, null, null, client.proof("GET", publicUrl, client.nonce, client.token, c -> {}));
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            // The URL the request reached (its Host header) is not where the client is told the PDS is.
+            var host = client.sendOnce("GET", path, null, null, client.proof("GET", production.url(path), client.nonce, client.token, c -> {}));
+            assertChallenge(host, 401, "invalid_dpop_proof");
+        }
+    }
+
+    @Test
     void aRevokedSessionIsInvalidTokenAtOnce() throws Exception {
         var client = new DpopClient(server);
         var issued = issue(server.alteran.oauthTokens(), "atproto transition:generic", client.jkt());
@@ -341,6 +379,10 @@ class OAuthResourceTest {
         var session = new DpopClient(server);
         session.token = AuthClient.login(server).get("accessJwt").asText();
         assertChallenge(session.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
+        // A token without atproto is no atproto token, as the reference's verifier says.
+        var noAtproto = new DpopClient(server);
+        noAtproto.token = issue(server.alteran.oauthTokens(), "transition:generic", noAtproto.jkt()).accessToken();
+        assertChallenge(noAtproto.get("/xrpc/com.atproto.server.getSession"), 401, "invalid_token");
         // The password session is as before: no nonce, no challenge.
         var plain = AuthClient.getSession(server, session.token);
         assertThat(plain.statusCode()).isEqualTo(200);

@@ -64,9 +64,7 @@ public final class ResourceServer implements Authenticator {
         if (proof == null) throw OAuthException.invalidDpopProof("DPoP proof required");
         var access = tokens.verify(token);
         proof.requireKey(access.jkt());
-        if (!access.scopes().has(ScopeSet.ATPROTO)) {
-            throw new XrpcException(400, "InvalidToken", "OAuth token does not have \"atproto\" scope");
-        }
+        if (!access.scopes().has(ScopeSet.ATPROTO)) throw OAuthException.invalidToken("Invalid scope (expected atproto)");
         return new Principal(access.did(), Scope.OAUTH, new ScopePermissions(access.scopes()));
     }
 
