@@ -2,8 +2,10 @@
 // a started Alteran through its real sign-in and consent pages in headless Chromium, lands on a
 // callback server on 127.0.0.1, and then writes and reads records through its DPoP-bound session;
 // survives an access-token expiry by refreshing; is cut off when the owner revokes the session with
-// `alteran oauth revoke`; and a session scoped to creating posts cannot like. Screenshots of both
-// pages go to e2e/target/screenshots/.
+// `alteran oauth revoke`; and a session scoped to creating posts cannot like. Browser-level hostile
+// cases: consent posted without its CSRF token or from another origin, a wrong password; tokens on
+// the wrong scheme. Screenshots of both pages go to e2e/target/screenshots/. What the client needs
+// of the server is in e2e/OAUTH-CLIENT-NOTES.md.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
