@@ -296,6 +296,23 @@ test("tokens keep to their scheme: the app's token as Bearer or without a proof,
   assert.match(sessionAsDpop.headers.get('www-authenticate'), /^DPoP\b.*error="invalid_token"/)
 })
 
+test('a replayed refresh token ends the whole session', async () => {
+  const used = scoped.sessions.get(server.did).tokenSet.refresh_token
+  const current = await scoped.session.getTokenSet(true)
+  assert.notEqual(current.refresh_token, used)
+  // Someone replays the used refresh token, through the client's own token request (DPoP, nonce).
+  await assert.rejects(scoped.session.server.request('token', { grant_type: 'refresh_token', refresh_token: used }),
+    (err) => err.status === 400 && err.error === 'invalid_grant')
+  // That ends the session: the app's current access token and refresh token are refused too.
+  trustStoredToken(scoped.sessions)
+  await assert.rejects(scoped.agent.com.atproto.server.getSession(), (err) => {
+    assert.equal(err.status, 401)
+    assert.equal(err.error, 'invalid_token')
+    return true
+  })
+  await assert.rejects(scoped.client.restore(server.did))
+})
+
 test('Deny on the consent page: the client gets access_denied and no session', async () => {
   const { client, sessions } = oauthClient('atproto')
   const params = await authorizeInBrowser(client, { decision: 'Deny' })
