@@ -36,9 +36,13 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * before. Proofs whose {@code htu} has a query or fragment are accepted (both are dropped before the
  * comparison) as the reference still does.
  *
- * <p>Built on nimbus-jose-jwt rather than oauth2-oidc-sdk's DPoPProofVerifier: that library is not
- * among this build's dependencies, and the reference's particular rules (the iat window, lenient htu,
- * nonce and replay order, error descriptions) are a few lines here.
+ * <p>Built on nimbus-jose-jwt rather than oauth2-oidc-sdk's DPoP verifiers (checked at 11.26): they
+ * compare {@code htu} as an exact string with the request URL's scheme, host, port and path, so a
+ * proof whose {@code htu} carries a query, an upper-case host or an explicit default port, which the
+ * reference accepts after parsing both URLs, would be refused; and their single-use check keeps
+ * {@code jti}s in memory, where several instances and a restart need the database. The reference's
+ * particular rules (the iat window, lenient htu, nonce and replay order, error descriptions) are a few
+ * lines here.
  *
  * <p>The request URL must be built from the configured public URL and the request path, never from
  * the Host header, which the client controls.
