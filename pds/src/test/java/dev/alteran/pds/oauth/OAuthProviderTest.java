@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -172,6 +173,29 @@ class OAuthProviderTest {
         refresh.put("client_assertion_type", OAuthProvider.CLIENT_ASSERTION_TYPE);
         refresh.put("client_assertion", assertion(clientKey, UUID.randomUUID().toString(), clock.instant(), ISSUER));
         assertThat(provider.token(refresh, proof).accessToken()).isNotNull();
+    }
+
+    /** The issue's hostile client ids, through PAR: a private address, a redirect, a huge document; none is stored. */
+    @Test
+    void clientIdsAtPrivateAddressesRedirectingOrHugeAreRefusedAtPar() throws Exception {
+        var privateDns = new Rebinding.ScriptedResolver(Map.of(HOST, List.of(Rebinding.PRIVATE)));
+        try (var privateFetcher = new ClientMetadataFetcher(new Egress(privateDns, Rebinding.RULE, tls.client()), clock, true)) {
+            var behindPrivate = new OAuthProvider(ISSUER, DID, privateFetcher, new OAuthRequests(db, clock), provider.tokens(),
+                    new SqlReplayStore(db, clock), db, clock);
+            refused(() -> behindPrivate.pushedAuthorizationRequest(par(null), proof), "invalid_client_metadata", "Unable to obtain client metadata");
+            assertThat(stage.server().accepted).as("no connection to a private address").hasValue(0);
+        }
+        Map<String, IntFunction<String>> answers = Map.of(
+                "HTTP 302", port -> Rebinding.redirect("https://" + HOST + ":" + port + "/elsewhere.json"),
+                "Unable to obtain client metadata", port -> http("{\"x\":\"" + "a".repeat(ClientMetadataFetcher.MAX_BYTES) + "\"}"));
+        for (var answer : answers.entrySet()) {
+            try (var bad = Rebinding.stage(answer.getValue(), tls.server())) {
+                var p = par(null);
+                p.put("client_id", "https://" + HOST + ":" + bad.port() + "/oauth/client-metadata.json");
+                refused(() -> provider.pushedAuthorizationRequest(p, proof), "invalid_client_metadata", answer.getKey());
+            }
+        }
+        assertThat(requests()).isZero();
     }
 
     @Test
