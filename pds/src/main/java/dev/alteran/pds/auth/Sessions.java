@@ -85,22 +85,36 @@ public final class Sessions {
      * @throws LoginLockout.LockedOut while login is locked after repeated failures
      */
     public void checkAccountPassword(String identifier, String secret, String ip) {
-        if (secret.length() > MAX_PASSWORD_LENGTH) {
-            throw XrpcException.authRequired("Password too long. Consider resetting your password.");
-        }
         long start = System.nanoTime();
         try {
-            maybePurge();
-            if (!isOurs(identifier)) throw invalidLogin();
-            lockout.begin(did, ip);
-            if (!password.matches(secret)) {
-                log.atWarn().addKeyValue("ip", ip).log("failed OAuth sign-in");
-                throw invalidLogin();
-            }
-            lockout.succeeded(did);
+            checkCredentials(identifier, secret, ip, false, "failed OAuth sign-in");
         } finally {
             padTo(start);
         }
+    }
+
+    /**
+     * The password check every sign-in shares: our identifier, the lockout, the account password or
+     * (when allowed) an app password, whose grant it returns (null for the account password). The
+     * caller pads the time.
+     */
+    private AppPasswords.Grant checkCredentials(String identifier, String secret, String ip, boolean allowAppPasswords, String failure) {
+        if (secret.length() > MAX_PASSWORD_LENGTH) {
+            throw XrpcException.authRequired("Password too long. Consider resetting your password.");
+        }
+        maybePurge();
+        if (!isOurs(identifier)) throw invalidLogin();
+        lockout.begin(did, ip);
+        AppPasswords.Grant grant = null;
+        if (!password.matches(secret)) {
+            grant = allowAppPasswords ? appPasswords.verify(secret) : null;
+            if (grant == null) {
+                log.atWarn().addKeyValue("ip", ip).log(failure);
+                throw invalidLogin();
+            }
+        }
+        lockout.succeeded(did);
+        return grant;
     }
 
     /**
@@ -108,23 +122,9 @@ public final class Sessions {
      * password opens a session (createAccount of an account moving in), with the same lockout.
      */
     public Session login(String identifier, String secret, String ip, boolean allowAppPasswords) {
-        if (secret.length() > MAX_PASSWORD_LENGTH) {
-            throw XrpcException.authRequired("Password too long. Consider resetting your password.");
-        }
         long start = System.nanoTime();
         try {
-            maybePurge();
-            if (!isOurs(identifier)) throw invalidLogin();
-            lockout.begin(did, ip);
-            AppPasswords.Grant grant = null;
-            if (!password.matches(secret)) {
-                grant = allowAppPasswords ? appPasswords.verify(secret) : null;
-                if (grant == null) {
-                    log.atWarn().addKeyValue("ip", ip).log("failed login");
-                    throw invalidLogin();
-                }
-            }
-            lockout.succeeded(did);
+            var grant = checkCredentials(identifier, secret, ip, allowAppPasswords, "failed login");
             var scope = grant == null ? Scope.ACCESS : grant.privileged() ? Scope.APP_PASS_PRIVILEGED : Scope.APP_PASS;
             var pair = tokens.issue(scope, SessionTokens.newJti());
             var appPasswordName = grant == null ? null : grant.name();
