@@ -26,6 +26,22 @@ if [ ! -d "$MODULES/@atproto/dev-env" ] || [ ! -f "$MODULES/.package-lock.json" 
     || die "npm ci failed in e2e/refpds (output above): check that the npm registry is reachable, then run e2e/refpds/install.sh again"
 fi
 
+# A built binding is kept in the user's cache (as npm keeps packages), keyed by better-sqlite3's version
+# and the runtime, so a fresh clone on the same machine copies it instead of compiling SQLite again.
+sqlite_version="$("$NODE" -p "require(process.argv[1]).version" "$MODULES/better-sqlite3/package.json")"
+CACHED="${XDG_CACHE_HOME:-$HOME/.cache}/alteran/better-sqlite3-$sqlite_version-node-$("$NODE" -p 'process.version + "-abi" + process.versions.modules').node"
+loads() { "$NODE" -e "new (require(process.argv[1]))(':memory:').close()" "$MODULES/better-sqlite3" 2>/dev/null; }
+if { [ ! -f "$BINDING" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$runtime" ]; } && [ -f "$CACHED" ]; then
+  mkdir -p "$(dirname "$BINDING")"
+  cp "$CACHED" "$BINDING"
+  if loads; then
+    echo "$runtime" >"$STAMP"
+    say "better-sqlite3's native binding taken from $CACHED"
+  else
+    rm -f "$BINDING" "$CACHED"
+  fi
+fi
+
 if [ ! -f "$BINDING" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$runtime" ]; then
   missing=()
   for tool in python3 make g++; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
@@ -37,8 +53,8 @@ if [ ! -f "$BINDING" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$runtime" ]; then
     tail -n 40 "$log" >&2
     die "building better-sqlite3 failed (the end of its log is above; all of it in $log)"
   fi
-  "$NODE" -e "new (require(process.argv[1]))(':memory:').close()" "$MODULES/better-sqlite3" \
-    || die "the built better-sqlite3 binding does not load under $NODE (log: $log)"
+  loads || die "the built better-sqlite3 binding does not load under $NODE (log: $log)"
   echo "$runtime" >"$STAMP"
+  mkdir -p "$(dirname "$CACHED")" && cp "$BINDING" "$CACHED.tmp" && mv "$CACHED.tmp" "$CACHED" || say "could not keep the binding in $CACHED (it is built again next time)"
   say "reference PDS ready"
 fi
