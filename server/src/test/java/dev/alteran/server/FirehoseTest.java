@@ -69,6 +69,12 @@ class FirehoseTest {
     @Test
     void liveOnlyWithoutCursor() throws Exception {
         writes.createPost("before");
+        // Handed to the live subscribers (none) before ours attaches: an event committed but not yet
+        // dispatched when a live-only subscription attaches still reaches it, which this test does not want.
+        var firehose = server.alteran.firehose();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (firehose.dispatchedSeq() < lastSeq() && System.currentTimeMillis() < deadline) Thread.sleep(5);
+        assertThat(firehose.dispatchedSeq()).isEqualTo(lastSeq());
         try (var client = subscribe(null)) {
             awaitLive(1);
             long before = lastSeq();
