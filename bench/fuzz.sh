@@ -17,6 +17,7 @@ TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
   TARGETS=(
     DagCborFuzzTest#decodeIsStrictAndCanonical
+    DagCborFuzzTest#cborAsJsonAgreesWithDecode
     CarReaderFuzzTest#readOnlyThrowsCarException
     RepoDecodeFuzzTest#commitDecodeOnlyThrowsRepoException
     RepoDecodeFuzzTest#mstNodeDecodeOnlyThrowsRepoException
