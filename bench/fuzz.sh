@@ -37,18 +37,22 @@ for t in "${TARGETS[@]}"; do
     ./mvnw -o -B -ntp -pl atproto surefire:test -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
     -DargLine=-Xmx1g >"$log" 2>&1
   status=$?
-  # libFuzzer's last status line: "#N DONE cov: C ft: F ..." and "Done N runs in S second(s)".
-  done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)"
+  # libFuzzer's last status line ("#N DONE cov: C ft: F ..." at the end, "#N NEW cov: ..." when a
+  # finding stops it early) and its summary "Done N runs in S second(s)".
+  done_line="$(grep -E '^#[0-9]+[[:space:]].* cov: ' "$log" | tail -1)"
   runs="$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)"
+  [ -n "$runs" ] || runs="$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$done_line")"
   secs="$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log" | tail -1)"
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")"
   ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")"
-  findings="$(grep -c '^== Java Exception' "$log")"
+  # libFuzzer saves each finding ("Test unit written to <Inputs dir>/crash-...").
+  findings="$(grep -c 'Test unit written to' "$log")"
   if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ]; then findings="? (exit $status)"; fi
   printf '%-55s %8s %12s %8s %8s %s\n' "$t" "${secs:--}" "${runs:--}" "${cov:--}" "${ft:--}" "$findings"
   if [ "$status" -ne 0 ]; then
     failed=1
-    grep -A15 -E '^== Java Exception|ERROR\]' "$log" | head -40
+    grep -o 'Test unit written to .*' "$log" | sed 's/^/   /'
+    grep -E '^\[ERROR\]   .*»' "$log" | head -10
     cp "$log" "$ROOT/atproto/target/fuzz-${t//#/_}.log" && echo "   full log: atproto/target/fuzz-${t//#/_}.log"
   fi
 done
