@@ -79,7 +79,7 @@ class CommitTest {
         assertThatThrownBy(() -> Commit.decode(new byte[] {1, 2, 3})).isInstanceOf(RepoException.class);
     }
 
-    /** Found by RepoDecodeFuzzTest: a v2 commit with {@code rev: null} was accepted and re-encoded without it, a different CID. */
+    /** Breaks RepoDecodeFuzzTest's round trip (its input commit-v2-rev-null): a v2 commit with {@code rev: null} was accepted and re-encoded without it, a different CID. */
     @Test
     void v2CommitWithNullRevIsRefused() {
         var v2 = new UnsignedCommit("did:plc:abc", 2, DATA, null, null).sign(KEY);
