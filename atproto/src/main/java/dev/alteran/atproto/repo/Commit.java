@@ -69,7 +69,8 @@ public record Commit(String did, int version, Cid data, String rev, Cid prev, by
         if (!(m.get("sig") instanceof byte[] sig)) throw new RepoException("commit has no signature");
         var rev = m.get("rev");
         if (version == 3 && !(rev instanceof String)) throw new RepoException("v3 commit has no rev");
-        if (rev != null && !(rev instanceof String)) throw new RepoException("commit rev is not a string");
+        // Present means a string: a null rev (v2) would not re-encode to the same block, so not to the same CID.
+        if (m.containsKey("rev") && !(rev instanceof String)) throw new RepoException("commit rev is not a string");
         if (!m.containsKey("prev")) throw new RepoException("commit has no prev field");
         var prev = m.get("prev");
         if (prev != null && !(prev instanceof Cid)) throw new RepoException("commit prev is not a CID");

@@ -78,4 +78,15 @@ class CommitTest {
 
         assertThatThrownBy(() -> Commit.decode(new byte[] {1, 2, 3})).isInstanceOf(RepoException.class);
     }
+
+    /** Breaks RepoDecodeFuzzTest's round trip (its input commit-v2-rev-null): a v2 commit with {@code rev: null} was accepted and re-encoded without it, a different CID. */
+    @Test
+    void v2CommitWithNullRevIsRefused() {
+        var v2 = new UnsignedCommit("did:plc:abc", 2, DATA, null, null).sign(KEY);
+        assertThat(Commit.decode(v2.encode())).isEqualTo(v2); // v2 without rev is fine
+        var nullRev = new HashMap<>(v2.toData());
+        nullRev.put("rev", null);
+        assertThatThrownBy(() -> Commit.decode(DagCbor.encode(nullRev)))
+                .isInstanceOf(RepoException.class).hasMessageContaining("rev");
+    }
 }
