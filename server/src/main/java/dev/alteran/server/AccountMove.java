@@ -6,7 +6,6 @@ import dev.alteran.atproto.crypto.DidKeys;
 import dev.alteran.atproto.crypto.PublicKey;
 import dev.alteran.atproto.repo.RepoVerifier;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.Environment;
 import dev.alteran.pds.store.Progress;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
@@ -96,7 +95,7 @@ final class AccountMove {
         if (config.hostname() == null || config.hostname().isEmpty()) {
             throw new Stop("PDS_HOSTNAME is not set, so this server's URL is not known: give " + option + " URL");
         }
-        return (config.env() == Environment.DEV ? "http://" : "https://") + config.hostname();
+        return config.publicOrigin();
     }
 
     /** Logs in to {@code host} (named {@code name} in errors), saying what to do when it cannot be reached or refuses. */

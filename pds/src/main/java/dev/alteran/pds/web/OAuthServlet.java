@@ -242,16 +242,11 @@ public final class OAuthServlet extends HttpServlet {
         var request = provider.requests().find(req.getParameter("request_uri"));
         var clientIdValue = req.getParameter("client_id");
         if (request == null || !request.clientId().equals(clientIdValue)) {
-            errorPage(resp, 400, "Sign-in request expired", "This sign-in request is unknown or has expired. Go back to the app and start again.");
+            unknownRequestPage(resp);
             return;
         }
-        Pages.Client client;
-        try {
-            client = client(request.clientId());
-        } catch (OAuthException e) {
-            errorPage(resp, 400, "Unknown app", e.description());
-            return;
-        }
+        var client = pageClient(resp, request.clientId());
+        if (client == null) return;
         var device = devices.load(cookie(req));
         if (device == null) {
             var created = devices.create(req.getHeader("User-Agent"));
@@ -297,20 +292,15 @@ public final class OAuthServlet extends HttpServlet {
         var device = devices.load(cookie(req));
         var request = provider.requests().find(form.get("request_uri"));
         if (request == null || !request.clientId().equals(form.get("client_id"))) {
-            errorPage(resp, 400, "Sign-in request expired", "This sign-in request is unknown or has expired. Go back to the app and start again.");
+            unknownRequestPage(resp);
             return;
         }
         if (device == null || !device.id().equals(request.deviceId()) || !csrfMatches(form.get("csrf"), device.id(), request.id())) {
             errorPage(resp, 403, "Request refused", "This form has expired or was not sent from this browser. Go back to the app and start again.");
             return;
         }
-        Pages.Client client;
-        try {
-            client = client(request.clientId());
-        } catch (OAuthException e) {
-            errorPage(resp, 400, "Unknown app", e.description());
-            return;
-        }
+        var client = pageClient(resp, request.clientId());
+        if (client == null) return;
         var pageForm = new Pages.Form(request.requestUri(), request.clientId(), csrf(device.id(), request.id()));
         switch (form.getOrDefault("action", "")) {
             case "sign-in" -> {
@@ -361,13 +351,23 @@ public final class OAuthServlet extends HttpServlet {
         return site != null;
     }
 
-    private Pages.Client client(String clientId) {
-        var id = ClientId.parse(clientId);
-        ClientMetadata m = clients.get(id);
-        if (id instanceof ClientId.Loopback) return new Pages.Client(clientId, "Development app (localhost)", null, null, true);
-        var name = m.clientName() != null && !m.clientName().isBlank() ? m.clientName() : URI.create(clientId).getHost();
-        var logo = m.logoUri() != null && m.logoUri().startsWith("https://") ? m.logoUri() : null;
-        return new Pages.Client(clientId, name, m.clientUri(), logo, false);
+    /** The app's details for a page (from its metadata), or null after an error page when they cannot be had. */
+    private Pages.Client pageClient(HttpServletResponse resp, String clientId) throws IOException {
+        try {
+            var id = ClientId.parse(clientId);
+            ClientMetadata m = clients.get(id);
+            if (id instanceof ClientId.Loopback) return new Pages.Client(clientId, "Development app (localhost)", null, null, true);
+            var name = m.clientName() != null && !m.clientName().isBlank() ? m.clientName() : URI.create(clientId).getHost();
+            var logo = m.logoUri() != null && m.logoUri().startsWith("https://") ? m.logoUri() : null;
+            return new Pages.Client(clientId, name, m.clientUri(), logo, false);
+        } catch (OAuthException e) {
+            errorPage(resp, 400, "Unknown app", e.description());
+            return null;
+        }
+    }
+
+    private void unknownRequestPage(HttpServletResponse resp) throws IOException {
+        errorPage(resp, 400, "Sign-in request expired", "This sign-in request is unknown or has expired. Go back to the app and start again.");
     }
 
     private void signInPage(HttpServletResponse resp, int status, Pages.Client client, Pages.Form form, String identifier, String error)
