@@ -45,6 +45,8 @@ import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
+import dev.alteran.pds.store.SqliteBackup;
+import dev.alteran.pds.store.StorageFull;
 import dev.alteran.pds.xrpc.RepoHandlers;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.DidResolver;
@@ -81,6 +83,9 @@ import jakarta.servlet.ServletContext;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import java.time.Duration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -139,6 +144,7 @@ public final class Alteran implements AutoCloseable {
     private final OAuthTokens oauthTokens;
     private final OAuthServlet oauthServlet;
     private final DpopVerifier dpopVerifier;
+    private final StorageFull storageFull;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -146,6 +152,7 @@ public final class Alteran implements AutoCloseable {
         this.includeRootEndpoint = b.includeRootEndpoint;
         try {
             this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
+            this.storageFull = new StorageFull(config.dataDir());
             this.identity = Identity.open(database, config);
             // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
             // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
@@ -178,6 +185,7 @@ public final class Alteran implements AutoCloseable {
             } else {
                 this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
             }
+            announceIfRestored();
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
@@ -250,6 +258,24 @@ public final class Alteran implements AutoCloseable {
         return resource;
     }
 
+    /**
+     * The first start after {@code alteran restore}: relays may hold events and a commit from after the
+     * backup, so the restored repository is announced as a fresh commit with {@code #sync}
+     * ({@link AccountStatus#announceRestored}). The marker goes once that is committed; a crash before
+     * then announces again, which is harmless.
+     */
+    private void announceIfRestored() {
+        var marker = config.dataDir().resolve(SqliteBackup.RESTORED_MARKER);
+        if (!Files.exists(marker)) return;
+        long seq = account.announceRestored(repo);
+        try {
+            Files.delete(marker);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + marker, e);
+        }
+        log.info("restored from a backup: announced the repository to relays with #sync at seq {}", seq);
+    }
+
     private void collectGarbage() {
         try {
             blobCollector.collectGarbage();
@@ -284,10 +310,10 @@ public final class Alteran implements AutoCloseable {
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
-                XrpcBodies.fromSystemProperty(lexicons), proxy)).addMapping("/xrpc/*");
+                XrpcBodies.fromSystemProperty(lexicons), proxy, storageFull)).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/") && !oauthPaths.contains(p)).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
-        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore)).addMapping("/health", "/ready");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore, storageFull)).addMapping("/health", "/ready");
         var clash = ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
         if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the OAuth server needs");
         if (debugRoutes) {
@@ -352,6 +378,11 @@ public final class Alteran implements AutoCloseable {
     /** Blob garbage collection (scheduled; {@link BlobCollector#collectGarbage(Duration)} runs one now). */
     public BlobCollector blobCollector() {
         return blobCollector;
+    }
+
+    /** Whether writes are failing for want of disk space (for /health). */
+    public StorageFull storageFull() {
+        return storageFull;
     }
 
     public BlobStore blobStore() {

@@ -45,6 +45,12 @@ public interface BlobStore extends AutoCloseable {
     /** Removes the object under {@code key}; no error when there is none. */
     void delete(String key) throws IOException;
 
+    /** One stored object: its key and size in bytes. */
+    record Entry(String key, long size) {}
+
+    /** Tells {@code each} every object under a key (not the temporary ones), in no particular order: for backups. */
+    void list(java.util.function.Consumer<Entry> each) throws IOException;
+
     /** For /health: the store can be written to now. */
     boolean isHealthy();
 
@@ -61,7 +67,12 @@ public interface BlobStore extends AutoCloseable {
 
     /** Keys are CID strings (base32, lower case): checked so that no key can name a path or an odd object. */
     static String checkKey(String key) {
-        if (key == null || !key.matches("[a-z2-7]{8,128}")) throw new IllegalArgumentException("not a blob key: " + key);
+        if (!isKey(key)) throw new IllegalArgumentException("not a blob key: " + key);
         return key;
+    }
+
+    /** Whether {@code name} has the shape of a blob key (a listing skips anything else it finds). */
+    static boolean isKey(String name) {
+        return name != null && name.matches("[a-z2-7]{8,128}");
     }
 }

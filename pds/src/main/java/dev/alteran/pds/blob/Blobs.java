@@ -83,9 +83,14 @@ public final class Blobs {
             var key = cid.toString();
             inFlight.merge(key, 1, Integer::sum);
             try {
-                var storedMime = db.write(c -> record(c, key, mime, size));
-                store.promote(temp, key);
-                return new BlobRef(cid, storedMime, size);
+                var stored = db.write(c -> record(c, key, mime, size));
+                try {
+                    store.promote(temp, key);
+                } catch (IOException | RuntimeException e) {
+                    if (stored.inserted()) forgetUnstored(key, e);
+                    throw e;
+                }
+                return new BlobRef(cid, stored.mime(), size);
             } finally {
                 inFlight.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
             }
@@ -116,8 +121,31 @@ public final class Blobs {
         return type;
     }
 
+    /**
+     * A row this upload wrote whose bytes did not arrive (a full disk, the store unreachable): removed
+     * again, unless the bytes are there after all (a concurrent upload of the same content) or a record
+     * already uses it. Should the removal fail too, the row is unreferenced and garbage collection takes it.
+     */
+    private void forgetUnstored(String key, Exception cause) {
+        try {
+            if (store.exists(key)) return;
+            db.write(c -> {
+                try (var st = c.prepareStatement("DELETE FROM blob WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = ?)")) {
+                    st.setString(1, key);
+                    st.setString(2, key);
+                    return st.executeUpdate();
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** The row's type, and whether this upload inserted it. */
+    private record Recorded(String mime, boolean inserted) {}
+
     /** Inserts or refreshes the row (under the quota); returns the type the blob is stored as. */
-    private String record(Connection c, String cid, String mime, long size) throws SQLException {
+    private Recorded record(Connection c, String cid, String mime, long size) throws SQLException {
         var now = Datetime.format(clock.instant());
         String existing = null;
         try (var st = c.prepareStatement("SELECT mime_type FROM blob WHERE cid = ?")) {
@@ -133,7 +161,7 @@ public final class Blobs {
                 st.setString(2, cid);
                 st.executeUpdate();
             }
-            return existing;
+            return new Recorded(existing, false);
         }
         checkQuota(usedBytes(c), size);
         // Records may already reference it (a repository imported before its blobs): then it is in use at once.
@@ -148,7 +176,7 @@ public final class Blobs {
             st.setString(6, now);
             st.executeUpdate();
         }
-        return mime;
+        return new Recorded(mime, true);
     }
 
     private void checkQuota(long used, long adding) {

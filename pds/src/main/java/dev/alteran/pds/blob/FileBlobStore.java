@@ -80,6 +80,21 @@ public final class FileBlobStore implements BlobStore {
     }
 
     @Override
+    public void list(java.util.function.Consumer<Entry> each) throws IOException {
+        if (!Files.isDirectory(root)) return;
+        try (var fanOut = Files.newDirectoryStream(root, p -> p.getFileName().toString().length() == 2 && Files.isDirectory(p))) {
+            for (var dir : fanOut) {
+                try (var files = Files.newDirectoryStream(dir)) {
+                    for (var f : files) {
+                        var key = f.getFileName().toString();
+                        if (BlobStore.isKey(key) && Files.isRegularFile(f)) each.accept(new Entry(key, Files.size(f)));
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
     public boolean isHealthy() {
         return spool.isWritable();
     }

@@ -128,6 +128,17 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    @Override
+    public void list(java.util.function.Consumer<Entry> each) throws IOException {
+        try {
+            for (var object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+                if (BlobStore.isKey(object.key())) each.accept(new Entry(object.key(), object.size()));
+            }
+        } catch (SdkException e) {
+            throw new IOException("S3 listing of " + bucket + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The bucket answers and the local spool folder takes writes. */
     @Override
     public boolean isHealthy() {

@@ -3,6 +3,7 @@ package dev.alteran.pds.http;
 import dev.alteran.pds.wire.XrpcResponses;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.StorageFull;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -12,22 +13,25 @@ import java.util.LinkedHashMap;
 
 /**
  * {@code /health}: {@code {status, timestamp, checks:{database, storage}}}, 200 when every check
- * passes, 503 otherwise. {@code /ready} answers the same way, for orchestrators that probe both.
+ * passes, 503 otherwise. {@code storage} is {@code full} after a write ran out of disk space, until
+ * there is room again. {@code /ready} answers the same way, for orchestrators that probe both.
  */
 public final class HealthServlet extends HttpServlet {
     private final Database database;
     private final BlobStore blobs;
+    private final StorageFull storageFull;
 
-    public HealthServlet(Database database, BlobStore blobs) {
+    public HealthServlet(Database database, BlobStore blobs, StorageFull storageFull) {
         this.database = database;
         this.blobs = blobs;
+        this.storageFull = storageFull;
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         var checks = new LinkedHashMap<String, String>();
         checks.put("database", database.isHealthy() ? "ok" : "error");
-        checks.put("storage", blobs.isHealthy() ? "ok" : "error");
+        checks.put("storage", storageFull.isFull() ? "full" : blobs.isHealthy() ? "ok" : "error");
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         var body = new LinkedHashMap<String, Object>();
         body.put("status", ok ? "ok" : "error");

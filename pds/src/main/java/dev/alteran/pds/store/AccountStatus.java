@@ -97,6 +97,24 @@ public final class AccountStatus {
         sequence.publish(last);
     }
 
+    /**
+     * Announces a repository restored from a backup, whose relays may hold later events and a later
+     * commit (from before the restore): a fresh commit of the restored tree at a new rev (so the rev
+     * moves forward, as the sync spec requires), sequenced as {@code #identity} and {@code #sync} at
+     * a seq past any the server gave out before ({@link SequenceLog#firstSeqOfNewLog}). The spec's
+     * {@code #sync} is for exactly this: a relay drops what it held and takes the new state. Returns
+     * the last seq; a deactivated account is only told to relays once it is activated.
+     */
+    public long announceRestored(RepoStore repo) {
+        if (!active) return 0;
+        long last = repo.recommit((c, cid, rev, block) -> {
+            sequence.append(c, did, "identity", CommitEvents.identity(did, handle.get()), SequenceLog.firstSeqOfNewLog());
+            return sequence.append(c, did, "sync", CommitEvents.sync(did, cid, rev, block)).seq();
+        });
+        sequence.publish(last);
+        return last;
+    }
+
     private void store(Connection c, String deactivatedAt, String deleteAfter) throws SQLException {
         try (var st = c.prepareStatement("""
                 INSERT INTO account_status (did, deactivated_at, delete_after) VALUES (?, ?, ?)

@@ -64,10 +64,19 @@ public final class SequenceLog {
      * deletes the events older than the retention.
      */
     public SeqEvent append(Connection c, String did, String type, Map<String, Object> body) throws SQLException {
+        return append(c, did, type, body, 0);
+    }
+
+    /**
+     * {@link #append} at a seq of at least {@code floor}: the first event after a restore from backup
+     * jumps past the seqs the server may have given out after the backup was taken (see
+     * {@link #firstSeqOfNewLog}: at the clock's milliseconds), so that no relay sees a seq twice.
+     */
+    SeqEvent append(Connection c, String did, String type, Map<String, Object> body, long floor) throws SQLException {
         long seq;
         try (var rs = db.statement(c, "SELECT MAX(seq) FROM seq_event").executeQuery()) {
             long max = rs.next() ? rs.getLong(1) : 0;
-            seq = max > 0 ? max + 1 : newLogStart.getAsLong();
+            seq = Math.max(floor, max > 0 ? max + 1 : newLogStart.getAsLong());
         }
         var time = Datetime.now();
         var full = new HashMap<String, Object>(body);

@@ -3,6 +3,7 @@ package dev.alteran.pds.xrpc;
 import dev.alteran.atproto.syntax.Nsid;
 import dev.alteran.pds.auth.Authenticator;
 import dev.alteran.pds.http.RateLimiter;
+import dev.alteran.pds.store.StorageFull;
 import dev.alteran.pds.wire.MethodKind;
 import dev.alteran.pds.wire.XrpcException;
 import dev.alteran.pds.wire.XrpcResponses;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * counts too), the parameters, the caller's auth level, then the JSON input against the Lexicon.
  * Only then does the handler run; its output (or its {@link XrpcException}) is rendered here. A method
  * without a route goes to the fallback (the AppView proxy), which checks the HTTP method and the
- * caller itself; without one it is 501. Anything else thrown is logged with the request ID and
+ * caller itself; without one it is 501. A failure for want of disk space is 507 InsufficientStorage
+ * (and {@code /health} reports it). Anything else thrown is logged with the request ID and
  * answered with a bare 500, never with internal details.
  */
 public final class XrpcServlet extends HttpServlet {
@@ -43,13 +45,14 @@ public final class XrpcServlet extends HttpServlet {
     private final XrpcParams params;
     private final XrpcBodies bodies;
     private final XrpcHandler fallback;
+    private final StorageFull storageFull;
 
     /**
      * {@code fallback} answers every NSID without a route (the AppView proxy); it throws 501 for those
      * it does not take ({@link #NOT_IMPLEMENTED} takes none).
      */
     public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
-                       XrpcParams params, XrpcBodies bodies, XrpcHandler fallback) {
+                       XrpcParams params, XrpcBodies bodies, XrpcHandler fallback, StorageFull storageFull) {
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
@@ -57,6 +60,7 @@ public final class XrpcServlet extends HttpServlet {
         this.params = params;
         this.bodies = bodies;
         this.fallback = fallback;
+        this.storageFull = storageFull;
     }
 
     @Override
@@ -78,8 +82,14 @@ public final class XrpcServlet extends HttpServlet {
             XrpcResponses.writeError(resp, e);
         } catch (Exception e) {
             abortIfCommitted(resp, e);
-            log.error("unhandled error in {}", nsid, e);
             XrpcResponses.closeIfBodyUnread(req, resp);
+            if (StorageFull.isCause(e)) {
+                storageFull.reportFull();
+                log.warn("{} refused: the disk is full ({})", nsid, e.toString());
+                XrpcResponses.writeError(resp, new XrpcException(507, "InsufficientStorage", StorageFull.MESSAGE));
+                return;
+            }
+            log.error("unhandled error in {}", nsid, e);
             XrpcResponses.writeError(resp, XrpcException.internal());
         }
     }

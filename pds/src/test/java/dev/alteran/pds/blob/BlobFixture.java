@@ -164,6 +164,11 @@ abstract class BlobFixture {
         }
 
         @Override
+        public void list(java.util.function.Consumer<Entry> each) throws IOException {
+            inner.list(each);
+        }
+
+        @Override
         public boolean isHealthy() {
             return inner.isHealthy();
         }

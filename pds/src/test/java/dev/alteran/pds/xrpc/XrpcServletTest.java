@@ -59,9 +59,14 @@ class XrpcServletTest {
     static Server jetty;
     static String base;
     static final HttpClient client = HttpClient.newHttpClient();
+    /** Its probe directory cannot be made (its parent is a file), so once reported, full stays full. */
+    static dev.alteran.pds.store.StorageFull storageFull;
 
     @BeforeAll
     static void start() throws Exception {
+        var notADirectory = java.nio.file.Files.createTempFile("xrpc-servlet-test-", ".file");
+        notADirectory.toFile().deleteOnExit();
+        storageFull = new dev.alteran.pds.store.StorageFull(notADirectory.resolve("data"));
         var lexicons = Lexicons.loadBundled();
         var router = new XrpcRouter()
                 // Real NSIDs, so their Lexicons apply; the handlers are the test's own.
@@ -96,6 +101,14 @@ class XrpcServletTest {
                 // An output that breaks its Lexicon: checkAccountStatus requires nine fields.
                 .query("com.atproto.server.checkAccountStatus", AuthLevel.PUBLIC, call -> Map.of("activated", true))
                 .queryWithoutLexicon("com.atproto.sync.getRepo.json", AuthLevel.PUBLIC, call -> Map.of("limit", call.param("limit")))
+                .query("test.xrpc.full", AuthLevel.PUBLIC, call -> {
+                    // As the writer reports a commit that ran out of disk space.
+                    throw new dev.alteran.pds.store.StoreException(new org.sqlite.SQLiteException(
+                            "[SQLITE_FULL] Insertion failed because database is full (database or disk is full)", org.sqlite.SQLiteErrorCode.SQLITE_FULL));
+                })
+                .query("test.xrpc.nospace", AuthLevel.PUBLIC, call -> {
+                    throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+                })
                 .query("test.xrpc.explode", AuthLevel.PUBLIC, call -> {
                     throw new IllegalStateException("secret detail");
                 });
@@ -105,7 +118,7 @@ class XrpcServletTest {
         var serviceTokens = new ServiceTokenVerifier(DID, SERVICE_DID,
                 fresh -> Optional.of((fresh ? currentKey : cachedKey).publicKey()), Clock.systemUTC());
         var servlet = new XrpcServlet(router, 64 * 1024, new SessionAuthenticator(TOKENS, serviceTokens), limiter, new XrpcParams(lexicons),
-                new XrpcBodies(lexicons, true), XrpcServlet.NOT_IMPLEMENTED);
+                new XrpcBodies(lexicons, true), XrpcServlet.NOT_IMPLEMENTED, storageFull);
         jetty = new Server();
         var connector = new ServerConnector(jetty);
         connector.setHost("127.0.0.1");
@@ -267,6 +280,18 @@ class XrpcServletTest {
         assertThat(exploded.status()).isEqualTo(500);
         assertThat(exploded.error()).isEqualTo("InternalServerError");
         assertThat(exploded.response().body()).doesNotContain("secret");
+    }
+
+    @Test
+    void aFullDiskIs507InsufficientStorageSaidPlainly() throws Exception {
+        assertThat(storageFull.isFull()).isFalse();
+        for (var nsid : List.of("test.xrpc.full", "test.xrpc.nospace")) {
+            var full = get(nsid, null);
+            assertThat(full.status()).isEqualTo(507);
+            assertThat(full.error()).isEqualTo("InsufficientStorage");
+            assertThat(full.body().path("message").asText()).contains("storage is full");
+        }
+        assertThat(storageFull.isFull()).isTrue();
     }
 
     @Test

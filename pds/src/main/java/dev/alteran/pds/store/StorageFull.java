@@ -1,0 +1,91 @@
+package dev.alteran.pds.store;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * A full disk: the one place that recognizes it in a failure (SQLite's SQLITE_FULL, the operating
+ * system's "No space left on device" or "Disk quota exceeded"), and remembers it for {@code /health}
+ * until the data directory takes writes again. Nothing waits on it: every write simply tries, and
+ * succeeds again as soon as there is room, without a restart.
+ */
+public final class StorageFull {
+    /** The message clients get with a write refused for a full disk. */
+    public static final String MESSAGE = "The server's storage is full: nothing was written. Try again later.";
+    /** What the probe writes: more than a commit needs, so room for the probe means room for a write. */
+    static final int PROBE_BYTES = 256 * 1024;
+
+    private final Path probeDir;
+    private volatile boolean full;
+
+    /** @param probeDir the data directory, where the probe checks for room once a write ran out of it */
+    public StorageFull(Path probeDir) {
+        this.probeDir = probeDir;
+    }
+
+    /** Whether {@code failure}, or anything it wraps or suppressed, says the disk is full. */
+    public static boolean isCause(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        return isCause(failure, seen);
+    }
+
+    private static boolean isCause(Throwable t, Set<Throwable> seen) {
+        if (t == null || !seen.add(t)) return false;
+        if (t instanceof SQLiteException e && e.getResultCode() == SQLiteErrorCode.SQLITE_FULL) return true;
+        // Extended result codes keep the primary code in their low byte.
+        if (t instanceof SQLException e && !(t instanceof SQLiteException) && (e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
+            return true;
+        }
+        if (t instanceof IOException && t.getMessage() != null
+                && (t.getMessage().contains("No space left on device") || t.getMessage().contains("Disk quota exceeded"))) {
+            return true;
+        }
+        if (isCause(t.getCause(), seen)) return true;
+        for (var s : t.getSuppressed()) {
+            if (isCause(s, seen)) return true;
+        }
+        return false;
+    }
+
+    /** A write failed for want of space: {@link #isFull()} says so until a probe finds room. */
+    public void reportFull() {
+        full = true;
+    }
+
+    /**
+     * Whether the storage is full: after a write ran out of space, until a probe file of
+     * {@value #PROBE_BYTES} bytes can be written (and is removed) in the data directory.
+     */
+    public boolean isFull() {
+        if (!full) return false;
+        Path probe = null;
+        try {
+            Files.createDirectories(probeDir);
+            probe = Files.createTempFile(probeDir, "space-", ".probe");
+            try (OutputStream out = Files.newOutputStream(probe)) {
+                out.write(new byte[PROBE_BYTES]);
+                out.flush();
+            }
+            full = false;
+        } catch (IOException e) {
+            // still no room (or the directory is gone): stays full
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // a leftover probe is removed by the next one's success or by the owner
+                }
+            }
+        }
+        return full;
+    }
+}
