@@ -6,11 +6,11 @@ import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
+import dev.alteran.pds.config.Durations;
 import dev.alteran.pds.store.Database;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,23 +58,15 @@ final class BlobsCommand implements Runnable {
         }
     }
 
-    /** {@code 0}, {@code <n>s|m|h|d}, or an ISO-8601 duration such as {@code PT1H}. */
+    /** {@code 0}, {@code <n>s|m|h|d}, or an ISO-8601 duration such as {@code PT1H} (see {@link Durations}). */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            var v = value.strip().toLowerCase(Locale.ROOT);
-            if (v.startsWith("p")) return Duration.parse(v.toUpperCase(Locale.ROOT));
-            if (v.equals("0")) return Duration.ZERO;
-            if (!v.matches("[0-9]+[smhd]")) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration like 90s, 30m, 1h or 2d");
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            long n = Long.parseLong(v.substring(0, v.length() - 1));
-            return switch (v.charAt(v.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options every data-directory command shares: where the configuration and the data are. */
@@ -19,9 +20,26 @@ final class DataOptions {
 
     /** The merged configuration, not validated: each command checks only what it uses. */
     Config config() {
+        return Config.from(values());
+    }
+
+    /** The merged sources, with --data applied. */
+    Map<String, String> values() {
         var values = ConfigSources.merge(envFile, System.getenv());
         if (data != null) values.put("PDS_DATA_DIR", data.toString());
-        return Config.from(values);
+        return values;
+    }
+
+    /**
+     * Whether the sources select PostgreSQL (PDS_DATABASE_URL or its _FILE form) rather than the SQLite
+     * file: the commands that copy the SQLite file itself (backup, restore) leave that database alone.
+     */
+    static boolean postgres(Map<String, String> values) {
+        return isSet(values.get("PDS_DATABASE_URL")) || isSet(values.get("PDS_DATABASE_URL_FILE"));
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank();
     }
 
     /** The configuration with the account's DID and signing key checked (what repository commands need). */

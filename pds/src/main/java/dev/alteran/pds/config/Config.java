@@ -33,7 +33,8 @@ public final class Config {
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_OAUTH_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
-            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
+            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR",
+            "PDS_BACKUP_DIR", "PDS_BACKUP_EVERY", "PDS_BACKUP_KEEP");
     private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
             .collect(Collectors.toUnmodifiableSet());
 
@@ -65,6 +66,7 @@ public final class Config {
     private final String dpopSecret;
     private final String recoveryDidKey;
     private final EmailConfig email;
+    private final BackupSchedule backup;
     private final String hostname;
     private final List<String> allowedMime;
     private final long maxBlobSize;
@@ -106,6 +108,7 @@ public final class Config {
         this.dpopSecret = b.dpopSecret;
         this.recoveryDidKey = b.recoveryDidKey;
         this.email = b.email;
+        this.backup = b.backup;
         this.hostname = b.hostname;
         this.allowedMime = b.allowedMime;
         this.maxBlobSize = b.maxBlobSize;
@@ -155,6 +158,7 @@ public final class Config {
         b.dpopSecret = dpopSecret;
         b.recoveryDidKey = recoveryDidKey;
         b.email = email;
+        b.backup = backup;
         b.hostname = hostname;
         b.allowedMime = allowedMime;
         b.maxBlobSize = maxBlobSize;
@@ -239,6 +243,7 @@ public final class Config {
             }
         }
         problems.addAll(email.problems());
+        problems.addAll(backup.problems());
         if (env == Environment.PRODUCTION) {
             requireSet(problems, "PDS_HOSTNAME", hostname);
             strongSecret(problems, "ACCESS_TOKEN", accessTokenSecret);
@@ -332,6 +337,11 @@ public final class Config {
     /** The account's e-mail address and the SMTP settings ({@code PDS_EMAIL}, {@code PDS_EMAIL_SMTP_URL}, {@code PDS_EMAIL_FROM_ADDRESS}). */
     public EmailConfig email() {
         return email;
+    }
+
+    /** The server's own backups (PDS_BACKUP_DIR, PDS_BACKUP_EVERY, PDS_BACKUP_KEEP); {@link BackupSchedule#enabled()} says whether any. */
+    public BackupSchedule backup() {
+        return backup;
     }
 
     public Config withDataDir(Path dir) {
@@ -551,6 +561,7 @@ public final class Config {
         private String dpopSecret;
         private String recoveryDidKey;
         private EmailConfig email = EmailConfig.none();
+        private BackupSchedule backup = BackupSchedule.none();
         private String hostname;
         private List<String> allowedMime = List.of(DEFAULT_ALLOWED_MIME.split(","));
         private long maxBlobSize = 5L * 1024 * 1024;
@@ -642,6 +653,11 @@ public final class Config {
         }
 
         /** {@code PDS_EMAIL}, {@code PDS_EMAIL_SMTP_URL} and {@code PDS_EMAIL_FROM_ADDRESS}. */
+        public Builder backup(BackupSchedule backup) {
+            this.backup = Objects.requireNonNull(backup, "backup");
+            return this;
+        }
+
         public Builder email(EmailConfig email) {
             this.email = Objects.requireNonNull(email, "email");
             return this;

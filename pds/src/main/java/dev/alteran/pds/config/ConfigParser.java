@@ -79,6 +79,11 @@ final class ConfigParser {
         set(p.string("PDS_BIND"), b::bindAddress);
         set(p.number("PDS_PORT"), n -> b.port(n.intValue()));
         set(p.string("PDS_DATA_DIR"), v -> b.dataDir(Path.of(v)));
+        var backup = BackupSchedule.none();
+        var backupDir = p.string("PDS_BACKUP_DIR");
+        var backupKeep = p.number("PDS_BACKUP_KEEP");
+        b.backup(new BackupSchedule(backupDir == null ? null : Path.of(backupDir), or(p.duration("PDS_BACKUP_EVERY"), backup.every()),
+                backupKeep == null ? backup.keep() : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, backupKeep))));
         return b.parseProblems(p.problems).build();
     }
 
@@ -128,6 +133,17 @@ final class ConfigParser {
             return Long.parseLong(v.replace("_", ""));
         } catch (NumberFormatException e) {
             problems.add(name + ": '" + v + "' is not a whole number");
+            return null;
+        }
+    }
+
+    private java.time.Duration duration(String name) {
+        var v = string(name);
+        if (v == null) return null;
+        try {
+            return Durations.parse(v);
+        } catch (IllegalArgumentException e) {
+            problems.add(name + ": " + e.getMessage());
             return null;
         }
     }
