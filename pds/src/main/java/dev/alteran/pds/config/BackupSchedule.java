@@ -16,8 +16,8 @@ import java.util.List;
 public record BackupSchedule(Path dir, Duration every, int keep) {
     public static final Duration DEFAULT_EVERY = Duration.ofDays(1);
     public static final int DEFAULT_KEEP = 7;
-    /** More often than this would copy the database back to back. */
-    static final Duration SHORTEST = Duration.ofMinutes(1);
+    /** The shortest interval accepted (tests use it; a real schedule is hours). */
+    static final Duration SHORTEST = Duration.ofSeconds(1);
 
     public static BackupSchedule none() {
         return new BackupSchedule(null, DEFAULT_EVERY, DEFAULT_KEEP);
@@ -29,7 +29,7 @@ public record BackupSchedule(Path dir, Duration every, int keep) {
 
     List<String> problems() {
         var problems = new ArrayList<String>();
-        if (every.compareTo(SHORTEST) < 0) problems.add("PDS_BACKUP_EVERY: must be at least 1m, not " + every);
+        if (every.compareTo(SHORTEST) < 0) problems.add("PDS_BACKUP_EVERY: must be at least 1s, not " + every);
         if (keep < 1) problems.add("PDS_BACKUP_KEEP: must be at least 1, not " + keep);
         return problems;
     }
