@@ -163,7 +163,7 @@ public final class Alteran implements AutoCloseable {
             this.handleResolver = new HandleResolver(DnsTxtLookup.jndi(IdentityHttp.DEFAULT_TIMEOUT), http);
             this.didResolver = new DidResolver(plc, http);
             var clock = Clock.systemUTC();
-            this.blobStore = own(BlobStore.open(config));
+            this.blobStore = own(b.blobStoreWrapper.apply(BlobStore.open(config)));
             this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
             this.blobCollector = new BlobCollector(database, blobs, clock);
             var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
@@ -489,6 +489,7 @@ public final class Alteran implements AutoCloseable {
         private boolean includeRootEndpoint = true;
         private Egress clientMetadataEgress;
         private DnsTxtLookup lexiconDns;
+        private java.util.function.UnaryOperator<BlobStore> blobStoreWrapper = java.util.function.UnaryOperator.identity();
 
         public Builder config(Config config) {
             this.config = config;
@@ -523,6 +524,15 @@ public final class Alteran implements AutoCloseable {
         /** The DNS TXT lookup that finds a Lexicon authority's DID ({@code _lexicon.<domain>}); the system's by default. */
         public Builder lexiconDns(DnsTxtLookup dns) {
             this.lexiconDns = dns;
+            return this;
+        }
+
+        /**
+         * Wraps the configured blob store (a host adding its own accounting or caching, a test injecting
+         * faults); the wrapper is closed in its place.
+         */
+        public Builder blobStoreWrapper(java.util.function.UnaryOperator<BlobStore> wrapper) {
+            this.blobStoreWrapper = Objects.requireNonNull(wrapper, "wrapper");
             return this;
         }
 

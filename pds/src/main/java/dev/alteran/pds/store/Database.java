@@ -208,6 +208,22 @@ public final class Database implements AutoCloseable {
             writer.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
+            beginAgain(cause);
+        }
+    }
+
+    /**
+     * After some errors (SQLITE_FULL above all: a disk that filled up mid-commit) SQLite has already
+     * rolled the transaction back itself. The driver's rollback then fails before it begins the next
+     * transaction, and every later statement on the writer would commit on its own: a commit applied
+     * in pieces. Beginning it here keeps the writer transactional, so writes succeed again, whole,
+     * once there is room.
+     */
+    private void beginAgain(Exception cause) {
+        try (var st = writer.createStatement()) {
+            st.execute("BEGIN");
+        } catch (SQLException e) {
+            cause.addSuppressed(e); // a transaction is still open: the next write goes on in it, as before
         }
     }
 
