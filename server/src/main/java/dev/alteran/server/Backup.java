@@ -89,6 +89,7 @@ final class Backup {
      */
     static Result take(Config config, boolean postgres, Path out, Progress progress) throws IOException {
         out = out.toAbsolutePath().normalize();
+        if (!postgres) DataOptions.existingDatabase(config); // before anything is created
         if (Files.exists(out) && !isEmptyDirectory(out)) {
             throw new IllegalArgumentException(out + " is not empty: a backup goes into a new (or empty) directory");
         }

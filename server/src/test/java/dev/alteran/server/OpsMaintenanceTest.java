@@ -206,7 +206,7 @@ class OpsMaintenanceTest {
 
     @Test
     void everySubcommandHasHelpAndReadOnlyCommandsCreateNothing() {
-        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify", "plc", "oauth", "migrate-in", "migrate-out")) {
+        for (var name : List.of("serve", "dev", "secrets", "hash-password", "blobs", "migrate", "export", "import", "gc", "prune", "verify", "backup", "restore", "plc", "oauth", "migrate-in", "migrate-out")) {
             var run = cli(name, "--help");
             assertThat(run.status()).as(name).isZero();
             assertThat(run.out()).as(name).contains("Usage: alteran " + name);
@@ -214,7 +214,8 @@ class OpsMaintenanceTest {
         assertThat(cli("blobs", "gc", "--help").out()).contains("Usage: alteran blobs gc");
         assertThat(cli("plc", "token", "--help").out()).contains("Usage: alteran plc token");
         var data = tmp.resolve("none");
-        for (var args : List.of(List.of("verify"), List.of("export", "--out", "x.car"), List.of("gc"), List.of("prune"), List.of("plc", "token"))) {
+        for (var args : List.of(List.of("verify"), List.of("export", "--out", "x.car"), List.of("gc"), List.of("prune"), List.of("plc", "token"),
+                List.of("backup", "--out", tmp.resolve("backup").toString()))) {
             var all = new ArrayList<>(args);
             all.addAll(List.of("--data", data.toString()));
             if (args.getFirst().equals("verify")) {
@@ -225,6 +226,7 @@ class OpsMaintenanceTest {
             assertThat(run.err()).as(all.toString()).contains("no Alteran database at");
         }
         assertThat(Files.exists(data)).isFalse();
+        assertThat(Files.exists(tmp.resolve("backup"))).isFalse();
         var noArgs = cli("export", "--data", data.toString());
         assertThat(noArgs.status()).isEqualTo(2);
         assertThat(noArgs.err()).contains("give --out FILE, --blobs DIR, or both");
