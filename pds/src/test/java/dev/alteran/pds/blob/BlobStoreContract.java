@@ -219,4 +219,22 @@ abstract class BlobStoreContract {
             return n;
         }
     }
+
+    @Test
+    void listNamesEveryStoredObjectWithItsSizeAndNoTemporaryOne() throws Exception {
+        var a = randomBytes(1_000);
+        var b = randomBytes(2_345);
+        store.put(keyOf(a), new ByteArrayInputStream(a));
+        store.put(keyOf(b), new ByteArrayInputStream(b));
+        var pending = store.putTemp(new ByteArrayInputStream(randomBytes(10)));
+        try {
+            var listed = new java.util.HashMap<String, Long>();
+            store.list(e -> listed.put(e.key(), e.size()));
+            // (The S3 tests share one bucket, so other tests' objects may be listed too.)
+            assertThat(listed).contains(java.util.Map.entry(keyOf(a), 1_000L), java.util.Map.entry(keyOf(b), 2_345L));
+            assertThat(listed.keySet()).allMatch(BlobStore::isKey).doesNotContain(pending);
+        } finally {
+            store.deleteTemp(pending);
+        }
+    }
 }

@@ -154,4 +154,27 @@ class BlobsTest extends BlobFixture {
         upload(blobs, data, "image/png");
         assertThat(blobs.find(cid).orElseThrow().referenced()).isTrue();
     }
+
+    @Test
+    void bytesThatCannotBeStoredLeaveNoRowBehind() throws Exception {
+        // The disk fills up between the row and the bytes: promote fails as a full file system does.
+        var full = (BlobStore) java.lang.reflect.Proxy.newProxyInstance(BlobStore.class.getClassLoader(), new Class<?>[] {BlobStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("promote")) throw new IOException("No space left on device");
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        var blobs = new Blobs(db, full, defaultMime(), 1 << 20, 1 << 30, clock);
+        var data = png(4000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> upload(blobs, data, "image/png"))
+                .isInstanceOf(IOException.class).hasMessageContaining("No space left");
+        assertNothingLeft();
+        // Once there is room, the same upload goes through whole.
+        var ref = upload(blobs(), data, "image/png");
+        assertThat(store.exists(ref.ref().toString())).isTrue();
+        assertThat(rows()).isEqualTo(1);
+    }
 }
