@@ -226,6 +226,33 @@ class BackupRestoreTest {
     }
 
     @Test
+    void withPostgresTheDatabaseIsLeftToPgDumpButTheBlobsAreCopied() throws Exception {
+        try (var source = TestServer.start()) {
+            var blobs = Ops.uploadBlobs(source, 3, 5);
+            Ops.writePosts(source, 2, blobs);
+            var env = Ops.envFile(tmp, source.config.did(), source.config.repoSigningKey(), source.config.dataDir());
+            Files.writeString(env, "PDS_DATABASE_URL=postgres://alteran@db.example:5432/alteran\n", java.nio.file.StandardOpenOption.APPEND);
+            var dir = tmp.resolve("pg");
+            var run = cli("backup", "--env-file", env.toString(), "--out", dir.toString());
+            assertThat(run.status()).isEqualTo(1);
+            assertThat(run.err()).contains("PostgreSQL").contains("pg_dump");
+            assertThat(run.out()).contains("blobs: 3");
+            var manifest = Backup.Manifest.read(dir);
+            assertThat(manifest.database()).isEqualTo("postgres");
+            assertThat(manifest.rootCid()).isNull();
+            assertThat(manifest.blobCount()).isEqualTo(3);
+            assertThat(Files.exists(dir.resolve(DataOptions.DATABASE))).isFalse();
+            for (var ref : blobs) assertThat(findBlobFile(dir, ref.ref().toString())).exists();
+
+            var restoreEnv = Ops.envFile(tmp, source.config.did(), source.config.repoSigningKey(), tmp.resolve("pg-restored"));
+            var restore = cli("restore", dir.toString(), "--env-file", restoreEnv.toString());
+            assertThat(restore.status()).isEqualTo(1);
+            assertThat(restore.err()).contains("pg_restore");
+            assertThat(Files.exists(tmp.resolve("pg-restored"))).isFalse();
+        }
+    }
+
+    @Test
     void configurationRefusesAScheduleThatCannotWork() {
         var problems = dev.alteran.pds.config.Config.from(java.util.Map.of("PDS_BACKUP_DIR", "/x", "PDS_BACKUP_EVERY", "often",
                 "PDS_BACKUP_KEEP", "0")).problems();

@@ -103,10 +103,15 @@ public final class AccountStatus {
      * moves forward, as the sync spec requires), sequenced as {@code #identity} and {@code #sync} at
      * a seq past any the server gave out before ({@link SequenceLog#firstSeqOfNewLog}). The spec's
      * {@code #sync} is for exactly this: a relay drops what it held and takes the new state. Returns
-     * the last seq; a deactivated account is only told to relays once it is activated.
+     * the last seq. A deactivated account gets only an {@code #account} event (still deactivated) at
+     * that seq; its activation later announces the repository as usual.
      */
     public long announceRestored(RepoStore repo) {
-        if (!active) return 0;
+        if (!active) {
+            var event = db.write(c -> sequence.append(c, did, "account", CommitEvents.account(did, DEACTIVATED), SequenceLog.firstSeqOfNewLog()));
+            sequence.publish(event.seq());
+            return event.seq();
+        }
         long last = repo.recommit((c, cid, rev, block) -> {
             sequence.append(c, did, "identity", CommitEvents.identity(did, handle.get()), SequenceLog.firstSeqOfNewLog());
             return sequence.append(c, did, "sync", CommitEvents.sync(did, cid, rev, block)).seq();

@@ -47,6 +47,8 @@ public final class Database implements AutoCloseable {
     private final Connection checkpointer;
     private final ScheduledExecutorService checkpoints;
     private volatile boolean uncheckpointed;
+    /** The last checkpoint failed (a full disk fails every one): logged once, not ten times a second. */
+    private boolean checkpointFailing;
     private final StatementCache statements = new StatementCache();
     private final HikariDataSource readers;
     private final javax.sql.DataSource streamSource;
@@ -72,9 +74,12 @@ public final class Database implements AutoCloseable {
         uncheckpointed = false;
         try (var st = checkpointer.createStatement(); var rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             rs.next();
+            if (checkpointFailing) log.info("WAL checkpoints succeed again");
+            checkpointFailing = false;
         } catch (SQLException e) {
             uncheckpointed = true; // tried again next time; the writer's own checkpoint still bounds the WAL
-            log.warn("WAL checkpoint failed: {}", e.toString());
+            if (!checkpointFailing) log.warn("WAL checkpoint failed (retried until it succeeds): {}", e.toString());
+            checkpointFailing = true;
         }
     }
 
