@@ -13,6 +13,7 @@ import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthException;
 import dev.alteran.pds.oauth.OAuthProvider;
 import dev.alteran.pds.oauth.OAuthRequests;
+import dev.alteran.pds.store.StorageFull;
 import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.wire.XrpcException;
 import gg.jte.ContentType;
@@ -181,6 +182,12 @@ public final class OAuthServlet extends HttpServlet {
             if (e.wwwAuthenticate() != null) resp.setHeader("WWW-Authenticate", e.wwwAuthenticate());
             writeJson(resp, e.status(), e.toJson());
         } catch (RuntimeException e) {
+            if (StorageFull.isCause(e)) {
+                // OAuth's word for a server that cannot take this now (RFC 6749, 4.1.2.1); the client retries later.
+                log.warn("OAuth endpoint {} refused: the disk is full ({})", path, e.toString());
+                writeJson(resp, 503, Json.object().put("error", "temporarily_unavailable").put("error_description", StorageFull.MESSAGE));
+                return;
+            }
             log.warn("OAuth endpoint {} failed", path, e);
             writeJson(resp, 500, Json.object().put("error", "server_error").put("error_description", "Server error"));
         }

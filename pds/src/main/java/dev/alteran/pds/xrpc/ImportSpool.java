@@ -1,5 +1,6 @@
 package dev.alteran.pds.xrpc;
 
+import dev.alteran.pds.store.StorageFull;
 import dev.alteran.pds.wire.XrpcException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +39,7 @@ public final class ImportSpool {
                 Files.copy(in, spooled, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 if (e.getCause() instanceof XrpcException x) throw x;
+                if (StorageFull.isCause(e)) throw e; // ours, not the client's: the servlet answers 507
                 throw XrpcException.invalidRequest("The request body could not be read to its end");
             }
             use.accept(spooled);
