@@ -82,10 +82,10 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
-import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -378,11 +378,6 @@ public final class Alteran implements AutoCloseable {
     /** Blob garbage collection (scheduled; {@link BlobCollector#collectGarbage(Duration)} runs one now). */
     public BlobCollector blobCollector() {
         return blobCollector;
-    }
-
-    /** Whether writes are failing for want of disk space (for /health). */
-    public StorageFull storageFull() {
-        return storageFull;
     }
 
     public BlobStore blobStore() {
