@@ -238,7 +238,7 @@ public final class AccountServlet extends HttpServlet {
                 params.put("data", data.danger(req));
             }
         }
-        web.render(resp, status, template, params);
+        web.render(resp, status, template, params, true, "", "");
     }
 
     private void errorPage(HttpServletResponse resp, int status, String title, String message) throws IOException {
@@ -296,7 +296,7 @@ public final class AccountServlet extends HttpServlet {
                             "Deactivate");
             var shell = new Pages.Shell(WebPages.STYLESHEET, WebPages.SCRIPT, confirm.title(), PATH + "/danger", identity.handle(),
                     web.csrf(device.id(), CSRF_PURPOSE), null, null);
-            web.render(resp, 200, "account/confirm.jte", Map.of("shell", shell, "confirm", confirm));
+            web.render(resp, 200, "account/confirm.jte", Map.of("shell", shell, "confirm", confirm), true, "", "");
             return;
         }
         try {

@@ -326,13 +326,13 @@ public final class OAuthServlet extends HttpServlet {
     private void signInPage(HttpServletResponse resp, int status, Pages.Client client, Pages.Form form, String identifier, String error)
             throws IOException {
         var id = identifier != null ? identifier : handle.get();
-        web.render(resp, status, "signin.jte", Pages.SignIn.forApp(client, form, id, error), "https:", "");
+        web.render(resp, status, "signin.jte", Pages.SignIn.forApp(client, form, id, error), false, "https:", "");
     }
 
     private void consentPage(HttpServletResponse resp, int status, Pages.Client client, Pages.Form form, OAuthRequests.Request request)
             throws IOException {
         var page = new Pages.Consent(STYLESHEET, client, form, handle.get(), provider.did(), ScopeWords.describe(request.param("scope")));
-        web.render(resp, status, "consent.jte", page, "https:", formTarget(request.param("redirect_uri")));
+        web.render(resp, status, "consent.jte", page, false, "https:", formTarget(request.param("redirect_uri")));
     }
 
     private void errorPage(HttpServletResponse resp, int status, String title, String message) throws IOException {

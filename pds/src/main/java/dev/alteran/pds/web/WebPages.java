@@ -26,9 +26,15 @@ public final class WebPages {
     public static final String STYLESHEET = "/oauth/assets/style.css";
     public static final String SCRIPT = "/account/assets/account.js";
     public static final String DEVICE_COOKIE = "alteran-device";
-    /** The pages' policy: our stylesheet and script only, images inline or (the OAuth pages' client logos) named by the page. */
-    static final String CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:%s; form-action 'self'%s;"
-            + " frame-ancestors 'none'; base-uri 'none'";
+    /**
+     * The pages' policy: our stylesheet (and, on the account pages, our script) only, images inline or
+     * (the OAuth pages' client logos) from where the page says, forms to us (and the app the consent page answers).
+     */
+    static String csp(boolean script, String imgSources, String formTargets) {
+        return "default-src 'none'; style-src 'self'" + (script ? "; script-src 'self'" : "") + "; img-src 'self' data:"
+                + (imgSources.isEmpty() ? "" : " " + imgSources) + "; form-action 'self'" + (formTargets.isEmpty() ? "" : " " + formTargets)
+                + "; frame-ancestors 'none'; base-uri 'none'";
+    }
     static final byte[] CSS = resource("style.css");
     static final byte[] JS = resource("account.js");
 
@@ -61,7 +67,8 @@ public final class WebPages {
     }
 
     /** Renders {@code template} (one page object, or a map of its named parameters) with its page headers; {@code imgSources} and {@code formTargets} widen the policy (may be empty). */
-    void render(HttpServletResponse resp, int status, String template, Object page, String imgSources, String formTargets) throws IOException {
+    void render(HttpServletResponse resp, int status, String template, Object page, boolean script, String imgSources, String formTargets)
+            throws IOException {
         var out = new StringOutput();
         if (page instanceof Map<?, ?> params) {
             @SuppressWarnings("unchecked") var named = (Map<String, Object>) params;
@@ -72,15 +79,15 @@ public final class WebPages {
         resp.setStatus(status);
         resp.setContentType("text/html; charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
-        resp.setHeader("Content-Security-Policy", CSP.formatted(imgSources.isEmpty() ? "" : " " + imgSources,
-                formTargets.isEmpty() ? "" : " " + formTargets));
+        resp.setHeader("Content-Security-Policy", csp(script, imgSources, formTargets));
         resp.setHeader("X-Frame-Options", "DENY");
         resp.setHeader("Referrer-Policy", "same-origin");
         resp.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A page without script. */
     void render(HttpServletResponse resp, int status, String template, Object page) throws IOException {
-        render(resp, status, template, page, "", "");
+        render(resp, status, template, page, false, "", "");
     }
 
     static void redirect(HttpServletResponse resp, String location) {
