@@ -14,7 +14,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Agent, AtpAgent } from '@atproto/api'
 import { verifyRepoCar } from '@atproto/repo'
-import { startServer, login } from '../lib/server.mjs'
+import { startServer, login, png } from '../lib/server.mjs'
 import { launchChromium, VIEWPORTS } from '../lib/browser.mjs'
 import { collectEvents } from '../lib/firehose.mjs'
 import { startCallbackServer, loopbackClient, signInApp } from '../lib/oauth.mjs'
@@ -191,6 +191,8 @@ test('an OAuth app is listed with its scopes and revoked from the page: its sess
 })
 
 test('the CAR download verifies with @atproto/repo; the blobs download is a zip of every blob', async () => {
+  const { data: uploaded } = await (await login(server)).uploadBlob(png(40_000), { encoding: 'image/png' })
+  const blobCid = uploaded.blob.ref.toString()
   const { page } = owner
   await page.goto(`${origin}/account/backup`)
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-car').click()])
@@ -203,6 +205,8 @@ test('the CAR download verifies with @atproto/repo; the blobs download is a zip 
   const [zip] = await Promise.all([page.waitForEvent('download'), page.locator('#download-blobs').click()])
   const bytes = readFileSync(await zip.path())
   assert.equal(bytes.readUInt32LE(bytes.length - 22), 0x06054b50, 'a zip ends with its central directory')
+  assert.equal(bytes.readUInt16LE(bytes.length - 12), 1, 'one entry: the one blob')
+  assert.ok(bytes.includes(Buffer.from(blobCid)), 'the entry is named by the blob CID')
 })
 
 test('storage and federation pages: the charts are inline SVG; the relay was asked to crawl and said 200', async () => {
