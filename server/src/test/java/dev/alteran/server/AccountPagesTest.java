@@ -143,6 +143,30 @@ class AccountPagesTest {
     }
 
     @Test
+    void theOAuthPagesAndTheAccountPagesShareTheSignIn() throws Exception {
+        // Signed in for an app with "remember this device": the account pages open.
+        var app = new OAuthTestClient(server, "http://127.0.0.1:8765/callback", "atproto");
+        var auth = app.par("atproto");
+        var page = app.authorizePage(auth.requestUri());
+        var consent = app.submit(auth.requestUri(), csrf(page.body()),
+                Map.of("action", "sign-in", "identifier", TestServer.HANDLE, "password", TestServer.PASSWORD, "remember", "1"));
+        assertThat(consent.statusCode()).isEqualTo(200);
+        var account = app.browser.send(HttpRequest.newBuilder(URI.create(server.url("/account"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(account.statusCode()).isEqualTo(200);
+        assertThat(account.body()).contains("id=\"overview-did\"");
+
+        // Signed in on the account pages: an app's sign-in goes straight to the consent page.
+        var owner = new Browser().signIn();
+        var other = new OAuthTestClient(server, "http://127.0.0.1:8765/callback", "atproto");
+        var request = other.par("atproto");
+        var url = server.url("/oauth/authorize?client_id=" + OAuthTestClient.enc(other.clientId) + "&request_uri="
+                + OAuthTestClient.enc(request.requestUri()));
+        var straight = owner.http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(straight.statusCode()).isEqualTo(200);
+        assertThat(straight.body()).contains("value=\"allow\"").doesNotContain("name=\"password\"");
+    }
+
+    @Test
     void aWrongPasswordOrAnAppPasswordDoesNotSignIn() throws Exception {
         var b = new Browser();
         var page = b.get("/account/sign-in");

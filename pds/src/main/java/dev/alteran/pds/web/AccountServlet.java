@@ -96,7 +96,7 @@ public final class AccountServlet extends HttpServlet {
             WebPages.js(resp);
             return;
         }
-        var device = devices.load(WebPages.deviceCookie(req));
+        var device = WebPages.device(devices, req);
         boolean signedIn = device != null && identity.did().equals(device.did());
         if (path.equals(SIGN_IN)) {
             if (get) signInGet(req, resp, signedIn);
@@ -152,7 +152,7 @@ public final class AccountServlet extends HttpServlet {
             WebPages.redirect(resp, PATH);
             return;
         }
-        var device = devices.load(WebPages.deviceCookie(req));
+        var device = WebPages.device(devices, req);
         if (device == null) {
             var created = devices.create(req.getHeader("User-Agent"));
             web.setDeviceCookie(resp, created.cookie(), OAuthDevices.REMEMBER);

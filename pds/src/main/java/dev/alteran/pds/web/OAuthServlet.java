@@ -217,7 +217,7 @@ public final class OAuthServlet extends HttpServlet {
         }
         var client = pageClient(resp, request.clientId());
         if (client == null) return;
-        var device = devices.load(WebPages.deviceCookie(req));
+        var device = WebPages.device(devices, req);
         if (device == null) {
             var created = devices.create(req.getHeader("User-Agent"));
             web.setDeviceCookie(resp, created.cookie(), OAuthDevices.REMEMBER);
@@ -259,7 +259,7 @@ public final class OAuthServlet extends HttpServlet {
             errorPage(resp, 400, "Request refused", "The form could not be read.");
             return;
         }
-        var device = devices.load(WebPages.deviceCookie(req));
+        var device = WebPages.device(devices, req);
         var request = provider.requests().find(form.get("request_uri"));
         if (request == null || !request.clientId().equals(form.get("client_id"))) {
             unknownRequestPage(resp);

@@ -1,5 +1,6 @@
 package dev.alteran.pds.web;
 
+import dev.alteran.pds.oauth.OAuthDevices;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
@@ -108,11 +109,22 @@ public final class WebPages {
         return site != null;
     }
 
-    static String deviceCookie(HttpServletRequest req) {
+    /**
+     * The browser's device, from its device cookie: the first that names a live device remembering an
+     * account, else the first live one, else null. (A browser can hold two: one set by an older
+     * version for {@code Path=/oauth} beside the current {@code Path=/} one.)
+     */
+    static OAuthDevices.Device device(OAuthDevices devices, HttpServletRequest req) {
         var cookies = req.getCookies();
         if (cookies == null) return null;
-        for (var c : cookies) if (c.getName().equals(DEVICE_COOKIE)) return c.getValue();
-        return null;
+        OAuthDevices.Device first = null;
+        for (var c : cookies) {
+            if (!c.getName().equals(DEVICE_COOKIE)) continue;
+            var device = devices.load(c.getValue());
+            if (device != null && device.did() != null) return device;
+            if (first == null) first = device;
+        }
+        return first;
     }
 
     /** The device cookie for every page of ours (the OAuth pages and the account pages share the sign-in). */
