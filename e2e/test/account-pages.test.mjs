@@ -149,6 +149,8 @@ test('an app password created on the page works with @atproto/api; revoked on th
   await secret.waitFor()
   const password = (await secret.textContent()).trim()
   assert.match(password, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/)
+  // The one bit of script (our own file, allowed by the policy) adds a Copy button.
+  await page.getByRole('button', { name: 'Copy', exact: true }).waitFor()
 
   const appAgent = new AtpAgent({ service: server.url })
   await appAgent.login({ identifier: server.handle, password })
@@ -265,6 +267,27 @@ test('screenshots of every section, desktop and phone', async () => {
   await page.goto(`${origin}/account/access`)
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth))
   await page.setViewportSize(VIEWPORTS.desktop)
+})
+
+test('with JavaScript off the pages work: sign in, create an app password, revoke it', async () => {
+  const context = await browser.newContext({ viewport: VIEWPORTS.mobile, javaScriptEnabled: false })
+  try {
+    const page = await context.newPage()
+    await page.goto(`${origin}/account/access`)
+    await page.locator('#password').fill(server.password)
+    await page.locator('#sign-in').click()
+    await page.waitForURL(`${origin}/account`)
+    await page.goto(`${origin}/account/access`)
+    await page.locator('#app-password-name').fill('no script')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.locator('#new-password').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Copy', exact: true }).count(), 0)
+    await page.locator('#app-passwords tr', { hasText: 'no script' }).getByRole('button', { name: 'Revoke' }).click()
+    await page.locator('#notice').waitFor()
+    assert.equal(await page.locator('#app-passwords tr', { hasText: 'no script' }).count(), 0)
+  } finally {
+    await context.close()
+  }
 })
 
 test('hostile: no session, an ended session, or a forged cookie gets the sign-in page and no data', async () => {
