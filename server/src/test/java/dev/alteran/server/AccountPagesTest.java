@@ -234,6 +234,37 @@ class AccountPagesTest {
     }
 
     @Test
+    void malformedRequestsAreRefusedWithoutAServerError() throws Exception {
+        var b = new Browser().signIn();
+        var before = server.alteran.appPasswords().list().size();
+        var put = b.http.send(HttpRequest.newBuilder(URI.create(server.url("/account/app-passwords")))
+                .PUT(HttpRequest.BodyPublishers.ofString("name=x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(405);
+        var json = b.http.send(HttpRequest.newBuilder(URI.create(server.url("/account/app-passwords")))
+                .header("Content-Type", "application/json").header("Origin", origin).header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"x\",\"csrf\":\"" + b.csrf + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(json.statusCode()).isEqualTo(400);
+        var huge = b.submit("/account/app-passwords", Map.of("name", "y".repeat(70_000)));
+        assertThat(huge.statusCode()).isEqualTo(400);
+        var form = URI.create(server.url("/account/app-passwords"));
+        var broken = b.http.send(HttpRequest.newBuilder(form).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", origin).header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + b.csrf + "&name=%zz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(broken.statusCode()).isEqualTo(400);
+        var duplicate = b.http.send(HttpRequest.newBuilder(form).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", origin).header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.ofString("csrf=" + b.csrf + "&name=a&name=b")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(duplicate.statusCode()).isEqualTo(400);
+        var tooLong = b.submit("/account/app-passwords", Map.of("name", "z".repeat(101)));
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(b.submit("/account/nothing-here", Map.of()).statusCode()).isEqualTo(404);
+        assertThat(b.get("/account/nothing-here").statusCode()).isEqualTo(404);
+        assertThat(b.submit("/account/sessions/revoke", Map.of("id", "no such session")).statusCode()).isEqualTo(303);
+        assertThat(server.alteran.appPasswords().list()).hasSize(before);
+    }
+
+    @Test
     void anAppPasswordIsShownOnceUsableAndRevokedFromThePage() throws Exception {
         var b = new Browser().signIn();
         var made = b.submit("/account/app-passwords", Map.of("name", "<img src=x onerror=alert(1)>"));
