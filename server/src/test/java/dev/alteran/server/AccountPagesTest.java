@@ -94,6 +94,15 @@ class AccountPagesTest {
         }
     }
 
+    static long devices() {
+        return server.alteran.database().read(c -> {
+            try (var st = c.prepareStatement("SELECT COUNT(*) FROM oauth_device"); var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
     static String accessJwt() throws Exception {
         return AuthClient.login(server).get("accessJwt").asText();
     }
@@ -169,11 +178,14 @@ class AccountPagesTest {
     @Test
     void aWrongPasswordOrAnAppPasswordDoesNotSignIn() throws Exception {
         var b = new Browser();
+        long devices = devices();
         var page = b.get("/account/sign-in");
         var token = csrf(page.body());
         var wrong = b.post("/account/sign-in", Map.of("csrf", token, "identifier", TestServer.HANDLE, "password", "nope"));
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).contains("Wrong handle or password");
+        // A stranger's visits store nothing: the device is made once the password is right.
+        assertThat(devices()).isEqualTo(devices);
         var appPassword = server.alteran.appPasswords().create("sign-in attempt", false).password();
         var withAppPassword = b.post("/account/sign-in", Map.of("csrf", token, "identifier", TestServer.HANDLE, "password", appPassword));
         assertThat(withAppPassword.statusCode()).isEqualTo(401);

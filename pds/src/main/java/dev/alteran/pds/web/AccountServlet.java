@@ -6,6 +6,7 @@ import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.oauth.OAuthDevices;
 import dev.alteran.pds.oauth.OAuthException;
+import dev.alteran.pds.oauth.OAuthIds;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.Progress;
 import dev.alteran.pds.store.RepoExport;
@@ -49,6 +50,10 @@ public final class AccountServlet extends HttpServlet {
     /** The CSRF token's purpose for the account pages (an authorization request's ID for the OAuth pages). */
     private static final String CSRF_PURPOSE = "account-pages";
     private static final int MAX_NAME = 100;
+    /** The sign-in form's own cookie: a random value its CSRF token is bound to, for as long as a person takes to sign in. */
+    private static final String SIGN_IN_COOKIE = "alteran-sign-in";
+    private static final String SIGN_IN_NONCE = "sin-";
+    private static final java.time.Duration SIGN_IN_TIME = java.time.Duration.ofHours(1);
     private static final Map<String, String> DONE = Map.of(
             "app-password-revoked", "The app password is revoked.",
             "oauth-revoked", "The app is signed out.",
@@ -100,7 +105,7 @@ public final class AccountServlet extends HttpServlet {
         boolean signedIn = device != null && identity.did().equals(device.did());
         if (path.equals(SIGN_IN)) {
             if (get) signInGet(req, resp, signedIn);
-            else signInPost(req, resp, device);
+            else signInPost(req, resp);
             return;
         }
         if (get) {
@@ -147,33 +152,37 @@ public final class AccountServlet extends HttpServlet {
 
     // ---- signing in and out ----
 
+    /**
+     * The sign-in form. Its token is bound to a random cookie of its own, not to a stored device: a
+     * stranger loading the page stores nothing; the device is created when the password is right.
+     */
     private void signInGet(HttpServletRequest req, HttpServletResponse resp, boolean signedIn) throws IOException {
         if (signedIn) {
             WebPages.redirect(resp, PATH);
             return;
         }
-        var device = WebPages.device(devices, req);
-        if (device == null) {
-            var created = devices.create(req.getHeader("User-Agent"));
-            web.setDeviceCookie(resp, created.cookie(), OAuthDevices.REMEMBER);
-            device = created.device();
+        var nonce = WebPages.cookie(req, SIGN_IN_COOKIE);
+        if (nonce == null || !OAuthIds.looksLike(nonce, SIGN_IN_NONCE)) {
+            nonce = OAuthIds.random(SIGN_IN_NONCE, 16);
+            web.setCookie(resp, SIGN_IN_COOKIE, nonce, SIGN_IN, SIGN_IN_TIME);
         }
-        web.render(resp, 200, "signin.jte", Pages.SignIn.forAccount(web.csrf(device.id(), CSRF_PURPOSE), identity.handle(), null));
+        web.render(resp, 200, "signin.jte", Pages.SignIn.forAccount(web.csrf(nonce, CSRF_PURPOSE), identity.handle(), null));
     }
 
-    private void signInPost(HttpServletRequest req, HttpServletResponse resp, OAuthDevices.Device device) throws IOException {
+    private void signInPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!web.sameOrigin(req)) {
             errorPage(resp, 403, "Request refused", "This form must be sent from this server's own page.");
             return;
         }
         var form = form(req, resp);
         if (form == null) return;
-        if (device == null || !web.csrfMatches(form.get("csrf"), device.id(), CSRF_PURPOSE)) {
+        var nonce = WebPages.cookie(req, SIGN_IN_COOKIE);
+        if (nonce == null || !OAuthIds.looksLike(nonce, SIGN_IN_NONCE) || !web.csrfMatches(form.get("csrf"), nonce, CSRF_PURPOSE)) {
             errorPage(resp, 403, "Request refused", "This form has expired or was not sent from this browser. Open the sign-in page again.");
             return;
         }
         var identifier = form.getOrDefault("identifier", "").trim();
-        var csrf = web.csrf(device.id(), CSRF_PURPOSE);
+        var csrf = web.csrf(nonce, CSRF_PURPOSE);
         try {
             data.sessions().checkAccountPassword(identifier, form.getOrDefault("password", ""), proxies.clientKey(req));
         } catch (LoginLockout.LockedOut e) {
@@ -189,6 +198,7 @@ public final class AccountServlet extends HttpServlet {
         var created = devices.create(req.getHeader("User-Agent"));
         devices.remember(created.device().id(), identity.did());
         web.setDeviceCookie(resp, created.cookie(), OAuthDevices.REMEMBER);
+        web.setCookie(resp, SIGN_IN_COOKIE, "", SIGN_IN, java.time.Duration.ZERO);
         WebPages.redirect(resp, PATH);
     }
 

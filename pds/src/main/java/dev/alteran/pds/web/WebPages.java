@@ -129,8 +129,21 @@ public final class WebPages {
 
     /** The device cookie for every page of ours (the OAuth pages and the account pages share the sign-in). */
     void setDeviceCookie(HttpServletResponse resp, String value, Duration maxAge) {
-        resp.addHeader("Set-Cookie", DEVICE_COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAge.toSeconds()
+        setCookie(resp, DEVICE_COOKIE, value, "/", maxAge);
+    }
+
+    /** An HttpOnly, SameSite=Lax cookie (Secure over https); a zero {@code maxAge} deletes it. */
+    void setCookie(HttpServletResponse resp, String name, String value, String path, Duration maxAge) {
+        resp.addHeader("Set-Cookie", name + "=" + value + "; Path=" + path + "; Max-Age=" + maxAge.toSeconds()
                 + "; HttpOnly; SameSite=Lax" + (secureCookie ? "; Secure" : ""));
+    }
+
+    /** The first cookie named {@code name}, or null. */
+    static String cookie(HttpServletRequest req, String name) {
+        var cookies = req.getCookies();
+        if (cookies == null) return null;
+        for (var c : cookies) if (c.getName().equals(name)) return c.getValue();
+        return null;
     }
 
     /** The CSRF token of a device for one purpose (an authorization request's ID, or the account pages). */
