@@ -10,14 +10,14 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Agent, AtpAgent } from '@atproto/api'
-import { NodeOAuthClient, OAuthCallbackError, buildAtprotoLoopbackClientMetadata } from '@atproto/oauth-client-node'
+import { OAuthCallbackError } from '@atproto/oauth-client-node'
 import { startServer, login } from '../lib/server.mjs'
 import { launchChromium, VIEWPORTS } from '../lib/browser.mjs'
+import { startCallbackServer, loopbackClient, authorizeInBrowser as authorizeWithPages, signInApp } from '../lib/oauth.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const JAR = join(ROOT, 'server', 'target', 'alteran.jar')
@@ -44,107 +44,14 @@ after(async () => {
   await server?.stop()
 })
 
-/**
- * The loopback client's redirect target. Each authorization response is handed to the test that
- * waits for it; `/foreign` serves a page of another origin (the cross-origin consent test).
- */
-async function startCallbackServer() {
-  const waiting = []
-  const received = []
-  let foreignPage = ''
-  const srv = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1')
-    if (url.pathname === '/callback') {
-      received.push(url.searchParams)
-      waiting.shift()?.(url.searchParams)
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      res.end('<!doctype html><title>Signed in</title><p>You can close this window.</p>')
-    } else if (url.pathname === '/foreign') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      res.end(foreignPage)
-    } else {
-      res.writeHead(404).end()
-    }
-  })
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  const base = `http://127.0.0.1:${srv.address().port}`
-  return {
-    redirectUri: `${base}/callback`,
-    foreignUrl: `${base}/foreign`,
-    received,
-    /** The next authorization response the browser brings to the callback. */
-    next: () => new Promise((r) => waiting.push(r)),
-    setForeignPage: (html) => { foreignPage = html },
-    close: () => new Promise((r) => srv.close(r)),
-  }
-}
+/** A loopback development client of this suite's server. */
+const oauthClient = (scope) => loopbackClient(server, callbacks, scope)
 
-/** A store over a Map, as the client wants it. */
-function memoryStore() {
-  const map = new Map()
-  return { map, get: async (k) => map.get(k), set: async (k, v) => { map.set(k, v) }, del: async (k) => { map.delete(k) } }
-}
-
-/** Serializes the client's refreshes per key, as a real app's lock would. */
-function memoryLock() {
-  const tails = new Map()
-  return async (key, fn) => {
-    const prev = tails.get(key) ?? Promise.resolve()
-    let release
-    const mine = new Promise((r) => { release = r })
-    tails.set(key, prev.then(() => mine))
-    await prev
-    try { return await fn() } finally { release() }
-  }
-}
-
-/** A loopback development client (client_id http://localhost?redirect_uri=...&scope=...). */
-function oauthClient(scope) {
-  const sessions = memoryStore()
-  const client = new NodeOAuthClient({
-    clientMetadata: buildAtprotoLoopbackClientMetadata({ scope, redirect_uris: [callbacks.redirectUri] }),
-    stateStore: memoryStore(),
-    sessionStore: sessions,
-    // The dev handle (alice.test) resolves through the PDS itself; the did:web through http.
-    handleResolver: server.url,
-    allowHttp: true,
-    requestLock: memoryLock(),
-  })
-  return { client, sessions: sessions.map }
-}
-
-/**
- * Signs in through the pages in a fresh browser context: the password on the sign-in page, then
- * `decision` (`Allow` or `Deny`) on the consent page; returns the authorization response.
- */
-async function authorizeInBrowser(client, { viewport = VIEWPORTS.mobile, shots, decision = 'Allow', javaScript = true } = {}) {
-  const url = await client.authorize(server.handle)
-  const context = await browser.newContext({ viewport, javaScriptEnabled: javaScript })
-  try {
-    const page = await context.newPage()
-    await page.goto(url.href)
-    const password = page.locator('input[type=password]')
-    await password.waitFor()
-    if (shots !== undefined) await page.screenshot({ path: join(SHOTS, `oauth-sign-in${shots}.png`), fullPage: true })
-    await password.fill(server.password)
-    await password.press('Enter')
-    const button = page.getByRole('button', { name: decision, exact: true })
-    await button.waitFor()
-    if (shots !== undefined) await page.screenshot({ path: join(SHOTS, `oauth-consent${shots}.png`), fullPage: true })
-    const response = callbacks.next()
-    await button.click()
-    return await response
-  } finally {
-    await context.close()
-  }
-}
+/** Signs in through the pages (see lib/oauth.mjs); returns the authorization response. */
+const authorizeInBrowser = (client, options) => authorizeWithPages({ browser, server, callbacks, client }, { shotsDir: SHOTS, ...options })
 
 /** Signs in and completes the callback: a session of the client. */
-async function signIn(client, options) {
-  const params = await authorizeInBrowser(client, options)
-  const { session } = await client.callback(params)
-  return session
-}
+const signIn = (client, options) => signInApp({ browser, server, callbacks, client }, { shotsDir: SHOTS, ...options })
 
 const publicAgent = () => new AtpAgent({ service: server.url })
 

@@ -32,7 +32,6 @@ import dev.alteran.pds.http.HealthServlet;
 import dev.alteran.pds.http.RequestLogFilter;
 import dev.alteran.pds.http.RateLimiter;
 import dev.alteran.pds.http.ReadOnlyFilter;
-import dev.alteran.pds.http.RootServlet;
 import dev.alteran.pds.http.SecurityHeadersFilter;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
@@ -64,7 +63,14 @@ import dev.alteran.pds.oauth.OAuthRequests;
 import dev.alteran.pds.oauth.OAuthTokens;
 import dev.alteran.pds.oauth.PermissionSets;
 import dev.alteran.pds.store.SqlReplayStore;
+import dev.alteran.pds.web.AccountData;
+import dev.alteran.pds.web.AccountServlet;
 import dev.alteran.pds.web.OAuthServlet;
+import dev.alteran.pds.web.StatusServlet;
+import dev.alteran.pds.web.WebPages;
+import dev.alteran.pds.xrpc.AccountHandlers;
+import dev.alteran.pds.store.RepoStats;
+import dev.alteran.pds.firehose.AccountActivation;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.mail.Mailer;
 import dev.alteran.pds.identity.WellKnownServlet;
@@ -145,6 +151,8 @@ public final class Alteran implements AutoCloseable {
     private final OAuthServlet oauthServlet;
     private final DpopVerifier dpopVerifier;
     private final StorageFull storageFull;
+    private final WebPages webPages;
+    private final AccountServlet accountServlet;
 
     private Alteran(Builder b) {
         this.config = b.config;
@@ -197,8 +205,9 @@ public final class Alteran implements AutoCloseable {
                     Mailer.of(config.email(), config.env() == Environment.DEV)).register(router);
             new SyncHandlers(repo, database, account).register(router);
             this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
-            new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments, repo,
-                    relays::requestCrawlNow).register(router);
+            var activation = new AccountActivation(account, repo, didDocuments, relays::requestCrawlNow);
+            new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments,
+                    activation).register(router);
             var rateLimitStore = switch (config.rateLimitStore()) {
                 case MEMORY -> new MemoryRateLimitStore();
                 case DATABASE -> new SqlRateLimitStore(database);
@@ -236,8 +245,15 @@ public final class Alteran implements AutoCloseable {
             this.dpopVerifier = new DpopVerifier(DpopNonces.fromConfig(config.dpopSecret(), clock), replays, clock);
             // OAuth access tokens (Authorization: DPoP) go to the resource server; every other scheme to the sessions.
             this.authenticator = new ResourceServer(sessionAuthenticator, oauthTokens, dpopVerifier, didDocuments);
-            this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, new OAuthDevices(database, clock), sessions,
-                    trustedProxies, identity::handle, config.accessTokenSecret());
+            var devices = new OAuthDevices(database, clock);
+            this.webPages = new WebPages(issuer, config.accessTokenSecret());
+            this.oauthServlet = new OAuthServlet(oauth, clientMetadata, dpopVerifier, devices, sessions,
+                    trustedProxies, identity::handle, webPages);
+            // The owner's pages and their JSON: one gatherer for both.
+            var accountData = new AccountData(identity, didDocuments, activation, new RepoStats(database), blobs, firehose, sequence,
+                    relays, oauthTokens, clientMetadata, appPasswords, sessions, clock);
+            new AccountHandlers(accountData).register(router);
+            this.accountServlet = new AccountServlet(accountData, devices, webPages, identity, database, blobs, trustedProxies, clock);
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
             own(maintenance::shutdownNow);
             maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
@@ -295,6 +311,7 @@ public final class Alteran implements AutoCloseable {
         if (debugRoutes) paths.add(DebugServlet.PATH);
         if (includeRootEndpoint) paths.add("");
         paths.addAll(OAuthServlet.paths());
+        paths.addAll(AccountServlet.paths());
         return paths;
     }
 
@@ -303,10 +320,14 @@ public final class Alteran implements AutoCloseable {
         var mapped = paths().toArray(String[]::new);
         addFilter(ctx, "alteran-request-log", new RequestLogFilter(), mapped);
         addFilter(ctx, "alteran-security-headers", new SecurityHeadersFilter(trustedProxies), mapped);
-        // The OAuth endpoints answer CORS themselves (any origin, no credentials, as the reference).
+        // The OAuth endpoints answer CORS themselves (any origin, no credentials, as the reference); the
+        // account pages answer no other origin at all (they work with a cookie).
         var oauthPaths = OAuthServlet.paths();
-        addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()), paths().stream().filter(p -> !oauthPaths.contains(p)).toArray(String[]::new));
-        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH) && !oauthPaths.contains(p)).toArray(String[]::new);
+        var accountPaths = AccountServlet.paths();
+        addFilter(ctx, "alteran-cors", new CorsFilter(config.corsOrigins()),
+                paths().stream().filter(p -> !oauthPaths.contains(p) && !accountPaths.contains(p)).toArray(String[]::new));
+        var pages = paths().stream().filter(p -> !p.equals("/xrpc/*") && !p.equals(DebugServlet.PATH) && !oauthPaths.contains(p)
+                && !accountPaths.contains(p)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
@@ -316,11 +337,13 @@ public final class Alteran implements AutoCloseable {
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore, storageFull)).addMapping("/health", "/ready");
         var clash = ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
         if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the OAuth server needs");
+        clash = ctx.addServlet("alteran-account", accountServlet).addMapping(accountPaths.toArray(String[]::new));
+        if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the account pages need");
         if (debugRoutes) {
             ctx.addServlet("alteran-debug", new DebugServlet(repo, recordWriter, blobs, blobCollector, authenticator, rateLimiter, config.maxJsonBytes()))
                     .addMapping(DebugServlet.PATH);
         }
-        if (includeRootEndpoint) ctx.addServlet("alteran-root", new RootServlet(identity)).addMapping("");
+        if (includeRootEndpoint) ctx.addServlet("alteran-root", new StatusServlet(identity, () -> HealthServlet.checks(database, blobStore, storageFull), webPages)).addMapping("");
         installFirehose(ctx);
         relays.start();
     }
@@ -501,7 +524,10 @@ public final class Alteran implements AutoCloseable {
             return this;
         }
 
-        /** Answers {@code /} with a short page naming this PDS. On by default; a host with its own home page turns it off. */
+        /**
+         * Answers {@code /}: a status page for browsers, a plain-text note naming this PDS for other clients.
+         * On by default; a host with its own home page turns it off.
+         */
         public Builder includeRootEndpoint(boolean on) {
             this.includeRootEndpoint = on;
             return this;

@@ -31,7 +31,7 @@ class ArchitectureTest {
             // OAuth (scopes, DPoP, clients): below xrpc and appview, which enforce its scopes on
             // requests; above http, identity and config, which its endpoints and client fetching use.
             List.of("oauth"),
-            List.of("web"),                  // server-rendered pages: OAuth sign-in and consent
+            List.of("web"),                  // server-rendered pages: OAuth sign-in and consent, status, the account pages
             List.of("xrpc"),                 // routes, the servlet, the com.atproto handlers
             List.of("appview"));             // app.bsky handlers and the AppView proxy
 

@@ -225,6 +225,11 @@ class HostileInputTest {
         for (var route : server.alteran.router().routes()) {
             // The original Alteran's JSON variants of sync methods borrow their base method's Lexicon.
             var nsid = route.nsid();
+            // This server's own methods (dev.alteran.*, no parameters or input) are described in docs/account.md instead.
+            if (nsid.startsWith(OWN_NAMESPACE)) {
+                assertThat(route.lexicon()).as(nsid).isFalse();
+                continue;
+            }
             var name = route.lexicon() ? nsid : nsid.substring(0, nsid.lastIndexOf('.'));
             assertThat(lexicon(name)).as("lexicon of " + name).isNotNull();
         }
@@ -284,6 +289,9 @@ class HostileInputTest {
 
     // ---- generating the cases ----
 
+    /** This server's own methods, which no Lexicon describes. */
+    static final String OWN_NAMESPACE = "dev.alteran.";
+
     static List<Case> cases() {
         var out = new ArrayList<Case>();
         var router = server.alteran.router();
@@ -292,8 +300,10 @@ class HostileInputTest {
             var def = lexicon(nsid);
             // The original Alteran's JSON variants (getRepo.json, ...) have no Lexicon: they borrow their
             // base method's parameters, and since their rules are their own, bad values need only not break them.
-            boolean variant = def == null;
+            boolean own = nsid.startsWith(OWN_NAMESPACE);
+            boolean variant = def == null && !own;
             if (variant) def = lexicon(nsid.substring(0, nsid.lastIndexOf('.')));
+            if (own) def = Json.object(); // no parameters, no input: every case's oracle is the strict one
             var auth = authFor(route);
             methodCases(out, nsid, route.kind(), def, auth);
             paramCases(out, nsid, route.kind(), def, auth, variant);

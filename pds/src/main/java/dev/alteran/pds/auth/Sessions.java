@@ -199,17 +199,40 @@ public final class Sessions {
      * Its whole rotation chain goes: predecessors still in their grace period and successors too.
      */
     public void delete(String refreshJwt) {
-        var token = tokens.verifyRefresh(refreshJwt, true);
-        db.write(c -> {
+        revoke(tokens.verifyRefresh(refreshJwt, true).jti());
+    }
+
+    /** A live password session: its current refresh token's ID, until when it lasts, and the app password it used (or null). */
+    public record Listed(String id, java.time.Instant expiresAt, String appPassword) {}
+
+    /** The live sessions (the newest refresh token of each rotation chain), the longest-lived first. */
+    public java.util.List<Listed> list() {
+        long now = clock.millis();
+        return db.read(c -> {
+            try (var st = c.prepareStatement(
+                    "SELECT jti, expires_at, app_password_name FROM refresh_token WHERE next_id IS NULL AND expires_at > ? ORDER BY expires_at DESC, jti")) {
+                st.setLong(1, now);
+                try (var rs = st.executeQuery()) {
+                    var out = new java.util.ArrayList<Listed>();
+                    while (rs.next()) out.add(new Listed(rs.getString(1), java.time.Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3)));
+                    return out;
+                }
+            }
+        });
+    }
+
+    /** Ends the session whose refresh token has ID {@code jti}, its whole rotation chain; false if there was none. */
+    public boolean revoke(String jti) {
+        return db.write(c -> {
             try (var st = c.prepareStatement("""
                     WITH RECURSIVE
                         before(jti) AS (SELECT ? UNION SELECT r.jti FROM refresh_token r JOIN before ON r.next_id = before.jti),
                         after(jti) AS (SELECT ? UNION SELECT r.next_id FROM refresh_token r JOIN after ON r.jti = after.jti
                                        WHERE r.next_id IS NOT NULL)
                     DELETE FROM refresh_token WHERE jti IN (SELECT jti FROM before UNION SELECT jti FROM after)""")) {
-                st.setString(1, token.jti());
-                st.setString(2, token.jti());
-                return st.executeUpdate();
+                st.setString(1, jti);
+                st.setString(2, jti);
+                return st.executeUpdate() > 0;
             }
         });
     }

@@ -3,6 +3,7 @@ package dev.alteran.pds.blob;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.Datetime;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.RepoStats;
 import dev.alteran.pds.wire.XrpcException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -269,6 +270,50 @@ public final class Blobs {
                 var out = new ArrayList<Missing>();
                 try (var rs = st.executeQuery()) {
                     while (rs.next()) out.add(new Missing(rs.getString(1), rs.getString(2)));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** The quota {@link #usedBytes()} is held to. */
+    public long quotaBytes() {
+        return quotaBytes;
+    }
+
+    /** How many blobs are stored and their bytes (referenced or not). */
+    public record Totals(long count, long bytes) {}
+
+    public Totals totals() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blob")) {
+                rs.next();
+                return new Totals(rs.getLong(1), rs.getLong(2));
+            }
+        });
+    }
+
+    /** Bytes of the stored blobs by the UTC day they were uploaded, oldest first. */
+    public List<RepoStats.DayValue> bytesPerDay() {
+        return db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT SUBSTR(created_at, 1, 10) AS day, SUM(size) FROM blob"
+                    + " GROUP BY SUBSTR(created_at, 1, 10) ORDER BY day")) {
+                var out = new ArrayList<RepoStats.DayValue>();
+                while (rs.next()) out.add(new RepoStats.DayValue(rs.getString(1), rs.getLong(2)));
+                return out;
+            }
+        });
+    }
+
+    /** Stored blobs in CID order after {@code cursor} (null: from the start), at most {@code limit}: for paging through all of them. */
+    public List<Stored> listStored(String cursor, int limit) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT cid, mime_type, size, unreferenced_since IS NULL FROM blob WHERE cid > ? ORDER BY cid LIMIT ?")) {
+                st.setString(1, cursor == null ? "" : cursor);
+                st.setInt(2, limit);
+                var out = new ArrayList<Stored>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Stored(Cid.parse(rs.getString(1)), rs.getString(2), rs.getLong(3), rs.getBoolean(4)));
                 }
                 return out;
             }

@@ -50,6 +50,14 @@ public final class RelayAnnouncer implements AutoCloseable {
     private final Map<String, Duration> retry = new ConcurrentHashMap<>();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** The last answer of each relay, kept in memory only: the owner's page shows it. */
+    private final Map<String, Crawl> last = new ConcurrentHashMap<>();
+
+    /** One requestCrawl: when, whether the relay accepted it, and what it said (or what went wrong). */
+    public record Crawl(java.time.Instant at, boolean ok, String result) {}
+
+    /** A configured relay and its last requestCrawl since start-up (null: not asked yet). */
+    public record RelayState(String relay, Crawl last) {}
 
     public RelayAnnouncer(String hostname, List<String> relays, Duration initialDelay) {
         this(hostname, relays, initialDelay, ownThread());
@@ -117,6 +125,11 @@ public final class RelayAnnouncer implements AutoCloseable {
         return URI.create(base + "/xrpc/com.atproto.sync.requestCrawl");
     }
 
+    /** Every configured relay with its last requestCrawl, in configuration order. */
+    public List<RelayState> relays() {
+        return relays.stream().map(r -> new RelayState(r, last.get(r))).toList();
+    }
+
     public long successCount() {
         return successes.get();
     }
@@ -141,6 +154,7 @@ public final class RelayAnnouncer implements AutoCloseable {
             var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() / 100 == 2) {
                 successes.incrementAndGet();
+                last.put(relay, new Crawl(java.time.Instant.now(), true, "HTTP " + resp.statusCode()));
                 log.info("asked relay {} to crawl {}", relay, hostname);
                 if (periodic) {
                     retry.remove(relay);
@@ -156,6 +170,7 @@ public final class RelayAnnouncer implements AutoCloseable {
             problem = e.toString();
         }
         failures.incrementAndGet();
+        last.put(relay, new Crawl(java.time.Instant.now(), false, problem));
         if (!periodic) {
             log.warn("requestCrawl to relay {} failed ({})", relay, problem);
             return;

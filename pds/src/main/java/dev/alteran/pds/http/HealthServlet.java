@@ -27,11 +27,17 @@ public final class HealthServlet extends HttpServlet {
         this.storageFull = storageFull;
     }
 
-    @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    /** Each check and its result ({@code ok} or {@code error}): what {@code /health} and the status page report. */
+    public static java.util.Map<String, String> checks(Database database, BlobStore blobs, StorageFull storageFull) {
         var checks = new LinkedHashMap<String, String>();
         checks.put("database", database.isHealthy() ? "ok" : "error");
         checks.put("storage", storageFull.isFull() ? "full" : blobs.isHealthy() ? "ok" : "error");
+        return checks;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        var checks = checks(database, blobs, storageFull);
         boolean ok = checks.values().stream().allMatch("ok"::equals);
         var body = new LinkedHashMap<String, Object>();
         body.put("status", ok ? "ok" : "error");

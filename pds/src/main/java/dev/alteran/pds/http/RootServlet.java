@@ -17,6 +17,11 @@ public final class RootServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        writePlainText(identity, resp);
+    }
+
+    /** The note, for a client that does not ask for HTML (a browser gets the status page, {@code web.StatusServlet}). */
+    public static void writePlainText(Identity identity, HttpServletResponse resp) throws IOException {
         // Built per request: the handle can change while the server runs.
         var body = ("This is an AT Protocol Personal Data Server (Alteran) for " + identity.handle() + " (" + identity.did() + ").\n\n"
                 + "Most API routes are under /xrpc/\n").getBytes(StandardCharsets.UTF_8);

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.Sessions;
 import dev.alteran.pds.config.TrustedProxies;
-import dev.alteran.pds.oauth.ClientId;
-import dev.alteran.pds.oauth.ClientMetadata;
 import dev.alteran.pds.oauth.ClientMetadataFetcher;
 import dev.alteran.pds.oauth.DpopProof;
 import dev.alteran.pds.oauth.DpopVerifier;
@@ -16,29 +14,19 @@ import dev.alteran.pds.oauth.OAuthRequests;
 import dev.alteran.pds.store.StorageFull;
 import dev.alteran.pds.wire.Json;
 import dev.alteran.pds.wire.XrpcException;
-import gg.jte.ContentType;
-import gg.jte.TemplateEngine;
-import gg.jte.output.StringOutput;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +49,8 @@ public final class OAuthServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(OAuthServlet.class);
     public static final String AUTHORIZATION_SERVER = "/.well-known/oauth-authorization-server";
     public static final String PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource";
-    public static final String STYLESHEET = "/oauth/assets/style.css";
-    public static final String DEVICE_COOKIE = "alteran-device";
+    static final String STYLESHEET = WebPages.STYLESHEET;
     static final int MAX_BODY = 64 * 1024;
-    private static final byte[] CSS = loadCss();
 
     private final OAuthProvider provider;
     private final ClientMetadataFetcher clients;
@@ -74,13 +60,11 @@ public final class OAuthServlet extends HttpServlet {
     private final TrustedProxies proxies;
     private final Supplier<String> handle;
     private final String issuer;
-    private final boolean secureCookie;
-    private final SecretKeySpec csrfKey;
-    private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, null, "dev.alteran.pds.web.templates");
+    private final WebPages web;
 
-    /** @param csrfSecret a server secret ({@code ACCESS_TOKEN}); the CSRF key is derived from it */
+    /** @param web the page support shared with the account pages (templates, device cookie, CSRF) */
     public OAuthServlet(OAuthProvider provider, ClientMetadataFetcher clients, DpopVerifier dpop, OAuthDevices devices, Sessions sessions,
-                        TrustedProxies proxies, Supplier<String> handle, String csrfSecret) {
+                        TrustedProxies proxies, Supplier<String> handle, WebPages web) {
         this.provider = provider;
         this.clients = clients;
         this.dpop = dpop;
@@ -89,17 +73,7 @@ public final class OAuthServlet extends HttpServlet {
         this.proxies = proxies;
         this.handle = handle;
         this.issuer = provider.issuer();
-        this.secureCookie = issuer.startsWith("https://");
-        this.csrfKey = new SecretKeySpec(hmac(new SecretKeySpec(csrfSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"),
-                "alteran oauth csrf"), "HmacSHA256");
-    }
-
-    private static byte[] loadCss() {
-        try (InputStream in = OAuthServlet.class.getResourceAsStream("style.css")) {
-            return in.readAllBytes();
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("the OAuth stylesheet is missing from the build", e);
-        }
+        this.web = web;
     }
 
     @Override
@@ -132,11 +106,7 @@ public final class OAuthServlet extends HttpServlet {
                 else if (method.equals("POST")) authorizeForm(req, resp);
                 else resp.sendError(405);
             }
-            case STYLESHEET -> {
-                resp.setContentType("text/css; charset=utf-8");
-                resp.setHeader("Cache-Control", "public, max-age=3600");
-                resp.getOutputStream().write(CSS);
-            }
+            case STYLESHEET -> WebPages.css(resp);
             default -> resp.sendError(404);
         }
     }
@@ -254,10 +224,10 @@ public final class OAuthServlet extends HttpServlet {
         }
         var client = pageClient(resp, request.clientId());
         if (client == null) return;
-        var device = devices.load(cookie(req));
+        var device = WebPages.device(devices, req);
         if (device == null) {
             var created = devices.create(req.getHeader("User-Agent"));
-            setDeviceCookie(resp, created.cookie());
+            web.setDeviceCookie(resp, created.cookie(), OAuthDevices.REMEMBER);
             device = created.device();
         }
         var prompt = request.param("prompt");
@@ -270,11 +240,11 @@ public final class OAuthServlet extends HttpServlet {
             // No page may be shown, and every app must be allowed on the consent page: answer at once, as the reference.
             provider.requests().delete(request.id());
             var error = remembered == null ? "login_required" : "consent_required";
-            redirect(resp, provider.redirect(request, Map.of("error", error, "error_description", remembered == null
+            WebPages.redirect(resp, provider.redirect(request, Map.of("error", error, "error_description", remembered == null
                     ? "Login is required" : "Consent is required")));
             return;
         }
-        var form = new Pages.Form(request.requestUri(), request.clientId(), csrf(device.id(), request.id()));
+        var form = new Pages.Form(request.requestUri(), request.clientId(), web.csrf(device.id(), request.id()));
         // Signed in on this browser already (remembered, or a reload after signing in): straight to consent.
         boolean signedIn = remembered != null || (device.id().equals(request.deviceId()) && provider.did().equals(request.did()) && !"login".equals(prompt));
         if (signedIn) consentPage(resp, 200, client, form, request);
@@ -282,7 +252,7 @@ public final class OAuthServlet extends HttpServlet {
     }
 
     private void authorizeForm(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!sameOrigin(req)) {
+        if (!web.sameOrigin(req)) {
             errorPage(resp, 403, "Request refused", "This form must be sent from this server's own page.");
             return;
         }
@@ -296,19 +266,19 @@ public final class OAuthServlet extends HttpServlet {
             errorPage(resp, 400, "Request refused", "The form could not be read.");
             return;
         }
-        var device = devices.load(cookie(req));
+        var device = WebPages.device(devices, req);
         var request = provider.requests().find(form.get("request_uri"));
         if (request == null || !request.clientId().equals(form.get("client_id"))) {
             unknownRequestPage(resp);
             return;
         }
-        if (device == null || !device.id().equals(request.deviceId()) || !csrfMatches(form.get("csrf"), device.id(), request.id())) {
+        if (device == null || !device.id().equals(request.deviceId()) || !web.csrfMatches(form.get("csrf"), device.id(), request.id())) {
             errorPage(resp, 403, "Request refused", "This form has expired or was not sent from this browser. Go back to the app and start again.");
             return;
         }
         var client = pageClient(resp, request.clientId());
         if (client == null) return;
-        var pageForm = new Pages.Form(request.requestUri(), request.clientId(), csrf(device.id(), request.id()));
+        var pageForm = new Pages.Form(request.requestUri(), request.clientId(), web.csrf(device.id(), request.id()));
         switch (form.getOrDefault("action", "")) {
             case "sign-in" -> {
                 var identifier = form.getOrDefault("identifier", "").trim();
@@ -336,37 +306,20 @@ public final class OAuthServlet extends HttpServlet {
                     errorPage(resp, 400, "Sign-in request expired", "This sign-in request has expired. Go back to the app and start again.");
                     return;
                 }
-                redirect(resp, provider.redirect(request, Map.of("code", code)));
+                WebPages.redirect(resp, provider.redirect(request, Map.of("code", code)));
             }
             case "deny" -> {
                 provider.requests().delete(request.id());
-                redirect(resp, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
+                WebPages.redirect(resp, provider.redirect(request, Map.of("error", "access_denied", "error_description", "Access denied")));
             }
             default -> errorPage(resp, 400, "Request refused", "Unknown action.");
         }
     }
 
-    /**
-     * A post from our own page: {@code Sec-Fetch-Site} (when the browser sends it) says same-origin,
-     * and {@code Origin} is our public origin. A request with neither is refused.
-     */
-    private boolean sameOrigin(HttpServletRequest req) {
-        var site = req.getHeader("Sec-Fetch-Site");
-        if (site != null && !site.equals("same-origin")) return false;
-        var origin = req.getHeader("Origin");
-        if (origin != null) return origin.equals(issuer);
-        return site != null;
-    }
-
     /** The app's details for a page (from its metadata), or null after an error page when they cannot be had. */
     private Pages.Client pageClient(HttpServletResponse resp, String clientId) throws IOException {
         try {
-            var id = ClientId.parse(clientId);
-            ClientMetadata m = clients.get(id);
-            if (id instanceof ClientId.Loopback) return new Pages.Client(clientId, "Development app (localhost)", null, null, true);
-            var name = m.clientName() != null && !m.clientName().isBlank() ? m.clientName() : URI.create(clientId).getHost();
-            var logo = m.logoUri() != null && m.logoUri().startsWith("https://") ? m.logoUri() : null;
-            return new Pages.Client(clientId, name, m.clientUri(), logo, false);
+            return Pages.client(clients, clientId);
         } catch (OAuthException e) {
             errorPage(resp, 400, "Unknown app", e.description());
             return null;
@@ -380,17 +333,17 @@ public final class OAuthServlet extends HttpServlet {
     private void signInPage(HttpServletResponse resp, int status, Pages.Client client, Pages.Form form, String identifier, String error)
             throws IOException {
         var id = identifier != null ? identifier : handle.get();
-        render(resp, status, "signin.jte", new Pages.SignIn(STYLESHEET, client, form, id, error), null);
+        web.render(resp, status, "signin.jte", Pages.SignIn.forApp(client, form, id, error), false, "https:", "");
     }
 
     private void consentPage(HttpServletResponse resp, int status, Pages.Client client, Pages.Form form, OAuthRequests.Request request)
             throws IOException {
         var page = new Pages.Consent(STYLESHEET, client, form, handle.get(), provider.did(), ScopeWords.describe(request.param("scope")));
-        render(resp, status, "consent.jte", page, formTarget(request.param("redirect_uri")));
+        web.render(resp, status, "consent.jte", page, false, "https:", formTarget(request.param("redirect_uri")));
     }
 
     private void errorPage(HttpServletResponse resp, int status, String title, String message) throws IOException {
-        render(resp, status, "error.jte", new Pages.ErrorPage(STYLESHEET, title, message), null);
+        web.render(resp, status, "error.jte", new Pages.ErrorPage(STYLESHEET, title, message));
     }
 
     /** The CSP source that lets the consent form's answer redirect to the app: its origin, or its private-use scheme. */
@@ -400,56 +353,6 @@ public final class OAuthServlet extends HttpServlet {
             return uri.getScheme() + "://" + uri.getRawAuthority();
         }
         return uri.getScheme() + ":";
-    }
-
-    private void render(HttpServletResponse resp, int status, String template, Object page, String redirectTarget) throws IOException {
-        var out = new StringOutput();
-        templates.render(template, page, out);
-        resp.setStatus(status);
-        resp.setContentType("text/html; charset=utf-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'"
-                + (redirectTarget == null ? "" : " " + redirectTarget) + "; frame-ancestors 'none'; base-uri 'none'");
-        resp.setHeader("X-Frame-Options", "DENY");
-        resp.setHeader("Referrer-Policy", "same-origin");
-        resp.getOutputStream().write(out.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void redirect(HttpServletResponse resp, String location) {
-        resp.setStatus(303);
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setHeader("Location", location);
-    }
-
-    private static String cookie(HttpServletRequest req) {
-        var cookies = req.getCookies();
-        if (cookies == null) return null;
-        for (var c : cookies) if (c.getName().equals(DEVICE_COOKIE)) return c.getValue();
-        return null;
-    }
-
-    private void setDeviceCookie(HttpServletResponse resp, String value) {
-        resp.addHeader("Set-Cookie", DEVICE_COOKIE + "=" + value + "; Path=/oauth; Max-Age=" + OAuthDevices.REMEMBER.toSeconds()
-                + "; HttpOnly; SameSite=Lax" + (secureCookie ? "; Secure" : ""));
-    }
-
-    private String csrf(String deviceId, String requestId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(csrfKey, deviceId + "|" + requestId));
-    }
-
-    private boolean csrfMatches(String token, String deviceId, String requestId) {
-        if (token == null) return false;
-        return MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII), csrf(deviceId, requestId).getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static byte[] hmac(SecretKeySpec key, String data) {
-        try {
-            var mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The paths this servlet answers (mounted by {@code Alteran.install}). */

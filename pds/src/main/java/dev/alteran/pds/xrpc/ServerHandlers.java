@@ -13,6 +13,7 @@ import dev.alteran.pds.auth.Permissions.AccountAttr;
 import dev.alteran.pds.wire.XrpcException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.auth.AppPasswords;
+import dev.alteran.pds.firehose.AccountActivation;
 import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.auth.LoginLockout;
 import dev.alteran.pds.auth.ServiceAuth;
@@ -21,7 +22,6 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.identity.DidDocuments;
 import dev.alteran.pds.identity.Identity;
 import dev.alteran.pds.store.AccountStatus;
-import dev.alteran.pds.store.RepoStore;
 import dev.alteran.atproto.syntax.Datetime;
 import dev.alteran.atproto.syntax.Handle;
 import java.util.List;
@@ -37,17 +37,12 @@ public final class ServerHandlers {
     private final TrustedProxies proxies;
     private final AccountStatus account;
     private final DidDocuments didDocuments;
-    private final RepoStore repo;
-    private final Runnable requestCrawl;
+    private final AccountActivation activation;
 
-    /**
-     * @param requestCrawl asks the relays to crawl this server now (after an activation)
-     */
     public ServerHandlers(Config config, Identity identity, Sessions sessions, AppPasswords appPasswords, ServiceAuth serviceAuth,
-                          TrustedProxies proxies, AccountStatus account, DidDocuments didDocuments, RepoStore repo,
-                          Runnable requestCrawl) {
-        this.repo = repo;
-        this.requestCrawl = requestCrawl;
+                          TrustedProxies proxies, AccountStatus account, DidDocuments didDocuments,
+                          AccountActivation activation) {
+        this.activation = activation;
         this.proxies = proxies;
         this.account = account;
         this.didDocuments = didDocuments;
@@ -192,10 +187,7 @@ public final class ServerHandlers {
 
     /** Activates the account once its DID document names this server and key; re-announces it on the firehose. */
     Object activateAccount(XrpcCall call) {
-        var problem = didDocuments.whyNotHere(call.request());
-        if (problem != null) throw XrpcException.invalidRequest(problem);
-        account.activate(repo);
-        requestCrawl.run();
+        activation.activate(call.request());
         return null;
     }
 
@@ -205,7 +197,7 @@ public final class ServerHandlers {
         if (deleteAfter != null && !Datetime.isValid(deleteAfter)) {
             throw XrpcException.invalidRequest("Input/deleteAfter must be an valid atproto datetime (both RFC-3339 and ISO-8601)");
         }
-        account.deactivate(deleteAfter);
+        activation.deactivate(deleteAfter);
         return null;
     }
 
