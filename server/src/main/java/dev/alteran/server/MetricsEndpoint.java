@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -32,6 +31,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 final class MetricsEndpoint {
     static final String PATH = "/metrics";
+    /** Prometheus's text exposition format, which every scraper reads. */
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private MetricsEndpoint() {}
 
@@ -73,9 +74,9 @@ final class MetricsEndpoint {
                 return;
             }
             resp.setStatus(200);
-            resp.setContentType(PrometheusTextFormatWriter.CONTENT_TYPE);
+            resp.setContentType(CONTENT_TYPE);
             resp.setHeader("Cache-Control", "no-store");
-            if (req.getMethod().equals("GET")) registry.scrape(resp.getOutputStream(), PrometheusTextFormatWriter.CONTENT_TYPE);
+            if (req.getMethod().equals("GET")) registry.scrape(resp.getOutputStream(), CONTENT_TYPE);
         }
     }
 
