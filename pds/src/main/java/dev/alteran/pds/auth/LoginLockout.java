@@ -80,7 +80,7 @@ public final class LoginLockout {
         }
     }
 
-    /** The password was wrong (the attempt already counts against the account since {@link #begin}). */
+    /** A sign-in was refused for a wrong identifier or password (counted in the meters; the lock counts from {@link #begin}). */
     public void failed() {
         failures.increment();
     }

@@ -104,7 +104,10 @@ public final class Sessions {
             throw XrpcException.authRequired("Password too long. Consider resetting your password.");
         }
         maybePurge();
-        if (!isOurs(identifier)) throw invalidLogin();
+        if (!isOurs(identifier)) {
+            lockout.failed();
+            throw invalidLogin();
+        }
         lockout.begin(did, ip);
         AppPasswords.Grant grant = null;
         if (!password.matches(secret)) {
