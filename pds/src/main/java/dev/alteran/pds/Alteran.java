@@ -111,6 +111,8 @@ public final class Alteran implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
     /** Relays are asked to crawl shortly after start-up, once the server is listening. */
     static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
+    /** Every meter this PDS registers is named under it (the README's Metrics section lists them). */
+    static final String METER_PREFIX = "alteran.";
     /** What this instance opened, the last first: closed by {@link #close()}, also when construction fails part-way. */
     private final java.util.Deque<AutoCloseable> opened = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Config config;
@@ -152,6 +154,8 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         try {
+            // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
+            own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
             this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
             database.instrument(meters);
             this.identity = Identity.open(database, config);
