@@ -14,7 +14,7 @@ final class Launcher {
         var lock = DatabaseLock.acquire(DataOptions.database(config), "a running Alteran server");
         SqliteNativeLibrary.useCopyUnder(config.dataDir()); // before the first connection loads the driver
         var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes())
-                .meterRegistry(MetricsEndpoint.newRegistry()).build();
+                .meterRegistry(MetricsEndpoint.registryFor(config.metrics())).build();
         var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -36,7 +36,15 @@ final class MetricsEndpoint {
 
     private MetricsEndpoint() {}
 
-    /** The registry the standalone server hands to {@code Alteran}: Prometheus, with the JVM's own meters. */
+    /**
+     * The registry the standalone server hands to {@code Alteran}: with {@code /metrics} on, Prometheus with
+     * the JVM's own meters; off, none (the PDS keeps its meters in a plain registry, without Prometheus's
+     * memory or the JVM binders' start-up).
+     */
+    static PrometheusMeterRegistry registryFor(MetricsConfig config) {
+        return config.enabled() ? newRegistry() : null;
+    }
+
     static PrometheusMeterRegistry newRegistry() {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
