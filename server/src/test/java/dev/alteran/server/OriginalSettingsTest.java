@@ -65,6 +65,21 @@ class OriginalSettingsTest {
     }
 
     @Test
+    void theOriginalsChatSettingsChooseTheChatService() throws Exception {
+        var chatDid = "did:web:chat.original.test";
+        try (var chat = new StandInService();
+             var server = TestServer.start(Map.of("PDS_BSKY_CHAT_URL", chat.url(), "PDS_BSKY_CHAT_DID", chatDid, "PDS_PLC_URL", chat.url()))) {
+            var access = "Bearer " + AuthClient.login(server).get("accessJwt").asText();
+            var key = StandInService.publishedKey(server);
+            chat.received.clear();
+            chat.onXrpc("chat.bsky.convo.listConvos", json(200, "{\"convos\":[]}"));
+            var r = server.get("/xrpc/chat.bsky.convo.listConvos", "Authorization", access);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            StandInService.verifyServiceToken(chat.take().bearer(), key, server.config.did(), chatDid, "chat.bsky.convo.listConvos");
+        }
+    }
+
+    @Test
     void withoutAModerationServiceReportsAreNotProxied() throws Exception {
         try (var server = TestServer.start()) {
             var access = "Bearer " + AuthClient.login(server).get("accessJwt").asText();
