@@ -33,10 +33,10 @@ public final class Config {
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_OAUTH_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
-            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR");
-    private static final Set<String> NAME_SET = Stream.of(NAMES, ProxyConfig.NAMES, PolicyLinks.NAMES, MetricsConfig.NAMES,
-                    List.of("PDS_RELAY_NOTIFY"))
-            .flatMap(List::stream).collect(Collectors.toUnmodifiableSet());
+            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR",
+            "PDS_LINK_PRIVACY", "PDS_LINK_TOS", "PDS_CONTACT_EMAIL", "PDS_RELAY_NOTIFY", "PDS_METRICS_TOKEN", "PDS_METRICS_ADDRESS");
+    private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     public static final String DEFAULT_ALLOWED_MIME =
             "image/jpeg,image/png,image/gif,image/webp,image/avif,image/heic,image/heif,video/mp4,video/mpeg,video/webm,video/quicktime";

@@ -10,7 +10,6 @@ import java.util.List;
  *                without a token (keep it on a private interface)
  */
 public record MetricsConfig(String token, String address) {
-    public static final List<String> NAMES = List.of("PDS_METRICS_TOKEN", "PDS_METRICS_ADDRESS");
     /** A token shorter than this is guessable. */
     static final int MIN_TOKEN_LENGTH = 16;
 

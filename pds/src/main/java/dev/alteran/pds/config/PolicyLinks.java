@@ -14,7 +14,6 @@ import java.util.Map;
  * @param contactEmail   {@code PDS_CONTACT_EMAIL}
  */
 public record PolicyLinks(String privacyPolicy, String termsOfService, String contactEmail) {
-    public static final List<String> NAMES = List.of("PDS_LINK_PRIVACY", "PDS_LINK_TOS", "PDS_CONTACT_EMAIL");
 
     public static PolicyLinks none() {
         return new PolicyLinks(null, null, null);

@@ -164,6 +164,14 @@ class ConfigTest {
     }
 
     @Test
+    void theMetricsTokenMayComeFromAFile(@TempDir Path dir) throws Exception {
+        var file = dir.resolve("metrics-token");
+        java.nio.file.Files.writeString(file, "d".repeat(40) + "\n");
+        var values = ConfigSources.merge(null, Map.of("PDS_METRICS_TOKEN_FILE", file.toString()));
+        assertThat(Config.from(values).metrics().token()).isEqualTo("d".repeat(40));
+    }
+
+    @Test
     void relayNotifyFalseTellsNoRelayWhateverTheList() {
         var m = production();
         assertThat(Config.from(m).validateOrThrow().relayHosts()).containsExactly("bsky.network");
@@ -183,6 +191,7 @@ class ConfigTest {
         m.put("PDS_METRICS_TOKEN", "c".repeat(32));
         m.put("PDS_METRICS_ADDRESS", "[::1]:9090");
         var metrics = Config.from(m).validateOrThrow().metrics();
+        assertThat(Config.isKnownName("PDS_METRICS_TOKEN")).isTrue();
         assertThat(metrics.enabled()).isTrue();
         assertThat(metrics.host()).isEqualTo("::1");
         assertThat(metrics.port()).isEqualTo(9090);
