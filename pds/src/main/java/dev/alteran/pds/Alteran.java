@@ -83,6 +83,11 @@ import dev.alteran.pds.xrpc.XrpcParams;
 import dev.alteran.pds.xrpc.SyncHandlers;
 import dev.alteran.pds.xrpc.XrpcRouter;
 import dev.alteran.pds.xrpc.XrpcServlet;
+import dev.alteran.pds.xrpc.RequestMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletContext;
@@ -117,6 +122,8 @@ public final class Alteran implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
     /** Relays are asked to crawl shortly after start-up, once the server is listening. */
     static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
+    /** Every meter this PDS registers is named under it (the README's Metrics section lists them). */
+    static final String METER_PREFIX = "alteran.";
     /** What this instance opened, the last first: closed by {@link #close()}, also when construction fails part-way. */
     private final java.util.Deque<AutoCloseable> opened = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Config config;
@@ -153,14 +160,19 @@ public final class Alteran implements AutoCloseable {
     private final StorageFull storageFull;
     private final WebPages webPages;
     private final AccountServlet accountServlet;
+    private final MeterRegistry meters;
 
     private Alteran(Builder b) {
         this.config = b.config;
+        this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         try {
+            // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
+            own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
             this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
             this.storageFull = new StorageFull(config.dataDir());
+            database.instrument(meters);
             this.identity = Identity.open(database, config);
             // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
             // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.
@@ -174,6 +186,10 @@ public final class Alteran implements AutoCloseable {
             this.blobStore = own(b.blobStoreWrapper.apply(BlobStore.open(config)));
             this.blobs = new Blobs(database, blobStore, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), clock);
             this.blobCollector = new BlobCollector(database, blobs, clock);
+            Gauge.builder("alteran.blob.stored", blobs, Blobs::usedBytes).baseUnit(BaseUnits.BYTES)
+                    .description("Bytes of stored blobs, as the quota counts them").register(meters);
+            Gauge.builder("alteran.blob.quota.used", blobs, x -> (double) x.usedBytes() / config.blobQuotaBytes())
+                    .description("Share of PDS_BLOB_QUOTA_BYTES in use, 0 to 1").register(meters);
             var tokens = new SessionTokens(config.did(), config.accessTokenSecret(), config.refreshTokenSecret(),
                     config.accessTtlSec(), config.refreshTtlSec(), clock);
             // Service tokens the account signs for this server (the app's video service uploads with them).
@@ -181,7 +197,7 @@ public final class Alteran implements AutoCloseable {
             var sessionAuthenticator = new SessionAuthenticator(tokens, serviceTokens);
             this.appPasswords = new AppPasswords(database, config.did(), clock);
             this.sessions = new Sessions(config.did(), identity::handle, database, tokens,
-                    AccountPassword.of(config.userPassword()), appPasswords, clock);
+                    AccountPassword.of(config.userPassword()), appPasswords, clock, meters);
             var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
             this.trustedProxies = new TrustedProxies(config.trustedProxies());
             this.sequence = new SequenceLog(database, config.seqRetention());
@@ -194,8 +210,9 @@ public final class Alteran implements AutoCloseable {
                 this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
             }
             announceIfRestored();
+            repo.instrument(meters);
             identity.addListener(new IdentitySequencer(sequence));
-            this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
+            this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer(), meters));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
             var preparer = new RecordPreparer(lexicons);
             this.recordWriter = new RecordWriter(repo, preparer);
@@ -215,7 +232,7 @@ public final class Alteran implements AutoCloseable {
             this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
                     RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),
                     RateLimiter.Bucket.BLOB, config.blobRateLimitPerMin(),
-                    RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock);
+                    RateLimiter.Bucket.LOGIN, config.loginRateLimitPerMin()), clock, meters);
             repo.addTransactionHook(BlobReferences::beforeCommit);
             // Whatever the write path, a deactivated account's repository does not change (an import is not a commit).
             repo.addTransactionHook((c, writes, commit) -> {
@@ -225,7 +242,7 @@ public final class Alteran implements AutoCloseable {
             var proxyConfig = config.proxy();
             this.upstream = own(new UpstreamClient(config.env() == Environment.DEV, Duration.ofMillis(proxyConfig.headersTimeoutMs()),
                     Duration.ofMillis(proxyConfig.bodyTimeoutMs()), proxyConfig.maxResponseBytes()));
-            var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()));
+            var pipethrough = new Pipethrough(serviceAuth, upstream, Math.max(config.maxJsonBytes(), config.maxBlobSize()), meters);
             this.proxy = new ProxyHandler(new ServiceDirectory(proxyConfig, didResolver, clock), pipethrough);
             var readAfterWrite = new ReadAfterWrite(proxy, pipethrough, repo.records(), identity, didDocuments, clock);
             new BskyHandlers(proxy, new Preferences(database, clock), readAfterWrite).register(router);
@@ -330,8 +347,11 @@ public final class Alteran implements AutoCloseable {
                 && !accountPaths.contains(p)).toArray(String[]::new);
         addFilter(ctx, "alteran-read-only", new ReadOnlyFilter(), pages);
 
+        // Request meters name only the methods this server knows: its routes and the bundled Lexicons.
+        var known = new java.util.HashSet<>(lexicons.ids());
+        router.routes().forEach(r -> known.add(r.nsid()));
         ctx.addServlet("alteran-xrpc", new XrpcServlet(router, config.maxJsonBytes(), authenticator, rateLimiter, new XrpcParams(lexicons),
-                XrpcBodies.fromSystemProperty(lexicons), proxy, storageFull)).addMapping("/xrpc/*");
+                XrpcBodies.fromSystemProperty(lexicons), proxy, storageFull, new RequestMetrics(meters, known))).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/") && !oauthPaths.contains(p)).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
         ctx.addServlet("alteran-health", new HealthServlet(database, blobStore, storageFull)).addMapping("/health", "/ready");
@@ -483,6 +503,11 @@ public final class Alteran implements AutoCloseable {
         return rateLimiter;
     }
 
+    /** Where this PDS's meters are (the builder's registry, or a private one); docs/metrics.md lists them. */
+    public MeterRegistry meterRegistry() {
+        return meters;
+    }
+
     public boolean debugRoutes() {
         return debugRoutes;
     }
@@ -508,6 +533,7 @@ public final class Alteran implements AutoCloseable {
         private Egress clientMetadataEgress;
         private DnsTxtLookup lexiconDns;
         private java.util.function.UnaryOperator<BlobStore> blobStoreWrapper = java.util.function.UnaryOperator.identity();
+        private MeterRegistry meterRegistry;
 
         public Builder config(Config config) {
             this.config = config;
@@ -554,6 +580,16 @@ public final class Alteran implements AutoCloseable {
          */
         public Builder blobStoreWrapper(java.util.function.UnaryOperator<BlobStore> wrapper) {
             this.blobStoreWrapper = Objects.requireNonNull(wrapper, "wrapper");
+            return this;
+        }
+
+        /**
+         * Where the PDS reports its meters (requests, commits, firehose, blobs, the database pool, logins,
+         * rate limits, the proxy): the host's own registry, so they appear beside its other metrics. Without
+         * one they are kept in a private {@link SimpleMeterRegistry}, readable through {@link Alteran#meterRegistry()}.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
             return this;
         }
 

@@ -5,7 +5,9 @@ import jakarta.servlet.ServletContext;
 import jakarta.websocket.Session;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.JakartaWebSocketServerContainer;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.ee10.websocket.servlet.WebSocketUpgradeFilter;
@@ -34,6 +36,8 @@ public final class JettyServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final ServletContextHandler context;
+    /** The separate {@code /metrics} listener (PDS_METRICS_ADDRESS), or null. */
+    private final Server metricsServer;
 
     public JettyServer(Alteran alteran, String host, int port) {
         var threads = new QueuedThreadPool();
@@ -55,9 +59,18 @@ public final class JettyServer implements AutoCloseable {
         context.setErrorHandler(new JsonErrorHandler.ForContext());
         JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> tuneWebSockets(servletContext));
         context.addServletContainerInitializer((classes, ctx) -> alteran.install(ctx));
+        var metrics = alteran.config().metrics();
+        var prometheus = metrics.enabled() ? prometheus(alteran) : null;
+        if (metrics.token() != null) context.addServlet(new ServletHolder(new MetricsEndpoint.Servlet(prometheus, metrics.token())), MetricsEndpoint.PATH);
+        metricsServer = metrics.address() != null ? MetricsEndpoint.separate(prometheus, metrics) : null;
         server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(STOP_TIMEOUT_MS);
         server.setStopAtShutdown(false); // AlteranServer orders the shutdown: Jetty first, then storage
+    }
+
+    private static PrometheusMeterRegistry prometheus(Alteran alteran) {
+        if (alteran.meterRegistry() instanceof PrometheusMeterRegistry p) return p;
+        throw new IllegalStateException("PDS_METRICS_TOKEN and PDS_METRICS_ADDRESS need Alteran built with a Prometheus meter registry");
     }
 
     /** Bytes of a WebSocket session's output buffer: frames up to a quarter of it are batched into one write. */
@@ -79,7 +92,13 @@ public final class JettyServer implements AutoCloseable {
     }
 
     public JettyServer start() throws Exception {
-        server.start();
+        if (metricsServer != null) metricsServer.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            if (metricsServer != null) metricsServer.stop();
+            throw e;
+        }
         return this;
     }
 
@@ -88,12 +107,21 @@ public final class JettyServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** The port of the separate metrics listener, or -1 without one. */
+    int metricsPort() {
+        return metricsServer == null ? -1 : ((ServerConnector) metricsServer.getConnectors()[0]).getLocalPort();
+    }
+
     public void join() throws InterruptedException {
         server.join();
     }
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            if (metricsServer != null) metricsServer.stop();
+        }
     }
 }

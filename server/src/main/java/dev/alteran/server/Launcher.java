@@ -14,7 +14,8 @@ final class Launcher {
         // Held until the process ends: `alteran import` and a second server on this data directory refuse to run.
         var lock = DatabaseLock.acquire(DataOptions.database(config), "a running Alteran server");
         SqliteNativeLibrary.useCopyUnder(config.dataDir()); // before the first connection loads the driver
-        var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).build();
+        var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes())
+                .meterRegistry(MetricsEndpoint.registryFor(config.metrics())).build();
         var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
         var backups = config.backup().enabled() ? BackupScheduler.start(config, postgres) : null;
         var stopped = new CountDownLatch(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** An embedding host survives a failed start: what Alteran opened before the failure is closed again. */
+/**
+ * An embedding host survives a failed start: what Alteran opened before the failure is closed again; and
+ * a clean close leaves the host's meter registry as it found it.
+ */
 class AlteranLifecycleTest {
     @Test
     void aStartThatFailsPartWayClosesTheDatabaseItOpened() throws Exception {
@@ -34,11 +38,18 @@ class AlteranLifecycleTest {
 
         // The same data directory starts once the obstacle is gone, and closes cleanly.
         Files.delete(data.resolve("blobs"));
-        try (var alteran = Alteran.builder().config(config).build()) {
+        // The host's own registry gets the PDS's meters while it runs, and is left as it was after close.
+        var registry = new SimpleMeterRegistry();
+        var hostsOwn = registry.counter("host.requests");
+        try (var alteran = Alteran.builder().config(config).meterRegistry(registry).build()) {
             assertThat(alteran.database()).isNotNull();
             assertThat(openFilesUnder(data)).isNotEmpty();
+            assertThat(alteran.meterRegistry()).isSameAs(registry);
+            assertThat(registry.find("alteran.repo.commits").timer()).isNotNull();
+            assertThat(registry.find("hikaricp.connections").tag("pool", "alteran-read").gauge()).isNotNull();
         }
         assertThat(openFilesUnder(data)).isEmpty();
+        assertThat(registry.getMeters()).containsExactly(hostsOwn);
     }
 
     /** This process's open file descriptors that point into {@code dir} (Linux: /proc/self/fd). */

@@ -43,6 +43,9 @@ class LoginLockoutTest {
 
     @Test
     void fiveFailuresLockLoginEvenForTheRightPassword() throws Exception {
+        var meters = server.alteran.meterRegistry();
+        double failures = meters.get("alteran.login.failures").counter().count();
+        double lockouts = meters.get("alteran.login.lockouts").counter().count();
         fail(5);
         var locked = createSession(server, TestServer.HANDLE, TestServer.PASSWORD);
         assertThat(locked.statusCode()).isEqualTo(429);
@@ -54,6 +57,8 @@ class LoginLockoutTest {
         assertThat(createSession(server, did, TestServer.PASSWORD).statusCode()).isEqualTo(429);
         // refused attempts are not counted: the lock does not grow
         assertThat(server.alteran.sessions().lockout().failures(did)).isEqualTo(5);
+        assertThat(meters.get("alteran.login.failures").counter().count()).isEqualTo(failures + 5);
+        assertThat(meters.get("alteran.login.lockouts").counter().count()).isEqualTo(lockouts + 2);
 
         // fifteen minutes later the right password works and clears the count
         age(15 * 60_000 + 1_000);
@@ -82,6 +87,7 @@ class LoginLockoutTest {
         for (int i = 0; i < 6; i++) {
             assertThat(createSession(server, "mallory.test", "x").statusCode()).isEqualTo(401);
         }
+        assertThat(server.alteran.meterRegistry().get("alteran.login.failures").counter().count()).isGreaterThanOrEqualTo(6);
         assertThat(createSession(server, TestServer.HANDLE, TestServer.PASSWORD).statusCode()).isEqualTo(200);
     }
 

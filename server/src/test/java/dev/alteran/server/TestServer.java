@@ -55,7 +55,7 @@ public final class TestServer implements AutoCloseable {
         values.putAll(overrides);
         settings = Map.copyOf(values);
         config = Config.from(values).validateOrThrow();
-        var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes());
+        var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).meterRegistry(MetricsEndpoint.registryFor(config.metrics()));
         options.accept(builder);
         alteran = builder.build();
         jetty = new JettyServer(alteran, "127.0.0.1", port).start();

@@ -15,6 +15,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 
@@ -36,11 +41,39 @@ public final class Pipethrough {
     private final ServiceAuth serviceAuth;
     private final UpstreamClient client;
     private final long maxRequestBytes;
+    private final MeterRegistry meters;
 
-    public Pipethrough(ServiceAuth serviceAuth, UpstreamClient client, long maxRequestBytes) {
+    /** Each upstream call is timed in {@code meters} (to its answer's headers), and its failures counted, by service. */
+    public Pipethrough(ServiceAuth serviceAuth, UpstreamClient client, long maxRequestBytes, MeterRegistry meters) {
         this.serviceAuth = serviceAuth;
         this.client = client;
         this.maxRequestBytes = maxRequestBytes;
+        this.meters = meters;
+    }
+
+    /**
+     * {@code alteran.proxy.upstream} times the call; {@code alteran.proxy.upstream.errors} counts the
+     * ones that got no answer (timeout, unreachable) or a 5xx one. Only proxied calls pay the meter lookup.
+     */
+    private UpstreamClient.Response timed(ProxyTarget target, String method, URI uri, Map<String, String> headers,
+                                          InputStream body, long length) {
+        long start = System.nanoTime();
+        String failure = null;
+        try {
+            var up = client.send(method, uri, headers, body, length);
+            if (up.status() >= 500) failure = "status_5xx";
+            return up;
+        } catch (XrpcException e) {
+            failure = e.status() == 504 ? "timeout" : "unreachable";
+            throw e;
+        } finally {
+            Timer.builder("alteran.proxy.upstream").description("Proxied calls, from sending to the service's answer headers")
+                    .tag("service", target.name()).register(meters).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            if (failure != null) {
+                Counter.builder("alteran.proxy.upstream.errors").description("Proxied calls that failed upstream")
+                        .tags("service", target.name(), "reason", failure).register(meters).increment();
+            }
+        }
     }
 
     /**
@@ -68,7 +101,7 @@ public final class Pipethrough {
             if (length != 0) body = in; // streamed as it is sent; with its length, or chunked when it has none (-1)
         }
         headers.put("authorization", "Bearer " + token(principal, target, call.nsid()));
-        return client.send(method, uri(target, call), headers, body, length);
+        return timed(target, method, uri(target, call), headers, body, length);
     }
 
     /** A GET of our own to {@code target} (e.g. a thread's parents during read-after-write), with a service token. */
@@ -77,7 +110,7 @@ public final class Pipethrough {
         headers.put("accept-encoding", "identity");
         headers.put("authorization", "Bearer " + token(principal, target, nsid));
         var uri = URI.create(target.origin() + "/xrpc/" + nsid + (query == null ? "" : "?" + query));
-        return client.send("GET", uri, headers, null, 0);
+        return timed(target, "GET", uri, headers, null, 0);
     }
 
     /** A fresh token: iss our DID, aud the service's bare DID (as the reference PDS sends it), lxm the method. */

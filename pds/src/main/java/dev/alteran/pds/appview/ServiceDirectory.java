@@ -31,6 +31,8 @@ public final class ServiceDirectory {
     private final Clock clock;
     private final ServiceRef appView;
     private final ServiceRef chat;
+    /** The moderation service (PDS_OZONE_*), or null. */
+    private final ServiceRef moderation;
     private final Map<ServiceRef, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(ProxyTarget target, long expiresAtMs) {}
@@ -41,6 +43,7 @@ public final class ServiceDirectory {
         this.clock = clock;
         this.appView = new ServiceRef(config.appViewDid(), ProxyConfig.APP_VIEW_SERVICE_ID);
         this.chat = new ServiceRef(config.chatDid(), ProxyConfig.CHAT_SERVICE_ID);
+        this.moderation = config.hasModeration() ? new ServiceRef(config.moderationDid(), ProxyConfig.MODERATION_SERVICE_ID) : null;
     }
 
     /** The configured AppView, {@code did#bsky_appview}. */
@@ -48,12 +51,19 @@ public final class ServiceDirectory {
         return appView;
     }
 
-    /** Where a method goes without an {@code atproto-proxy} header: the AppView or chat by namespace, else nowhere (null). */
+    /**
+     * Where a method goes without an {@code atproto-proxy} header: the AppView or chat by namespace; reports
+     * and Ozone's own methods to the moderation service when one is configured, as the reference PDS
+     * sends them; else nowhere (null).
+     */
     public ServiceRef defaultFor(String nsid) {
         if (nsid.startsWith("app.bsky.")) return appView;
         if (nsid.startsWith("chat.bsky.")) return chat;
+        if (nsid.equals(CREATE_REPORT) || nsid.startsWith("tools.ozone.")) return moderation;
         return null;
     }
+
+    static final String CREATE_REPORT = "com.atproto.moderation.createReport";
 
     /**
      * The origin to send {@code ref}'s calls to.
@@ -61,8 +71,9 @@ public final class ServiceDirectory {
      * @throws XrpcException 400 when the service is not allowed or cannot be found
      */
     public ProxyTarget resolve(ServiceRef ref) {
-        if (ref.equals(appView)) return new ProxyTarget(ref, URI.create(config.appViewUrl()));
-        if (ref.equals(chat)) return new ProxyTarget(ref, URI.create(config.chatUrl()));
+        if (ref.equals(appView)) return new ProxyTarget(ref, URI.create(config.appViewUrl()), "appview");
+        if (ref.equals(chat)) return new ProxyTarget(ref, URI.create(config.chatUrl()), "chat");
+        if (ref.equals(moderation)) return new ProxyTarget(ref, URI.create(config.moderationUrl()), "moderation");
         boolean listed = config.allowed().contains(ref.did()) || config.allowed().contains(ref.toString());
         if (!config.allowed().isEmpty() && !listed) throw notAllowed(ref);
         long now = clock.millis();
@@ -70,7 +81,7 @@ public final class ServiceDirectory {
         if (cached != null && cached.expiresAtMs() > now) return cached.target();
         var service = serviceEntry(ref);
         if (!listed && !KNOWN_TYPES.contains(service.path("type").asText(""))) throw notAllowed(ref);
-        var target = new ProxyTarget(ref, origin(service.path("serviceEndpoint").asText("")));
+        var target = new ProxyTarget(ref, origin(service.path("serviceEndpoint").asText("")), ProxyTarget.OTHER);
         if (cache.size() >= CACHE_MAX) cache.clear(); // crude, but bounded; the next calls look up again
         cache.put(ref, new Cached(target, now + CACHE_TTL.toMillis()));
         return target;

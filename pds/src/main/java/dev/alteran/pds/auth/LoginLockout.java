@@ -1,6 +1,8 @@
 package dev.alteran.pds.auth;
 
 import dev.alteran.pds.store.Database;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ public final class LoginLockout {
 
     private final Database db;
     private final Clock clock;
+    private final Counter failures;
+    private final Counter lockedOut;
 
     /** Thrown while login is locked; {@code retryAfterSec} says for how long still. */
     public static final class LockedOut extends RuntimeException {
@@ -36,9 +40,14 @@ public final class LoginLockout {
         }
     }
 
-    public LoginLockout(Database db, Clock clock) {
+    /** Failed sign-ins and the attempts refused while locked are counted in {@code meters}. */
+    public LoginLockout(Database db, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.clock = clock;
+        this.failures = Counter.builder("alteran.login.failures").description("Sign-ins refused for a wrong identifier or password")
+                .register(meters);
+        this.lockedOut = Counter.builder("alteran.login.lockouts").description("Sign-ins refused because login was locked")
+                .register(meters);
     }
 
     /** Records an attempt for {@code did} as failed until {@link #succeeded}; throws {@link LockedOut} instead when locked. */
@@ -65,7 +74,15 @@ public final class LoginLockout {
             }
             return 0L;
         });
-        if (retryAfterMs > 0) throw new LockedOut((retryAfterMs + 999) / 1000);
+        if (retryAfterMs > 0) {
+            lockedOut.increment();
+            throw new LockedOut((retryAfterMs + 999) / 1000);
+        }
+    }
+
+    /** A sign-in was refused for a wrong identifier or password (counted in the meters; the lock counts from {@link #begin}). */
+    public void failed() {
+        failures.increment();
     }
 
     /** The password was right: the account's failures are forgiven. */

@@ -2,6 +2,7 @@ package dev.alteran.pds.auth;
 
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.wire.XrpcException;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -59,8 +60,8 @@ public final class Sessions {
     }
 
     public Sessions(String did, Supplier<String> handle, Database db, SessionTokens tokens, AccountPassword password,
-                    AppPasswords appPasswords, Clock clock) {
-        this(did, handle, db, tokens, password, appPasswords, new LoginLockout(db, clock), clock, MIN_LOGIN_TIME);
+                    AppPasswords appPasswords, Clock clock, MeterRegistry meters) {
+        this(did, handle, db, tokens, password, appPasswords, new LoginLockout(db, clock, meters), clock, MIN_LOGIN_TIME);
     }
 
     public LoginLockout lockout() {
@@ -103,12 +104,16 @@ public final class Sessions {
             throw XrpcException.authRequired("Password too long. Consider resetting your password.");
         }
         maybePurge();
-        if (!isOurs(identifier)) throw invalidLogin();
+        if (!isOurs(identifier)) {
+            lockout.failed();
+            throw invalidLogin();
+        }
         lockout.begin(did, ip);
         AppPasswords.Grant grant = null;
         if (!password.matches(secret)) {
             grant = allowAppPasswords ? appPasswords.verify(secret) : null;
             if (grant == null) {
+                lockout.failed();
                 log.atWarn().addKeyValue("ip", ip).log(failure);
                 throw invalidLogin();
             }

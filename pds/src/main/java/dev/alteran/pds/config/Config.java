@@ -34,7 +34,8 @@ public final class Config {
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
             "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR",
-            "PDS_BACKUP_DIR", "PDS_BACKUP_EVERY", "PDS_BACKUP_KEEP");
+            "PDS_BACKUP_DIR", "PDS_BACKUP_EVERY", "PDS_BACKUP_KEEP",
+            "PDS_LINK_PRIVACY", "PDS_LINK_TOS", "PDS_CONTACT_EMAIL", "PDS_RELAY_NOTIFY", "PDS_METRICS_TOKEN", "PDS_METRICS_ADDRESS");
     private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
             .collect(Collectors.toUnmodifiableSet());
 
@@ -90,6 +91,8 @@ public final class Config {
     private final String plcUrl;
     private final boolean debugRoutes;
     private final ProxyConfig proxy;
+    private final PolicyLinks policyLinks;
+    private final MetricsConfig metrics;
     private final String bindAddress;
     private final int port;
     private final Path dataDir;
@@ -130,6 +133,8 @@ public final class Config {
         this.plcUrl = b.plcUrl;
         this.debugRoutes = b.debugRoutes;
         this.proxy = b.proxy;
+        this.policyLinks = b.policyLinks;
+        this.metrics = b.metrics;
         this.port = b.port;
         this.dataDir = b.dataDir;
         this.corsOrigins = b.corsOrigins != null ? b.corsOrigins : b.env == Environment.DEV ? List.of("*") : List.of();
@@ -182,6 +187,8 @@ public final class Config {
         b.plcUrl = plcUrl;
         b.debugRoutes = debugRoutes;
         b.proxy = proxy;
+        b.policyLinks = policyLinks;
+        b.metrics = metrics;
         b.bindAddress = bindAddress;
         b.port = port;
         b.dataDir = dataDir;
@@ -267,6 +274,8 @@ public final class Config {
             problems.add("PDS_PLC_URL: must be https in production, not '" + plcUrl + "'");
         }
         proxy.addProblems(env, problems);
+        policyLinks.addProblems(problems);
+        metrics.addProblems(problems);
         for (var mime : allowedMime) {
             if (!mime.matches("[a-z0-9.+-]+/[a-z0-9.+*-]+")) problems.add("PDS_ALLOWED_MIME: '" + mime + "' is not a MIME type");
         }
@@ -506,6 +515,16 @@ public final class Config {
         return proxy;
     }
 
+    /** describeServer's {@code links} and {@code contact} (the original's PDS_LINK_* and PDS_CONTACT_EMAIL). */
+    public PolicyLinks policyLinks() {
+        return policyLinks;
+    }
+
+    /** Whether and where the standalone server serves {@code /metrics}. */
+    public MetricsConfig metrics() {
+        return metrics;
+    }
+
     public String bindAddress() {
         return bindAddress;
     }
@@ -585,6 +604,8 @@ public final class Config {
         private String plcUrl = DEFAULT_PLC_URL;
         private boolean debugRoutes = false;
         private ProxyConfig proxy = ProxyConfig.defaults();
+        private PolicyLinks policyLinks = PolicyLinks.none();
+        private MetricsConfig metrics = MetricsConfig.off();
         private String bindAddress;
         private int port = 2583;
         private Path dataDir = Path.of("data");
@@ -798,6 +819,18 @@ public final class Config {
         /** {@code PDS_BSKY_APP_VIEW_*}, {@code PDS_CHAT_*} and {@code PDS_PROXY_*}. */
         public Builder proxy(ProxyConfig proxy) {
             this.proxy = Objects.requireNonNull(proxy, "proxy");
+            return this;
+        }
+
+        /** {@code PDS_LINK_PRIVACY}, {@code PDS_LINK_TOS} and {@code PDS_CONTACT_EMAIL}, for describeServer. */
+        public Builder policyLinks(PolicyLinks policyLinks) {
+            this.policyLinks = Objects.requireNonNull(policyLinks, "policyLinks");
+            return this;
+        }
+
+        /** {@code PDS_METRICS_TOKEN} and {@code PDS_METRICS_ADDRESS}: the standalone server's {@code /metrics}. */
+        public Builder metrics(MetricsConfig metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

@@ -64,18 +64,25 @@ final class ConfigParser {
                 p.string("PDS_S3_SECRET_ACCESS_KEY"),
                 or(p.bool("PDS_S3_FORCE_PATH_STYLE"), fs.s3ForcePathStyle())));
         set(p.csv("PDS_RELAY_HOSTS"), b::relayHosts);
+        // The original's switch: false tells no relay, whatever PDS_RELAY_HOSTS lists; true keeps the list (or its default).
+        if (Boolean.FALSE.equals(p.bool("PDS_RELAY_NOTIFY"))) b.relayHosts(List.of());
         set(p.string("PDS_PLC_URL"), b::plcUrl);
         set(p.bool("PDS_DEBUG_ROUTES"), b::debugRoutes);
         var proxy = ProxyConfig.defaults();
         b.proxy(new ProxyConfig(
                 or(p.string("PDS_BSKY_APP_VIEW_URL"), proxy.appViewUrl()),
                 or(p.string("PDS_BSKY_APP_VIEW_DID"), proxy.appViewDid()),
-                or(p.string("PDS_CHAT_URL"), proxy.chatUrl()),
-                or(p.string("PDS_CHAT_DID"), proxy.chatDid()),
+                // Ours win over the original's names for the same setting.
+                or(p.string("PDS_CHAT_URL"), or(p.string("PDS_BSKY_CHAT_URL"), proxy.chatUrl())),
+                or(p.string("PDS_CHAT_DID"), or(p.string("PDS_BSKY_CHAT_DID"), proxy.chatDid())),
+                p.string("PDS_OZONE_URL"),
+                p.string("PDS_OZONE_DID"),
                 or(p.csv("PDS_PROXY_ALLOWED"), proxy.allowed()),
                 or(p.number("PDS_PROXY_HEADERS_TIMEOUT"), proxy.headersTimeoutMs()),
                 or(p.number("PDS_PROXY_BODY_TIMEOUT"), proxy.bodyTimeoutMs()),
                 or(p.number("PDS_PROXY_MAX_RESPONSE_SIZE"), proxy.maxResponseBytes())));
+        b.policyLinks(new PolicyLinks(p.string("PDS_LINK_PRIVACY"), p.string("PDS_LINK_TOS"), p.string("PDS_CONTACT_EMAIL")));
+        b.metrics(new MetricsConfig(p.string("PDS_METRICS_TOKEN"), p.string("PDS_METRICS_ADDRESS")));
         set(p.string("PDS_BIND"), b::bindAddress);
         set(p.number("PDS_PORT"), n -> b.port(n.intValue()));
         set(p.string("PDS_DATA_DIR"), v -> b.dataDir(Path.of(v)));

@@ -8,6 +8,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -51,6 +55,7 @@ public final class Firehose implements AutoCloseable {
     private final AtomicLong cutOff = new AtomicLong();
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong framesOut = new AtomicLong();
+    private final Counter sent;
     private final LongConsumer listener = this::onPublished;
     // The fast-path write being watched: the watchdog interrupts the dispatcher when it stalls.
     private final Object watchLock = new Object();
@@ -60,9 +65,18 @@ public final class Firehose implements AutoCloseable {
     /**
      * @param replayBatch events read per query, when replaying to a subscriber and when dispatching (PDS_SEQ_WINDOW)
      * @param bufferSize  events queued for one subscriber before it is cut off as too slow (PDS_FIREHOSE_BUFFER)
+     * @param meters      where subscribers, frames sent, cut-offs and the sequence number are reported
      */
-    public Firehose(SequenceLog sequence, int replayBatch, int bufferSize) {
+    public Firehose(SequenceLog sequence, int replayBatch, int bufferSize, MeterRegistry meters) {
         if (replayBatch < 1 || bufferSize < 1) throw new IllegalArgumentException("sizes must be positive");
+        this.sent = Counter.builder("alteran.firehose.events.sent").description("Frames written to subscribers (replayed or live)")
+                .register(meters);
+        Gauge.builder("alteran.firehose.subscribers", this, Firehose::subscriberCount).description("Open subscribeRepos connections")
+                .register(meters);
+        FunctionCounter.builder("alteran.firehose.cut.off", cutOff, AtomicLong::get)
+                .description("Subscribers cut off with ConsumerTooSlow").register(meters);
+        Gauge.builder("alteran.firehose.seq", published, AtomicLong::get).description("The last sequence number published")
+                .strongReference(true).register(meters);
         this.sequence = sequence;
         this.replayBatch = replayBatch;
         this.bufferSize = bufferSize;
@@ -176,6 +190,11 @@ public final class Firehose implements AutoCloseable {
             live.remove(sub);
             all.remove(sub);
         }
+    }
+
+    /** A frame reached a subscriber's connection. */
+    void countSent() {
+        sent.increment();
     }
 
     void countCutOff() {

@@ -101,6 +101,7 @@ public final class Subscription {
                         sink.ping();
                     } else if (f.seq() > lastSent) {
                         sink.send(f.bytes());
+                        hub.countSent();
                         lastSent = f.seq();
                     }
                 }
@@ -246,6 +247,7 @@ public final class Subscription {
         if (tooSlow) throw new TooSlowException();
         if (stopped) throw new InterruptedException();
         sink.send(f.bytes());
+        hub.countSent();
     }
 
     private void endWithError(String error, String message) {

@@ -4,6 +4,8 @@ import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.pds.store.RateLimitStore;
 import dev.alteran.pds.wire.XrpcException;
 import jakarta.servlet.http.HttpServletRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -37,8 +39,14 @@ public final class RateLimiter {
     private final TrustedProxies proxies;
     private final Map<Bucket, Integer> limits;
     private final Clock clock;
+    private final Map<Bucket, Counter> rejections = new EnumMap<>(Bucket.class);
 
-    public RateLimiter(RateLimitStore store, TrustedProxies proxies, Map<Bucket, Integer> limits, Clock clock) {
+    /** Refused requests are counted in {@code meters} as {@code alteran.ratelimit.rejections} by bucket. */
+    public RateLimiter(RateLimitStore store, TrustedProxies proxies, Map<Bucket, Integer> limits, Clock clock, MeterRegistry meters) {
+        for (var bucket : Bucket.values()) {
+            rejections.put(bucket, Counter.builder("alteran.ratelimit.rejections").description("Requests refused with 429 by a rate limit")
+                    .tag("bucket", bucket.name().toLowerCase(Locale.ROOT)).register(meters));
+        }
         this.store = store;
         this.proxies = proxies;
         this.limits = new EnumMap<>(limits);
@@ -81,6 +89,7 @@ public final class RateLimiter {
         resp.setHeader("ratelimit-reset", reset);
         resp.setHeader("ratelimit-policy", limit + ";w=" + WINDOW_MS / 1000);
         if (status.exceeded()) {
+            rejections.get(bucket).increment();
             resp.setHeader("retry-after", Long.toString(status.retryAfterSec()));
             throw new XrpcException(429, "RateLimitExceeded", "Rate Limit Exceeded");
         }

@@ -2,6 +2,10 @@ package dev.alteran.pds.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,6 +57,7 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource readers;
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
+    private Path wal;
 
     private Database(Connection writer, Connection checkpointer, HikariDataSource readers, javax.sql.DataSource streamSource) {
         this.writer = writer;
@@ -107,6 +112,7 @@ public final class Database implements AutoCloseable {
             pool.setReadOnly(true);
             var db = new Database(writer, checkpointer, new HikariDataSource(pool), readSource);
             db.appliedAtOpen = applied;
+            db.wal = Path.of(file.toAbsolutePath() + "-wal");
             return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + file, e);
@@ -123,6 +129,26 @@ public final class Database implements AutoCloseable {
         var ds = new SQLiteDataSource(cfg);
         ds.setUrl(url);
         return ds;
+    }
+
+    /**
+     * Reports to {@code meters}: the read pool (HikariCP's own {@code hikaricp.*} meters, tagged with the
+     * pool name) and the size of SQLite's write-ahead log, which grows when checkpoints fall behind.
+     */
+    public void instrument(MeterRegistry meters) {
+        readers.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
+        if (wal != null) {
+            Gauge.builder("alteran.db.wal.size", this, Database::walBytes).baseUnit(BaseUnits.BYTES)
+                    .description("Size of the SQLite write-ahead log file").register(meters);
+        }
+    }
+
+    private double walBytes() {
+        try {
+            return Files.size(wal);
+        } catch (IOException e) {
+            return 0; // no log right now (between connections, or checkpointed and truncated)
+        }
     }
 
     /** The schema migrations this open applied (empty when the schema was current). */

@@ -1,5 +1,10 @@
 package dev.alteran.pds.store;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.repo.BlockMap;
@@ -57,6 +62,8 @@ public final class RepoStore {
     private final GroupCommit<Step> groupCommit;
     private final List<TransactionHook> hooks = new CopyOnWriteArrayList<>();
     private volatile Repo head;
+    /** {@code alteran.repo.commits}, once {@link #instrument} named a registry. */
+    private volatile Timer commits;
 
     private final String initialHandle;
 
@@ -172,12 +179,30 @@ public final class RepoStore {
      * commit and event, but a batch of them shares one database transaction.
      */
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
+        long start = System.nanoTime();
         var step = groupCommit.submit((c, previous) -> {
             var current = previous == null ? head : previous.commit().data().repo();
             var planned = planner.plan(current, c);
             return planned == null ? null : write(c, current, planned, swapCommit);
         });
-        return step == null ? null : step.commit();
+        if (step == null) return null;
+        var timer = commits;
+        if (timer != null) timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return step.commit();
+    }
+
+    /**
+     * Reports to {@code meters}: {@code alteran.repo.commits}, each commit's time from its request to its
+     * transaction's end (the wait for the writer included), and the group-commit transactions that carried them.
+     */
+    public void instrument(MeterRegistry meters) {
+        commits = Timer.builder("alteran.repo.commits").description("Repository commits, from the write request to the commit")
+                .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+                        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1))
+                .register(meters);
+        FunctionCounter.builder("alteran.repo.commit.transactions", groupCommit, g -> g.batches()[0])
+                .description("Database transactions that carried commits (group commit shares one among queued writes)")
+                .register(meters);
     }
 
     private record Step(AppliedCommit commit, List<Cid> replaced) {}

@@ -72,9 +72,13 @@ public final class ServerHandlers {
         router.query("com.atproto.server.checkAccountStatus", ACCESS, this::checkAccountStatus);
     }
 
-    /** A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. */
+    /**
+     * A single-user PDS: no sign-ups, so no user domains are offered and invites would be required. The
+     * policy links and contact address are the operator's (PDS_LINK_PRIVACY, PDS_LINK_TOS, PDS_CONTACT_EMAIL).
+     */
     DescribeServer describeServer() {
-        return new DescribeServer(config.serviceDid(), List.of(), true, false, Map.of(), Map.of());
+        var policy = config.policyLinks();
+        return new DescribeServer(config.serviceDid(), List.of(), true, false, policy.links(), policy.contact());
     }
 
     SessionOutput createSession(XrpcCall call) {

@@ -46,13 +46,16 @@ public final class XrpcServlet extends HttpServlet {
     private final XrpcBodies bodies;
     private final XrpcHandler fallback;
     private final StorageFull storageFull;
+    private final RequestMetrics metrics;
 
     /**
      * {@code fallback} answers every NSID without a route (the AppView proxy); it throws 501 for those
-     * it does not take ({@link #NOT_IMPLEMENTED} takes none).
+     * it does not take ({@link #NOT_IMPLEMENTED} takes none). Every answered call is timed in {@code metrics}.
      */
     public XrpcServlet(XrpcRouter router, long maxJsonBytes, Authenticator authenticator, RateLimiter rateLimiter,
-                       XrpcParams params, XrpcBodies bodies, XrpcHandler fallback, StorageFull storageFull) {
+                       XrpcParams params, XrpcBodies bodies, XrpcHandler fallback, StorageFull storageFull,
+                       RequestMetrics metrics) {
+        this.metrics = metrics;
         this.router = router;
         this.maxJsonBytes = maxJsonBytes;
         this.authenticator = authenticator;
@@ -65,8 +68,17 @@ public final class XrpcServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long start = System.nanoTime();
         var path = req.getPathInfo();
         var nsid = path == null ? "" : path.substring(1);
+        try {
+            answer(nsid, req, resp);
+        } finally {
+            metrics.record(nsid, resp.getStatus(), System.nanoTime() - start);
+        }
+    }
+
+    private void answer(String nsid, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         XrpcCall call = null;
         try {
             // As the reference: a path that is no NSID is the client's error; a method we lack is ours to admit.

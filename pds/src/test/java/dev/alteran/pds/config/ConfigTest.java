@@ -107,6 +107,102 @@ class ConfigTest {
     }
 
     @Test
+    void theOriginalsPolicyLinksAndContactAreReadAndChecked() throws Exception {
+        var m = production();
+        var c = Config.from(m).validateOrThrow();
+        assertThat(c.policyLinks().links()).isEmpty();
+        assertThat(c.policyLinks().contact()).isEmpty();
+        m.put("PDS_LINK_PRIVACY", "https://example.com/privacy");
+        m.put("PDS_LINK_TOS", "https://example.com/terms");
+        m.put("PDS_CONTACT_EMAIL", "admin@example.com");
+        c = Config.from(m).validateOrThrow();
+        assertThat(c.policyLinks().links()).containsExactly(Map.entry("privacyPolicy", "https://example.com/privacy"),
+                Map.entry("termsOfService", "https://example.com/terms"));
+        assertThat(c.policyLinks().contact()).containsExactly(Map.entry("email", "admin@example.com"));
+        assertSameOptions(c.toBuilder().build(), c);
+        m.put("PDS_LINK_PRIVACY", "javascript:alert(1)");
+        m.put("PDS_LINK_TOS", "example.com/terms");
+        m.put("PDS_CONTACT_EMAIL", "nobody");
+        assertThat(Config.from(m).problems()).contains(
+                "PDS_LINK_PRIVACY: 'javascript:alert(1)' is not an http(s) URL like https://example.com/privacy",
+                "PDS_LINK_TOS: 'example.com/terms' is not an http(s) URL like https://example.com/privacy",
+                "PDS_CONTACT_EMAIL: 'nobody' is not an e-mail address");
+    }
+
+    @Test
+    void theOriginalsChatNamesAreAliasesAndOursWin() {
+        var m = production();
+        m.put("PDS_BSKY_CHAT_URL", "https://chat.example.com");
+        m.put("PDS_BSKY_CHAT_DID", "did:web:chat.example.com");
+        var proxy = Config.from(m).validateOrThrow().proxy();
+        assertThat(proxy.chatUrl()).isEqualTo("https://chat.example.com");
+        assertThat(proxy.chatDid()).isEqualTo("did:web:chat.example.com");
+        m.put("PDS_CHAT_URL", "https://ours.example.com");
+        m.put("PDS_CHAT_DID", "did:web:ours.example.com");
+        proxy = Config.from(m).validateOrThrow().proxy();
+        assertThat(proxy.chatUrl()).isEqualTo("https://ours.example.com");
+        assertThat(proxy.chatDid()).isEqualTo("did:web:ours.example.com");
+        assertThat(Config.isKnownName("PDS_BSKY_CHAT_URL")).isTrue();
+    }
+
+    @Test
+    void theModerationServiceNeedsBothItsUrlAndItsDid() {
+        var m = production();
+        assertThat(Config.from(m).validateOrThrow().proxy().hasModeration()).isFalse();
+        m.put("PDS_OZONE_URL", "https://ozone.example.com/");
+        assertThat(Config.from(m).problems()).contains(
+                "PDS_OZONE_URL and PDS_OZONE_DID: set both (the moderation service's URL and its DID) or neither");
+        m.put("PDS_OZONE_DID", "did:plc:ozoneozoneozoneozoneozon");
+        var proxy = Config.from(m).validateOrThrow().proxy();
+        assertThat(proxy.hasModeration()).isTrue();
+        assertThat(proxy.moderationUrl()).isEqualTo("https://ozone.example.com");
+        m.put("PDS_OZONE_URL", "http://ozone.example.com");
+        m.put("PDS_OZONE_DID", "ozone");
+        assertThat(Config.from(m).problems()).contains(
+                "PDS_OZONE_URL: must be https outside development, not 'http://ozone.example.com'",
+                "PDS_OZONE_DID: 'ozone' is not a did:web or did:plc DID");
+    }
+
+    @Test
+    void theMetricsTokenMayComeFromAFile(@TempDir Path dir) throws Exception {
+        var file = dir.resolve("metrics-token");
+        java.nio.file.Files.writeString(file, "d".repeat(40) + "\n");
+        var values = ConfigSources.merge(null, Map.of("PDS_METRICS_TOKEN_FILE", file.toString()));
+        assertThat(Config.from(values).metrics().token()).isEqualTo("d".repeat(40));
+    }
+
+    @Test
+    void relayNotifyFalseTellsNoRelayWhateverTheList() {
+        var m = production();
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).containsExactly("bsky.network");
+        m.put("PDS_RELAY_NOTIFY", "true");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).containsExactly("bsky.network");
+        m.put("PDS_RELAY_HOSTS", "relay.example.com");
+        m.put("PDS_RELAY_NOTIFY", "false");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).isEmpty();
+        m.put("PDS_RELAY_NOTIFY", "sometimes");
+        assertThat(Config.from(m).problems()).contains("PDS_RELAY_NOTIFY: 'sometimes' is not true or false");
+    }
+
+    @Test
+    void metricsAreOffUntilATokenOrAnAddressIsSet() {
+        var m = production();
+        assertThat(Config.from(m).validateOrThrow().metrics().enabled()).isFalse();
+        m.put("PDS_METRICS_TOKEN", "c".repeat(32));
+        m.put("PDS_METRICS_ADDRESS", "[::1]:9090");
+        var metrics = Config.from(m).validateOrThrow().metrics();
+        assertThat(Config.isKnownName("PDS_METRICS_TOKEN")).isTrue();
+        assertThat(metrics.enabled()).isTrue();
+        assertThat(metrics.host()).isEqualTo("::1");
+        assertThat(metrics.port()).isEqualTo(9090);
+        m.put("PDS_METRICS_TOKEN", "short");
+        m.put("PDS_METRICS_ADDRESS", "9090");
+        assertThat(Config.from(m).problems()).contains(
+                "PDS_METRICS_TOKEN: must be at least 16 characters without spaces, e.g. from `openssl rand -hex 32`",
+                "PDS_METRICS_ADDRESS: '9090' is not host:port, like 127.0.0.1:9090");
+    }
+
+    @Test
     void theDpopSecretIs32BytesOfHex() {
         assertThat(Config.from(production()).validateOrThrow().dpopSecret()).isNull();
         var m = production();

@@ -1,5 +1,6 @@
 package dev.alteran.pds.firehose;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.alteran.atproto.data.DagCbor;
@@ -28,7 +29,7 @@ class FirehoseTest {
         db = Database.openSqlite(dir.resolve("fh.sqlite"));
         log = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         append(3);
-        firehose = new Firehose(log, 512, 100);
+        firehose = new Firehose(log, 512, 100, new SimpleMeterRegistry());
     }
 
     @AfterEach
@@ -189,7 +190,7 @@ class FirehoseTest {
         // A buffer for every event: on a busy machine a subscriber's thread may lag the dispatcher by
         // more than 100 events, and the cut-off that follows is not what this test is about.
         firehose.close();
-        firehose = new Firehose(log, 512, 2_000);
+        firehose = new Firehose(log, 512, 2_000, new SimpleMeterRegistry());
         append(1000);
         var writer = Thread.ofPlatform().start(() -> append(300));
         var sinks = new ArrayList<GatedSink>();

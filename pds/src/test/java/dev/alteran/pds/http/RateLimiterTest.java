@@ -1,5 +1,6 @@
 package dev.alteran.pds.http;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.alteran.pds.config.TrustedProxies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,9 +16,10 @@ import org.junit.jupiter.api.Test;
 
 class RateLimiterTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:10.250Z");
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final RateLimiter limiter = new RateLimiter(new MemoryRateLimitStore(), new TrustedProxies(List.of("10.0.0.0/8")),
             Map.of(RateLimiter.Bucket.WRITE, 3, RateLimiter.Bucket.BLOB, 2, RateLimiter.Bucket.LOGIN, 1),
-            Clock.fixed(T0, ZoneOffset.UTC));
+            Clock.fixed(T0, ZoneOffset.UTC), meters);
 
     @Test
     void headersCountDownThenTheLimitIsA429() {
@@ -42,6 +44,8 @@ class RateLimiterTest {
                     assertThat(e.getMessage()).isEqualTo("Rate Limit Exceeded");
                 });
         assertThat(headers).containsEntry("x-ratelimit-remaining", "0").containsEntry("retry-after", "60");
+        assertThat(meters.get("alteran.ratelimit.rejections").tag("bucket", "write").counter().count()).isEqualTo(1);
+        assertThat(meters.get("alteran.ratelimit.rejections").tag("bucket", "login").counter().count()).isZero();
         // Another client and another bucket are untouched.
         limiter.enforce(RateLimiter.Bucket.WRITE, FakeRequest.from("203.0.113.6"), FakeRequest.response(FakeRequest.headers()));
         limiter.enforce(RateLimiter.Bucket.LOGIN, FakeRequest.from("203.0.113.5"), FakeRequest.response(FakeRequest.headers()));
@@ -59,7 +63,7 @@ class RateLimiterTest {
     void aFailingStoreLetsRequestsThrough() {
         var broken = new RateLimiter((b, c, now, w) -> {
             throw new IllegalStateException("database is gone");
-        }, TrustedProxies.none(), Map.of(RateLimiter.Bucket.WRITE, 1, RateLimiter.Bucket.BLOB, 1, RateLimiter.Bucket.LOGIN, 1), Clock.systemUTC());
+        }, TrustedProxies.none(), Map.of(RateLimiter.Bucket.WRITE, 1, RateLimiter.Bucket.BLOB, 1, RateLimiter.Bucket.LOGIN, 1), Clock.systemUTC(), meters);
         var headers = FakeRequest.headers();
         broken.enforce(RateLimiter.Bucket.WRITE, FakeRequest.from("203.0.113.5"), FakeRequest.response(headers));
         assertThat(headers).isEmpty();

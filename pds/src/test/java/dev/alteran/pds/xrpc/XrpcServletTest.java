@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class XrpcServletTest {
     static final String DID = "did:web:pds.example.com";
+    static final io.micrometer.core.instrument.simple.SimpleMeterRegistry METERS = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     static final SessionTokens TOKENS = new SessionTokens(DID, "a".repeat(43), "b".repeat(43), 3600, 86400, Clock.systemUTC());
     static final String OWNER = "Bearer " + TOKENS.issue(Scope.ACCESS, "r1").accessJwt();
     static final String APP_PASSWORD = "Bearer " + TOKENS.issue(Scope.APP_PASS, "r2").accessJwt();
@@ -113,12 +114,13 @@ class XrpcServletTest {
                     throw new IllegalStateException("secret detail");
                 });
         var limiter = new RateLimiter(new MemoryRateLimitStore(), new TrustedProxies(List.of()),
-                Map.of(Bucket.WRITE, 1000, Bucket.BLOB, 1000, Bucket.LOGIN, 2), Clock.systemUTC());
+                Map.of(Bucket.WRITE, 1000, Bucket.BLOB, 1000, Bucket.LOGIN, 2), Clock.systemUTC(), METERS);
         // The cached key until asked afresh, as a DID document cache behaves when the key was rotated.
         var serviceTokens = new ServiceTokenVerifier(DID, SERVICE_DID,
                 fresh -> Optional.of((fresh ? currentKey : cachedKey).publicKey()), Clock.systemUTC());
         var servlet = new XrpcServlet(router, 64 * 1024, new SessionAuthenticator(TOKENS, serviceTokens), limiter, new XrpcParams(lexicons),
-                new XrpcBodies(lexicons, true), XrpcServlet.NOT_IMPLEMENTED, storageFull);
+                new XrpcBodies(lexicons, true), XrpcServlet.NOT_IMPLEMENTED, storageFull,
+                new RequestMetrics(METERS, router.routes().stream().map(XrpcRouter.Route::nsid).collect(java.util.stream.Collectors.toSet())));
         jetty = new Server();
         var connector = new ServerConnector(jetty);
         connector.setHost("127.0.0.1");
@@ -163,6 +165,34 @@ class XrpcServletTest {
         var r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
         var body = r.body().isEmpty() ? Json.object() : Json.READER.readTree(r.body());
         return new Answer(r.statusCode(), body, r);
+    }
+
+    @Test
+    void everyAnswerIsTimedByMethodAndStatusAndUnknownNamesShareOneTag() throws Exception {
+        double ok = requests("com.atproto.server.describeServer", "200");
+        double missing = requests("com.atproto.server.getSession", "401");
+        double other = requests(RequestMetrics.OTHER, "501");
+        get("com.atproto.server.describeServer", null);
+        get("com.atproto.server.getSession", null);
+        get("com.example.nobody.knowsThis" + System.nanoTime(), null);
+        get("com.example.nobody.norThis" + System.nanoTime(), null);
+        // A call is timed as the servlet returns, just after the client has its answer: waited for, not assumed.
+        assertThat(awaitRequests("com.atproto.server.describeServer", "200", ok + 1)).isEqualTo(ok + 1);
+        assertThat(awaitRequests("com.atproto.server.getSession", "401", missing + 1)).isEqualTo(missing + 1);
+        assertThat(awaitRequests(RequestMetrics.OTHER, "501", other + 2)).isEqualTo(other + 2);
+        assertThat(METERS.find(RequestMetrics.NAME).tagKeys("nsid").timers())
+                .noneMatch(t -> t.getId().getTag("nsid").startsWith("com.example."));
+    }
+
+    static double awaitRequests(String nsid, String status, double expected) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (requests(nsid, status) < expected && System.nanoTime() < deadline) Thread.onSpinWait();
+        return requests(nsid, status);
+    }
+
+    static double requests(String nsid, String status) {
+        var timer = METERS.find(RequestMetrics.NAME).tags("nsid", nsid, "status", status).timer();
+        return timer == null ? 0 : timer.count();
     }
 
     @Test
