@@ -63,9 +63,14 @@ final class ConfigParser {
                 p.string("PDS_S3_ACCESS_KEY_ID"),
                 p.string("PDS_S3_SECRET_ACCESS_KEY"),
                 or(p.bool("PDS_S3_FORCE_PATH_STYLE"), fs.s3ForcePathStyle())));
-        set(p.csv("PDS_RELAY_HOSTS"), b::relayHosts);
-        // The original's switch: false tells no relay, whatever PDS_RELAY_HOSTS lists; true keeps the list (or its default).
-        if (Boolean.FALSE.equals(p.bool("PDS_RELAY_NOTIFY"))) b.relayHosts(List.of());
+        // PDS_RELAY_NOTIFY is the original's switch (false tells no relay, whatever PDS_RELAY_HOSTS lists;
+        // true keeps the list or its default) and, with any other value, an alias of PDS_RELAY_HOSTS
+        // (which wins when both list relays).
+        var notify = p.string("PDS_RELAY_NOTIFY");
+        var relays = p.csv("PDS_RELAY_HOSTS");
+        if ("false".equalsIgnoreCase(notify)) b.relayHosts(List.of());
+        else if (relays != null) b.relayHosts(relays);
+        else if (notify != null && !"true".equalsIgnoreCase(notify)) set(p.csv("PDS_RELAY_NOTIFY"), b::relayHosts);
         set(p.string("PDS_PLC_URL"), b::plcUrl);
         set(p.bool("PDS_DEBUG_ROUTES"), b::debugRoutes);
         var proxy = ProxyConfig.defaults();

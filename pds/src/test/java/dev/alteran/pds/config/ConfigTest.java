@@ -180,8 +180,20 @@ class ConfigTest {
         m.put("PDS_RELAY_HOSTS", "relay.example.com");
         m.put("PDS_RELAY_NOTIFY", "false");
         assertThat(Config.from(m).validateOrThrow().relayHosts()).isEmpty();
-        m.put("PDS_RELAY_NOTIFY", "sometimes");
-        assertThat(Config.from(m).problems()).contains("PDS_RELAY_NOTIFY: 'sometimes' is not true or false");
+        m.put("PDS_RELAY_NOTIFY", "FALSE");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).isEmpty();
+    }
+
+    @Test
+    void relayNotifyWithHostsIsAnAliasOfTheRelayList() {
+        var m = production();
+        m.put("PDS_RELAY_NOTIFY", "relay1.example.com, relay2.example.com");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).containsExactly("relay1.example.com", "relay2.example.com");
+        m.put("PDS_RELAY_HOSTS", "relay.example.com");
+        assertThat(Config.from(m).validateOrThrow().relayHosts()).containsExactly("relay.example.com");
+        m.remove("PDS_RELAY_HOSTS");
+        m.put("PDS_RELAY_NOTIFY", "yes please");
+        assertThat(Config.from(m).problems()).contains("PDS_RELAY_HOSTS: 'yes please' is not a host name (or an http(s) URL of a host)");
     }
 
     @Test
