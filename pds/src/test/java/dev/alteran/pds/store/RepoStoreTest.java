@@ -28,8 +28,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Dialect.class)
 class RepoStoreTest {
+    @Parameter
+    Dialect dialect;
+    TestDatabase testDb;
+
     static final String DID = "did:web:pds.example.com";
     static final String POST = "app.bsky.feed.post";
     static final Lexicons LEXICONS = Lexicons.loadBundled();
@@ -45,7 +54,8 @@ class RepoStoreTest {
 
     @BeforeEach
     void open() {
-        db = Database.openSqlite(dir.resolve("test.sqlite"));
+        testDb = TestDatabase.create(dialect, dir);
+        db = testDb.open();
         seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
     }
@@ -129,7 +139,7 @@ class RepoStoreTest {
         create("a1", "hello");
         var head = store.head();
         db.close();
-        db = Database.openSqlite(dir.resolve("test.sqlite"));
+        db = testDb.open();
         seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
         assertThat(store.head().cid()).isEqualTo(head.cid());
