@@ -145,7 +145,7 @@ public final class Alteran implements AutoCloseable {
         this.debugRoutes = b.debugRoutes;
         this.includeRootEndpoint = b.includeRootEndpoint;
         try {
-            this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
+            this.database = own(Databases.open(config));
             this.identity = Identity.open(database, config);
             // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
             // private addresses. The PLC directory is the operator's choice (possibly a local mirror), so it may.

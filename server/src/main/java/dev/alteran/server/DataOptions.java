@@ -3,14 +3,11 @@ package dev.alteran.server;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The options every data-directory command shares: where the configuration and the data are. */
 final class DataOptions {
-    static final String DATABASE = "alteran.sqlite";
-
     @Option(names = "--env-file", description = "A KEY=VALUE file read before the environment (environment wins).")
     Path envFile;
 
@@ -32,16 +29,5 @@ final class DataOptions {
                 .toList();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return config;
-    }
-
-    static Path database(Config config) {
-        return config.dataDir().resolve(DATABASE);
-    }
-
-    /** The database of an existing data directory; a command that only reads must not create one. */
-    static Path existingDatabase(Config config) {
-        var file = database(config);
-        if (!Files.exists(file)) throw new IllegalStateException("no Alteran database at " + file + " (set --data or PDS_DATA_DIR)");
-        return file;
     }
 }

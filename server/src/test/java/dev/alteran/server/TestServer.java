@@ -3,6 +3,7 @@ package dev.alteran.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.store.TestPostgres;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,6 +68,13 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Map<String, String> overrides) throws Exception {
         return new TestServer(overrides);
+    }
+
+    /** A server on a fresh PostgreSQL database of the tests' server (see TestPostgres) instead of SQLite. */
+    public static TestServer startPostgres(Map<String, String> overrides) throws Exception {
+        var values = new HashMap<>(overrides);
+        values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
+        return new TestServer(values);
     }
 
     /** A server built with extra {@link Alteran.Builder} options (stand-ins for outside services). */

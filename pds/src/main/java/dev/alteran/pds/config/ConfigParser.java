@@ -79,6 +79,7 @@ final class ConfigParser {
         set(p.string("PDS_BIND"), b::bindAddress);
         set(p.number("PDS_PORT"), n -> b.port(n.intValue()));
         set(p.string("PDS_DATA_DIR"), v -> b.dataDir(Path.of(v)));
+        set(p.string("PDS_DATABASE_URL"), b::databaseUrl);
         return b.parseProblems(p.problems).build();
     }
 

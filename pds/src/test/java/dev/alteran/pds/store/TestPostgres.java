@@ -29,6 +29,13 @@ public final class TestPostgres {
         return create(template.database());
     }
 
+    /** {@code url} as a PDS_DATABASE_URL value (a JDBC URL with the user and password as parameters). */
+    public static String settingOf(PostgresUrl url) {
+        var enc = (java.util.function.Function<String, String>) v -> java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8);
+        return url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "user=" + enc.apply(url.user())
+                + (url.password().isEmpty() ? "" : "&password=" + enc.apply(url.password()));
+    }
+
     /** A new, empty database (no schema yet) on the test server. */
     public static synchronized PostgresUrl emptyDatabase() {
         return create(null);
