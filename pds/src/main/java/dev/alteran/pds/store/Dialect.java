@@ -54,6 +54,32 @@ public enum Dialect {
     }
 
     /**
+     * After rows were copied in with their keys ({@link DatabaseCopy}): PostgreSQL's sequences behind
+     * the BIGSERIAL keys (seq_event, preference, login_attempt) are set past the largest copied key, so
+     * the next row gets a new one. SQLite keeps its AUTOINCREMENT counters up to date by itself.
+     */
+    void afterBulkCopy(Connection c) throws SQLException {
+        if (this != POSTGRES) return;
+        var serials = new java.util.ArrayList<String[]>();
+        try (var st = c.prepareStatement("SELECT table_name, column_name FROM information_schema.columns"
+                + " WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'");
+             var rs = st.executeQuery()) {
+            while (rs.next()) serials.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+        for (var serial : serials) {
+            var table = serial[0];
+            var column = serial[1];
+            // setval(seq, max, true): the next value is max + 1; an empty table restarts at 1.
+            try (var st = c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT MAX(" + column
+                    + ") FROM " + table + "), 0) + 1, false)")) {
+                st.setString(1, table);
+                st.setString(2, column);
+                st.execute();
+            }
+        }
+    }
+
+    /**
      * Drops a temporary table at the end of the work that used it. A failure is left to the work's own
      * outcome: on PostgreSQL a failed statement aborts the transaction, so this DROP would fail too and
      * hide the first error, and the rollback that follows drops a table created in it anyway.
