@@ -27,6 +27,10 @@ class PostgresServerTest {
     @TempDir
     Path tmp;
 
+    static String q(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Test
     void serverOnPostgresWritesAndServesRecordsAndReportsItsHealth() throws Exception {
         try (var server = TestServer.startPostgres(Map.of())) {
@@ -39,11 +43,11 @@ class PostgresServerTest {
             var uri = TestServer.json(created).get("uri").asText();
             var rkey = uri.substring(uri.lastIndexOf('/') + 1);
 
-            var got = server.get("/xrpc/com.atproto.repo.getRecord?repo=" + server.config.did() + "&collection=app.bsky.feed.post&rkey=" + rkey);
+            var got = server.get("/xrpc/com.atproto.repo.getRecord?repo=" + q(server.config.did()) + "&collection=app.bsky.feed.post&rkey=" + rkey);
             assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
             assertThat(TestServer.json(got).at("/value/text").asText()).isEqualTo("hello postgres");
 
-            var repo = server.http.send(HttpRequest.newBuilder(URI.create(server.url("/xrpc/com.atproto.sync.getRepo?did=" + server.config.did())))
+            var repo = server.http.send(HttpRequest.newBuilder(URI.create(server.url("/xrpc/com.atproto.sync.getRepo?did=" + q(server.config.did()))))
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(repo.statusCode()).isEqualTo(200);
             var verified = RepoVerifier.verifyCar(new ByteArrayInputStream(repo.body()), server.config.did(), server.config.signingKey().publicKey());
