@@ -63,8 +63,9 @@ public final class Databases {
 
     /** Applies the pending migrations to the configured database; returns those applied. */
     public static List<Migrations.Migration> migrate(Config config) {
-        var pg = config.postgres();
-        return pg != null ? Migrations.apply(pg) : Migrations.apply(sqliteFile(config));
+        try (var db = open(config)) {
+            return db.appliedAtOpen();
+        }
     }
 
     /** The SQLite file, or the PostgreSQL database, server and user (never the password), for messages. */

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -48,8 +47,6 @@ public final class Database implements AutoCloseable {
     private static final int WRITER_AUTOCHECKPOINT_PAGES = 8_000;
     /** PostgreSQL: rows a streamed read fetches per round trip (without it the driver reads the whole result first). */
     private static final int STREAM_FETCH_SIZE = 256;
-    /** PostgreSQL: how long to wait for the server to accept a connection, in seconds. */
-    private static final int CONNECT_TIMEOUT_SEC = 10;
 
     private final Dialect dialect;
     private final String name;
@@ -134,42 +131,20 @@ public final class Database implements AutoCloseable {
      * what went wrong, never the password.
      */
     public static Database openPostgres(PostgresUrl url) {
-        var direct = pgDataSource(url, false, 0);
-        probe(url, direct);
+        var direct = url.dataSource(false, 0);
+        url.probe(direct);
         HikariDataSource writer = null;
         try {
             var applied = Migrations.apply(direct, Dialect.POSTGRES);
             writer = pgPool(direct, "alteran-write", 1, false);
-            var readers = pgPool(pgDataSource(url, true, 0), "alteran-read", 8, true);
-            var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, pgDataSource(url, true, STREAM_FETCH_SIZE));
+            var readers = pgPool(url.dataSource(true, 0), "alteran-read", 8, true);
+            var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
             db.appliedAtOpen = applied;
             return db;
         } catch (RuntimeException e) {
             if (writer != null) writer.close();
             throw new IllegalStateException("cannot open PostgreSQL " + url.describe() + ": " + url.redact(String.valueOf(e.getMessage())), e);
         }
-    }
-
-    /** Connects once, so that an unreachable server or a refused login is one clear message (not a pool's or Flyway's). */
-    static void probe(PostgresUrl url, javax.sql.DataSource source) {
-        try (var c = source.getConnection()) {
-            c.isValid(CONNECT_TIMEOUT_SEC);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot connect to PostgreSQL " + url.describe() + ": " + url.redact(e.getMessage()));
-        }
-    }
-
-    static PGSimpleDataSource pgDataSource(PostgresUrl url, boolean readOnly, int fetchSize) {
-        var ds = new PGSimpleDataSource();
-        ds.setURL(url.jdbcUrl());
-        ds.setUser(url.user());
-        ds.setPassword(url.password());
-        ds.setConnectTimeout(CONNECT_TIMEOUT_SEC);
-        ds.setLoginTimeout(CONNECT_TIMEOUT_SEC);
-        ds.setReadOnly(readOnly);
-        ds.setApplicationName("alteran");
-        if (fetchSize > 0) ds.setDefaultRowFetchSize(fetchSize);
-        return ds;
     }
 
     private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly) {
@@ -179,7 +154,7 @@ public final class Database implements AutoCloseable {
         pool.setPoolName(name);
         pool.setReadOnly(readOnly);
         pool.setAutoCommit(readOnly); // the writer's transactions end with commit() or rollback()
-        pool.setConnectionTimeout(CONNECT_TIMEOUT_SEC * 1000L);
+        pool.setConnectionTimeout(PostgresUrl.CONNECT_TIMEOUT_SEC * 1000L);
         return new HikariDataSource(pool);
     }
 

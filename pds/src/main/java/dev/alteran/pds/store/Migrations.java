@@ -13,8 +13,8 @@ import org.sqlite.SQLiteDataSource;
 /**
  * The schema migrations (Flyway, {@code db/migration/sqlite} and {@code db/migration/postgres} on the
  * classpath, twins with the same version numbers). {@link Database#openSqlite} and
- * {@link Database#openPostgres} apply them on every open; {@link #pending(Path)} lists what an open would
- * apply without applying it.
+ * {@link Database#openPostgres} apply them on every open ({@link Database#appliedAtOpen()} says which);
+ * {@link #pending(Path)} lists what an open would apply without applying it.
  */
 public final class Migrations {
     private Migrations() {}
@@ -48,8 +48,8 @@ public final class Migrations {
 
     /** The migrations the PostgreSQL database still lacks, in the order they would run, without changing it. */
     public static List<Migration> pending(PostgresUrl url) {
-        var ds = Database.pgDataSource(url, true, 0);
-        Database.probe(url, ds);
+        var ds = url.dataSource(true, 0);
+        url.probe(ds);
         return Arrays.stream(flyway(ds, Dialect.POSTGRES).info().pending()).map(Migration::of).toList();
     }
 
@@ -58,20 +58,6 @@ public final class Migrations {
         var ds = new SQLiteDataSource();
         ds.setUrl("jdbc:sqlite::memory:");
         return Arrays.stream(flyway(ds, Dialect.SQLITE).info().all()).map(Migration::of).toList();
-    }
-
-    /** Applies the pending migrations to the database file (creating it); returns those applied. */
-    public static List<Migration> apply(Path file) {
-        try (var db = Database.openSqlite(file)) {
-            return db.appliedAtOpen();
-        }
-    }
-
-    /** Applies the pending migrations to the PostgreSQL database; returns those applied. */
-    public static List<Migration> apply(PostgresUrl url) {
-        try (var db = Database.openPostgres(url)) {
-            return db.appliedAtOpen();
-        }
     }
 
     private static Flyway flyway(DataSource dataSource, Dialect dialect) {

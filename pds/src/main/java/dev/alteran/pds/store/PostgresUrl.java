@@ -2,6 +2,9 @@ package dev.alteran.pds.store;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 import java.util.ArrayList;
 
 /**
@@ -16,6 +19,8 @@ import java.util.ArrayList;
  */
 public record PostgresUrl(String jdbcUrl, String hosts, String database, String user, String password) {
     static final int DEFAULT_PORT = 5432;
+    /** How long to wait for the server to accept a connection, in seconds. */
+    static final int CONNECT_TIMEOUT_SEC = 10;
     private static final String FORM = "postgres://USER:PASSWORD@HOST:PORT/DATABASE";
 
     /**
@@ -100,6 +105,29 @@ public record PostgresUrl(String jdbcUrl, String hosts, String database, String 
     /** What a message names: {@code database 'db' on host:port as user 'u'}, never the password. */
     public String describe() {
         return "database '" + database + "' on " + hosts + " as user '" + user + "'";
+    }
+
+    /** A plain (unpooled) data source for this database; {@code fetchSize} > 0 makes reads in a transaction stream in pages of it. */
+    PGSimpleDataSource dataSource(boolean readOnly, int fetchSize) {
+        var ds = new PGSimpleDataSource();
+        ds.setURL(jdbcUrl);
+        ds.setUser(user);
+        ds.setPassword(password);
+        ds.setConnectTimeout(CONNECT_TIMEOUT_SEC);
+        ds.setLoginTimeout(CONNECT_TIMEOUT_SEC);
+        ds.setReadOnly(readOnly);
+        ds.setApplicationName("alteran");
+        if (fetchSize > 0) ds.setDefaultRowFetchSize(fetchSize);
+        return ds;
+    }
+
+    /** Connects once, so that an unreachable server or a refused login is one clear message (not a pool's or Flyway's). */
+    void probe(DataSource source) {
+        try (var c = source.getConnection()) {
+            c.isValid(CONNECT_TIMEOUT_SEC);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to PostgreSQL " + describe() + ": " + redact(e.getMessage()));
+        }
     }
 
     /** {@code text} with every occurrence of the password masked, for messages that quote a driver's. */
