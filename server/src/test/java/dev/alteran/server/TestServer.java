@@ -53,6 +53,10 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
+        // -Dalteran.test.database=postgres runs a suite's servers on PostgreSQL instead of SQLite.
+        if ("postgres".equals(System.getProperty("alteran.test.database"))) {
+            values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
+        }
         values.putAll(overrides);
         settings = Map.copyOf(values);
         config = Config.from(values).validateOrThrow();
@@ -70,7 +74,10 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(overrides);
     }
 
-    /** A server on a fresh PostgreSQL database of the tests' server (see TestPostgres) instead of SQLite. */
+    /**
+     * A server on a fresh PostgreSQL database of the tests' server (see TestPostgres) instead of SQLite.
+     * ({@code -Dalteran.test.database=postgres} puts every {@link #start} server on one.)
+     */
     public static TestServer startPostgres(Map<String, String> overrides) throws Exception {
         var values = new HashMap<>(overrides);
         values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
