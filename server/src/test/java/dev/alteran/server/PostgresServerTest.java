@@ -64,7 +64,7 @@ class PostgresServerTest {
 
     @Test
     void copyToPostgresAndBackKeepsTheRepositoryAndVerifies() throws Exception {
-        try (var source = TestServer.start()) {
+        try (var source = TestServer.start(Map.of("PDS_DATABASE_URL", ""))) { // on SQLite, whatever the suite's default
             var blobs = Ops.uploadBlobs(source, 3, 7);
             Ops.writePosts(source, 500, blobs);
             var head = source.alteran.repo().head().cid();

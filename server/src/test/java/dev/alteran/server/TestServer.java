@@ -33,6 +33,8 @@ public final class TestServer implements AutoCloseable {
     public final Alteran alteran;
     private final JettyServer jetty;
     public final HttpClient http = HttpClient.newHttpClient();
+    /** The PostgreSQL database of each running server's data directory, for the env files CLI tests write (Ops.envFile). */
+    static final Map<Path, String> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private TestServer(Map<String, String> overrides) throws Exception {
         this(overrides, b -> { });
@@ -53,12 +55,15 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
-        // -Dalteran.test.database=postgres runs a suite's servers on PostgreSQL instead of SQLite.
+        // -Dalteran.test.database=postgres runs a suite's servers on PostgreSQL instead of SQLite (an empty
+        // PDS_DATABASE_URL override keeps one on SQLite).
         if ("postgres".equals(System.getProperty("alteran.test.database"))) {
             values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
         }
         values.putAll(overrides);
         settings = Map.copyOf(values);
+        var database = values.get("PDS_DATABASE_URL");
+        if (database != null && !database.isBlank()) DATABASES.put(dataDir, database);
         config = Config.from(values).validateOrThrow();
         var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes());
         options.accept(builder);
@@ -126,6 +131,7 @@ public final class TestServer implements AutoCloseable {
         try {
             jetty.close();
         } finally {
+            DATABASES.remove(dataDir);
             alteran.close();
             try (var paths = Files.walk(dataDir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> {
