@@ -571,4 +571,36 @@ class RepoStoreTest {
         assertThat(gone).isEmpty();
         assertThat(count("backlink")).isZero();
     }
+
+    /**
+     * Two stores on one database, as two instances on one PostgreSQL database (or a command beside the
+     * server on SQLite): each builds on the other's commits, never forks, and the firehose log stays
+     * gap-free in commit order; a swapCommit made against the other's old head fails.
+     */
+    @Test
+    void aSecondWriterOnTheSameDatabaseBuildsOnTheOthersHead() {
+        var first = create("3jzfcijpj2z2a", "one");
+        try (var db2 = testDb.open()) {
+            var other = RepoStore.open(db2, DID, key, new SequenceLog(db2, SequenceLog.DEFAULT_RETENTION, () -> 1));
+            var second = other.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2b", post("two"))), null);
+            assertThat(second.data().repo().get(POST + "/3jzfcijpj2z2a")).as("built on the first writer's commit").isNotNull();
+            assertThat(second.seq()).isEqualTo(first.seq() + 1);
+
+            assertThatThrownBy(() -> store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2c", post("three"))), first.cid()))
+                    .isInstanceOf(RepoWriteException.class);
+            var third = store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2c", post("three"))), second.cid());
+            assertThat(third.seq()).isEqualTo(second.seq() + 1);
+            assertThat(third.rev()).isGreaterThan(second.rev());
+            assertThat(third.data().repo().get(POST + "/3jzfcijpj2z2b")).isNotNull();
+            assertThat(store.head().cid()).isEqualTo(third.cid());
+
+            var fourth = other.applyWrites(List.of(new PreparedWrite.Delete(POST, "3jzfcijpj2z2a")), null);
+            assertThat(fourth.data().repo().get(POST + "/3jzfcijpj2z2c")).isNotNull();
+            assertThat(fourth.data().repo().get(POST + "/3jzfcijpj2z2a")).isNull();
+        }
+        var head = store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2d", post("four"))), null);
+        assertThat(head.data().repo().get(POST + "/3jzfcijpj2z2a")).isNull();
+        assertThat(count("record")).isEqualTo(3);
+        assertThat(storedCids()).isEqualTo(reachableCids());
+    }
 }
