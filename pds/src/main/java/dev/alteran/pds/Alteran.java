@@ -38,6 +38,7 @@ import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.JobLeases;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
@@ -106,6 +107,8 @@ public final class Alteran implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Alteran.class);
     /** Relays are asked to crawl shortly after start-up, once the server is listening. */
     static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
+    /** How often blob garbage is collected (by one of the instances sharing the database). */
+    private static final Duration GC_PERIOD = Duration.ofMinutes(60);
     /** What this instance opened, the last first: closed by {@link #close()}, also when construction fails part-way. */
     private final java.util.Deque<AutoCloseable> opened = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Config config;
@@ -115,6 +118,7 @@ public final class Alteran implements AutoCloseable {
     private final BlobStore blobStore;
     private final Blobs blobs;
     private final BlobCollector blobCollector;
+    private final JobLeases jobLeases;
     private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
@@ -232,7 +236,8 @@ public final class Alteran implements AutoCloseable {
                     trustedProxies, identity::handle, config.accessTokenSecret());
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
             own(maintenance::shutdownNow);
-            maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+            this.jobLeases = new JobLeases(database, clock);
+            maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, GC_PERIOD.toMinutes(), TimeUnit.MINUTES);
         } catch (RuntimeException | Error e) {
             // A host that catches this keeps running: nothing opened so far may stay open (the database above all).
             try {
@@ -252,6 +257,9 @@ public final class Alteran implements AutoCloseable {
 
     private void collectGarbage() {
         try {
+            // Instances on one database collect once a period between them: the lease lapses before the
+            // holder's next round, when whichever instance comes first takes it.
+            if (!jobLeases.tryAcquire("blob-gc", GC_PERIOD.minusMinutes(10))) return;
             blobCollector.collectGarbage();
         } catch (RuntimeException e) {
             LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);
