@@ -45,6 +45,7 @@ import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SeqTailer;
 import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.xrpc.RepoHandlers;
 import dev.alteran.pds.identity.DidDocuments;
@@ -174,6 +175,9 @@ public final class Alteran implements AutoCloseable {
             var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
             this.trustedProxies = new TrustedProxies(config.trustedProxies());
             this.sequence = new SequenceLog(database, config.seqRetention());
+            // PostgreSQL: events other instances on the database commit reach this one's firehose too.
+            var tailer = SeqTailer.start(database, sequence);
+            if (tailer != null) own(tailer);
             this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
             // An account moving in gets an unannounced empty repository, until its repository is
             // imported and activateAccount finds its DID document naming this server.

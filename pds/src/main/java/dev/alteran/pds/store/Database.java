@@ -60,6 +60,7 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource readers;
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
+    private javax.sql.DataSource listenSource; // PostgreSQL only
 
     private Database(Dialect dialect, String name, Connection sqliteWriter, HikariDataSource writePool, Connection checkpointer,
                      HikariDataSource readers, javax.sql.DataSource streamSource) {
@@ -140,6 +141,7 @@ public final class Database implements AutoCloseable {
             var readers = pgPool(url.dataSource(true, 0), "alteran-read", 8, true);
             var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
             db.appliedAtOpen = applied;
+            db.listenSource = direct;
             return db;
         } catch (RuntimeException e) {
             if (writer != null) writer.close();
@@ -168,6 +170,14 @@ public final class Database implements AutoCloseable {
         var ds = new SQLiteDataSource(cfg);
         ds.setUrl(url);
         return ds;
+    }
+
+    /** PostgreSQL: a connection of its own, outside the pools, for a {@link SeqTailer} to LISTEN on. */
+    Connection listenConnection() throws SQLException {
+        if (listenSource == null) throw new IllegalStateException("only PostgreSQL has notifications");
+        var c = listenSource.getConnection();
+        c.setAutoCommit(true);
+        return c;
     }
 
     public Dialect dialect() {

@@ -48,6 +48,15 @@ public enum Dialect {
         return takeWriteLock;
     }
 
+    /**
+     * The statement an append to the sequencer log runs so that other instances hear of it at commit
+     * ({@link SeqTailer}), or null. PostgreSQL delivers a NOTIFY when its transaction commits, once per
+     * transaction for identical ones; the log stays the truth, the notification only wakes the tailers.
+     */
+    String notifyAppended() {
+        return this == POSTGRES ? "SELECT pg_notify('" + SeqTailer.CHANNEL + "', '')" : null;
+    }
+
     /** The Flyway folder of this dialect's migrations. */
     String migrations() {
         return "classpath:db/migration/" + (this == SQLITE ? "sqlite" : "postgres");

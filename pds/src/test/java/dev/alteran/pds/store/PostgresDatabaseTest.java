@@ -112,4 +112,46 @@ class PostgresDatabaseTest {
             assertThat(db.isHealthy()).isTrue();
         }
     }
+
+    /** An append notifies at commit: what wakes the other instances' tailers (without waiting for their poll). */
+    @Test
+    void anAppendNotifiesListenersWhenItCommits() throws Exception {
+        var url = TestPostgres.freshDatabase();
+        try (var db = Database.openPostgres(url);
+             var listener = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+            try (var st = listener.createStatement()) {
+                st.execute("LISTEN " + SeqTailer.CHANNEL);
+            }
+            var pg = listener.unwrap(org.postgresql.PGConnection.class);
+            assertThat(pg.getNotifications(1)).isNullOrEmpty();
+            new SequenceLog(db).sequence("did:web:example.com", "identity", java.util.Map.of("did", "did:web:example.com"));
+            assertThat(pg.getNotifications(10_000)).isNotEmpty()
+                    .allSatisfy(n -> assertThat(n.getName()).isEqualTo(SeqTailer.CHANNEL));
+        }
+    }
+
+    /** Another instance's commit reaches this one's sequencer listeners (the firehose), in seq order. */
+    @Test
+    void eventsAnotherInstanceCommitsArePublishedHere() throws Exception {
+        var url = TestPostgres.freshDatabase();
+        try (var here = Database.openPostgres(url); var there = Database.openPostgres(url)) {
+            var log = new SequenceLog(here, SequenceLog.DEFAULT_RETENTION, () -> 1);
+            var heard = new java.util.concurrent.LinkedBlockingQueue<Long>();
+            log.addListener(heard::add);
+            try (var tailer = SeqTailer.start(here, log)) {
+                var theirs = new SequenceLog(there, SequenceLog.DEFAULT_RETENTION, () -> 1);
+                for (int i = 1; i <= 3; i++) {
+                    var event = theirs.sequence("did:web:example.com", "identity", java.util.Map.of("did", "did:web:example.com"));
+                    long seq = event.seq();
+                    Long got;
+                    do {
+                        got = heard.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                        assertThat(got).as("seq " + seq + " heard").isNotNull();
+                    } while (got < seq);
+                    assertThat(got).isEqualTo(seq);
+                    assertThat(log.after(seq - 1, 10)).extracting(SeqEvent::seq).containsExactly(seq);
+                }
+            }
+        }
+    }
 }
