@@ -175,9 +175,6 @@ public final class Alteran implements AutoCloseable {
             var serviceAuth = new ServiceAuth(config.did(), config.signingKey(), clock);
             this.trustedProxies = new TrustedProxies(config.trustedProxies());
             this.sequence = new SequenceLog(database, config.seqRetention());
-            // PostgreSQL: events other instances on the database commit reach this one's firehose too.
-            var tailer = SeqTailer.start(database, sequence);
-            if (tailer != null) own(tailer);
             this.account = new AccountStatus(database, config.did(), sequence, identity::handle);
             // An account moving in gets an unannounced empty repository, until its repository is
             // imported and activateAccount finds its DID document naming this server.
@@ -186,6 +183,9 @@ public final class Alteran implements AutoCloseable {
             } else {
                 this.repo = RepoStore.open(database, config.did(), config.signingKey(), sequence, identity.handle());
             }
+            // PostgreSQL: what other instances on the database commit reaches this one's head and firehose too.
+            var tailer = SeqTailer.start(database, sequence, repo::refreshHead);
+            if (tailer != null) own(tailer);
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer()));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());

@@ -152,4 +152,41 @@ class PostgresServerTest {
         assertThat(config.toString()).doesNotContain("hunter2secret");
         assertThat(List.of(run.out(), run.err())).noneMatch(s -> s.contains("hunter2secret"));
     }
+
+    /**
+     * Two servers on one PostgreSQL database (the start of several instances serving one account): a
+     * commit on one becomes the other's head without a write there, the other's next commit builds on
+     * it, and both serve the same verifiable repository.
+     */
+    @Test
+    void twoServersOnOneDatabaseSeeAndBuildOnEachOthersCommits() throws Exception {
+        try (var a = TestServer.startPostgres(Map.of())) {
+            var shared = new HashMap<String, String>();
+            shared.put("PDS_DATABASE_URL", a.settings.get("PDS_DATABASE_URL"));
+            shared.put("PDS_DID", a.config.did());
+            shared.put("REPO_SIGNING_KEY", a.config.repoSigningKey());
+            try (var b = TestServer.start(shared)) {
+                var first = new Writes(a.alteran).createPost("written on A");
+                var latest = "/xrpc/com.atproto.sync.getLatestCommit?did=" + q(a.config.did());
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (!TestServer.json(b.get(latest)).get("cid").asText().equals(first.cid().toString())) {
+                    assertThat(System.nanoTime()).as("B's head catches up with A's commit").isLessThan(deadline);
+                    Thread.onSpinWait();
+                }
+                var second = new Writes(b.alteran).createPost("written on B");
+                assertThat(second.seq()).isEqualTo(first.seq() + 1);
+                for (var server : List.of(a, b)) {
+                    long until = System.nanoTime() + 10_000_000_000L;
+                    while (!TestServer.json(server.get(latest)).get("cid").asText().equals(second.cid().toString())) {
+                        assertThat(System.nanoTime()).isLessThan(until);
+                        Thread.onSpinWait();
+                    }
+                    var repo = server.http.send(HttpRequest.newBuilder(URI.create(server.url("/xrpc/com.atproto.sync.getRepo?did=" + q(a.config.did()))))
+                            .build(), HttpResponse.BodyHandlers.ofByteArray());
+                    var verified = RepoVerifier.verifyCar(new ByteArrayInputStream(repo.body()), a.config.did(), a.config.signingKey().publicKey());
+                    assertThat(verified.recordCount()).as("B's commit is built on A's").isEqualTo(2);
+                }
+            }
+        }
+    }
 }

@@ -183,6 +183,23 @@ public final class RepoStore {
     private record Step(AppliedCommit commit, List<Cid> replaced) {}
 
     /**
+     * Catches the head up with the stored one, for reads (getLatestCommit, getHead, sync.getRecord) when
+     * another instance on the same database committed: {@link SeqTailer} calls it when it hears of new
+     * events. Between batches, so it never races this store's own writes.
+     */
+    public void refreshHead() {
+        groupCommit.exclusive(() -> db.read(c -> {
+            var root = RepoRoot.read(c);
+            if (root != null && head != null && !root.cid().equals(head.cid()) && root.rev().compareTo(head.rev()) > 0) {
+                blocks.clearCache();
+                clock.advancePast(Tid.parse(root.rev()));
+                head = Repo.load(blocks, root.cid());
+            }
+            return null;
+        }));
+    }
+
+    /**
      * The head a transaction builds on: this store's, unless another writer committed since (another
      * instance on the same PostgreSQL database, or a command beside the server): then the stored head,
      * loaded afresh. The transaction holds the database's write lock from its start

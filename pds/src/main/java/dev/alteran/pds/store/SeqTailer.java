@@ -21,19 +21,26 @@ public final class SeqTailer implements AutoCloseable {
 
     private final Database db;
     private final SequenceLog sequence;
+    private final Runnable beforePublish;
     private final Thread thread;
+    private long newest;
     private volatile boolean closed;
 
-    private SeqTailer(Database db, SequenceLog sequence) {
+    private SeqTailer(Database db, SequenceLog sequence, Runnable beforePublish) {
         this.db = db;
         this.sequence = sequence;
+        this.beforePublish = beforePublish;
         this.thread = Thread.ofPlatform().daemon().name("alteran-seq-tailer").unstarted(this::run);
     }
 
-    /** Starts tailing {@code sequence}'s log for events other instances commit; null on SQLite, which one process owns. */
-    public static SeqTailer start(Database db, SequenceLog sequence) {
+    /**
+     * Starts tailing {@code sequence}'s log for events other instances commit; null on SQLite, which one
+     * process owns. {@code beforePublish} runs when the log has grown, before its listeners hear of it
+     * (the repository catches its head up, so a subscriber who then reads it sees the new commit).
+     */
+    public static SeqTailer start(Database db, SequenceLog sequence, Runnable beforePublish) {
         if (db.dialect() != Dialect.POSTGRES) return null;
-        var tailer = new SeqTailer(db, sequence);
+        var tailer = new SeqTailer(db, sequence, beforePublish);
         tailer.thread.start();
         return tailer;
     }
@@ -62,9 +69,14 @@ public final class SeqTailer implements AutoCloseable {
     }
 
     private void publishNewest(Connection c) throws SQLException {
+        long max;
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT MAX(seq) FROM seq_event")) {
-            if (rs.next() && rs.getLong(1) > 0) sequence.publish(rs.getLong(1));
+            max = rs.next() ? rs.getLong(1) : 0;
         }
+        if (max <= newest) return;
+        newest = max;
+        beforePublish.run();
+        sequence.publish(max);
     }
 
     @Override

@@ -138,7 +138,7 @@ class PostgresDatabaseTest {
             var log = new SequenceLog(here, SequenceLog.DEFAULT_RETENTION, () -> 1);
             var heard = new java.util.concurrent.LinkedBlockingQueue<Long>();
             log.addListener(heard::add);
-            try (var tailer = SeqTailer.start(here, log)) {
+            try (var tailer = SeqTailer.start(here, log, () -> { })) {
                 var theirs = new SequenceLog(there, SequenceLog.DEFAULT_RETENTION, () -> 1);
                 for (int i = 1; i <= 3; i++) {
                     var event = theirs.sequence("did:web:example.com", "identity", java.util.Map.of("did", "did:web:example.com"));
