@@ -115,7 +115,7 @@ public final class Database implements AutoCloseable {
             var readSource = dataSource(url, true);
             var pool = new HikariConfig();
             pool.setDataSource(readSource);
-            pool.setMaximumPoolSize(4);
+            pool.setMaximumPoolSize(Dialect.SQLITE.readPoolSize());
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
             var db = new Database(Dialect.SQLITE, file.toString(), writer, null, checkpointer, new HikariDataSource(pool), readSource);
@@ -138,7 +138,7 @@ public final class Database implements AutoCloseable {
         try {
             var applied = Migrations.apply(direct, Dialect.POSTGRES);
             writer = pgPool(direct, "alteran-write", 1, false);
-            var readers = pgPool(url.dataSource(true, 0), "alteran-read", 8, true);
+            var readers = pgPool(url.dataSource(true, 0), "alteran-read", Dialect.POSTGRES.readPoolSize(), true);
             var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
             db.appliedAtOpen = applied;
             db.listenSource = direct;

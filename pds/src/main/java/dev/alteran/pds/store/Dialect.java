@@ -38,6 +38,14 @@ public enum Dialect {
         return displayName;
     }
 
+    /**
+     * Connections of the read pool: SQLite reads a local file, and a few readers beside the writer
+     * saturate it; PostgreSQL answers over the network, where more reads wait on round trips.
+     */
+    int readPoolSize() {
+        return this == SQLITE ? 4 : 8;
+    }
+
     /** The column type of binary values, for temporary tables (the migrations spell it out). */
     String blobType() {
         return blobType;
