@@ -37,12 +37,14 @@ import dev.alteran.pds.config.TrustedProxies;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
+import dev.alteran.pds.store.JobLeases;
 import dev.alteran.pds.store.MemoryRateLimitStore;
 import dev.alteran.pds.store.SqlRateLimitStore;
 import dev.alteran.pds.xrpc.BlobHandlers;
 import dev.alteran.pds.store.RecordPreparer;
 import dev.alteran.pds.store.RecordWriter;
 import dev.alteran.pds.store.RepoStore;
+import dev.alteran.pds.store.SeqTailer;
 import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.store.SqliteBackup;
 import dev.alteran.pds.store.StorageFull;
@@ -124,6 +126,8 @@ public final class Alteran implements AutoCloseable {
     static final Duration RELAY_FIRST_DELAY = Duration.ofSeconds(2);
     /** Every meter this PDS registers is named under it (the README's Metrics section lists them). */
     static final String METER_PREFIX = "alteran.";
+    /** How often blob garbage is collected (by one of the instances sharing the database). */
+    private static final Duration GC_PERIOD = Duration.ofMinutes(60);
     /** What this instance opened, the last first: closed by {@link #close()}, also when construction fails part-way. */
     private final java.util.Deque<AutoCloseable> opened = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final Config config;
@@ -133,6 +137,7 @@ public final class Alteran implements AutoCloseable {
     private final BlobStore blobStore;
     private final Blobs blobs;
     private final BlobCollector blobCollector;
+    private final JobLeases jobLeases;
     private final ScheduledExecutorService maintenance;
     private final Lexicons lexicons = Lexicons.loadBundled();
     private final SequenceLog sequence;
@@ -170,7 +175,7 @@ public final class Alteran implements AutoCloseable {
         try {
             // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
             own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
-            this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
+            this.database = own(Databases.open(config));
             this.storageFull = new StorageFull(config.dataDir());
             database.instrument(meters);
             this.identity = Identity.open(database, config);
@@ -211,6 +216,9 @@ public final class Alteran implements AutoCloseable {
             }
             announceIfRestored();
             repo.instrument(meters);
+            // PostgreSQL: what other instances on the database commit reaches this one's head and firehose too.
+            var tailer = SeqTailer.start(database, sequence, repo::refreshHead);
+            if (tailer != null) own(tailer);
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer(), meters));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());
@@ -273,7 +281,8 @@ public final class Alteran implements AutoCloseable {
             this.accountServlet = new AccountServlet(accountData, devices, webPages, identity, database, blobs, trustedProxies, clock);
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
             own(maintenance::shutdownNow);
-            maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, 60, TimeUnit.MINUTES);
+            this.jobLeases = new JobLeases(database, clock);
+            maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, GC_PERIOD.toMinutes(), TimeUnit.MINUTES);
         } catch (RuntimeException | Error e) {
             // A host that catches this keeps running: nothing opened so far may stay open (the database above all).
             try {
@@ -311,6 +320,9 @@ public final class Alteran implements AutoCloseable {
 
     private void collectGarbage() {
         try {
+            // Instances on one database collect once a period between them: the lease lapses before the
+            // holder's next round, when whichever instance comes first takes it.
+            if (!jobLeases.tryAcquire("blob-gc", GC_PERIOD.minusMinutes(10))) return;
             blobCollector.collectGarbage();
         } catch (RuntimeException e) {
             LoggerFactory.getLogger(Alteran.class).warn("scheduled blob garbage collection failed", e);

@@ -7,13 +7,15 @@ import picocli.CommandLine.Command;
  * The {@code alteran} command line: {@code serve}, {@code dev}, {@code secrets}, {@code hash-password}, {@code blobs gc},
  * and the data-directory operations {@code migrate}, {@code export}, {@code import}, {@code gc}, {@code prune}, {@code verify},
  * {@code backup}, {@code restore}, {@code plc},
- * and {@code oauth sessions|revoke}; and the account's moves {@code migrate-in} and {@code migrate-out}.
+ * and {@code oauth sessions|revoke}; the account's moves {@code migrate-in} and {@code migrate-out}; and the database's
+ * moves {@code copy-to-postgres} and {@code copy-to-sqlite}.
  */
 @Command(name = "alteran", mixinStandardHelpOptions = true, version = "alteran 0.1.0",
         description = "A single-user AT Protocol Personal Data Server.",
         subcommands = {ServeCommand.class, DevCommand.class, SecretsCommand.class, HashPasswordCommand.class, BlobsCommand.class,
                 MigrateCommand.class, ExportCommand.class, ImportCommand.class, GcCommand.class, PruneCommand.class, VerifyCommand.class,
-                BackupCommand.class, RestoreCommand.class, PlcCommand.class, OAuthCommand.class, MigrateInCommand.class, MigrateOutCommand.class})
+                BackupCommand.class, RestoreCommand.class, PlcCommand.class, OAuthCommand.class, MigrateInCommand.class, MigrateOutCommand.class,
+                CopyDatabaseCommand.ToPostgres.class, CopyDatabaseCommand.ToSqlite.class})
 public final class AlteranServer implements Runnable {
     @Override
     public void run() {

@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
@@ -89,7 +90,7 @@ final class Backup {
      */
     static Result take(Config config, boolean postgres, Path out, Progress progress) throws IOException {
         out = out.toAbsolutePath().normalize();
-        if (!postgres) DataOptions.existingDatabase(config); // before anything is created
+        if (!postgres) Databases.requireExisting(config); // before anything is created
         if (Files.exists(out) && !isEmptyDirectory(out)) {
             throw new IllegalArgumentException(out + " is not empty: a backup goes into a new (or empty) directory");
         }
@@ -111,9 +112,9 @@ final class Backup {
     }
 
     private static Manifest sqlite(Config config, Path work, Progress progress) throws IOException {
-        var dbCopy = work.resolve(DataOptions.DATABASE);
+        var dbCopy = work.resolve(Databases.SQLITE_FILE);
         progress.update("database", 0, 0);
-        SqliteBackup.snapshot(DataOptions.existingDatabase(config), dbCopy);
+        SqliteBackup.snapshot(Databases.sqliteFile(config), dbCopy);
         var snapshot = SqliteBackup.describe(dbCopy);
         var gone = new ArrayList<String>();
         var missing = new ArrayList<String>();
@@ -161,7 +162,7 @@ final class Backup {
         SqliteBackup.forgetBlobs(dbCopy, gone);
         return new Manifest(FORMAT, VERSION, Instant.now().toString(), snapshot.did(),
                 snapshot.root() == null ? null : snapshot.root().toString(), snapshot.rev(), snapshot.lastSeq(), snapshot.schemaVersion(),
-                "sqlite", DataOptions.DATABASE, Files.size(dbCopy), config.blobStorage().isS3() ? "s3" : "files", count, bytes, listing,
+                "sqlite", Databases.SQLITE_FILE, Files.size(dbCopy), config.blobStorage().isS3() ? "s3" : "files", count, bytes, listing,
                 missing.isEmpty() ? null : missing);
     }
 

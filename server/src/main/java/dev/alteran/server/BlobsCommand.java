@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
@@ -7,7 +8,6 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
 import dev.alteran.pds.config.Durations;
-import dev.alteran.pds.store.Database;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +47,7 @@ final class BlobsCommand implements Runnable {
             // Only the storage options matter here: no account secrets are needed to collect garbage.
             var problems = config.blobStorage().problems(config.maxBlobSize());
             if (!problems.isEmpty()) throw new ConfigException(problems);
-            try (var db = Database.openSqlite(config.dataDir().resolve("alteran.sqlite"));
+            try (var db = Databases.open(config);
                  var store = BlobStore.open(config)) {
                 var blobs = new Blobs(db, store, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), Clock.systemUTC());
                 var result = new BlobCollector(db, blobs, Clock.systemUTC()).collectGarbage(grace);

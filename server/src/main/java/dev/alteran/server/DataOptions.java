@@ -3,15 +3,12 @@ package dev.alteran.server;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The options every data-directory command shares: where the configuration and the data are. */
 final class DataOptions {
-    static final String DATABASE = "alteran.sqlite";
-
     @Option(names = "--env-file", description = "A KEY=VALUE file read before the environment (environment wins).")
     Path envFile;
 
@@ -35,11 +32,7 @@ final class DataOptions {
      * file: the commands that copy the SQLite file itself (backup, restore) leave that database alone.
      */
     static boolean postgres(Map<String, String> values) {
-        return isSet(values.get("PDS_DATABASE_URL")) || isSet(values.get("PDS_DATABASE_URL_FILE"));
-    }
-
-    private static boolean isSet(String value) {
-        return value != null && !value.isBlank();
+        return Config.from(values).databaseUrl() != null;
     }
 
     /** The configuration with the account's DID and signing key checked (what repository commands need). */
@@ -50,16 +43,5 @@ final class DataOptions {
                 .toList();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return config;
-    }
-
-    static Path database(Config config) {
-        return config.dataDir().resolve(DATABASE);
-    }
-
-    /** The database of an existing data directory; a command that only reads must not create one. */
-    static Path existingDatabase(Config config) {
-        var file = database(config);
-        if (!Files.exists(file)) throw new IllegalStateException("no Alteran database at " + file + " (set --data or PDS_DATA_DIR)");
-        return file;
     }
 }

@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
@@ -48,7 +49,7 @@ final class ExportCommand implements Callable<Integer> {
         var config = data.config();
         var report = spec.commandLine().getOut();
         int status = 0;
-        try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+        try (var db = Databases.openExisting(config)) {
             if (out != null) exportCar(db, report);
             if (blobsDir != null) status = exportBlobs(config, db, report);
         }

@@ -1,10 +1,10 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.ConfigException;
-import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.RepoGc;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +41,7 @@ final class GcCommand implements Callable<Integer> {
         var problems = config.blobStorage().problems(config.maxBlobSize());
         if (!problems.isEmpty()) throw new ConfigException(problems);
         var out = spec.commandLine().getOut();
-        try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+        try (var db = Databases.openExisting(config)) {
             RepoGc.Result blocks;
             try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
                 blocks = RepoGc.collect(db, dryRun, progress);

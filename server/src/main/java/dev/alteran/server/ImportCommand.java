@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.BlobReferences;
@@ -8,7 +9,6 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
-import dev.alteran.pds.store.DatabaseLock;
 import dev.alteran.pds.store.RecordIndex;
 import dev.alteran.pds.store.RepoImport;
 import dev.alteran.pds.store.SequenceLog;
@@ -59,8 +59,7 @@ final class ImportCommand implements Callable<Integer> {
             if (!problems.isEmpty()) throw new ConfigException(problems);
         }
         var out = spec.commandLine().getOut();
-        var file = DataOptions.database(config);
-        try (var lock = DatabaseLock.acquire(file, "alteran import"); var db = Database.openSqlite(file)) {
+        try (var lock = Databases.lock(config, "alteran import"); var db = Databases.open(config)) {
             var sequence = new SequenceLog(db);
             var account = new AccountStatus(db, config.did(), sequence, () -> null);
             boolean movingIn = account.startIfMovingIn();

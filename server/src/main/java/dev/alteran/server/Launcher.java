@@ -1,8 +1,8 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.store.DatabaseLock;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts Jetty over an {@link Alteran} and owns the order of shutdown: stop taking requests, drain, close storage. */
@@ -12,7 +12,7 @@ final class Launcher {
     /** @param postgres the sources select PostgreSQL ({@link DataOptions#postgres}): scheduled backups copy only the blobs */
     static void runUntilStopped(Config config, boolean postgres, Runnable onStarted) throws Exception {
         // Held until the process ends: `alteran import` and a second server on this data directory refuse to run.
-        var lock = DatabaseLock.acquire(DataOptions.database(config), "a running Alteran server");
+        var lock = Databases.lock(config, "a running Alteran server");
         SqliteNativeLibrary.useCopyUnder(config.dataDir()); // before the first connection loads the driver
         var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes())
                 .meterRegistry(MetricsEndpoint.registryFor(config.metrics())).build();

@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.store.Migrations;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code alteran migrate}: the schema migrations, applied or listed. */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = {"Apply the pending schema migrations to the data directory's database (creating it if needed).",
+        description = {"Apply the pending schema migrations to the database (the data directory's SQLite file, created if needed,",
+                "or the PostgreSQL database PDS_DATABASE_URL names).",
                 "The server applies them when it starts too; this runs them ahead of time, e.g. before an upgrade."})
 final class MigrateCommand implements Callable<Integer> {
     @Mixin
@@ -25,8 +27,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        var file = DataOptions.database(data.config());
-        var migrations = dryRun ? Migrations.pending(file) : Migrations.apply(file);
+        var config = data.config();
+        var file = Databases.describe(config);
+        var migrations = dryRun ? Databases.pending(config) : Databases.migrate(config);
         for (var m : migrations) {
             out.printf("%s V%s %s (%s)%n", dryRun ? "pending" : "applied", m.version(), m.description(), m.script());
         }

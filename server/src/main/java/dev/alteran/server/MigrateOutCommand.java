@@ -1,8 +1,8 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.auth.AccountPassword;
 import dev.alteran.pds.auth.PlcTokens;
-import dev.alteran.pds.store.Database;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.List;
@@ -58,7 +58,7 @@ final class MigrateOutCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = data.repoConfig();
-        var database = DataOptions.existingDatabase(config);
+        Databases.requireExisting(config);
         var out = spec.commandLine().getOut();
         var input = new TerminalInput(stdin, passwordStdin);
         var http = XrpcClient.newHttpClient();
@@ -76,7 +76,7 @@ final class MigrateOutCommand implements Callable<Integer> {
                 inviteCode);
         var move = new AccountMove(here, neu, account, AccountMove.Limits.of(config), () -> {
             // This server is the old host: it makes the token itself instead of e-mailing it.
-            try (var db = Database.openSqlite(database)) {
+            try (var db = Databases.openExisting(config)) {
                 var token = new PlcTokens(db, Clock.systemUTC()).create().token();
                 out.println("identity: made the token for signPlcOperation here (no e-mail needed)");
                 out.flush();

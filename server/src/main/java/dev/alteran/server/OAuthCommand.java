@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.config.Config;
 import dev.alteran.pds.oauth.OAuthTokens;
 import dev.alteran.pds.store.Database;
@@ -46,7 +47,7 @@ final class OAuthCommand implements Runnable {
         public Integer call() {
             var config = data.config();
             var out = spec.commandLine().getOut();
-            try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+            try (var db = Databases.openExisting(config)) {
                 var sessions = tokens(db, config).sessions();
                 if (sessions.isEmpty()) out.println("# no app is signed in");
                 for (var s : sessions) {
@@ -78,7 +79,7 @@ final class OAuthCommand implements Runnable {
         @Override
         public Integer call() {
             var config = data.config();
-            try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+            try (var db = Databases.openExisting(config)) {
                 if (!tokens(db, config).revokeSession(id)) {
                     spec.commandLine().getErr().println("alteran: no OAuth session " + id);
                     spec.commandLine().getErr().flush();

@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.atproto.plc.Plc;
 import dev.alteran.atproto.plc.PlcException;
 import dev.alteran.atproto.plc.PlcJson;
@@ -14,8 +15,6 @@ import dev.alteran.pds.identity.DidDeactivatedException;
 import dev.alteran.pds.identity.IdentityHttp;
 import dev.alteran.pds.identity.PlcClient;
 import dev.alteran.pds.identity.ResolutionException;
-import dev.alteran.pds.store.Database;
-import dev.alteran.pds.store.DatabaseLock;
 import dev.alteran.pds.store.RepoStore;
 import dev.alteran.pds.store.SequenceLog;
 import dev.alteran.pds.wire.Json;
@@ -68,7 +67,7 @@ final class PlcCommand implements Runnable {
         public Integer call() {
             var config = data.config();
             var out = spec.commandLine().getOut();
-            try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+            try (var db = Databases.openExisting(config)) {
                 var created = new PlcTokens(db, Clock.systemUTC()).create();
                 out.println(created.token());
                 out.println("# single use, valid until " + created.expiresAt() + "; the token input of com.atproto.identity.signPlcOperation");
@@ -183,8 +182,7 @@ final class PlcCommand implements Runnable {
          * account's is, so the server starts it active.
          */
         private static void createRepository(Config config, String did, String handle) {
-            var file = DataOptions.database(config);
-            try (var lock = DatabaseLock.acquire(file, "alteran plc create"); var db = Database.openSqlite(file)) {
+            try (var lock = Databases.lock(config, "alteran plc create"); var db = Databases.open(config)) {
                 if (RepoStore.isNew(db)) RepoStore.open(db, did, config.signingKey(), new SequenceLog(db, config.seqRetention()), handle);
             }
         }

@@ -1,6 +1,6 @@
 package dev.alteran.server;
 
-import dev.alteran.pds.store.Database;
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.store.SequenceLog;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -31,7 +31,7 @@ final class PruneCommand implements Callable<Integer> {
         long n = keep != null ? keep : config.seqRetention();
         if (n < 1) throw new IllegalArgumentException("--keep must be at least 1");
         var out = spec.commandLine().getOut();
-        try (var db = Database.openSqlite(DataOptions.existingDatabase(config))) {
+        try (var db = Databases.openExisting(config)) {
             var log = new SequenceLog(db);
             long deleted = log.prune(n);
             long first = log.firstSeq(), last = log.lastSeq();

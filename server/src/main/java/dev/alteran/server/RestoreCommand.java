@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
@@ -56,7 +57,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         boolean created = !Files.exists(target);
         Files.createDirectories(target);
-        var database = DataOptions.database(config);
+        var database = Databases.sqliteFile(config);
         long start = System.nanoTime();
         long blobs;
         boolean restored = false;
@@ -93,7 +94,7 @@ final class RestoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the backup's blobs are in S3 (listed in its manifest): configure the same bucket"
                     + " (PDS_BLOB_STORE=s3 and the PDS_S3_* settings) to restore it");
         }
-        var db = backup.resolve(Objects.requireNonNullElse(manifest.databaseFile(), DataOptions.DATABASE));
+        var db = backup.resolve(Objects.requireNonNullElse(manifest.databaseFile(), Databases.SQLITE_FILE));
         var snapshot = SqliteBackup.describe(db);
         var root = snapshot.root() == null ? null : snapshot.root().toString();
         if (!Objects.equals(root, manifest.rootCid()) || !Objects.equals(snapshot.rev(), manifest.rev())
@@ -106,7 +107,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     /** Copies the blobs (each checked against its CID) and then the database; returns the blob count. */
     private long restore(Backup.Manifest manifest, Config config, Path database) throws IOException {
-        var snapshotFile = backup.resolve(Objects.requireNonNullElse(manifest.databaseFile(), DataOptions.DATABASE));
+        var snapshotFile = backup.resolve(Objects.requireNonNullElse(manifest.databaseFile(), Databases.SQLITE_FILE));
         var snapshot = SqliteBackup.describe(snapshotFile);
         long count = 0, bytes = 0;
         var problems = new ArrayList<String>();

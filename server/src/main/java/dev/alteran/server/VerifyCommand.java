@@ -1,8 +1,8 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.config.ConfigException;
-import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.RepoAudit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +38,7 @@ final class VerifyCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         long start = System.nanoTime();
         RepoAudit.Report report;
-        try (var db = Database.openSqlite(DataOptions.existingDatabase(config));
+        try (var db = Databases.openExisting(config);
              var store = BlobStore.open(config);
              var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
             report = RepoAudit.verify(db, config.did(), config.signingKey().publicKey(), skipBlobStore ? null : cid -> {

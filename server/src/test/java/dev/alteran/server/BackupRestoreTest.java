@@ -1,5 +1,6 @@
 package dev.alteran.server;
 
+import dev.alteran.pds.Databases;
 import static dev.alteran.server.Ops.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -188,7 +189,7 @@ class BackupRestoreTest {
             var dir = tmp.resolve("b1");
             var run = cli("backup", "--env-file", env.toString(), "--out", dir.toString());
             assertThat(run.status()).as(run.toString()).isZero();
-            var snapshot = SqliteBackup.describe(dir.resolve(DataOptions.DATABASE));
+            var snapshot = SqliteBackup.describe(dir.resolve(Databases.SQLITE_FILE));
             assertThat(snapshot.blobs()).extracting(SqliteBackup.BlobRow::cid).containsExactly(used);
 
             // A used blob without bytes is a damaged repository: the backup is written, and says so.
@@ -241,7 +242,7 @@ class BackupRestoreTest {
             assertThat(manifest.database()).isEqualTo("postgres");
             assertThat(manifest.rootCid()).isNull();
             assertThat(manifest.blobCount()).isEqualTo(3);
-            assertThat(Files.exists(dir.resolve(DataOptions.DATABASE))).isFalse();
+            assertThat(Files.exists(dir.resolve(Databases.SQLITE_FILE))).isFalse();
             for (var ref : blobs) assertThat(findBlobFile(dir, ref.ref().toString())).exists();
 
             var restoreEnv = Ops.envFile(tmp, source.config.did(), source.config.repoSigningKey(), tmp.resolve("pg-restored"));

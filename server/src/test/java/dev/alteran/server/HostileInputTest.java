@@ -270,10 +270,10 @@ class HostileInputTest {
     static Snapshot snapshot() {
         return server.alteran.database().read(c -> {
             String root;
-            try (var st = c.prepareStatement("SELECT hex(cid) || ' ' || rev FROM repo_root WHERE did = ?")) {
+            try (var st = c.prepareStatement("SELECT cid, rev FROM repo_root WHERE did = ?")) {
                 st.setString(1, did);
                 try (var rs = st.executeQuery()) {
-                    root = rs.next() ? rs.getString(1) : null;
+                    root = rs.next() ? java.util.HexFormat.of().formatHex(rs.getBytes(1)) + " " + rs.getString(2) : null;
                 }
             }
             return new Snapshot(root, server.alteran.sequence().lastSeq(), count(c, "record"), count(c, "blob"));

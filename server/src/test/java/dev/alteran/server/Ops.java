@@ -41,10 +41,12 @@ final class Ops {
         return new Run(status, out.toString(), err.toString());
     }
 
-    /** An env file naming the account (DID, signing key) and the data directory. */
+    /** An env file naming the account (DID, signing key) and the data directory (and the database of a server on PostgreSQL). */
     static Path envFile(Path dir, String did, String signingKey, Path data) throws IOException {
         var file = Files.createTempFile(dir, "ops-", ".env");
-        Files.writeString(file, "PDS_DID=" + did + "\nREPO_SIGNING_KEY=" + signingKey + "\nPDS_DATA_DIR=" + data + "\n");
+        var database = TestServer.DATABASES.get(data); // a server's PostgreSQL database, when it runs on one
+        Files.writeString(file, "PDS_DID=" + did + "\nREPO_SIGNING_KEY=" + signingKey + "\nPDS_DATA_DIR=" + data + "\n"
+                + (database == null ? "" : "PDS_DATABASE_URL=" + database + "\n"));
         return file;
     }
 

@@ -3,6 +3,7 @@ package dev.alteran.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.store.TestPostgres;
 import dev.alteran.pds.wire.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,8 @@ public final class TestServer implements AutoCloseable {
     public final Alteran alteran;
     private final JettyServer jetty;
     public final HttpClient http = HttpClient.newHttpClient();
+    /** The PostgreSQL database of each running server's data directory, for the env files CLI tests write (Ops.envFile). */
+    static final Map<Path, String> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private TestServer(Map<String, String> overrides) throws Exception {
         this(overrides, b -> { });
@@ -52,8 +55,15 @@ public final class TestServer implements AutoCloseable {
         values.put("PDS_RATE_LIMIT_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_LOGIN_PER_MIN", "1000000");
         values.put("PDS_RATE_LIMIT_BLOB_PER_MIN", "1000000");
+        // -Dalteran.test.database=postgres runs a suite's servers on PostgreSQL instead of SQLite (an empty
+        // PDS_DATABASE_URL override keeps one on SQLite).
+        if ("postgres".equals(System.getProperty("alteran.test.database"))) {
+            values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
+        }
         values.putAll(overrides);
         settings = Map.copyOf(values);
+        var database = values.get("PDS_DATABASE_URL");
+        if (database != null && !database.isBlank()) DATABASES.put(dataDir, database);
         config = Config.from(values).validateOrThrow();
         var builder = Alteran.builder().config(config).debugRoutes(config.debugRoutes()).meterRegistry(MetricsEndpoint.registryFor(config.metrics()));
         options.accept(builder);
@@ -67,6 +77,16 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Map<String, String> overrides) throws Exception {
         return new TestServer(overrides);
+    }
+
+    /**
+     * A server on a fresh PostgreSQL database of the tests' server (see TestPostgres) instead of SQLite.
+     * ({@code -Dalteran.test.database=postgres} puts every {@link #start} server on one.)
+     */
+    public static TestServer startPostgres(Map<String, String> overrides) throws Exception {
+        var values = new HashMap<>(overrides);
+        values.put("PDS_DATABASE_URL", TestPostgres.settingOf(TestPostgres.freshDatabase()));
+        return new TestServer(values);
     }
 
     /** A server built with extra {@link Alteran.Builder} options (stand-ins for outside services). */
@@ -111,6 +131,7 @@ public final class TestServer implements AutoCloseable {
         try {
             jetty.close();
         } finally {
+            DATABASES.remove(dataDir);
             alteran.close();
             try (var paths = Files.walk(dataDir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> {

@@ -53,7 +53,8 @@ public final class AppPasswords {
         var createdAt = Datetime.format(clock.instant());
         boolean inserted = db.write(c -> {
             try (var st = c.prepareStatement(
-                    "INSERT INTO app_password (name, password_hash, created_at, privileged) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    "INSERT INTO app_password (name, password_hash, created_at, privileged, seq)"
+                    + " VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM app_password)) ON CONFLICT DO NOTHING")) {
                 st.setString(1, name);
                 st.setString(2, hash);
                 st.setString(3, createdAt);
@@ -69,7 +70,7 @@ public final class AppPasswords {
     public List<Listed> list() {
         return db.read(c -> {
             try (var st = c.prepareStatement(
-                    "SELECT name, created_at, privileged FROM app_password ORDER BY created_at DESC, rowid DESC");
+                    "SELECT name, created_at, privileged FROM app_password ORDER BY created_at DESC, seq DESC");
                  var rs = st.executeQuery()) {
                 var out = new ArrayList<Listed>();
                 while (rs.next()) out.add(new Listed(rs.getString(1), rs.getString(2), rs.getInt(3) == 1));

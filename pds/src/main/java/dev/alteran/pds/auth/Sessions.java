@@ -231,12 +231,17 @@ public final class Sessions {
         return db.write(c -> {
             try (var st = c.prepareStatement("""
                     WITH RECURSIVE
-                        before(jti) AS (SELECT ? UNION SELECT r.jti FROM refresh_token r JOIN before ON r.next_id = before.jti),
-                        after(jti) AS (SELECT ? UNION SELECT r.next_id FROM refresh_token r JOIN after ON r.jti = after.jti
+                        before(jti) AS (SELECT jti FROM refresh_token WHERE jti = ? OR next_id = ?
+                                        UNION SELECT r.jti FROM refresh_token r JOIN before ON r.next_id = before.jti),
+                        after(jti) AS (SELECT next_id FROM refresh_token WHERE jti = ? AND next_id IS NOT NULL
+                                       UNION SELECT r.next_id FROM refresh_token r JOIN after ON r.jti = after.jti
                                        WHERE r.next_id IS NOT NULL)
                     DELETE FROM refresh_token WHERE jti IN (SELECT jti FROM before UNION SELECT jti FROM after)""")) {
+                // The chains start from rows, not from the bound value: PostgreSQL wants the recursive
+                // terms' text to have one collation, the column's.
                 st.setString(1, jti);
                 st.setString(2, jti);
+                st.setString(3, jti);
                 return st.executeUpdate() > 0;
             }
         });

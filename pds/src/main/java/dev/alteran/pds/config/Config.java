@@ -6,6 +6,7 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.syntax.Did;
 import dev.alteran.atproto.syntax.Handle;
 import dev.alteran.pds.auth.AccountPassword;
+import dev.alteran.pds.store.PostgresUrl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class Config {
             "PDS_FIREHOSE_BUFFER", "PDS_ACCESS_TTL_SEC", "PDS_OAUTH_ACCESS_TTL_SEC", "PDS_REFRESH_TTL_SEC", "PDS_BLOB_QUOTA_BYTES", "PDS_MAX_REPO_IMPORT_SIZE",
             "PDS_BLOB_STORE", "PDS_S3_ENDPOINT", "PDS_S3_BUCKET", "PDS_S3_REGION", "PDS_S3_ACCESS_KEY_ID",
             "PDS_S3_SECRET_ACCESS_KEY", "PDS_S3_FORCE_PATH_STYLE", "PDS_RELAY_HOSTS", "PDS_PLC_URL", "PDS_DEBUG_ROUTES",
-            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR",
+            "PDS_BIND", "PDS_PORT", "PDS_DATA_DIR", "PDS_DATABASE_URL",
             "PDS_BACKUP_DIR", "PDS_BACKUP_EVERY", "PDS_BACKUP_KEEP",
             "PDS_LINK_PRIVACY", "PDS_LINK_TOS", "PDS_CONTACT_EMAIL", "PDS_RELAY_NOTIFY", "PDS_METRICS_TOKEN", "PDS_METRICS_ADDRESS");
     private static final Set<String> NAME_SET = Stream.concat(NAMES.stream(), ProxyConfig.NAMES.stream())
@@ -96,6 +97,7 @@ public final class Config {
     private final String bindAddress;
     private final int port;
     private final Path dataDir;
+    private final String databaseUrl;
     /** Values the sources set that could not be read (reported by {@link #problems()}). */
     private final List<String> parseProblems;
 
@@ -119,7 +121,6 @@ public final class Config {
         this.rateLimitPerMin = b.rateLimitPerMin;
         this.loginRateLimitPerMin = b.loginRateLimitPerMin;
         this.blobRateLimitPerMin = b.blobRateLimitPerMin;
-        this.rateLimitStore = b.rateLimitStore;
         this.trustedProxies = b.trustedProxies;
         this.seqWindow = b.seqWindow;
         this.seqRetention = b.seqRetention;
@@ -137,6 +138,10 @@ public final class Config {
         this.metrics = b.metrics;
         this.port = b.port;
         this.dataDir = b.dataDir;
+        this.databaseUrl = b.databaseUrl;
+        // Several instances on one PostgreSQL database share their counters unless told otherwise.
+        this.rateLimitStore = b.rateLimitStore != null ? b.rateLimitStore
+                : b.databaseUrl != null ? RateLimitStorage.DATABASE : RateLimitStorage.MEMORY;
         this.corsOrigins = b.corsOrigins != null ? b.corsOrigins : b.env == Environment.DEV ? List.of("*") : List.of();
         // A development server is not announced to the public relay unless asked to.
         this.relayHosts = b.relayHosts != null ? b.relayHosts : b.env == Environment.DEV ? List.of() : List.of("bsky.network");
@@ -192,6 +197,7 @@ public final class Config {
         b.bindAddress = bindAddress;
         b.port = port;
         b.dataDir = dataDir;
+        b.databaseUrl = databaseUrl;
         b.parseProblems = parseProblems;
         return b;
     }
@@ -208,6 +214,13 @@ public final class Config {
     /** Every problem at once, so an operator fixes the file in one go. */
     public List<String> problems() {
         var problems = new ArrayList<>(parseProblems);
+        if (databaseUrl != null) {
+            try {
+                PostgresUrl.parse(databaseUrl);
+            } catch (IllegalArgumentException e) {
+                problems.add(databaseUrlProblem(e));
+            }
+        }
         requireSet(problems, "PDS_DID", did);
         requireSet(problems, "PDS_HANDLE", handle);
         requireSet(problems, "USER_PASSWORD", userPassword);
@@ -537,8 +550,35 @@ public final class Config {
         return dataDir;
     }
 
+    /** {@code PDS_DATABASE_URL}: the PostgreSQL database, or null for SQLite under {@link #dataDir()}. Never printed whole. */
+    public String databaseUrl() {
+        return databaseUrl;
+    }
+
+    /** The PostgreSQL database {@code PDS_DATABASE_URL} names, or null for SQLite; an unreadable URL is an {@link ConfigException}. */
+    public PostgresUrl postgres() {
+        if (databaseUrl == null) return null;
+        try {
+            return PostgresUrl.parse(databaseUrl);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(databaseUrlProblem(e)));
+        }
+    }
+
+    private static String databaseUrlProblem(IllegalArgumentException e) {
+        return "PDS_DATABASE_URL: " + e.getMessage();
+    }
+
     static String stripTrailingSlash(String url) {
         return url == null || !url.endsWith("/") ? url : url.substring(0, url.length() - 1);
+    }
+
+    private String databaseDescription() {
+        try {
+            return "postgresql " + PostgresUrl.parse(databaseUrl).describe();
+        } catch (IllegalArgumentException e) {
+            return "postgresql (unreadable URL)";
+        }
     }
 
     private static void requireSet(List<String> problems, String name, String value) {
@@ -559,7 +599,8 @@ public final class Config {
     public String toString() {
         // Never print secrets: only what identifies the account and where it runs.
         return "Config[env=" + env.label() + ", did=" + did + ", handle=" + handle + ", hostname=" + hostname
-                + ", bind=" + bindAddress + ":" + port + ", dataDir=" + dataDir + "]";
+                + ", bind=" + bindAddress + ":" + port + ", dataDir=" + dataDir
+                + (databaseUrl == null ? "" : ", database=" + databaseDescription()) + "]";
     }
 
     /**
@@ -588,7 +629,7 @@ public final class Config {
         private int rateLimitPerMin = 60;
         private int loginRateLimitPerMin = 10;
         private int blobRateLimitPerMin = 30;
-        private RateLimitStorage rateLimitStore = RateLimitStorage.MEMORY;
+        private RateLimitStorage rateLimitStore; // null: database with PostgreSQL, else memory
         private List<String> trustedProxies = List.of();
         private List<String> corsOrigins;
         private int seqWindow = 512;
@@ -609,6 +650,7 @@ public final class Config {
         private String bindAddress;
         private int port = 2583;
         private Path dataDir = Path.of("data");
+        private String databaseUrl;
         private List<String> parseProblems = List.of();
 
         private Builder() {}
@@ -849,6 +891,12 @@ public final class Config {
         /** {@code PDS_DATA_DIR}. */
         public Builder dataDir(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /** {@code PDS_DATABASE_URL}: a PostgreSQL database instead of SQLite (null for SQLite). */
+        public Builder databaseUrl(String databaseUrl) {
+            this.databaseUrl = databaseUrl;
             return this;
         }
 

@@ -96,6 +96,7 @@ final class ConfigParser {
         var backupKeep = p.number("PDS_BACKUP_KEEP");
         b.backup(new BackupSchedule(backupDir == null ? null : Path.of(backupDir), or(p.duration("PDS_BACKUP_EVERY"), backup.every()),
                 backupKeep == null ? backup.keep() : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, backupKeep))));
+        set(p.string("PDS_DATABASE_URL"), b::databaseUrl);
         return b.parseProblems(p.problems).build();
     }
 

@@ -12,9 +12,11 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 
 /**
- * {@code /health}: {@code {status, timestamp, checks:{database, storage}}}, 200 when every check
- * passes, 503 otherwise. {@code storage} is {@code full} after a write ran out of disk space, until
- * there is room again. {@code /ready} answers the same way, for orchestrators that probe both.
+ * {@code /health}: {@code {status, timestamp, database, checks:{database, storage}}}, 200 when every
+ * check passes, 503 otherwise. {@code database} names the database checked ({@code sqlite} or
+ * {@code postgresql}: then the check is a query on the server, so it fails when the server is down or
+ * unreachable). {@code storage} is {@code full} after a write ran out of disk space, until there is
+ * room again. {@code /ready} answers the same way, for orchestrators that probe both.
  */
 public final class HealthServlet extends HttpServlet {
     private final Database database;
@@ -42,6 +44,7 @@ public final class HealthServlet extends HttpServlet {
         var body = new LinkedHashMap<String, Object>();
         body.put("status", ok ? "ok" : "error");
         body.put("timestamp", Instant.now().toString());
+        body.put("database", database.dialect().displayName());
         body.put("checks", checks);
         resp.setHeader("cache-control", "no-store");
         XrpcResponses.writeJson(resp, ok ? 200 : 503, body);

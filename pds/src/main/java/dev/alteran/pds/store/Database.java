@@ -24,15 +24,19 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The embedded SQLite database: WAL with {@code synchronous=NORMAL}, one writer connection that
- * serializes commits (SQLite has one writer anyway; queuing here avoids SQLITE_BUSY), and a small
- * read-only pool that reads concurrently with the writer.
+ * The database, SQLite or PostgreSQL ({@link Dialect}): one writer that serializes this process's
+ * write transactions (each begins by taking the database's write lock, so other processes' writers
+ * wait too), and a small read pool that reads concurrently with it.
  *
- * <p>Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a thread of
- * their own rather than inside whichever commit crosses SQLite's threshold: a commit then only appends
- * to the WAL, and the single writer, which every repository write waits for, is free sooner. SQLite
- * lets a passive checkpoint run beside the writer; the writer keeps a large automatic checkpoint as a
- * safety net should this thread ever fall behind.
+ * <p>SQLite: WAL with {@code synchronous=NORMAL}, one writer connection kept open (SQLite has one writer
+ * anyway; queuing here avoids SQLITE_BUSY). Checkpoints (copying the WAL back into the database file,
+ * with its fsyncs) run on a thread of their own rather than inside whichever commit crosses SQLite's
+ * threshold: a commit then only appends to the WAL, and the single writer, which every repository
+ * write waits for, is free sooner. SQLite lets a passive checkpoint run beside the writer; the writer
+ * keeps a large automatic checkpoint as a safety net should this thread ever fall behind.
+ *
+ * <p>PostgreSQL: the writer is a pool of one connection, borrowed per transaction, so that a connection
+ * the server dropped is replaced instead of failing every later write.
  */
 public final class Database implements AutoCloseable {
     @FunctionalInterface
@@ -45,11 +49,16 @@ public final class Database implements AutoCloseable {
     private static final long CHECKPOINT_INTERVAL_MS = 100;
     /** The writer's own automatic checkpoint, in pages, for when the checkpointer falls behind (about 32 MB). */
     private static final int WRITER_AUTOCHECKPOINT_PAGES = 8_000;
+    /** PostgreSQL: rows a streamed read fetches per round trip (without it the driver reads the whole result first). */
+    private static final int STREAM_FETCH_SIZE = 256;
 
-    private final Connection writer;
+    private final Dialect dialect;
+    private final String name;
+    private final Connection sqliteWriter; // SQLite: the one writer connection
+    private final HikariDataSource writePool; // PostgreSQL: the writer's pool of one
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final Connection checkpointer;
-    private final ScheduledExecutorService checkpoints;
+    private final Connection checkpointer; // SQLite only
+    private final ScheduledExecutorService checkpoints; // SQLite only
     private volatile boolean uncheckpointed;
     /** The last checkpoint failed (a full disk fails every one): logged once, not ten times a second. */
     private boolean checkpointFailing;
@@ -58,12 +67,21 @@ public final class Database implements AutoCloseable {
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
     private Path wal;
+    private javax.sql.DataSource listenSource; // PostgreSQL only
 
-    private Database(Connection writer, Connection checkpointer, HikariDataSource readers, javax.sql.DataSource streamSource) {
-        this.writer = writer;
+    private Database(Dialect dialect, String name, Connection sqliteWriter, HikariDataSource writePool, Connection checkpointer,
+                     HikariDataSource readers, javax.sql.DataSource streamSource) {
+        this.dialect = dialect;
+        this.name = name;
+        this.sqliteWriter = sqliteWriter;
+        this.writePool = writePool;
         this.checkpointer = checkpointer;
         this.readers = readers;
         this.streamSource = streamSource;
+        if (checkpointer == null) {
+            this.checkpoints = null;
+            return;
+        }
         this.checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
             var t = new Thread(r, "alteran-checkpoint");
             t.setDaemon(true);
@@ -96,7 +114,7 @@ public final class Database implements AutoCloseable {
         }
         var url = "jdbc:sqlite:" + file.toAbsolutePath();
         var writeSource = dataSource(url, false);
-        var applied = Migrations.apply(writeSource);
+        var applied = Migrations.apply(writeSource, Dialect.SQLITE);
         try {
             var writer = writeSource.getConnection();
             try (var st = writer.createStatement()) {
@@ -107,16 +125,50 @@ public final class Database implements AutoCloseable {
             var readSource = dataSource(url, true);
             var pool = new HikariConfig();
             pool.setDataSource(readSource);
-            pool.setMaximumPoolSize(4);
+            pool.setMaximumPoolSize(Dialect.SQLITE.readPoolSize());
             pool.setPoolName("alteran-read");
             pool.setReadOnly(true);
-            var db = new Database(writer, checkpointer, new HikariDataSource(pool), readSource);
+            var db = new Database(Dialect.SQLITE, file.toString(), writer, null, checkpointer, new HikariDataSource(pool), readSource);
             db.appliedAtOpen = applied;
             db.wal = Path.of(file.toAbsolutePath() + "-wal");
             return db;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the database " + file, e);
         }
+    }
+
+    /**
+     * Opens the PostgreSQL database {@code url} names, applying the pending migrations. Failing to
+     * reach it is one {@link IllegalStateException} that names the server, database and user and
+     * what went wrong, never the password.
+     */
+    public static Database openPostgres(PostgresUrl url) {
+        var direct = url.dataSource(false, 0);
+        url.probe(direct);
+        HikariDataSource writer = null;
+        try {
+            var applied = Migrations.apply(direct, Dialect.POSTGRES);
+            writer = pgPool(direct, "alteran-write", 1, false);
+            var readers = pgPool(url.dataSource(true, 0), "alteran-read", Dialect.POSTGRES.readPoolSize(), true);
+            var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
+            db.appliedAtOpen = applied;
+            db.listenSource = direct;
+            return db;
+        } catch (RuntimeException e) {
+            if (writer != null) writer.close();
+            throw new IllegalStateException("cannot open PostgreSQL " + url.describe() + ": " + url.redact(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly) {
+        var pool = new HikariConfig();
+        pool.setDataSource(source);
+        pool.setMaximumPoolSize(size);
+        pool.setPoolName(name);
+        pool.setReadOnly(readOnly);
+        pool.setAutoCommit(readOnly); // the writer's transactions end with commit() or rollback()
+        pool.setConnectionTimeout(PostgresUrl.CONNECT_TIMEOUT_SEC * 1000L);
+        return new HikariDataSource(pool);
     }
 
     private static SQLiteDataSource dataSource(String url, boolean readOnly) {
@@ -151,35 +203,60 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** PostgreSQL: a connection of its own, outside the pools, for a {@link SeqTailer} to LISTEN on. */
+    Connection listenConnection() throws SQLException {
+        if (listenSource == null) throw new IllegalStateException("only PostgreSQL has notifications");
+        var c = listenSource.getConnection();
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** The database file, or the PostgreSQL database, server and user (never the password), for messages. */
+    public String name() {
+        return name;
+    }
+
     /** The schema migrations this open applied (empty when the schema was current). */
     public List<Migrations.Migration> appliedAtOpen() {
         return appliedAtOpen;
     }
 
     /**
-     * A write that changes nothing, run first in every write transaction: it takes SQLite's write lock
-     * at once, as {@code BEGIN IMMEDIATE} would, waiting up to the busy timeout for another process's
-     * writer (an {@code alteran} command beside the server). Without it the transaction would begin
-     * by reading, and its first write would fail at once with SQLITE_BUSY if another connection
-     * committed since that read (a busy timeout cannot help a stale snapshot). The driver begins each
-     * transaction itself (deferred, right after the previous commit), so BEGIN IMMEDIATE is not ours to
-     * send; its IMMEDIATE mode would begin eagerly and hold the lock between writes.
+     * Runs {@code work} in one transaction on the writer: all of it commits, or none of it.
+     *
+     * <p>It first takes the database's write lock ({@link Dialect#takeWriteLock()}), so that another
+     * process's writer waits rather than interleaving. On SQLite that is a write that changes nothing, as
+     * {@code BEGIN IMMEDIATE} would, waiting up to the busy timeout for another process's writer (an
+     * {@code alteran} command beside the server). Without it the transaction would begin by reading,
+     * and its first write would fail at once with SQLITE_BUSY if another connection committed since
+     * that read (a busy timeout cannot help a stale snapshot). The driver begins each transaction itself
+     * (deferred, right after the previous commit), so BEGIN IMMEDIATE is not ours to send; its IMMEDIATE
+     * mode would begin eagerly and hold the lock between writes.
      */
-    private static final String TAKE_WRITE_LOCK = "DELETE FROM repo_root WHERE 0";
-
-    /** Runs {@code work} in one transaction on the writer: all of it commits, or none of it. */
     public <T> T write(SqlWork<T> work) {
         writeLock.lock();
         try {
+            Connection c;
             try {
-                statement(writer, TAKE_WRITE_LOCK).executeUpdate();
-                T result = work.run(writer);
-                writer.commit();
+                c = sqliteWriter != null ? sqliteWriter : writePool.getConnection();
+            } catch (SQLException e) {
+                throw new StoreException(e);
+            }
+            try {
+                statement(c, dialect.takeWriteLock()).execute();
+                T result = work.run(c);
+                c.commit();
                 uncheckpointed = true;
                 return result;
             } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(e);
+                rollbackQuietly(c, e);
                 throw e instanceof RuntimeException r ? r : new StoreException(e);
+            } finally {
+                if (writePool != null) closeQuietly(c);
             }
         } finally {
             writeLock.unlock();
@@ -201,7 +278,9 @@ public final class Database implements AutoCloseable {
      */
     public <T> T readSnapshot(SqlWork<T> work) {
         try (var c = streamSource.getConnection()) {
-            c.setAutoCommit(false);
+            c.setAutoCommit(false); // PostgreSQL streams (fetch size) only inside a transaction
+            // One snapshot for every query, as a SQLite read transaction has (PostgreSQL's default takes one per statement).
+            if (dialect == Dialect.POSTGRES) c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
                 return work.run(c);
             } finally {
@@ -234,12 +313,13 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private void rollbackQuietly(Exception cause) {
+    private void rollbackQuietly(Connection c, Exception cause) {
         try {
-            writer.rollback();
+            c.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
-            beginAgain(cause);
+            if (c == sqliteWriter) beginAgain(cause);
+            // PostgreSQL: a connection whose rollback failed is broken; the pool replaces it.
         }
     }
 
@@ -251,26 +331,37 @@ public final class Database implements AutoCloseable {
      * once there is room.
      */
     private void beginAgain(Exception cause) {
-        try (var st = writer.createStatement()) {
+        try (var st = sqliteWriter.createStatement()) {
             st.execute("BEGIN");
         } catch (SQLException e) {
             cause.addSuppressed(e); // a transaction is still open: the next write goes on in it, as before
         }
     }
 
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            log.warn("closing a writer connection failed: {}", e.toString());
+        }
+    }
+
     @Override
     public void close() {
-        checkpoints.shutdown();
-        try {
-            checkpoints.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (checkpoints != null) {
+            checkpoints.shutdown();
+            try {
+                checkpoints.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         writeLock.lock();
         try {
             readers.close();
-            checkpointer.close();
-            writer.close(); // the last connection to close checkpoints what is left
+            if (writePool != null) writePool.close();
+            if (checkpointer != null) checkpointer.close();
+            if (sqliteWriter != null) sqliteWriter.close(); // the last connection to close checkpoints what is left
         } catch (SQLException e) {
             throw new StoreException(e);
         } finally {

@@ -11,12 +11,12 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The schema migrations (Flyway, {@code db/migration/sqlite} on the classpath). {@link Database#openSqlite}
- * applies them on every open; {@link #pending(Path)} lists what an open would apply without applying it.
+ * The schema migrations (Flyway, {@code db/migration/sqlite} and {@code db/migration/postgres} on the
+ * classpath, twins with the same version numbers). {@link Database#openSqlite} and
+ * {@link Database#openPostgres} apply them on every open ({@link Database#appliedAtOpen()} says which);
+ * {@link #pending(Path)} lists what an open would apply without applying it.
  */
 public final class Migrations {
-    static final String LOCATION = "classpath:db/migration/sqlite";
-
     private Migrations() {}
 
     /** One migration script: its version, description and script file name. */
@@ -27,8 +27,8 @@ public final class Migrations {
     }
 
     /** Applies the pending migrations through {@code dataSource}; returns those applied, in order. */
-    static List<Migration> apply(DataSource dataSource) {
-        var flyway = flyway(dataSource);
+    static List<Migration> apply(DataSource dataSource, Dialect dialect) {
+        var flyway = flyway(dataSource, dialect);
         var pending = Arrays.stream(flyway.info().pending()).map(Migration::of).toList();
         flyway.migrate();
         return pending;
@@ -43,24 +43,24 @@ public final class Migrations {
         cfg.setReadOnly(true);
         var ds = new SQLiteDataSource(cfg);
         ds.setUrl(Files.exists(file) ? "jdbc:sqlite:" + file.toAbsolutePath() : "jdbc:sqlite::memory:");
-        return Arrays.stream(flyway(ds).info().pending()).map(Migration::of).toList();
+        return Arrays.stream(flyway(ds, Dialect.SQLITE).info().pending()).map(Migration::of).toList();
     }
 
-    /** Every migration this build knows, applied or not. */
+    /** The migrations the PostgreSQL database still lacks, in the order they would run, without changing it. */
+    public static List<Migration> pending(PostgresUrl url) {
+        var ds = url.dataSource(true, 0);
+        url.probe(ds);
+        return Arrays.stream(flyway(ds, Dialect.POSTGRES).info().pending()).map(Migration::of).toList();
+    }
+
+    /** Every migration this build knows, applied or not (the same versions in both dialects). */
     public static List<Migration> all() {
         var ds = new SQLiteDataSource();
         ds.setUrl("jdbc:sqlite::memory:");
-        return Arrays.stream(flyway(ds).info().all()).map(Migration::of).toList();
+        return Arrays.stream(flyway(ds, Dialect.SQLITE).info().all()).map(Migration::of).toList();
     }
 
-    /** Applies the pending migrations to the database file (creating it); returns those applied. */
-    public static List<Migration> apply(Path file) {
-        try (var db = Database.openSqlite(file)) {
-            return db.appliedAtOpen();
-        }
-    }
-
-    private static Flyway flyway(DataSource dataSource) {
-        return Flyway.configure().dataSource(dataSource).locations(LOCATION).load();
+    private static Flyway flyway(DataSource dataSource, Dialect dialect) {
+        return Flyway.configure().dataSource(dataSource).locations(dialect.migrations()).load();
     }
 }

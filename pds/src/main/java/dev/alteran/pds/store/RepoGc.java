@@ -29,9 +29,7 @@ public final class RepoGc {
             try {
                 return collect(c, dryRun, progress);
             } finally {
-                try (var st = c.createStatement()) {
-                    st.executeUpdate("DROP TABLE IF EXISTS temp.gc_keep");
-                }
+                Dialect.dropTempTable(c, "gc_keep");
             }
         });
     }
@@ -41,10 +39,10 @@ public final class RepoGc {
         if (root == null) return new Result(0, 0, 0);
         long totalRecords = RepoRoot.count(c, "record");
         try (var st = c.createStatement()) {
-            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS gc_keep (cid BLOB PRIMARY KEY)");
-            st.executeUpdate("DELETE FROM temp.gc_keep");
+            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS gc_keep (cid " + Dialect.of(c).blobType() + " PRIMARY KEY)");
+            st.executeUpdate("DELETE FROM gc_keep");
         }
-        try (var keep = c.prepareStatement("INSERT INTO temp.gc_keep (cid) VALUES (?) ON CONFLICT DO NOTHING");
+        try (var keep = c.prepareStatement("INSERT INTO gc_keep (cid) VALUES (?) ON CONFLICT DO NOTHING");
              var source = new ConnectionBlocks(c, "repo_block")) {
             var marker = new Marker(keep, progress, totalRecords);
             try {
@@ -59,7 +57,7 @@ public final class RepoGc {
             marker.flush();
         }
         long deleted, bytes, kept;
-        var orphans = " FROM repo_block WHERE cid NOT IN (SELECT cid FROM temp.gc_keep)";
+        var orphans = " FROM repo_block WHERE cid NOT IN (SELECT cid FROM gc_keep)";
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*), COALESCE(SUM(size), 0)" + orphans)) {
             rs.next();
             deleted = rs.getLong(1);

@@ -84,8 +84,9 @@ public final class RepoImport {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
         try (var st = c.createStatement()) {
-            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid BLOB PRIMARY KEY, content BLOB NOT NULL)");
-            st.executeUpdate("DELETE FROM temp.import_block");
+            var blob = Dialect.of(c).blobType();
+            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid " + blob + " PRIMARY KEY, content " + blob + " NOT NULL)");
+            st.executeUpdate("DELETE FROM import_block");
         }
         try {
             var root = stage(c, car, progress);
@@ -104,7 +105,7 @@ public final class RepoImport {
                     signed -> resign == null || onlyForeign && (after == null || signed.rev().compareTo(after) > 0)
                             && signed.verify(resign.publicKey()));
             Commit commit;
-            try (var staged = new ConnectionBlocks(c, "temp.import_block")) {
+            try (var staged = new ConnectionBlocks(c, "import_block")) {
                 commit = RepoWalk.walk(staged, root, did, key, true, imported);
             } catch (RepoException | StoreException e) {
                 if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
@@ -128,9 +129,7 @@ public final class RepoImport {
             if (announce) seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, rev, block)).seq();
             return new Result(root, rev, imported.blocks, imported.records, imported.blobRefs, seq);
         } finally {
-            try (var st = c.createStatement()) {
-                st.executeUpdate("DROP TABLE IF EXISTS temp.import_block");
-            }
+            Dialect.dropTempTable(c, "import_block");
         }
     }
 
@@ -146,7 +145,7 @@ public final class RepoImport {
         }
         try (var in = new ProgressInputStream(file, size, progress);
              var reader = CarReader.open(in);
-             var insert = c.prepareStatement("INSERT INTO temp.import_block (cid, content) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+             var insert = c.prepareStatement("INSERT INTO import_block (cid, content) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
             if (reader.roots().size() != 1) {
                 throw RepoWriteException.invalid("Invalid repository CAR: expected one root, found " + reader.roots().size());
             }

@@ -181,7 +181,7 @@ public final class RepoStore {
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
         long start = System.nanoTime();
         var step = groupCommit.submit((c, previous) -> {
-            var current = previous == null ? head : previous.commit().data().repo();
+            var current = previous == null ? headUnderLock(c) : previous.commit().data().repo();
             var planned = planner.plan(current, c);
             return planned == null ? null : write(c, current, planned, swapCommit);
         });
@@ -206,6 +206,47 @@ public final class RepoStore {
     }
 
     private record Step(AppliedCommit commit, List<Cid> replaced) {}
+
+    /**
+     * Catches the head up with the stored one, for reads (getLatestCommit, getHead, sync.getRecord) when
+     * another instance on the same database committed: {@link SeqTailer} calls it when it hears of new
+     * events. Between batches, so it never races this store's own writes.
+     */
+    public void refreshHead() {
+        groupCommit.exclusive(() -> db.read(c -> {
+            var root = RepoRoot.read(c);
+            if (root != null && head != null && !root.cid().equals(head.cid()) && root.rev().compareTo(head.rev()) > 0) {
+                blocks.clearCache();
+                clock.advancePast(Tid.parse(root.rev()));
+                head = Repo.load(blocks, root.cid());
+            }
+            return null;
+        }));
+    }
+
+    /**
+     * The head a transaction builds on: this store's, unless another writer committed since (another
+     * instance on the same PostgreSQL database, or a command beside the server): then the stored head,
+     * loaded afresh. The transaction holds the database's write lock from its start
+     * ({@link Database#write}), so the stored head cannot move again before it commits; the
+     * compare-and-set in {@link #write} keeps a fork impossible even so.
+     */
+    private Repo headUnderLock(Connection c) throws SQLException {
+        Cid stored;
+        String rev;
+        var st = db.statement(c, "SELECT cid, rev FROM repo_root WHERE did = ?");
+        st.setString(1, did);
+        try (var rs = st.executeQuery()) {
+            if (!rs.next()) return head;
+            stored = Cid.fromBytes(rs.getBytes(1));
+            rev = rs.getString(2);
+        }
+        if (stored.equals(head.cid())) return head;
+        blocks.clearCache(); // blocks the other writer dropped may still be cached here
+        clock.advancePast(Tid.parse(rev));
+        head = Repo.load(blocks, stored);
+        return head;
+    }
 
     /** After a batch commits: the head, the block cache and the firehose listeners move on. */
     private void committed(List<Step> steps) {
@@ -269,12 +310,16 @@ public final class RepoStore {
         records.apply(c, writes, rev, now);
         blocks.delete(c, data.removedCids());
         blocks.deleteUnreferenced(c, replaced);
-        var root = db.statement(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ?");
+        // Compare-and-set: the head moves only from the commit this one was built on.
+        var root = db.statement(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?");
         root.setBytes(1, data.cid().bytes());
         root.setString(2, rev);
         root.setString(3, now);
         root.setString(4, did);
-        if (root.executeUpdate() != 1) throw new IllegalStateException("repo_root has no row for " + did);
+        root.setBytes(5, current.cid().bytes());
+        if (root.executeUpdate() != 1) {
+            throw new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it");
+        }
         for (var hook : hooks) hook.beforeCommit(c, writes, data);
         var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, eventBlocks));
         return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);

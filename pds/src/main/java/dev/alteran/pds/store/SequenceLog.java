@@ -90,6 +90,8 @@ public final class SequenceLog {
         st.setString(4, time);
         st.setBytes(5, bytes);
         st.executeUpdate();
+        var notify = db.dialect().notifyAppended();
+        if (notify != null) db.statement(c, notify).execute();
         if (seq % PRUNE_EVERY == 0 && seq > retention) {
             var prune = db.statement(c, "DELETE FROM seq_event WHERE seq <= ?");
             prune.setLong(1, seq - retention);

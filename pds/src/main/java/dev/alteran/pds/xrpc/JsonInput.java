@@ -52,6 +52,7 @@ public final class JsonInput {
         var v = node(name, required);
         if (v == null) return null;
         if (!v.isTextual()) throw invalid(name, "must be a string");
+        if (v.textValue().indexOf('\0') >= 0) throw invalid(name, "must not contain a NUL character"); // see XrpcParams
         return v.textValue();
     }
 

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class SyncHandlers {
     private static final Logger log = LoggerFactory.getLogger(SyncHandlers.class);
     static final String CAR = "application/vnd.ipld.car";
-    /** Concurrent whole-repository streams; each holds one SQLite connection and snapshot while the client reads. */
+    /** Concurrent whole-repository streams; each holds one database connection and snapshot while the client reads. */
     static final int MAX_STREAMS = 8;
     /** Most CIDs one getBlocks call may ask for. */
     static final int MAX_CIDS = 1000;

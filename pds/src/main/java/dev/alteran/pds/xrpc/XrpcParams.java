@@ -88,6 +88,8 @@ public final class XrpcParams {
                 }
             }
             case LexString t -> {
+                // No text anyone means holds a NUL, and PostgreSQL refuses it in a text value: a 400 here, not a 500 there.
+                if (value.indexOf('\0') >= 0) throw invalid(name + " must not contain a NUL character");
                 if (t.format() != null && !t.format().isValid(value)) throw invalid(name + " must be a valid " + t.format().wireName());
                 int bytes = value.getBytes(StandardCharsets.UTF_8).length;
                 if (t.maxLength() != null && bytes > t.maxLength()) throw invalid(name + " must not be longer than " + t.maxLength() + " characters");

@@ -583,4 +583,30 @@ class ConfigTest {
         assertThat(problemsOf(m)).contains("PDS_SEQ_RETENTION: must be a positive number")
                 .contains("PDS_FIREHOSE_BUFFER: must be a positive number");
     }
+
+    @Test
+    void databaseUrlSelectsPostgresFromAFileAndMakesTheDatabaseTheRateLimitStore(@TempDir Path dir) throws Exception {
+        assertThat(Config.from(production()).postgres()).isNull();
+        assertThat(Config.from(production()).rateLimitStore()).isEqualTo(Config.RateLimitStorage.MEMORY);
+        var secret = dir.resolve("db-url");
+        Files.writeString(secret, "postgres://alteran:pa55word@db.internal:5433/pds\n");
+        var env = new HashMap<>(production());
+        env.put("PDS_DATABASE_URL_FILE", secret.toString());
+        var config = Config.from(ConfigSources.merge(null, env)).validateOrThrow();
+        assertThat(config.postgres().jdbcUrl()).isEqualTo("jdbc:postgresql://db.internal:5433/pds");
+        assertThat(config.postgres().password()).isEqualTo("pa55word");
+        assertThat(config.rateLimitStore()).isEqualTo(Config.RateLimitStorage.DATABASE);
+        assertThat(config.toString()).contains("db.internal:5433").doesNotContain("pa55word");
+        env.put("PDS_RATE_LIMIT_STORE", "memory"); // said explicitly: kept
+        assertThat(Config.from(ConfigSources.merge(null, env)).rateLimitStore()).isEqualTo(Config.RateLimitStorage.MEMORY);
+    }
+
+    @Test
+    void anUnreadableDatabaseUrlIsAProblemThatDoesNotQuoteThePassword() {
+        var env = production();
+        env.put("PDS_DATABASE_URL", "postgres://alteran:pa55word@/pds");
+        assertThat(problemsOf(env)).contains("PDS_DATABASE_URL: names no host").doesNotContain("pa55word");
+        env.put("PDS_DATABASE_URL", "sqlite:///data/pa55word.db");
+        assertThat(problemsOf(env)).contains("PDS_DATABASE_URL: not a PostgreSQL URL").doesNotContain("pa55word");
+    }
 }

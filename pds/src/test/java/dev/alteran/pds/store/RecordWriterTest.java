@@ -11,9 +11,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** putRecord's create-or-replace, below the XRPC layer. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Dialect.class)
 class RecordWriterTest {
+    @Parameter
+    Dialect dialect;
+    TestDatabase testDb;
+
     static final String POST = RepoStoreTest.POST;
 
     @TempDir
@@ -24,7 +33,8 @@ class RecordWriterTest {
 
     @BeforeEach
     void open() {
-        db = Database.openSqlite(dir.resolve("test.sqlite"));
+        testDb = TestDatabase.create(dialect, dir);
+        db = testDb.open();
         store = RepoStore.open(db, RepoStoreTest.DID, Keypair.generate(Curve.K256), new SequenceLog(db));
         writer = new RecordWriter(store, new RecordPreparer(RepoStoreTest.LEXICONS));
     }

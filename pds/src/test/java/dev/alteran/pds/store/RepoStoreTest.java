@@ -28,8 +28,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Dialect.class)
 class RepoStoreTest {
+    @Parameter
+    Dialect dialect;
+    TestDatabase testDb;
+
     static final String DID = "did:web:pds.example.com";
     static final String POST = "app.bsky.feed.post";
     static final Lexicons LEXICONS = Lexicons.loadBundled();
@@ -45,7 +54,8 @@ class RepoStoreTest {
 
     @BeforeEach
     void open() {
-        db = Database.openSqlite(dir.resolve("test.sqlite"));
+        testDb = TestDatabase.create(dialect, dir);
+        db = testDb.open();
         seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
     }
@@ -129,7 +139,7 @@ class RepoStoreTest {
         create("a1", "hello");
         var head = store.head();
         db.close();
-        db = Database.openSqlite(dir.resolve("test.sqlite"));
+        db = testDb.open();
         seq = new SequenceLog(db, SequenceLog.DEFAULT_RETENTION, () -> 1); // counts from 1: these tests name seqs
         store = RepoStore.open(db, DID, key, seq);
         assertThat(store.head().cid()).isEqualTo(head.cid());
@@ -560,5 +570,37 @@ class RepoStoreTest {
         List<String> gone = db.read(c -> store.records().backlinkConflicts(c, "app.bsky.graph.follow", follow.value()));
         assertThat(gone).isEmpty();
         assertThat(count("backlink")).isZero();
+    }
+
+    /**
+     * Two stores on one database, as two instances on one PostgreSQL database (or a command beside the
+     * server on SQLite): each builds on the other's commits, never forks, and the firehose log stays
+     * gap-free in commit order; a swapCommit made against the other's old head fails.
+     */
+    @Test
+    void aSecondWriterOnTheSameDatabaseBuildsOnTheOthersHead() {
+        var first = create("3jzfcijpj2z2a", "one");
+        try (var db2 = testDb.open()) {
+            var other = RepoStore.open(db2, DID, key, new SequenceLog(db2, SequenceLog.DEFAULT_RETENTION, () -> 1));
+            var second = other.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2b", post("two"))), null);
+            assertThat(second.data().repo().get(POST + "/3jzfcijpj2z2a")).as("built on the first writer's commit").isNotNull();
+            assertThat(second.seq()).isEqualTo(first.seq() + 1);
+
+            assertThatThrownBy(() -> store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2c", post("three"))), first.cid()))
+                    .isInstanceOf(RepoWriteException.class);
+            var third = store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2c", post("three"))), second.cid());
+            assertThat(third.seq()).isEqualTo(second.seq() + 1);
+            assertThat(third.rev()).isGreaterThan(second.rev());
+            assertThat(third.data().repo().get(POST + "/3jzfcijpj2z2b")).isNotNull();
+            assertThat(store.head().cid()).isEqualTo(third.cid());
+
+            var fourth = other.applyWrites(List.of(new PreparedWrite.Delete(POST, "3jzfcijpj2z2a")), null);
+            assertThat(fourth.data().repo().get(POST + "/3jzfcijpj2z2c")).isNotNull();
+            assertThat(fourth.data().repo().get(POST + "/3jzfcijpj2z2a")).isNull();
+        }
+        var head = store.applyWrites(List.of(new PreparedWrite.Create(POST, "3jzfcijpj2z2d", post("four"))), null);
+        assertThat(head.data().repo().get(POST + "/3jzfcijpj2z2a")).isNull();
+        assertThat(count("record")).isEqualTo(3);
+        assertThat(storedCids()).isEqualTo(reachableCids());
     }
 }

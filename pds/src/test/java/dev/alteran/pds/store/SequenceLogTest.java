@@ -10,8 +10,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Dialect.class)
 class SequenceLogTest {
+    @Parameter
+    Dialect dialect;
+    TestDatabase testDb;
+
     @TempDir
     Path dir;
     Database db;
@@ -19,7 +28,8 @@ class SequenceLogTest {
 
     @BeforeEach
     void open() {
-        db = Database.openSqlite(dir.resolve("seq.sqlite"));
+        testDb = TestDatabase.create(dialect, dir);
+        db = testDb.open();
         log = new SequenceLog(db);
     }
 

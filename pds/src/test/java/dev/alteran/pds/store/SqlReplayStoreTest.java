@@ -9,8 +9,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Dialect.class)
 class SqlReplayStoreTest {
+    @Parameter
+    Dialect dialect;
     static final Duration TTL = Duration.ofMinutes(3);
     @TempDir
     Path dir;
@@ -26,7 +33,7 @@ class SqlReplayStoreTest {
 
     @Test
     void aValueIsUniqueOncePerNamespaceUntilItExpires() {
-        try (var db = Database.openSqlite(dir.resolve("r.sqlite"))) {
+        try (var db = TestDatabase.create(dialect, dir).open()) {
             var store = new SqlReplayStore(db, clock());
             assertThat(store.unique("DPoP", "jti-1", TTL)).isTrue();
             assertThat(store.unique("DPoP", "jti-1", TTL)).isFalse();
@@ -41,18 +48,18 @@ class SqlReplayStoreTest {
 
     @Test
     void survivesARestart() {
-        var file = dir.resolve("r.sqlite");
-        try (var db = Database.openSqlite(file)) {
+        var file = TestDatabase.create(dialect, dir);
+        try (var db = file.open()) {
             assertThat(new SqlReplayStore(db, clock()).unique("DPoP", "jti-2", TTL)).isTrue();
         }
-        try (var db = Database.openSqlite(file)) {
+        try (var db = file.open()) {
             assertThat(new SqlReplayStore(db, clock()).unique("DPoP", "jti-2", TTL)).isFalse();
         }
     }
 
     @Test
     void expiredRowsAreSwept() {
-        try (var db = Database.openSqlite(dir.resolve("r.sqlite"))) {
+        try (var db = TestDatabase.create(dialect, dir).open()) {
             var store = new SqlReplayStore(db, clock(), Duration.ofMinutes(1));
             for (int i = 0; i < 5; i++) store.unique("DPoP", "old-" + i, TTL);
             assertThat(store.size()).isEqualTo(5);

@@ -53,7 +53,8 @@ class XrpcParamsTest {
                 "limit=0", "Error: limit can not be less than 1",
                 "limit=101", "Error: limit can not be greater than 100",
                 "reverse=maybe", "Error: reverse must be a boolean",
-                "limit=1&limit=2", "Parameter 'limit' given more than once");
+                "limit=1&limit=2", "Parameter 'limit' given more than once",
+                "cursor=a%00b", "Error: cursor must not contain a NUL character");
         cases.forEach((q, message) -> assertThat(refusal("com.atproto.repo.listRecords", base + "&" + q)).as(q).isEqualTo(message));
         assertThat(refusal("com.atproto.repo.listRecords", "repo=not%20valid&collection=app.bsky.feed.post"))
                 .isEqualTo("Error: repo must be a valid at-identifier");

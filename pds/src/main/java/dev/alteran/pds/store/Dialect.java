@@ -1,0 +1,116 @@
+package dev.alteran.pds.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The SQL that differs between the two databases, all of it; every other statement is written once,
+ * in the SQL both accept ({@code ON CONFLICT} upserts, {@code RETURNING}, no PRAGMA or rowid outside
+ * this class). The schemas are twin Flyway folders with the same version numbers.
+ */
+public enum Dialect {
+    /** The embedded default: one file under the data directory. */
+    SQLITE("sqlite", "BLOB",
+            // A write that changes nothing: it takes SQLite's write lock at once (see Database#write).
+            "DELETE FROM repo_root WHERE did IS NULL"),
+    /**
+     * A PostgreSQL server, which several instances may share. A transaction-scoped advisory lock
+     * serializes write transactions across all of them (released by the commit or the rollback, or when
+     * the connection drops), on a key of its own so it never meets an application row lock.
+     */
+    POSTGRES("postgresql", "BYTEA", "SELECT pg_advisory_xact_lock(" + Dialect.WRITE_LOCK_KEY + ")");
+
+    /** The advisory lock key of the write lock: "alteran" in ASCII, any constant other code does not use. */
+    private static final long WRITE_LOCK_KEY = 0x616c746572616eL;
+
+    private final String displayName;
+    private final String blobType;
+    private final String takeWriteLock;
+
+    Dialect(String displayName, String blobType, String takeWriteLock) {
+        this.displayName = displayName;
+        this.blobType = blobType;
+        this.takeWriteLock = takeWriteLock;
+    }
+
+    /** "sqlite" or "postgresql", as /health and the commands name it. */
+    public String displayName() {
+        return displayName;
+    }
+
+    /**
+     * Connections of the read pool: SQLite reads a local file, and a few readers beside the writer
+     * saturate it; PostgreSQL answers over the network, where more reads wait on round trips.
+     */
+    int readPoolSize() {
+        return this == SQLITE ? 4 : 8;
+    }
+
+    /** The column type of binary values, for temporary tables (the migrations spell it out). */
+    String blobType() {
+        return blobType;
+    }
+
+    /** The statement each write transaction runs first, to hold the database's write lock to its end. */
+    String takeWriteLock() {
+        return takeWriteLock;
+    }
+
+    /**
+     * The statement an append to the sequencer log runs so that other instances hear of it at commit
+     * ({@link SeqTailer}), or null. PostgreSQL delivers a NOTIFY when its transaction commits, once per
+     * transaction for identical ones; the log stays the truth, the notification only wakes the tailers.
+     */
+    String notifyAppended() {
+        return this == POSTGRES ? "SELECT pg_notify('" + SeqTailer.CHANNEL + "', '')" : null;
+    }
+
+    /** The Flyway folder of this dialect's migrations. */
+    String migrations() {
+        return "classpath:db/migration/" + (this == SQLITE ? "sqlite" : "postgres");
+    }
+
+    /**
+     * After rows were copied in with their keys ({@link DatabaseCopy}): PostgreSQL's sequences behind
+     * the BIGSERIAL keys (seq_event, preference, login_attempt) are set past the largest copied key, so
+     * the next row gets a new one. SQLite keeps its AUTOINCREMENT counters up to date by itself.
+     */
+    void afterBulkCopy(Connection c) throws SQLException {
+        if (this != POSTGRES) return;
+        var serials = new java.util.ArrayList<String[]>();
+        try (var st = c.prepareStatement("SELECT table_name, column_name FROM information_schema.columns"
+                + " WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'");
+             var rs = st.executeQuery()) {
+            while (rs.next()) serials.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+        for (var serial : serials) {
+            var table = serial[0];
+            var column = serial[1];
+            // setval(seq, max, true): the next value is max + 1; an empty table restarts at 1.
+            try (var st = c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT MAX(" + column
+                    + ") FROM " + table + "), 0) + 1, false)")) {
+                st.setString(1, table);
+                st.setString(2, column);
+                st.execute();
+            }
+        }
+    }
+
+    /**
+     * Drops a temporary table at the end of the work that used it. A failure is left to the work's own
+     * outcome: on PostgreSQL a failed statement aborts the transaction, so this DROP would fail too and
+     * hide the first error, and the rollback that follows drops a table created in it anyway.
+     */
+    static void dropTempTable(Connection c, String table) {
+        try (var st = c.createStatement()) {
+            st.executeUpdate("DROP TABLE IF EXISTS " + table);
+        } catch (SQLException e) {
+            // see above
+        }
+    }
+
+    /** The dialect of an open connection, for code that is handed only the connection. */
+    static Dialect of(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres") ? POSTGRES : SQLITE;
+    }
+}
