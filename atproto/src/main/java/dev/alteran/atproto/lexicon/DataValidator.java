@@ -224,8 +224,18 @@ final class DataValidator {
         return ref.endsWith("#main") ? ref.substring(0, ref.length() - "#main".length()) : ref;
     }
 
+    /**
+     * A link must decode as a CID (not merely look like one, as the "cid" string format): a record is
+     * stored as DAG-CBOR, where a link is the CID's bytes.
+     */
     static boolean isLink(JsonNode v) {
-        return v.isObject() && v.size() == 1 && v.path("$link").isTextual() && Cid.isValidSyntax(v.get("$link").asText());
+        if (!v.isObject() || v.size() != 1 || !v.path("$link").isTextual()) return false;
+        try {
+            Cid.parse(v.get("$link").asText());
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static byte[] decodeBytes(JsonNode v) {

@@ -108,6 +108,17 @@ class LexiconsTest {
     }
 
     @Test
+    void aBlobRefThatOnlyLooksLikeACidFails() {
+        // Found by RecordValidationFuzzTest: the "cid" string syntax let a $link with trailing bytes pass
+        // as valid, and the record then failed to convert to DAG-CBOR.
+        var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
+        var image = (com.fasterxml.jackson.databind.node.ObjectNode) post.get("embed").get("images").get(0).get("image");
+        image.set("ref", json("{\"$link\": \"bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akbaxyz\"}"));
+        var result = lex.validateRecord("app.bsky.feed.post", post);
+        assertThat(result.status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
     void postWith301GraphemesFails() {
         var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
         post.put("text", "é".repeat(301)); // 301 graphemes, 602 UTF-8 bytes: within maxLength 3000
