@@ -145,6 +145,7 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
   // ---- firehose: raw subscribers that reconnect from their cursor, and a relay-style consumer ----
   // Both start from the beginning of the log (cursor 0: a few events at this point).
   const subs = []
+  const commitSeqs = [] // every commit with ops, as subscriber 0 saw them: the relay must check each
   for (let i = 0; i < subscribers; i++) {
     subs.push({ id: i, cursor: 0, last: null, seen: 0, lost: 0, reordered: 0, info: 0, catchUp: undefined })
   }
@@ -179,6 +180,7 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
               fail(`subscriber ${s.id}: seq ${evt.seq} after ${s.last}, ${evt.seq - s.last - 1} lost`)
             }
           }
+          if (s.id === 0 && evt.$type === `${FIREHOSE}#commit` && evt.ops?.length > 0) commitSeqs.push(evt.seq)
           s.last = Math.max(s.last ?? 0, evt.seq)
           s.cursor = s.last
           s.seen++
@@ -374,6 +376,8 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
     if (s.last !== last) fail(`subscriber ${s.id} ended at seq ${s.last}, not ${last}`)
   }
   if (relay.lastSeq < last) fail(`the relay ended at seq ${relay.lastSeq}, not ${last}`)
+  const unchecked = commitSeqs.filter((seq) => !relay.commits.has(seq))
+  if (unchecked.length > 0) fail(`the relay did not check ${unchecked.length} commits, e.g. seq ${unchecked.slice(0, 5).join(', ')}`)
 
   // ---- the end: verify, judge ----
   let verify = { ok: false, output: '' }
@@ -410,7 +414,7 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
 
   const sorted = all.sort((a, b) => a - b)
   const summary = {
-    durationSec: Math.round(elapsed()), ...counts, lastSeq: last, lost, reordered, relayErrors: relay.errors,
+    durationSec: Math.round(elapsed()), ...counts, commits: commitSeqs.length, lastSeq: last, lost, reordered, relayErrors: relay.errors,
     p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0,
     heapCommittedEnd: samples[samples.length - 1]?.heapCommitted,
     rssStart: samples[0]?.rss, rssEnd: samples[samples.length - 1]?.rss, rssMax: Math.max(...samples.map((s) => s.rss)),
@@ -498,7 +502,7 @@ export function summaryText({ passed, failures, summary: s }) {
     `soak ${passed ? 'PASSED' : 'FAILED'} after ${s.durationSec} s`,
     `requests ${s.requests} (writes ${s.writes}, reads ${s.reads}, blob uploads ${s.blobs}, deletes ${s.deletes}, refreshes ${s.refreshes}); 5xx ${s.status5xx}, other error statuses ${s.status4xx}, failed connections ${s.networkErrors}`,
     `latency p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms`,
-    `firehose: ${s.events} events to the subscribers over ${s.reconnects} reconnects, last seq ${s.lastSeq}; lost ${s.lost}, reordered ${s.reordered}; relay verified ${s.relayCommits} commits, ${s.relayErrors} errors`,
+    `firehose: ${s.events} events to the subscribers over ${s.reconnects} reconnects, last seq ${s.lastSeq}; lost ${s.lost}, reordered ${s.reordered}; relay verified ${s.relayCommits} of ${s.commits} commits, ${s.relayErrors} errors`,
     `maintenance: alteran gc ${s.gcRuns} times, alteran prune ${s.pruneRuns} times`,
     `memory: RSS ${mib(s.rssStart)} at the first sample, ${mib(s.rssEnd)} at the last (max ${mib(s.rssMax)}); heap after GC ${mib(s.heapAfterGcStart)} -> ${mib(s.heapAfterGcEnd)}; committed heap at the end ${mib(s.heapCommittedEnd)}`,
     `flat (medians, middle third -> last third): heap after GC ${mib(s.flat.heapMiddle)} -> ${mib(s.flat.heapLast)} ${s.flat.heapOk ? 'ok' : 'GROWING'}; ` +

@@ -3,7 +3,6 @@ package dev.alteran.atproto.lexicon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.alteran.atproto.data.DagCbor;
@@ -35,10 +34,8 @@ class RecordValidationFuzzTest {
     JsonNode record;
     try {
       record = MAPPER.readTree(Arrays.copyOfRange(input, Math.min(newline + 1, input.length), input.length));
-    } catch (JacksonException e) {
+    } catch (java.io.IOException e) { // not JSON (Jackson's encoding detection refuses some bytes this way too)
       return;
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
     }
     var result = LEXICONS.validateRecord(collection, record);
     if (result.status() == ValidationResult.Status.INVALID && result.errors().isEmpty()) {
