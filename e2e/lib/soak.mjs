@@ -89,6 +89,15 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
   // The server's defaults, but for the rate limits (the load comes from one address, far faster than a
   // person) and the JVM's own GC log, read for the heap after each collection.
   const server = await startServer({ JAVA_TOOL_OPTIONS: `-Xlog:gc:file=${gcLog}:uptime` }, { validateOutput: false })
+  try {
+    return await run(server, gcLog, { durationSec, sampleSec, subscribers, writeRate, maxConnectedSec, maintenanceSec, log })
+  } finally {
+    await server.stop()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+async function run(server, gcLog, { durationSec, sampleSec, subscribers, writeRate, maxConnectedSec, maintenanceSec, log }) {
   const pid = server.pid
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
@@ -388,8 +397,6 @@ export async function soak({ durationSec = 1800, sampleSec = 5, subscribers = 50
     verify = { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? err.message}`.trim() }
     fail(`alteran verify: ${verify.output.slice(0, 500)}`)
   }
-  await server.stop()
-  rmSync(work, { recursive: true, force: true })
 
   const third = samples.length / 3
   const middle = samples.slice(Math.floor(third), Math.floor(2 * third))
