@@ -30,6 +30,7 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
     AuthFuzzTest#tokensVerifyOnlyWhenIssued
     DpopFuzzTest#proofIsSignedAndUsedOnceOrRefused
     DidDocumentFuzzTest#documentIsReadOrIgnoredNeverThrows
+    HeaderFuzzTest#headersParseOr400NeverThrow
   )
 fi
 
