@@ -119,6 +119,18 @@ class LexiconsTest {
     }
 
     @Test
+    void anEmptyTypeFails() {
+        // Found by RecordValidationFuzzTest: an open union member (and undeclared data) with "$type": ""
+        // passed as valid, though the data model (and so DAG-CBOR conversion) refuses an empty $type.
+        var profile = json("""
+                {"$type": "app.bsky.actor.profile", "labels": {"$type": "", "values": []}}""");
+        assertThat(lex.validateRecord("app.bsky.actor.profile", profile).status()).isEqualTo(Status.INVALID);
+        var extra = json("""
+                {"$type": "app.bsky.actor.profile", "extra": {"$type": ""}}""");
+        assertThat(lex.validateRecord("app.bsky.actor.profile", extra).status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
     void postWith301GraphemesFails() {
         var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
         post.put("text", "é".repeat(301)); // 301 graphemes, 602 UTF-8 bytes: within maxLength 3000
