@@ -252,8 +252,9 @@ final class DataValidator {
         }
     }
 
+    /** Exactly {@code $type}, {@code ref}, {@code mimeType} and {@code size}, as the data model's blob (no other keys). */
     static boolean isBlob(JsonNode v) {
-        return v.isObject() && "blob".equals(v.path("$type").asText(null)) && isLink(v.path("ref"))
+        return v.isObject() && v.size() == 4 && "blob".equals(v.path("$type").asText(null)) && isLink(v.path("ref"))
                 && v.path("mimeType").isTextual() && v.path("size").isIntegralNumber() && v.get("size").canConvertToLong()
                 && v.get("size").asLong() >= 0;
     }

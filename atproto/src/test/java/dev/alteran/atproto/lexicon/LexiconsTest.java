@@ -119,6 +119,15 @@ class LexiconsTest {
     }
 
     @Test
+    void aBlobWithAnExtraKeyFails() {
+        // Found by RecordValidationFuzzTest: a blob with a fifth key passed as valid; the data model refuses it.
+        var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
+        var image = (com.fasterxml.jackson.databind.node.ObjectNode) post.get("embed").get("images").get(0).get("image");
+        image.put("extra", 1);
+        assertThat(lex.validateRecord("app.bsky.feed.post", post).status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
     void anEmptyTypeFails() {
         // Found by RecordValidationFuzzTest: an open union member (and undeclared data) with "$type": ""
         // passed as valid, though the data model (and so DAG-CBOR conversion) refuses an empty $type.
