@@ -85,6 +85,7 @@ export async function startServer(extraEnv = {}, { validateOutput = true } = {})
   return {
     url,
     port,
+    pid: child.pid, // the JVM's own (java is spawned directly): the soak reads /proc/<pid>
     // extraEnv wins over the defaults, and what is returned follows it.
     did: env.PDS_DID,
     handle: env.PDS_HANDLE,

@@ -152,7 +152,7 @@ final class DataValidator {
             var propType = t.properties().get(key);
             var here = path + "/" + key;
             if (propType == null) {
-                if (key.equals("$type") && !value.isTextual()) errors.add(here + " must be a string");
+                if (key.equals("$type") && !isTypeName(value)) errors.add(here + " must be a non-empty string");
                 else dataModel(value, here); // undeclared fields are allowed but must still be atproto data
             } else if (value.isNull() && t.nullable().contains(key)) {
                 // explicitly nullable
@@ -172,7 +172,7 @@ final class DataValidator {
     }
 
     private void union(LexUnion t, JsonNode v, String path) {
-        if (!isPlainObject(v) || !v.path("$type").isTextual()) {
+        if (!isPlainObject(v) || !isTypeName(v.path("$type"))) {
             errors.add(path + " must be an object which includes the \"$type\" property");
             return;
         }
@@ -209,7 +209,7 @@ final class DataValidator {
             } else if (v.isObject()) {
                 if (v.has("$link") && !isLink(v)) errors.add(path + " is a malformed CID link");
                 else if (v.has("$bytes") && decodeBytes(v) == null) errors.add(path + " is malformed bytes");
-                else if (v.has("$type") && !v.get("$type").isTextual()) errors.add(path + "/$type must be a string");
+                else if (v.has("$type") && !isTypeName(v.get("$type"))) errors.add(path + "/$type must be a non-empty string");
                 else if ("blob".equals(v.path("$type").asText(null)) && !isBlob(v)) errors.add(path + " is a malformed blob");
                 else if (!isLink(v) && decodeBytes(v) == null) {
                     for (var e : v.properties()) dataModel(e.getValue(), path + "/" + e.getKey());
@@ -220,12 +220,27 @@ final class DataValidator {
         }
     }
 
+    /** A {@code $type} value as the data model allows it: a non-empty string (DAG-CBOR conversion refuses others). */
+    static boolean isTypeName(JsonNode v) {
+        return v.isTextual() && !v.textValue().isEmpty();
+    }
+
     static String normalizeRef(String ref) {
         return ref.endsWith("#main") ? ref.substring(0, ref.length() - "#main".length()) : ref;
     }
 
+    /**
+     * A link must decode as a CID (not merely look like one, as the "cid" string format): a record is
+     * stored as DAG-CBOR, where a link is the CID's bytes.
+     */
     static boolean isLink(JsonNode v) {
-        return v.isObject() && v.size() == 1 && v.path("$link").isTextual() && Cid.isValidSyntax(v.get("$link").asText());
+        if (!v.isObject() || v.size() != 1 || !v.path("$link").isTextual()) return false;
+        try {
+            Cid.parse(v.get("$link").asText());
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static byte[] decodeBytes(JsonNode v) {
@@ -237,8 +252,9 @@ final class DataValidator {
         }
     }
 
+    /** Exactly {@code $type}, {@code ref}, {@code mimeType} and {@code size}, as the data model's blob (no other keys). */
     static boolean isBlob(JsonNode v) {
-        return v.isObject() && "blob".equals(v.path("$type").asText(null)) && isLink(v.path("ref"))
+        return v.isObject() && v.size() == 4 && "blob".equals(v.path("$type").asText(null)) && isLink(v.path("ref"))
                 && v.path("mimeType").isTextual() && v.path("size").isIntegralNumber() && v.get("size").canConvertToLong()
                 && v.get("size").asLong() >= 0;
     }

@@ -108,6 +108,38 @@ class LexiconsTest {
     }
 
     @Test
+    void aBlobRefThatOnlyLooksLikeACidFails() {
+        // Found by RecordValidationFuzzTest: the "cid" string syntax let a $link with trailing bytes pass
+        // as valid, and the record then failed to convert to DAG-CBOR.
+        var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
+        var image = (com.fasterxml.jackson.databind.node.ObjectNode) post.get("embed").get("images").get(0).get("image");
+        image.set("ref", json("{\"$link\": \"bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akbaxyz\"}"));
+        var result = lex.validateRecord("app.bsky.feed.post", post);
+        assertThat(result.status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
+    void aBlobWithAnExtraKeyFails() {
+        // Found by RecordValidationFuzzTest: a blob with a fifth key passed as valid; the data model refuses it.
+        var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
+        var image = (com.fasterxml.jackson.databind.node.ObjectNode) post.get("embed").get("images").get(0).get("image");
+        image.put("extra", 1);
+        assertThat(lex.validateRecord("app.bsky.feed.post", post).status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
+    void anEmptyTypeFails() {
+        // Found by RecordValidationFuzzTest: an open union member (and undeclared data) with "$type": ""
+        // passed as valid, though the data model (and so DAG-CBOR conversion) refuses an empty $type.
+        var profile = json("""
+                {"$type": "app.bsky.actor.profile", "labels": {"$type": "", "values": []}}""");
+        assertThat(lex.validateRecord("app.bsky.actor.profile", profile).status()).isEqualTo(Status.INVALID);
+        var extra = json("""
+                {"$type": "app.bsky.actor.profile", "extra": {"$type": ""}}""");
+        assertThat(lex.validateRecord("app.bsky.actor.profile", extra).status()).isEqualTo(Status.INVALID);
+    }
+
+    @Test
     void postWith301GraphemesFails() {
         var post = (com.fasterxml.jackson.databind.node.ObjectNode) json(POST);
         post.put("text", "é".repeat(301)); // 301 graphemes, 602 UTF-8 bytes: within maxLength 3000

@@ -153,6 +153,9 @@ public final class SessionTokens {
      * claims, strictly typed: {@code aud} and {@code sub} must be our DID as plain strings.
      */
     private JsonNode verify(String token, JOSEObjectType typ, MACVerifier verifier, boolean allowExpired) {
+        // The compact form exactly: nimbus trims what surrounds it (control characters too), which the
+        // reference's verifier does not.
+        if (!isCompactJws(token)) throw unverifiable();
         JWSObject jws;
         try {
             jws = JWSObject.parse(token);
@@ -191,6 +194,17 @@ public final class SessionTokens {
         var jti = claims.get("jti");
         if (jti != null && !jti.isTextual()) throw malformed();
         return claims;
+    }
+
+    /** Base64url characters in three parts separated by dots, nothing else. */
+    static boolean isCompactJws(String token) {
+        int dots = 0;
+        for (int i = 0; i < token.length(); i++) {
+            char ch = token.charAt(i);
+            if (ch == '.') dots++;
+            else if (!(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_')) return false;
+        }
+        return dots == 2;
     }
 
     private static Scope scope(JsonNode claims, Set<Scope> allowed) {

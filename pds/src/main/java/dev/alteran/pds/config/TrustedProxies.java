@@ -83,7 +83,7 @@ public final class TrustedProxies {
         if (peer == null || !isTrusted(peer)) return false;
         var proto = req.getHeader("X-Forwarded-Proto");
         if (proto == null) return false;
-        var values = proto.split(",");
+        var values = proto.split(",", -1); // -1: "," gives two empty values, not none
         // The right-most value is the one our own proxy wrote (a proxy that overwrites leaves only one).
         return values[values.length - 1].strip().toLowerCase(Locale.ROOT).equals("https");
     }

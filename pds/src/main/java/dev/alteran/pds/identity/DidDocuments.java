@@ -179,7 +179,12 @@ public final class DidDocuments {
         if (did == null || !did.startsWith("did:web:")) return null;
         var id = did.substring("did:web:".length());
         if (id.isEmpty() || id.contains(":")) return null; // path-based did:web is not supported by atproto
-        var host = URLDecoder.decode(id, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        String host;
+        try {
+            host = URLDecoder.decode(id, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) { // a malformed %-escape (the DID syntax allows '%'): no host
+            return null;
+        }
         return host.matches("[a-z0-9.-]+(:[0-9]{1,5})?") ? host : null;
     }
 

@@ -188,6 +188,16 @@ class SessionTokensTest {
     }
 
     @Test
+    void anIssuedTokenWithAnythingAroundItIsRefused() {
+        // Found by AuthFuzzTest: nimbus trimmed a leading control character, so "\u001b" + token verified.
+        var good = tokens.issue(Scope.ACCESS, "j").accessJwt();
+        for (var padded : new String[] {"\u001b" + good, good + "\u0000", " " + good, good + "\n", good + "."}) {
+            fails(() -> tokens.verifyAccess(padded), 400, "InvalidToken", "Token could not be verified");
+        }
+        assertThat(tokens.verifyAccess(good).principal().did()).isEqualTo(DID);
+    }
+
+    @Test
     void shortDevSecretsStillWork() {
         var t = new SessionTokens(DID, "dev", "dev2", 60, 60, Clock.systemUTC());
         assertThat(t.verifyAccess(t.issue(Scope.ACCESS, "j").accessJwt()).principal().did()).isEqualTo(DID);

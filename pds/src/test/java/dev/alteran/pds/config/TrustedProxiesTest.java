@@ -84,6 +84,9 @@ class TrustedProxiesTest {
         assertThat(proxies.isHttps(FakeRequest.request("203.0.113.5", false, https))).isFalse();
         assertThat(proxies.isHttps(FakeRequest.request("10.0.0.1", false, Map.of()))).isFalse();
         assertThat(proxies.isHttps(FakeRequest.request("10.0.0.1", false, Map.of("X-Forwarded-Proto", List.of("http"))))).isFalse();
+        // Found by HeaderFuzzTest: a value of commas only split into nothing, and reading its last was an exception (a 500).
+        assertThat(proxies.isHttps(FakeRequest.request("10.0.0.1", false, Map.of("X-Forwarded-Proto", List.of(","))))).isFalse();
+        assertThat(proxies.isHttps(FakeRequest.request("10.0.0.1", false, Map.of("X-Forwarded-Proto", List.of(""))))).isFalse();
         assertThat(proxies.isHttps(FakeRequest.request("10.0.0.1", false, Map.of("X-Forwarded-Proto", List.of("https, http"))))).isFalse();
     }
 }

@@ -75,5 +75,8 @@ class DidResolverTest {
         assertThat(DidDocuments.webHost("did:web:evil.com%2Fpath")).isNull();
         assertThat(DidDocuments.webHost("did:web:user%40evil.com")).isNull();
         assertThat(DidDocuments.webHost("did:plc:ewvi7nxzyoun6zhxrhs64oiz")).isNull();
+        // Found by DidDocumentFuzzTest: a malformed escape (the DID syntax allows %) was an IllegalArgumentException, a 500.
+        assertThat(DidDocuments.webHost("did:web:localhost%zz")).isNull();
+        assertThat(DidDocuments.webHost("did:web:localhost%3")).isNull();
     }
 }
