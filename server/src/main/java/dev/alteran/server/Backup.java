@@ -88,7 +88,8 @@ final class Backup {
      * Backs up the data directory of {@code config} into {@code out} (absent or empty). With PostgreSQL
      * ({@code postgres}) the database is left to pg_dump and only the blobs are copied or listed.
      */
-    static Result take(Config config, boolean postgres, Path out, Progress progress) throws IOException {
+    static Result take(Config config, Path out, Progress progress) throws IOException {
+        boolean postgres = config.postgres() != null;
         out = out.toAbsolutePath().normalize();
         if (!postgres) Databases.requireExisting(config); // before anything is created
         if (Files.exists(out) && !isEmptyDirectory(out)) {

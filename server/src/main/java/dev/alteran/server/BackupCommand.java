@@ -30,20 +30,18 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        var values = data.values();
-        var config = Config.from(values);
+        var config = data.config();
         var problems = config.blobStorage().problems(config.maxBlobSize());
         if (!problems.isEmpty()) throw new ConfigException(problems);
-        boolean postgres = DataOptions.postgres(values);
         long start = System.nanoTime();
         Backup.Result result;
         try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
-            result = Backup.take(config, postgres, out, progress);
+            result = Backup.take(config, out, progress);
         }
         var report = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         var m = result.manifest();
-        if (postgres) {
+        if (config.postgres() != null) {
             report.printf(Locale.ROOT, "blobs: %,d (%,d bytes) %s in %s%n", m.blobCount(), m.blobBytes(),
                     m.s3Objects() != null ? "listed" : "copied", result.dir());
             report.flush();

@@ -25,19 +25,17 @@ final class BackupScheduler implements AutoCloseable {
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'");
 
     private final Config config;
-    private final boolean postgres;
     private final ScheduledExecutorService timer;
     private final AtomicLong runs = new AtomicLong();
 
-    private BackupScheduler(Config config, boolean postgres) {
+    private BackupScheduler(Config config) {
         this.config = config;
-        this.postgres = postgres;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("alteran-backup").daemon().factory());
     }
 
     /** Starts the schedule: the first backup one interval from now. */
-    static BackupScheduler start(Config config, boolean postgres) {
-        var scheduler = new BackupScheduler(config, postgres);
+    static BackupScheduler start(Config config) {
+        var scheduler = new BackupScheduler(config);
         long every = config.backup().every().toMillis();
         scheduler.timer.scheduleWithFixedDelay(scheduler::runLogged, every, every, TimeUnit.MILLISECONDS);
         return scheduler;
@@ -64,7 +62,7 @@ final class BackupScheduler implements AutoCloseable {
     Backup.Result runOnce() throws IOException {
         var dir = config.backup().dir();
         var name = PREFIX + NAME.format(ZonedDateTime.now(ZoneOffset.UTC));
-        var result = Backup.take(config, postgres, dir.resolve(name), Progress.NONE);
+        var result = Backup.take(config, dir.resolve(name), Progress.NONE);
         for (Path deleted : Backup.rotate(dir, PREFIX, config.backup().keep())) log.info("old backup deleted: {}", deleted);
         return result;
     }

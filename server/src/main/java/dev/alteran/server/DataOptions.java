@@ -27,14 +27,6 @@ final class DataOptions {
         return values;
     }
 
-    /**
-     * Whether the sources select PostgreSQL (PDS_DATABASE_URL or its _FILE form) rather than the SQLite
-     * file: the commands that copy the SQLite file itself (backup, restore) leave that database alone.
-     */
-    static boolean postgres(Map<String, String> values) {
-        return Config.from(values).databaseUrl() != null;
-    }
-
     /** The configuration with the account's DID and signing key checked (what repository commands need). */
     Config repoConfig() {
         var config = config();

@@ -45,7 +45,7 @@ final class DevCommand implements Callable<Integer> {
         values.remove("PDS_BIND"); // dev stays on loopback
         if (debugRoutes) values.put("PDS_DEBUG_ROUTES", "true");
         var config = Config.from(values).validateOrThrow();
-        Launcher.runUntilStopped(config, DataOptions.postgres(values), () -> System.out.printf("""
+        Launcher.runUntilStopped(config, () -> System.out.printf("""
 
                 Alteran dev PDS ready: http://127.0.0.1:%d  (data in %s%s)
                   handle:   %s

@@ -9,15 +9,14 @@ import java.util.concurrent.CountDownLatch;
 final class Launcher {
     private Launcher() {}
 
-    /** @param postgres the sources select PostgreSQL ({@link DataOptions#postgres}): scheduled backups copy only the blobs */
-    static void runUntilStopped(Config config, boolean postgres, Runnable onStarted) throws Exception {
+    static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
         // Held until the process ends: `alteran import` and a second server on this data directory refuse to run.
         var lock = Databases.lock(config, "a running Alteran server");
         SqliteNativeLibrary.useCopyUnder(config.dataDir()); // before the first connection loads the driver
         var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes())
                 .meterRegistry(MetricsEndpoint.registryFor(config.metrics())).build();
         var jetty = new JettyServer(alteran, config.bindAddress(), config.port()).start();
-        var backups = config.backup().enabled() ? BackupScheduler.start(config, postgres) : null;
+        var backups = config.backup().enabled() ? BackupScheduler.start(config) : null;
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -41,11 +41,10 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        var values = data.values();
-        var config = Config.from(values);
+        var config = data.config();
         var problems = config.blobStorage().problems(config.maxBlobSize());
         if (!problems.isEmpty()) throw new ConfigException(problems);
-        if (DataOptions.postgres(values)) {
+        if (config.postgres() != null) {
             throw new IllegalStateException("PDS_DATABASE_URL selects PostgreSQL: restore its database with pg_restore; this command restores SQLite backups");
         }
         var manifest = Backup.Manifest.read(backup);

@@ -35,7 +35,7 @@ final class ServeCommand implements Callable<Integer> {
         if (backupEvery != null) values.put("PDS_BACKUP_EVERY", backupEvery);
         if (backupKeep != null) values.put("PDS_BACKUP_KEEP", backupKeep.toString());
         var config = Config.from(values).validateOrThrow();
-        Launcher.runUntilStopped(config, DataOptions.postgres(values), () -> System.out.println(
+        Launcher.runUntilStopped(config, () -> System.out.println(
                 "alteran " + config.env().label() + " serving " + config.did() + " on " + config.bindAddress() + ":" + config.port()));
         return 0;
     }

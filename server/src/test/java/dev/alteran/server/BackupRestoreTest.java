@@ -209,7 +209,7 @@ class BackupRestoreTest {
                 "PDS_BACKUP_KEEP", "2"))) {
             assertThat(source.config.backup()).isEqualTo(new BackupSchedule(dir, Duration.ofSeconds(1), 2));
             Ops.writePosts(source, 5, List.of());
-            try (var scheduler = BackupScheduler.start(source.config, false)) {
+            try (var scheduler = BackupScheduler.start(source.config)) {
                 await(() -> scheduler.runs() >= 4, "four scheduled backups");
             }
             List<String> names;
