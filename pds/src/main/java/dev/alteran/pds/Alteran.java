@@ -170,7 +170,8 @@ public final class Alteran implements AutoCloseable {
         try {
             // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
             own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
-            this.database = own(Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
+            this.database = own(b.dataSource != null ? Database.open(b.dataSource)
+                    : Database.openSqlite(config.dataDir().resolve("alteran.sqlite")));
             this.storageFull = new StorageFull(config.dataDir());
             database.instrument(meters);
             this.identity = Identity.open(database, config);
@@ -391,6 +392,11 @@ public final class Alteran implements AutoCloseable {
         reg.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, paths);
     }
 
+    /** Each health check and its result ({@code ok}, {@code full} or {@code error}): what {@code /health} reports. */
+    public Map<String, String> healthChecks() {
+        return HealthServlet.checks(database, blobStore, storageFull);
+    }
+
     public Config config() {
         return config;
     }
@@ -534,6 +540,7 @@ public final class Alteran implements AutoCloseable {
         private DnsTxtLookup lexiconDns;
         private java.util.function.UnaryOperator<BlobStore> blobStoreWrapper = java.util.function.UnaryOperator.identity();
         private MeterRegistry meterRegistry;
+        private javax.sql.DataSource dataSource;
 
         public Builder config(Config config) {
             this.config = config;
@@ -590,6 +597,15 @@ public final class Alteran implements AutoCloseable {
          */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * The database the host names for the PDS instead of {@code alteran.sqlite} in the data directory;
+         * its JDBC URL decides the dialect ({@link Database#open(javax.sql.DataSource)}).
+         */
+        public Builder dataSource(javax.sql.DataSource dataSource) {
+            this.dataSource = dataSource;
             return this;
         }
 

@@ -88,6 +88,32 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the database a host's {@link javax.sql.DataSource} points at; its JDBC URL decides the dialect.
+     * SQLite: the source only names the file, because the PDS keeps its own tuned connections to it (one
+     * writer, a read-only pool), which another pool's connections would contend with.
+     */
+    public static Database open(javax.sql.DataSource source) {
+        String url;
+        try (var c = source.getConnection()) {
+            url = c.getMetaData().getURL();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to the host's database: " + e.getMessage(), e);
+        }
+        if (url != null && url.startsWith("jdbc:sqlite:")) {
+            var file = url.substring("jdbc:sqlite:".length());
+            int query = file.indexOf('?');
+            if (query >= 0) file = file.substring(0, query);
+            if (file.startsWith("file:")) file = file.substring("file:".length());
+            if (file.isEmpty() || file.equals(":memory:") || file.contains("mode=memory")) {
+                throw new IllegalArgumentException("an in-memory SQLite database cannot hold the PDS: name a file in the JDBC URL");
+            }
+            return openSqlite(Path.of(file));
+        }
+        throw new IllegalArgumentException("the host's database is not SQLite (" + (url == null ? "no URL" : url.replaceAll("[?;].*", ""))
+                + "); this build opens SQLite only");
+    }
+
     public static Database openSqlite(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
