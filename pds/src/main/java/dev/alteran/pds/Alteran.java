@@ -375,6 +375,21 @@ public final class Alteran implements AutoCloseable {
      * Upgrades are handled before servlets, so the {@code /xrpc/*} servlet does not shadow it.
      */
     private void installFirehose(ServletContext ctx) {
+        if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer)) {
+            // Some containers (Spring Boot's Tomcat and Jetty) set their WebSocket container up after this
+            // initializer runs, and before the context's listeners are told it is initialized.
+            ctx.addListener(new jakarta.servlet.ServletContextListener() {
+                @Override
+                public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
+                    addFirehoseEndpoint(event.getServletContext());
+                }
+            });
+            return;
+        }
+        addFirehoseEndpoint(ctx);
+    }
+
+    private void addFirehoseEndpoint(ServletContext ctx) {
         if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer container)) {
             log.warn("no Jakarta WebSocket container in this servlet context: {} is not served", SubscribeReposEndpoint.PATH);
             return;
