@@ -56,5 +56,12 @@ class PropertyMetadataTest {
         assertThat(config.rateLimitStore()).isEqualTo(Config.RateLimitStorage.DATABASE);
         assertThat(config.relayHosts()).containsExactly("relay.one", "relay.two");
         assertThat(config.accessTokenSecret()).isEqualTo("from-a-file");
+
+        // In the environment: ALTERAN_ and the name without PDS_ (USER_PASSWORD is ALTERAN_USER_PASSWORD).
+        var system = new StandardEnvironment();
+        system.getPropertySources().addFirst(new org.springframework.core.env.SystemEnvironmentPropertySource("env", Map.of(
+                "ALTERAN_BLOB_QUOTA_BYTES", "99", "ALTERAN_USER_PASSWORD", "pw", "ALTERAN_ENV", "staging")));
+        assertThat(AlteranProperties.environmentValues(system)).containsEntry("PDS_BLOB_QUOTA_BYTES", "99")
+                .containsEntry("USER_PASSWORD", "pw").containsEntry("ALTERAN_ENV", "staging");
     }
 }
