@@ -86,6 +86,7 @@ class AlteranStarterTest {
                             webSocket.request(1);
                             return CompletableFuture.completedFuture(null);
                         }
+
                     }).get(10, TimeUnit.SECONDS);
             var session = json(app.post("/xrpc/com.atproto.server.createSession",
                     "{\"identifier\":\"" + BootApp.HANDLE + "\",\"password\":\"" + BootApp.PASSWORD + "\"}", null).body());
@@ -102,7 +103,7 @@ class AlteranStarterTest {
                 seen = new String(frame.array(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(rkey);
             }
             assertThat(seen).as("a firehose frame naming the new record").isTrue();
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            ws.abort();
         }
     }
 
@@ -125,6 +126,17 @@ class AlteranStarterTest {
                 .rootCause()
                 .hasMessageContaining("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number")
                 .hasMessageContaining("PDS_RATE_LIMIT_STORE: 'disk' is not memory or database");
+    }
+
+    /** Boot's start-up failure report names the property of each setting the problems name. */
+    @Test
+    void failureAnalysisNamesTheProperties() {
+        var problem = new ConfigException(java.util.List.of("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number",
+                "PDS_HANDLE is required"));
+        var analysis = new AlteranConfigFailureAnalyzer().analyze(new IllegalStateException("context failed", problem));
+        assertThat(analysis.getDescription()).contains("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number", "PDS_HANDLE is required");
+        assertThat(analysis.getAction()).contains("PDS_MAX_BLOB_SIZE is alteran.max-blob-size", "PDS_HANDLE is alteran.handle")
+                .doesNotContain("alteran.max-json-bytes");
     }
 
     /** alteran.datasource names the application's DataSource bean: the PDS's tables are in that database. */
