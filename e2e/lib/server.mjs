@@ -1,5 +1,8 @@
 // Starts the packaged Alteran (server/target/alteran.jar, built by `./alteran test`) in dev mode on a
 // free loopback port over a temporary data directory, with known credentials, and stops it again.
+// ALTERAN_E2E_TARGET=boot-tomcat or boot-jetty starts the Spring Boot example
+// (examples/spring-boot/target/alteran-spring-boot-example.jar) instead, under that container, with the
+// same settings as alteran.* properties (ALTERAN_<name without PDS_> in its environment).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,6 +14,12 @@ import { fileURLToPath } from 'node:url'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const JAR = join(ROOT, 'server', 'target', 'alteran.jar')
 const JAVA = process.env.ALTERAN_JAVA || 'java'
+const BOOT_JAR = join(ROOT, 'examples', 'spring-boot', 'target', 'alteran-spring-boot-example.jar')
+/** Which server the suites run against: the standalone server, or the Spring Boot example under a container. */
+export const TARGET = process.env.ALTERAN_E2E_TARGET || 'standalone'
+if (!['standalone', 'boot-tomcat', 'boot-jetty'].includes(TARGET)) throw new Error(`unknown ALTERAN_E2E_TARGET ${TARGET}`)
+/** What the server prints once it is ready. */
+export const READY = TARGET === 'standalone' ? /Alteran dev PDS ready/ : /Started SpringBootExample/
 
 export const HANDLE = 'alice.test'
 export const PASSWORD = 'e2e-password-not-secret'
@@ -42,6 +51,40 @@ export function png(size) {
   return new Uint8Array(bytes)
 }
 
+/** The settings as the starter reads them: PDS_X is ALTERAN_X, the other names gain ALTERAN_. */
+function bootEnv(env, port, data) {
+  const names = /^(PDS_|ALTERAN_ENV$|USER_PASSWORD$|ACCESS_TOKEN$|REFRESH_TOKEN$|REPO_SIGNING_KEY$)/
+  const out = {}
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('ALTERAN_') && k !== 'ALTERAN_ENV') continue // the harness's own, not settings
+    if (names.test(k)) out[k.startsWith('PDS_') ? `ALTERAN_${k.slice(4)}` : k.startsWith('ALTERAN_') ? k : `ALTERAN_${k}`] = v
+    else out[k] = v
+  }
+  // What `alteran dev` does for itself: fresh secrets, the host and the data directory.
+  const hex = (n) => randomBytes(n).toString('hex')
+  return {
+    ALTERAN_ACCESS_TOKEN: hex(32),
+    ALTERAN_REFRESH_TOKEN: hex(32),
+    ALTERAN_REPO_SIGNING_KEY: hex(32),
+    ALTERAN_PLC_ROTATION_KEY: hex(32),
+    ALTERAN_HOSTNAME: `localhost:${port}`,
+    ...out,
+    ALTERAN_ENV: 'dev',
+    ALTERAN_DATA_DIR: data,
+  }
+}
+
+function bootArgs(port) {
+  const args = [`--server.port=${port}`, '--server.address=127.0.0.1', '--logging.level.root=WARN',
+    '--logging.level.dev.alteran.examples.boot=INFO']
+  // The example carries both containers; the other one's auto-configuration is left out.
+  const other = TARGET === 'boot-jetty'
+    ? 'org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration'
+    : 'org.springframework.boot.jetty.autoconfigure.servlet.JettyServletWebServerAutoConfiguration'
+  args.push(`--spring.autoconfigure.exclude=${other}`)
+  return args
+}
+
 /** Starts a server; `validateOutput: false` runs it as a person does, without the suites' output check (benchmarks). */
 export async function startServer(extraEnv = {}, { validateOutput = true } = {}) {
   const port = await freePort()
@@ -61,15 +104,16 @@ export async function startServer(extraEnv = {}, { validateOutput = true } = {})
   }
   // Every handler output is checked against its Lexicon (a mismatch is a 500 the suites see).
   const flags = validateOutput ? ['-Dalteran.xrpc.validateOutput=true'] : []
-  const child = spawn(JAVA, [...flags, '-jar', JAR, 'dev', '--port', String(port), '--data', data], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = TARGET === 'standalone'
+    ? spawn(JAVA, [...flags, '-jar', JAR, 'dev', '--port', String(port), '--data', data], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(JAVA, [...flags, '-jar', BOOT_JAR, ...bootArgs(port)], { env: bootEnv(env, port, data), stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (d) => { output += d })
   child.stderr.on('data', (d) => { output += d })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  // A Spring Boot fat jar starts slower than the standalone server, more so on a busy machine.
+  const wait = TARGET === 'standalone' ? 30_000 : 90_000
+  const deadline = Date.now() + wait
   for (;;) {
     if (child.exitCode !== null) throw new Error(`alteran exited early (${child.exitCode}):\n${output}`)
     try {
@@ -78,7 +122,7 @@ export async function startServer(extraEnv = {}, { validateOutput = true } = {})
     } catch {}
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`alteran did not become healthy within 30 s:\n${output}`)
+      throw new Error(`alteran did not become healthy within ${wait / 1000} s:\n${output}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }

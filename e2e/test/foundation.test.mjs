@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { AtpAgent } from '@atproto/api'
-import { startServer } from '../lib/server.mjs'
+import { startServer, READY } from '../lib/server.mjs'
 
 let server
 
@@ -34,5 +34,5 @@ test('an unknown method is an XRPC error body', async () => {
 test('SIGTERM stops the server cleanly', async () => {
   const other = await startServer()
   await other.stop()
-  assert.match(other.output(), /Alteran dev PDS ready/)
+  assert.match(other.output(), READY)
 })

@@ -175,7 +175,7 @@ public final class Alteran implements AutoCloseable {
         try {
             // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
             own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
-            this.database = own(Databases.open(config));
+            this.database = own(b.dataSource != null ? Database.open(b.dataSource) : Databases.open(config));
             this.storageFull = new StorageFull(config.dataDir());
             database.instrument(meters);
             this.identity = Identity.open(database, config);
@@ -386,6 +386,21 @@ public final class Alteran implements AutoCloseable {
      * Upgrades are handled before servlets, so the {@code /xrpc/*} servlet does not shadow it.
      */
     private void installFirehose(ServletContext ctx) {
+        if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer)) {
+            // Some containers (Spring Boot's Tomcat and Jetty) set their WebSocket container up after this
+            // initializer runs, and before the context's listeners are told it is initialized.
+            ctx.addListener(new jakarta.servlet.ServletContextListener() {
+                @Override
+                public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
+                    addFirehoseEndpoint(event.getServletContext());
+                }
+            });
+            return;
+        }
+        addFirehoseEndpoint(ctx);
+    }
+
+    private void addFirehoseEndpoint(ServletContext ctx) {
         if (!(ctx.getAttribute(ServerContainer.class.getName()) instanceof ServerContainer container)) {
             log.warn("no Jakarta WebSocket container in this servlet context: {} is not served", SubscribeReposEndpoint.PATH);
             return;
@@ -401,6 +416,11 @@ public final class Alteran implements AutoCloseable {
         var reg = ctx.addFilter(name, filter);
         reg.setAsyncSupported(true);
         reg.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, paths);
+    }
+
+    /** Each health check and its result ({@code ok}, {@code full} or {@code error}): what {@code /health} reports. */
+    public Map<String, String> healthChecks() {
+        return HealthServlet.checks(database, blobStore, storageFull);
     }
 
     public Config config() {
@@ -546,6 +566,7 @@ public final class Alteran implements AutoCloseable {
         private DnsTxtLookup lexiconDns;
         private java.util.function.UnaryOperator<BlobStore> blobStoreWrapper = java.util.function.UnaryOperator.identity();
         private MeterRegistry meterRegistry;
+        private javax.sql.DataSource dataSource;
 
         public Builder config(Config config) {
             this.config = config;
@@ -602,6 +623,15 @@ public final class Alteran implements AutoCloseable {
          */
         public Builder meterRegistry(MeterRegistry registry) {
             this.meterRegistry = registry;
+            return this;
+        }
+
+        /**
+         * The database the host names for the PDS instead of {@code alteran.sqlite} in the data directory;
+         * its JDBC URL decides the dialect ({@link Database#open(javax.sql.DataSource)}).
+         */
+        public Builder dataSource(javax.sql.DataSource dataSource) {
+            this.dataSource = dataSource;
             return this;
         }
 

@@ -106,6 +106,47 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the database a host's {@link javax.sql.DataSource} points at; its JDBC URL decides the dialect.
+     * SQLite: the source only names the file, because the PDS keeps its own tuned connections to it (one
+     * writer, a read-only pool), which another pool's connections would contend with.
+     */
+    public static Database open(javax.sql.DataSource source) {
+        String url;
+        try (var c = source.getConnection()) {
+            url = c.getMetaData().getURL();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to the host's database: " + e.getMessage(), e);
+        }
+        if (url != null && url.startsWith("jdbc:sqlite:")) {
+            var file = url.substring("jdbc:sqlite:".length());
+            int query = file.indexOf('?');
+            if (query >= 0) file = file.substring(0, query);
+            if (file.startsWith("file:")) file = file.substring("file:".length());
+            if (file.isEmpty() || file.equals(":memory:") || file.contains("mode=memory")) {
+                throw new IllegalArgumentException("an in-memory SQLite database cannot hold the PDS: name a file in the JDBC URL");
+            }
+            return openSqlite(Path.of(file));
+        }
+        if (url != null && url.startsWith("jdbc:postgresql:")) {
+            // The PDS keeps its own pools (a writer of one, readers, a LISTEN connection) rather than
+            // borrowing the host's: it takes the host's URL and login from the pool that holds them.
+            if (!(source instanceof HikariDataSource hikari)) {
+                throw new IllegalArgumentException("a PostgreSQL DataSource for the PDS must be a HikariDataSource (Spring Boot's default), which"
+                        + " names its URL, user and password; this one is a " + source.getClass().getName());
+            }
+            var jdbc = hikari.getJdbcUrl();
+            var login = "user=" + encode(hikari.getUsername()) + "&password=" + encode(hikari.getPassword());
+            return openPostgres(PostgresUrl.parse(jdbc + (jdbc.contains("?") ? "&" : "?") + login));
+        }
+        throw new IllegalArgumentException("the host's database is neither SQLite nor PostgreSQL (" + (url == null ? "no URL" : url.replaceAll("[?;].*", ""))
+                + ")");
+    }
+
+    private static String encode(String s) {
+        return s == null ? "" : java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     public static Database openSqlite(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());

@@ -1,0 +1,170 @@
+package dev.alteran.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.alteran.pds.Alteran;
+import dev.alteran.pds.config.ConfigException;
+import dev.alteran.pds.wire.Json;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class AlteranStarterTest {
+    private static JsonNode json(String body) throws java.io.IOException {
+        return Json.READER.readTree(body);
+    }
+
+    /** The PDS and the application share one embedded server, each on its own paths, under either container. */
+    @ParameterizedTest
+    @EnumSource(BootApp.Container.class)
+    void pdsMountsBesideTheAppsControllers(BootApp.Container container) throws Exception {
+        try (var app = BootApp.start(container, Map.of("spring.jackson.property-naming-strategy", "SNAKE_CASE"),
+                BootApp.HelloController.class)) {
+            var server = ((org.springframework.boot.web.server.context.WebServerApplicationContext) app.context).getWebServer();
+            assertThat(server.getClass().getSimpleName()).startsWithIgnoringCase(container.name());
+            // The app's own route, through the app's own (unchanged) JSON mapper.
+            var hello = app.get("/hello");
+            assertThat(hello.statusCode()).isEqualTo(200);
+            assertThat(hello.body()).isEqualTo("{\"greeting_text\":\"hello from the app\"}");
+            assertThat(hello.headers().firstValue("x-request-id")).isEmpty();
+
+            // The PDS's routes, through Alteran's own mapper (camel case, as the Lexicons say).
+            var describe = app.get("/xrpc/com.atproto.server.describeServer");
+            assertThat(describe.statusCode()).isEqualTo(200);
+            assertThat(describe.body()).contains("\"did\":\"did:web:localhost%3A" + app.port + "\"").contains("\"availableUserDomains\"");
+            assertThat(describe.headers().firstValue("x-request-id")).isPresent();
+            assertThat(app.get("/.well-known/atproto-did").body()).isEqualTo("did:web:localhost%3A" + app.port);
+            // did.json answers only for the host the did:web names.
+            var didJson = app.http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + app.port + "/.well-known/did.json")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(didJson.statusCode()).isEqualTo(200);
+            assertThat(json(didJson.body()).path("id").asText()).isEqualTo("did:web:localhost%3A" + app.port);
+            assertThat(app.get("/health").statusCode()).isEqualTo(200);
+            // No controller of the app answers /, so the PDS does.
+            var root = app.get("/");
+            assertThat(root.statusCode()).isEqualTo(200);
+            assertThat(root.body()).contains("AT Protocol");
+            // A hostile request gets the XRPC error, not the app's error page.
+            var bad = app.get("/xrpc/com.atproto.repo.getRecord?repo=nope");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(json(bad.body()).path("error").asText()).isEqualTo("InvalidRequest");
+
+            // Actuator: the alteran health component has /health's checks; the PDS's meters are Boot's.
+            var health = json(app.get("/actuator/health").body());
+            assertThat(health.at("/components/alteran/status").asText()).isEqualTo("UP");
+            assertThat(health.at("/components/alteran/details/database").asText()).isEqualTo("ok");
+            assertThat(health.at("/components/alteran/details/storage").asText()).isEqualTo("ok");
+            var metrics = json(app.get("/actuator/metrics").body()).path("names");
+            assertThat(metrics.toString()).contains("\"alteran.xrpc.requests\"");
+            var requests = json(app.get("/actuator/metrics/alteran.xrpc.requests").body());
+            assertThat(requests.at("/measurements/0/value").asDouble()).isGreaterThanOrEqualTo(1);
+
+            // The firehose WebSocket under this container: a record written arrives as a frame.
+            var frames = new java.util.concurrent.LinkedBlockingQueue<ByteBuffer>();
+            var ws = app.http.newWebSocketBuilder().buildAsync(
+                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos"), new WebSocket.Listener() {
+                        private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+                        @Override
+                        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+                            var bytes = new byte[data.remaining()];
+                            data.get(bytes);
+                            partial.writeBytes(bytes);
+                            if (last) {
+                                frames.add(ByteBuffer.wrap(partial.toByteArray()));
+                                partial = new java.io.ByteArrayOutputStream();
+                            }
+                            webSocket.request(1);
+                            return CompletableFuture.completedFuture(null);
+                        }
+
+                    }).get(10, TimeUnit.SECONDS);
+            var session = json(app.post("/xrpc/com.atproto.server.createSession",
+                    "{\"identifier\":\"" + BootApp.HANDLE + "\",\"password\":\"" + BootApp.PASSWORD + "\"}", null).body());
+            var jwt = session.path("accessJwt").asText();
+            var did = session.path("did").asText();
+            var created = app.post("/xrpc/com.atproto.repo.createRecord", "{\"repo\":\"" + did
+                    + "\",\"collection\":\"app.bsky.feed.post\",\"record\":{\"$type\":\"app.bsky.feed.post\",\"text\":\"from Boot\",\"createdAt\":\"2024-01-01T00:00:00.000Z\"}}", jwt);
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+            var uri = json(created.body()).path("uri").asText();
+            var rkey = uri.substring(uri.lastIndexOf('/') + 1);
+            ByteBuffer frame;
+            boolean seen = false;
+            while (!seen && (frame = frames.poll(10, TimeUnit.SECONDS)) != null) {
+                seen = new String(frame.array(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(rkey);
+            }
+            assertThat(seen).as("a firehose frame naming the new record").isTrue();
+            ws.abort();
+        }
+    }
+
+    @Test
+    void appsOwnHomePageKeepsTheRoot() throws Exception {
+        try (var app = BootApp.start(BootApp.Container.TOMCAT, Map.of(), BootApp.HelloController.class, BootApp.HomeController.class)) {
+            var root = app.get("/");
+            assertThat(root.statusCode()).isEqualTo(200);
+            assertThat(root.body()).isEqualTo("the app's own home page");
+            assertThat(app.get("/xrpc/com.atproto.server.describeServer").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** The properties go through the environment names' parser: the same problems, in the same words. */
+    @Test
+    void badPropertiesFailStartupWithTheEnvironmentNamesMessages() {
+        assertThatThrownBy(() -> BootApp.start(BootApp.Container.TOMCAT,
+                        Map.of("alteran.max-blob-size", "lots", "alteran.rateLimitStore", "disk"), BootApp.HelloController.class).close())
+                .hasRootCauseInstanceOf(ConfigException.class)
+                .rootCause()
+                .hasMessageContaining("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number")
+                .hasMessageContaining("PDS_RATE_LIMIT_STORE: 'disk' is not memory or database");
+    }
+
+    /** Boot's start-up failure report names the property of each setting the problems name. */
+    @Test
+    void failureAnalysisNamesTheProperties() {
+        var problem = new ConfigException(java.util.List.of("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number",
+                "PDS_HANDLE is required"));
+        var analysis = new AlteranConfigFailureAnalyzer().analyze(new IllegalStateException("context failed", problem));
+        assertThat(analysis.getDescription()).contains("PDS_MAX_BLOB_SIZE: 'lots' is not a whole number", "PDS_HANDLE is required");
+        assertThat(analysis.getAction()).contains("PDS_MAX_BLOB_SIZE is alteran.max-blob-size", "PDS_HANDLE is alteran.handle")
+                .doesNotContain("alteran.max-json-bytes");
+    }
+
+    /** alteran.datasource names the application's DataSource bean: the PDS's tables are in that database. */
+    @Test
+    void namedDataSourceHoldsThePds() throws Exception {
+        var dir = java.nio.file.Files.createTempDirectory("alteran-boot-db-");
+        var file = dir.resolve("app.sqlite");
+        try (var app = BootApp.start(BootApp.Container.TOMCAT, Map.of(
+                "spring.datasource.url", "jdbc:sqlite:" + file, "alteran.datasource", "dataSource"), BootApp.HelloController.class)) {
+            assertThat(app.get("/xrpc/com.atproto.server.describeServer").statusCode()).isEqualTo(200);
+            var boots = app.context.getBean("dataSource", javax.sql.DataSource.class);
+            try (var c = boots.getConnection(); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM repo_root")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+            }
+            assertThat(app.dataDir.resolve("alteran.sqlite")).doesNotExist();
+        }
+    }
+
+    @Test
+    void actuatorHealthIsDownWhenTheDatabaseIs() throws Exception {
+        try (var app = BootApp.start(BootApp.Container.TOMCAT, Map.of(), BootApp.HelloController.class)) {
+            app.context.getBean(Alteran.class).database().close();
+            var health = app.get("/actuator/health");
+            assertThat(health.statusCode()).isEqualTo(503);
+            JsonNode body = json(health.body());
+            assertThat(body.at("/components/alteran/status").asText()).isEqualTo("DOWN");
+            assertThat(body.at("/components/alteran/details/database").asText()).isEqualTo("error");
+        }
+    }
+}
