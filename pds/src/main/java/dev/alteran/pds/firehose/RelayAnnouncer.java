@@ -33,6 +33,7 @@ public final class RelayAnnouncer implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** Shorter than the period, so the holder's lease has lapsed when any instance's next round comes. */
     static final Duration LEASE = PERIOD.minusHours(1);
+    private static final String LEASE_PREFIX = "relay-crawl ";
 
     /**
      * What runs the announcements after their delays: a daemon thread of its own ({@link #ownThread()});
@@ -201,7 +202,7 @@ public final class RelayAnnouncer implements AutoCloseable {
         var l = leases;
         if (l == null) return true;
         try {
-            return l.tryAcquire("relay-crawl " + relay, LEASE);
+            return l.tryAcquire(LEASE_PREFIX + relay, LEASE);
         } catch (RuntimeException e) {
             log.warn("cannot take the requestCrawl lease for {}; announcing anyway", relay, e);
             return true;
@@ -216,5 +217,16 @@ public final class RelayAnnouncer implements AutoCloseable {
     public void close() {
         scheduler.close();
         if (http != null) http.close();
+        // A stopping instance hands its rounds on: restarted (or another instance started), it announces at once.
+        var l = leases;
+        if (l != null) {
+            for (var relay : relays) {
+                try {
+                    l.release(LEASE_PREFIX + relay);
+                } catch (RuntimeException e) {
+                    log.debug("cannot release the requestCrawl lease for {}", relay, e);
+                }
+            }
+        }
     }
 }

@@ -23,7 +23,10 @@ import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Two instances on one database ask a relay to crawl once a round between them, and one takes over when the other is gone. */
+/**
+ * Two instances on one database ask a relay to crawl once a round between them; one takes over when the
+ * other is killed (its lease lapses) or at once when the other stops as it should (it releases the lease).
+ */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Dialect.class)
 class RelayAnnouncerLeaseTest {
@@ -101,11 +104,19 @@ class RelayAnnouncerLeaseTest {
             var holder = a.successCount() == 2 ? a : b;
             assertThat(holder.successCount()).as("the holder keeps its lease").isEqualTo(2);
             var other = holder == a ? b : a;
-            holder.close(); // that instance is gone
+            stopped.add(holder == a ? "a" : "b"); // that instance is killed: its lease is left to lapse
             scheduler.runNext();
             scheduler.runNext();
             assertThat(crawls.get()).as("its lease lapsed: the other instance announces").isEqualTo(3);
             assertThat(other.successCount()).isEqualTo(1);
+
+            other.close(); // stopped as it should be: it hands its lease on
+            try (var restarted = new RelayAnnouncer("pds.example.com", List.of(relayUrl), Duration.ZERO, new Tagged(scheduler, "c", stopped))
+                    .leasedBy(new JobLeases(dbA, clock())).start()) {
+                scheduler.runNext();
+                assertThat(crawls.get()).as("a restart announces at once").isEqualTo(4);
+                assertThat(restarted.successCount()).isEqualTo(1);
+            }
         }
     }
 }
