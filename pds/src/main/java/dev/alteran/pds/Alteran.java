@@ -229,7 +229,9 @@ public final class Alteran implements AutoCloseable {
             new IdentityHandlers(config, identity, didDocuments, handleResolver, didResolver, plc, new PlcTokens(database, clock),
                     Mailer.of(config.email(), config.env() == Environment.DEV)).register(router);
             new SyncHandlers(repo, database, account).register(router);
-            this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY));
+            // Scheduled jobs (relay announcements, blob garbage collection) run once across instances on one database.
+            this.jobLeases = new JobLeases(database, clock);
+            this.relays = own(new RelayAnnouncer(config.hostname(), config.relayHosts(), RELAY_FIRST_DELAY).leasedBy(jobLeases));
             var activation = new AccountActivation(account, repo, didDocuments, relays::requestCrawlNow);
             new ServerHandlers(config, identity, sessions, appPasswords, serviceAuth, trustedProxies, account, didDocuments,
                     activation).register(router);
@@ -281,7 +283,6 @@ public final class Alteran implements AutoCloseable {
             this.accountServlet = new AccountServlet(accountData, devices, webPages, identity, database, blobs, trustedProxies, clock);
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("alteran-maintenance").factory());
             own(maintenance::shutdownNow);
-            this.jobLeases = new JobLeases(database, clock);
             maintenance.scheduleWithFixedDelay(this::collectGarbage, 5, GC_PERIOD.toMinutes(), TimeUnit.MINUTES);
         } catch (RuntimeException | Error e) {
             // A host that catches this keeps running: nothing opened so far may stay open (the database above all).

@@ -148,7 +148,12 @@ public final class Sessions {
         }
     }
 
-    /** refreshSession: verifies the refresh token, then rotates it (see the class comment). */
+    /**
+     * refreshSession: verifies the refresh token, then rotates it (see the class comment). The read and the
+     * rotation are one {@link Database#write} transaction, which holds the database's write lock (on
+     * PostgreSQL an advisory lock every instance takes), so instances sharing a database see each other's
+     * rotations: a token rotated on one has the same successor on all, and one revoked is refused by all.
+     */
     public Session refresh(String refreshJwt) {
         var token = tokens.verifyRefresh(refreshJwt, false);
         maybePurge();

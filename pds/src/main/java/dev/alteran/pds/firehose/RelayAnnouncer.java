@@ -1,6 +1,7 @@
 package dev.alteran.pds.firehose;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.alteran.pds.store.JobLeases;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * configured relay, shortly after start-up and then every 12 hours. A failed request is logged and
  * retried with a doubling delay (1 minute up to 1 hour). Runs on its own thread; requests never wait
  * for it. A relay is a host name (reached over https) or an http(s) URL of a host, e.g. a local relay.
+ * With {@link #leasedBy job leases}, instances sharing a database make each periodic announcement once
+ * between them: a round goes ahead on the instance holding the relay's lease and is skipped elsewhere.
  */
 public final class RelayAnnouncer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayAnnouncer.class);
@@ -28,6 +31,9 @@ public final class RelayAnnouncer implements AutoCloseable {
     public static final Duration FIRST_RETRY = Duration.ofMinutes(1);
     public static final Duration MAX_RETRY = Duration.ofHours(1);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Shorter than the period, so the holder's lease has lapsed when any instance's next round comes. */
+    static final Duration LEASE = PERIOD.minusHours(1);
+    private static final String LEASE_PREFIX = "relay-crawl ";
 
     /**
      * What runs the announcements after their delays: a daemon thread of its own ({@link #ownThread()});
@@ -47,6 +53,7 @@ public final class RelayAnnouncer implements AutoCloseable {
     private final Duration initialDelay;
     private volatile HttpClient http; // built by the first announcement, on the scheduler thread: no TLS set-up at start-up
     private final Scheduler scheduler;
+    private volatile JobLeases leases; // null: this instance is alone
     private final Map<String, Duration> retry = new ConcurrentHashMap<>();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -99,6 +106,12 @@ public final class RelayAnnouncer implements AutoCloseable {
         };
     }
 
+    /** Periodic announcements go through these leases (before {@link #start()}). */
+    public RelayAnnouncer leasedBy(JobLeases leases) {
+        this.leases = leases;
+        return this;
+    }
+
     /** Schedules the first announcement to every relay. Without a hostname there is nothing to announce. */
     public RelayAnnouncer start() {
         if (hostname == null || hostname.isBlank()) {
@@ -143,6 +156,10 @@ public final class RelayAnnouncer implements AutoCloseable {
     }
 
     private void announce(String relay, boolean periodic) {
+        if (periodic && !leased(relay)) {
+            schedule(relay, PERIOD); // another instance announces this round; this one looks again next round
+            return;
+        }
         var uri = endpoint(relay);
         String problem;
         try {
@@ -180,6 +197,18 @@ public final class RelayAnnouncer implements AutoCloseable {
         schedule(relay, next);
     }
 
+    /** Whether this instance makes this round's announcement to {@code relay}; a lease the database cannot give is taken as held. */
+    private boolean leased(String relay) {
+        var l = leases;
+        if (l == null) return true;
+        try {
+            return l.tryAcquire(LEASE_PREFIX + relay, LEASE);
+        } catch (RuntimeException e) {
+            log.warn("cannot take the requestCrawl lease for {}; announcing anyway", relay, e);
+            return true;
+        }
+    }
+
     private static String abbreviate(String s) {
         return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
@@ -188,5 +217,16 @@ public final class RelayAnnouncer implements AutoCloseable {
     public void close() {
         scheduler.close();
         if (http != null) http.close();
+        // A stopping instance hands its rounds on: restarted (or another instance started), it announces at once.
+        var l = leases;
+        if (l != null) {
+            for (var relay : relays) {
+                try {
+                    l.release(LEASE_PREFIX + relay);
+                } catch (RuntimeException e) {
+                    log.debug("cannot release the requestCrawl lease for {}", relay, e);
+                }
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.repo.BlockMap;
 import dev.alteran.atproto.repo.CommitData;
+import dev.alteran.atproto.repo.MissingBlockException;
 import dev.alteran.atproto.repo.Repo;
 import dev.alteran.atproto.repo.UnsignedCommit;
 import dev.alteran.atproto.repo.Write;
@@ -213,15 +214,23 @@ public final class RepoStore {
      * events. Between batches, so it never races this store's own writes.
      */
     public void refreshHead() {
-        groupCommit.exclusive(() -> db.read(c -> {
-            var root = RepoRoot.read(c);
-            if (root != null && head != null && !root.cid().equals(head.cid()) && root.rev().compareTo(head.rev()) > 0) {
+        groupCommit.exclusive(() -> {
+            while (true) {
+                var root = db.read(RepoRoot::read);
+                if (root == null || head == null || root.cid().equals(head.cid()) || root.rev().compareTo(head.rev()) <= 0) return null;
                 blocks.clearCache();
                 clock.advancePast(Tid.parse(root.rev()));
-                head = Repo.load(blocks, root.cid());
+                try {
+                    head = Repo.load(blocks, root.cid());
+                    return null;
+                } catch (MissingBlockException e) {
+                    // Another instance committed again while this head loaded, dropping blocks only the older
+                    // head had: load the newer one. Missing blocks of the head still stored are a real loss.
+                    var now = db.read(RepoRoot::read);
+                    if (now == null || now.cid().equals(root.cid())) throw e;
+                }
             }
-            return null;
-        }));
+        });
     }
 
     /**

@@ -12,16 +12,16 @@ import java.util.Comparator;
 /**
  * A real S3 API server for tests: S3Proxy over a temporary folder, in its own JVM (it embeds Jetty 11,
  * which cannot share a class path with Jetty 12). The build resolves its self-contained jar and passes
- * the path as the {@code s3proxy.jar} system property.
+ * the path as the {@code s3proxy.jar} system property (in the pds and server modules).
  */
-final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS_KEY = "alteran-test";
-    static final String SECRET_KEY = "alteran-test-secret";
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "alteran-test";
+    public static final String SECRET_KEY = "alteran-test-secret";
 
     private final Process process;
     private final Path dir;
     private final Path log;
-    final String endpoint;
+    public final String endpoint;
 
     private S3ProxyServer(Process process, Path dir, Path log, String endpoint) {
         this.process = process;
@@ -30,7 +30,7 @@ final class S3ProxyServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    static S3ProxyServer start() throws Exception {
+    public static S3ProxyServer start() throws Exception {
         var jar = System.getProperty("s3proxy.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("s3proxy.jar is not set to the S3Proxy jar (run the tests through Maven): " + jar);

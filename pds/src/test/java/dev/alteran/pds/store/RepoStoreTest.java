@@ -603,4 +603,36 @@ class RepoStoreTest {
         assertThat(count("record")).isEqualTo(3);
         assertThat(storedCids()).isEqualTo(reachableCids());
     }
+
+    /**
+     * A store catching its head up while another keeps committing: the head it read may lose its blocks
+     * to the next commit before it loads, and then it loads the newer one instead of failing.
+     */
+    @Test
+    void refreshingTheHeadWhileAnotherWriterCommitsNeverFails() throws Exception {
+        try (var db2 = testDb.open()) {
+            var other = RepoStore.open(db2, DID, key, new SequenceLog(db2, SequenceLog.DEFAULT_RETENTION, () -> 1));
+            var done = new java.util.concurrent.atomic.AtomicBoolean();
+            var writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 150; i++) {
+                        // each commit rewrites the same record, so the previous commit's blocks are dropped
+                        other.applyWrites(List.of(i == 0 ? new PreparedWrite.Create(POST, "3jzfcijpj2z2a", post("v0"))
+                                : new PreparedWrite.Update(POST, "3jzfcijpj2z2a", post("v" + i))), null);
+                    }
+                } finally {
+                    done.set(true);
+                }
+            });
+            int refreshes = 0;
+            while (!done.get()) {
+                store.refreshHead();
+                refreshes++;
+            }
+            writer.get();
+            store.refreshHead();
+            assertThat(refreshes).isPositive();
+            assertThat(store.head().cid()).isEqualTo(other.head().cid());
+        }
+    }
 }
