@@ -9,7 +9,6 @@ import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.RepoExport;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,7 +60,7 @@ final class ExportCommand implements Callable<Integer> {
         RepoExport.Result result;
         if (out.toString().equals("-")) {
             try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
-                result = RepoExport.writeCar(db, new NonClosing(System.out), progress);
+                result = RepoExport.writeCar(db, System.out, progress);
             }
         } else {
             // Written beside the target, then moved: an interrupted export never leaves a truncated backup.
@@ -69,8 +68,8 @@ final class ExportCommand implements Callable<Integer> {
             Files.createDirectories(dir);
             var part = Files.createTempFile(dir, out.getFileName().toString(), ".part");
             try {
-                try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
-                    result = RepoExport.writeCar(db, Files.newOutputStream(part), progress);
+                try (var file = Files.newOutputStream(part); var progress = ConsoleProgress.on(spec.commandLine().getErr())) {
+                    result = RepoExport.writeCar(db, file, progress);
                 }
                 Files.move(part, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
@@ -117,22 +116,5 @@ final class ExportCommand implements Callable<Integer> {
                 missing == 0 ? "" : String.format(Locale.ROOT, "; %,d missing", missing));
         report.flush();
         return missing == 0 ? 0 : 1;
-    }
-
-    /** Standard output stays open for whoever wrote before or after us. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }

@@ -21,7 +21,7 @@ public final class RepoExport {
     /** What was written. */
     public record Result(Cid commit, String rev, long blocks, long records, long bytes) {}
 
-    /** Writes the repository stored in {@code db} to {@code out} (closed when done). */
+    /** Writes the repository stored in {@code db} to {@code out}, flushed and left open: the caller owns it. */
     public static Result writeCar(Database db, OutputStream out, Progress progress) {
         return db.readSnapshot(c -> writeCar(c, out, progress));
     }
@@ -31,7 +31,8 @@ public final class RepoExport {
         if (root == null) throw new IllegalStateException("there is no repository to export");
         long total = RepoRoot.count(c, "record");
         var counting = new CountingOutputStream(out);
-        try (var blocks = new ConnectionBlocks(c, "repo_block"); var car = new CarWriter(counting, root.cid())) {
+        try (var blocks = new ConnectionBlocks(c, "repo_block")) {
+            var car = new CarWriter(counting, root.cid()); // flushed below, never closed: that would close out
             var counts = new long[2];
             var written = new HashSet<Cid>(); // record blocks shared by several keys go out once
             RepoWalk.walk(blocks, root.cid(), null, null, true, new RepoWalk.Visitor() {

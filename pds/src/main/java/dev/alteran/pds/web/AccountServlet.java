@@ -325,7 +325,7 @@ public final class AccountServlet extends HttpServlet {
         resp.setContentType("application/vnd.ipld.car");
         resp.setHeader("Content-Disposition", "attachment; filename=\"" + fileName("car") + "\"");
         resp.setHeader("Cache-Control", "no-store");
-        RepoExport.writeCar(database, new KeepOpen(resp.getOutputStream()), Progress.NONE);
+        RepoExport.writeCar(database, resp.getOutputStream(), Progress.NONE);
     }
 
     /** Every stored blob, named by its CID, streamed into the zip one at a time: nothing is copied first. */
@@ -356,7 +356,7 @@ public final class AccountServlet extends HttpServlet {
         return identity.handle() + "-" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC) + "." + extension;
     }
 
-    /** The response stream, left for the container to close (the writers close what they are given). */
+    /** The response stream, left for the container to close (closing a zip closes what it writes to). */
     private static final class KeepOpen extends FilterOutputStream {
         KeepOpen(OutputStream out) {
             super(out);
