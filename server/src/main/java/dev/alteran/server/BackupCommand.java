@@ -1,7 +1,6 @@
 package dev.alteran.server;
 
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -31,8 +30,7 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         var config = data.config();
-        var problems = config.blobStorage().problems(config.maxBlobSize());
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        DataOptions.requireBlobStorage(config);
         long start = System.nanoTime();
         Backup.Result result;
         try (var progress = ConsoleProgress.on(spec.commandLine().getErr())) {

@@ -5,7 +5,6 @@ import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.config.ConfigSources;
 import dev.alteran.pds.config.Durations;
 import java.nio.file.Path;
@@ -45,8 +44,7 @@ final class BlobsCommand implements Runnable {
             if (data != null) values.put("PDS_DATA_DIR", data.toString());
             var config = Config.from(values);
             // Only the storage options matter here: no account secrets are needed to collect garbage.
-            var problems = config.blobStorage().problems(config.maxBlobSize());
-            if (!problems.isEmpty()) throw new ConfigException(problems);
+            DataOptions.requireBlobStorage(config);
             try (var db = Databases.open(config);
                  var store = BlobStore.open(config)) {
                 var blobs = new Blobs(db, store, config.allowedMime(), config.maxBlobSize(), config.blobQuotaBytes(), Clock.systemUTC());

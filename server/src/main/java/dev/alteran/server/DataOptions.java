@@ -27,6 +27,12 @@ final class DataOptions {
         return values;
     }
 
+    /** Fails with the blob store's configuration problems, if any (what commands that read or write blobs need). */
+    static void requireBlobStorage(Config config) {
+        var problems = config.blobStorage().problems(config.maxBlobSize());
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+    }
+
     /** The configuration with the account's DID and signing key checked (what repository commands need). */
     Config repoConfig() {
         var config = config();

@@ -5,7 +5,6 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.RepoExport;
 import java.io.IOException;
@@ -82,8 +81,7 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     private int exportBlobs(Config config, Database db, java.io.PrintWriter report) throws IOException {
-        var problems = config.blobStorage().problems(config.maxBlobSize());
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        DataOptions.requireBlobStorage(config);
         Files.createDirectories(blobsDir);
         var err = spec.commandLine().getErr();
         long copied = 0, bytes = 0, missing = 0;

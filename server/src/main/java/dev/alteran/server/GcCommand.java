@@ -4,7 +4,6 @@ import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobCollector;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.Blobs;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.RepoGc;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,8 +37,7 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = data.config();
-        var problems = config.blobStorage().problems(config.maxBlobSize());
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        DataOptions.requireBlobStorage(config);
         var out = spec.commandLine().getOut();
         try (var db = Databases.openExisting(config)) {
             RepoGc.Result blocks;

@@ -6,7 +6,6 @@ import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.BlobReferences;
 import dev.alteran.pds.blob.Blobs;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.AccountStatus;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.RecordIndex;
@@ -55,8 +54,7 @@ final class ImportCommand implements Callable<Integer> {
         if (!Files.isRegularFile(car)) throw new IllegalArgumentException("no such file: " + car);
         var config = data.repoConfig();
         if (blobsDir != null) {
-            var problems = config.blobStorage().problems(config.maxBlobSize());
-            if (!problems.isEmpty()) throw new ConfigException(problems);
+            DataOptions.requireBlobStorage(config);
         }
         var out = spec.commandLine().getOut();
         try (var lock = Databases.lock(config, "alteran import"); var db = Databases.open(config)) {

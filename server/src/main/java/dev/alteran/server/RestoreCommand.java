@@ -4,7 +4,6 @@ import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobStore;
 import dev.alteran.pds.blob.FileBlobStore;
 import dev.alteran.pds.config.Config;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.DatabaseLock;
 import dev.alteran.pds.store.Migrations;
 import dev.alteran.pds.store.SqliteBackup;
@@ -42,8 +41,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         var config = data.config();
-        var problems = config.blobStorage().problems(config.maxBlobSize());
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        DataOptions.requireBlobStorage(config);
         if (config.postgres() != null) {
             throw new IllegalStateException("PDS_DATABASE_URL selects PostgreSQL: restore its database with pg_restore; this command restores SQLite backups");
         }

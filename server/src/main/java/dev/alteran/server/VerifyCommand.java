@@ -2,7 +2,6 @@ package dev.alteran.server;
 
 import dev.alteran.pds.Databases;
 import dev.alteran.pds.blob.BlobStore;
-import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.RepoAudit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,8 +32,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = data.repoConfig();
-        var problems = config.blobStorage().problems(config.maxBlobSize());
-        if (!problems.isEmpty()) throw new ConfigException(problems);
+        DataOptions.requireBlobStorage(config);
         var out = spec.commandLine().getOut();
         long start = System.nanoTime();
         RepoAudit.Report report;
