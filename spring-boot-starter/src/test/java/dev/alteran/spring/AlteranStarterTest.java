@@ -68,10 +68,12 @@ class AlteranStarterTest {
             var requests = json(app.get("/actuator/metrics/alteran.xrpc.requests").body());
             assertThat(requests.at("/measurements/0/value").asDouble()).isGreaterThanOrEqualTo(1);
 
-            // The firehose WebSocket under this container: a record written arrives as a frame.
+            // The firehose WebSocket under this container: a record written arrives as a frame. From cursor 0,
+            // so the event is replayed if the container opens the subscription only after the write (the
+            // handshake's answer can reach the client before the endpoint's onOpen has run).
             var frames = new java.util.concurrent.LinkedBlockingQueue<ByteBuffer>();
             var ws = app.http.newWebSocketBuilder().buildAsync(
-                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos"), new WebSocket.Listener() {
+                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos?cursor=0"), new WebSocket.Listener() {
                         private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
 
                         @Override
