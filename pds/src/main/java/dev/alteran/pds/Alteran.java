@@ -176,7 +176,7 @@ public final class Alteran implements AutoCloseable {
             // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
             own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
             this.database = own(b.dataSource != null ? Database.open(b.dataSource) : Databases.open(config));
-            this.storageFull = new StorageFull(config.dataDir());
+            this.storageFull = new StorageFull(config.dataDir(), database);
             database.instrument(meters);
             this.identity = Identity.open(database, config);
             // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
