@@ -26,42 +26,57 @@ public final class SeqTailer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SeqTailer.class);
 
     private final Database db;
-    private final SequenceLog sequence;
-    private final Runnable beforePublish;
     private final Thread thread;
+    private SequenceLog sequence;
+    private Runnable beforePublish;
     private long newest;
     private volatile boolean closed;
-    /** The connection {@link #start} opened (and checked the lock on), for the thread to take over. */
+    /** The connection {@link #open} opened (and took the lock on), for the thread to take over. */
     private volatile Connection first;
     private volatile String lastHolder;
 
-    private SeqTailer(Database db, SequenceLog sequence, Runnable beforePublish) {
+    private SeqTailer(Database db) {
         this.db = db;
-        this.sequence = sequence;
-        this.beforePublish = beforePublish;
         this.thread = Thread.ofPlatform().daemon().name("alteran-seq-tailer").unstarted(this::run);
     }
 
     /**
-     * Starts tailing {@code sequence}'s log for events other instances commit; null on SQLite, which one
-     * process owns. {@code beforePublish} runs when the log has grown, before its listeners hear of it
-     * (the repository catches its head up, so a subscriber who then reads it sees the new commit).
-     * Fails, naming the command, while an offline command holds the database ({@link PostgresUseLock}).
+     * PostgreSQL: claims the database for a serving instance, before it writes anything there: opens the
+     * LISTEN connection and holds the {@link PostgresUseLock} shared on it, for as long as the tailer
+     * lives. Fails, naming the command, while an offline command holds the database exclusively. Null on
+     * SQLite, which one process owns.
      */
-    public static SeqTailer start(Database db, SequenceLog sequence, Runnable beforePublish) {
+    public static SeqTailer open(Database db) {
         if (db.dialect() != Dialect.POSTGRES) return null;
-        var tailer = new SeqTailer(db, sequence, beforePublish);
+        var tailer = new SeqTailer(db);
         try {
             tailer.first = tailer.connect();
-            if (tailer.first == null) {
-                throw new IllegalStateException("PostgreSQL " + db.name() + " is in use by "
-                        + Objects.requireNonNullElse(tailer.lastHolder, "an offline command") + "; let it finish first");
-            }
         } catch (SQLException e) {
             throw new StoreException(e);
         }
-        tailer.thread.start();
+        if (tailer.first == null) {
+            throw new IllegalStateException("PostgreSQL " + db.name() + " is in use by "
+                    + Objects.requireNonNullElse(tailer.lastHolder, "an offline command") + "; let it finish first");
+        }
         return tailer;
+    }
+
+    /**
+     * Starts tailing {@code sequence}'s log for events other instances commit. {@code beforePublish} runs
+     * when the log has grown, before its listeners hear of it (the repository catches its head up, so a
+     * subscriber who then reads it sees the new commit).
+     */
+    public SeqTailer start(SequenceLog sequence, Runnable beforePublish) {
+        this.sequence = sequence;
+        this.beforePublish = beforePublish;
+        thread.start();
+        return this;
+    }
+
+    /** {@link #open} and {@link #start} at once; null on SQLite. */
+    public static SeqTailer start(Database db, SequenceLog sequence, Runnable beforePublish) {
+        var tailer = open(db);
+        return tailer == null ? null : tailer.start(sequence, beforePublish);
     }
 
     /** A LISTEN connection holding the use lock shared; null (closed again) while a command holds it exclusively. */
@@ -84,6 +99,25 @@ public final class SeqTailer implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            tail();
+        } finally {
+            closeFirst(); // closed before the loop took it over
+        }
+    }
+
+    private void closeFirst() {
+        var unused = first;
+        first = null;
+        if (unused == null) return;
+        try {
+            unused.close();
+        } catch (SQLException e) {
+            log.warn("closing the LISTEN connection failed: {}", e.toString());
+        }
+    }
+
+    private void tail() {
         while (!closed) {
             Connection opened = first;
             first = null;
@@ -140,6 +174,7 @@ public final class SeqTailer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (thread.getState() == Thread.State.NEW) closeFirst(); // opened but never started: releases the lock
         thread.interrupt();
         try {
             thread.join(POLL.toMillis() * 5);
