@@ -176,7 +176,10 @@ public final class Alteran implements AutoCloseable {
             // Closed last: a host's registry outlives this instance, and these meters would read closed storage.
             own(() -> meters.getMeters().stream().filter(m -> m.getId().getName().startsWith(METER_PREFIX)).forEach(meters::remove));
             this.database = own(b.dataSource != null ? Database.open(b.dataSource) : Databases.open(config));
-            this.storageFull = new StorageFull(config.dataDir());
+            this.storageFull = new StorageFull(config.dataDir(), database);
+            // PostgreSQL: this instance serves the database from here on (its use lock, held shared), before it writes there.
+            var tailer = SeqTailer.open(database);
+            if (tailer != null) own(tailer);
             database.instrument(meters);
             this.identity = Identity.open(database, config);
             // Handles and did:web hosts are anyone's input: outside development they may not lead to loopback or
@@ -217,8 +220,7 @@ public final class Alteran implements AutoCloseable {
             announceIfRestored();
             repo.instrument(meters);
             // PostgreSQL: what other instances on the database commit reaches this one's head and firehose too.
-            var tailer = SeqTailer.start(database, sequence, repo::refreshHead);
-            if (tailer != null) own(tailer);
+            if (tailer != null) tailer.start(sequence, repo::refreshHead);
             identity.addListener(new IdentitySequencer(sequence));
             this.firehose = own(new Firehose(sequence, config.seqWindow(), config.firehoseBuffer(), meters));
             var imports = new ImportSpool(config.dataDir().resolve("tmp"), config.maxRepoImportSize());

@@ -4,6 +4,7 @@ import dev.alteran.pds.config.Config;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.DatabaseLock;
 import dev.alteran.pds.store.Migrations;
+import dev.alteran.pds.store.PostgresUseLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,13 +40,26 @@ public final class Databases {
     }
 
     /**
-     * Exclusive use of the database by {@code holder}, for the server and for commands that replace the
-     * repository under it: the SQLite file lock. With PostgreSQL several instances share the database by
-     * design, so there is nothing to take.
+     * Exclusive use of the database by {@code holder}, for commands that replace the repository under
+     * a server (import, the database copies): SQLite's file lock, or PostgreSQL's use lock taken
+     * exclusively ({@link PostgresUseLock}), which fails while any instance serves the database, saying
+     * how many do.
      */
     public static Lock lock(Config config, String holder) {
-        if (config.postgres() != null) return () -> {};
+        var pg = config.postgres();
+        if (pg != null) return PostgresUseLock.exclusive(pg, holder)::close;
         return DatabaseLock.acquire(sqliteFile(config), holder)::close;
+    }
+
+    /**
+     * What {@code alteran serve} holds while it runs, so that {@link #lock} fails meanwhile: SQLite's file
+     * lock (one server per file). On PostgreSQL, where instances share the database, nothing here: every
+     * instance holds the use lock shared on its LISTEN connection from its start ({@code SeqTailer}), and
+     * fails to start while a command holds it.
+     */
+    public static Lock lockToServe(Config config) {
+        if (config.postgres() != null) return () -> {};
+        return DatabaseLock.acquire(sqliteFile(config), "a running Alteran server")::close;
     }
 
     /** A held {@link #lock}; closing releases it. */

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         description = {"Back up the data directory while the server keeps running: the database as of one commit (SQLite's",
                 "VACUUM INTO), the blob files it names (or, with S3, a listing of the bucket's objects) and a manifest.json",
                 "(root CID, rev, last firehose seq, schema version). `alteran restore` reads it back. With PostgreSQL the",
-                "database is pg_dump's to back up: only the blobs are copied or listed, and the command exits 1 saying so."})
+                "database is pg_dump's to back up (and S3's bucket its versioning or replication): only the blobs are copied",
+                "or listed, and the command exits 1 saying so."})
 final class BackupCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;

@@ -1,12 +1,14 @@
 package dev.alteran.server;
 
 import dev.alteran.pds.config.Config;
+import dev.alteran.pds.config.ConfigException;
 import dev.alteran.pds.store.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,18 @@ final class BackupScheduler implements AutoCloseable {
     private BackupScheduler(Config config) {
         this.config = config;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("alteran-backup").daemon().factory());
+    }
+
+    /**
+     * Scheduled backups copy the SQLite database; with PostgreSQL there is nothing of ours to copy (the
+     * database is pg_dump's, and every instance would back up the same blobs), so a server configured
+     * for both refuses to start rather than take backups without the database in them.
+     */
+    static void refuseWithPostgres(Config config) {
+        if (!config.backup().enabled() || config.postgres() == null) return;
+        throw new ConfigException(List.of("PDS_BACKUP_DIR (--backup-dir): scheduled backups are of a SQLite install; with PostgreSQL"
+                + " (PDS_DATABASE_URL) unset it and back up the database with pg_dump (e.g. pg_dump --format=custom), and the blobs with"
+                + " the S3 bucket's versioning or replication (or `alteran backup`, which copies a file blob store's blobs)"));
     }
 
     /** Starts the schedule: the first backup one interval from now. */

@@ -43,8 +43,9 @@ abstract class CopyDatabaseCommand implements Callable<Integer> {
         if (toPostgres()) Databases.requireExisting(sqlite);
         var out = spec.commandLine().getOut();
         long start = System.nanoTime();
-        // No server may run on the SQLite file meanwhile (its file lock); a PostgreSQL source should be idle too.
+        // No server may run on either database meanwhile: the SQLite file's lock, and PostgreSQL's use lock (no instance serving).
         try (var lock = Databases.lock(sqlite, "alteran " + spec.name());
+             var pgLock = Databases.lock(postgres, "alteran " + spec.name());
              var from = Databases.open(source);
              var to = Databases.open(target);
              var progress = ConsoleProgress.on(spec.commandLine().getErr())) {

@@ -10,8 +10,9 @@ final class Launcher {
     private Launcher() {}
 
     static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
+        BackupScheduler.refuseWithPostgres(config); // before anything starts
         // Held until the process ends: `alteran import` and a second server on this data directory refuse to run.
-        var lock = Databases.lock(config, "a running Alteran server");
+        var lock = Databases.lockToServe(config);
         SqliteNativeLibrary.useCopyUnder(config.dataDir()); // before the first connection loads the driver
         var alteran = Alteran.builder().config(config).debugRoutes(config.debugRoutes())
                 .meterRegistry(MetricsEndpoint.registryFor(config.metrics())).build();

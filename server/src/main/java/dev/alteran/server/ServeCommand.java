@@ -17,7 +17,8 @@ final class ServeCommand implements Callable<Integer> {
     boolean debugRoutes;
 
     @Option(names = "--backup-dir", paramLabel = "DIR",
-            description = "Take backups while serving, each in a new directory under DIR (same as PDS_BACKUP_DIR).")
+            description = {"Take backups while serving, each in a new directory under DIR (same as PDS_BACKUP_DIR).",
+                    "SQLite only: with PostgreSQL (PDS_DATABASE_URL) the server refuses to start with it; back up with pg_dump."})
     Path backupDir;
 
     @Option(names = "--backup-every", paramLabel = "DURATION",

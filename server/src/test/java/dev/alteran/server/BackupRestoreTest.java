@@ -226,6 +226,33 @@ class BackupRestoreTest {
         }
     }
 
+    private static int freePort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void withPostgresScheduledBackupsAreRefusedAtStartUp() throws Exception {
+        // A real database the server could serve: it is the backup setting that stops it, before anything starts.
+        var database = dev.alteran.pds.store.TestPostgres.settingOf(dev.alteran.pds.store.TestPostgres.freshDatabase());
+        var env = tmp.resolve("pg-serve.env");
+        var lines = new StringBuilder();
+        Secrets.generate(TestServer.PASSWORD).forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        lines.append("PDS_DID=did:web:localhost\nPDS_HANDLE=").append(TestServer.HANDLE).append("\nALTERAN_ENV=dev\nPDS_PORT=").append(freePort()).append('\n')
+                .append("PDS_DATA_DIR=").append(tmp.resolve("pg-serve")).append("\nPDS_DATABASE_URL=").append(database).append('\n');
+        Files.writeString(env, lines);
+        // Bounded: a server that started instead would serve until stopped.
+        var run = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> cli("serve", "--env-file", env.toString(), "--backup-dir", tmp.resolve("pg-backups").toString()));
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).contains("PDS_BACKUP_DIR (--backup-dir): scheduled backups are of a SQLite install")
+                .contains("pg_dump").doesNotContain("password=");
+        assertThat(Files.exists(tmp.resolve("pg-backups"))).isFalse();
+        var help = cli("serve", "--help");
+        assertThat(help.out().replaceAll("\\s+", " ")).contains("with PostgreSQL (PDS_DATABASE_URL) the server refuses to start with it");
+    }
+
     @Test
     void withPostgresTheDatabaseIsLeftToPgDumpButTheBlobsAreCopied() throws Exception {
         try (var source = TestServer.start()) {

@@ -155,11 +155,11 @@ class FullDiskTest {
         for (var cid : cids) assertThat(server.alteran.blobStore().exists(cid)).as("bytes of blob " + cid).isTrue();
     }
 
-    private static JsonNode health(TestServer server) throws Exception {
+    static JsonNode health(TestServer server) throws Exception {
         return TestServer.json(server.get("/health"));
     }
 
-    private static ObjectNode post(TestServer server, String text, JsonNode blob) {
+    static ObjectNode post(TestServer server, String text, JsonNode blob) {
         var body = Json.object().put("repo", server.config.did()).put("collection", "app.bsky.feed.post");
         var record = body.putObject("record").put("$type", "app.bsky.feed.post").put("text", text.length() > 3000 ? "long" : text)
                 .put("createdAt", "2024-01-01T00:00:00.000Z");
@@ -175,7 +175,7 @@ class FullDiskTest {
         return body;
     }
 
-    private static HttpResponse<String> createRecord(TestServer server, String jwt, ObjectNode body) throws Exception {
+    static HttpResponse<String> createRecord(TestServer server, String jwt, ObjectNode body) throws Exception {
         return server.post("/xrpc/com.atproto.repo.createRecord", body.toString(), "authorization", "Bearer " + jwt);
     }
 
@@ -186,7 +186,7 @@ class FullDiskTest {
         return server.http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> getRecord(TestServer server, String uri) throws Exception {
+    static HttpResponse<String> getRecord(TestServer server, String uri) throws Exception {
         var parts = uri.substring("at://".length()).split("/");
         return server.get("/xrpc/com.atproto.repo.getRecord?repo=" + URLEncoder.encode(parts[0], StandardCharsets.UTF_8)
                 + "&collection=" + parts[1] + "&rkey=" + parts[2]);
@@ -194,12 +194,17 @@ class FullDiskTest {
 
     /** Mounts a tmpfs of {@link #SIZE} on {@code dir}; false (with the reason printed) where that is not allowed. */
     private static boolean mount(Path dir) throws Exception {
-        var run = run("mount", "-t", "tmpfs", "-o", "size=" + SIZE, "tmpfs", dir.toString());
+        return mount(dir, SIZE);
+    }
+
+    /** Mounts a tmpfs of {@code size} (mount's form: "6m") on {@code dir}; false (with the reason printed) where that is not allowed. */
+    static boolean mount(Path dir, String size) throws Exception {
+        var run = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
         if (run.exit() != 0) System.out.println("FullDiskTest: mount failed (" + run.exit() + "): " + run.output());
         return run.exit() == 0;
     }
 
-    private static void umount(Path dir) throws Exception {
+    static void umount(Path dir) throws Exception {
         var run = run("umount", dir.toString());
         assertThat(run.exit()).as("umount: " + run.output()).isZero();
     }

@@ -354,6 +354,34 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * PostgreSQL: whether {@code bytes} more fit where the database keeps its tables (the server's disk,
+     * not ours): they are written, random so that no compression shrinks them, into a temporary table in
+     * the database's default tablespace, which the transaction's end drops again. False when they do not
+     * fit, or when the database cannot be asked (then nothing says there is room).
+     */
+    boolean hasRoomFor(int bytes) {
+        if (dialect != Dialect.POSTGRES) throw new IllegalStateException("only PostgreSQL's room is probed through the database");
+        var filler = new byte[bytes];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(filler);
+        try {
+            return write(c -> {
+                try (var st = c.createStatement()) {
+                    st.execute("SET LOCAL temp_tablespaces = ''"); // '': the database's default tablespace, where its tables are
+                    st.execute("CREATE TEMP TABLE alteran_room_probe (b BYTEA) ON COMMIT DROP");
+                }
+                try (var st = c.prepareStatement("INSERT INTO alteran_room_probe (b) VALUES (?)")) {
+                    st.setBytes(1, filler);
+                    st.executeUpdate();
+                }
+                return true;
+            });
+        } catch (RuntimeException e) {
+            if (!StorageFull.isCause(e)) log.warn("probing PostgreSQL for room failed: {}", e.toString());
+            return false;
+        }
+    }
+
     private void rollbackQuietly(Connection c, Exception cause) {
         try {
             c.rollback();

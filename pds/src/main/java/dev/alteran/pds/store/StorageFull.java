@@ -12,23 +12,38 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * A full disk: the one place that recognizes it in a failure (SQLite's SQLITE_FULL, the operating
- * system's "No space left on device" or "Disk quota exceeded"), and remembers it for {@code /health}
- * until the data directory takes writes again. Nothing waits on it: every write simply tries, and
- * succeeds again as soon as there is room, without a restart.
+ * A full disk: the one place that recognizes it in a failure (SQLite's SQLITE_FULL, PostgreSQL's
+ * disk_full, the operating system's "No space left on device" or "Disk quota exceeded"), and remembers
+ * it for {@code /health} until the storage takes writes again. Nothing waits on it: every write simply
+ * tries, and succeeds again as soon as there is room, without a restart.
  */
 public final class StorageFull {
     /** The message clients get with a write refused for a full disk. */
     public static final String MESSAGE = "The server's storage is full: nothing was written. Try again later.";
     /** What the probe writes: more than a commit needs, so room for the probe means room for a write. */
     static final int PROBE_BYTES = 256 * 1024;
+    /**
+     * PostgreSQL's SQLSTATE for a full disk (class 53, insufficient resources): what the server reports
+     * when it cannot extend a table's file ("could not extend file ...: No space left on device").
+     */
+    static final String POSTGRES_DISK_FULL = "53100";
 
     private final Path probeDir;
+    private final Database database;
     private volatile boolean full;
 
     /** @param probeDir the data directory, where the probe checks for room once a write ran out of it */
     public StorageFull(Path probeDir) {
+        this(probeDir, null);
+    }
+
+    /**
+     * @param probeDir the data directory (blobs, spooled uploads, a SQLite database)
+     * @param database the database; a PostgreSQL one, whose files are on the server's disks, is probed too
+     */
+    public StorageFull(Path probeDir, Database database) {
         this.probeDir = probeDir;
+        this.database = database;
     }
 
     /** Whether {@code failure}, or anything it wraps or suppressed, says the disk is full. */
@@ -44,6 +59,9 @@ public final class StorageFull {
         if (t instanceof SQLException e && !(t instanceof SQLiteException) && (e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
             return true;
         }
+        if (t instanceof SQLException e && POSTGRES_DISK_FULL.equals(e.getSQLState())) return true;
+        // A batch's failure carries the statement's own in its chain of next exceptions, not as its cause.
+        if (t instanceof SQLException e && isCause(e.getNextException(), seen)) return true;
         if (t instanceof IOException && t.getMessage() != null
                 && (t.getMessage().contains("No space left on device") || t.getMessage().contains("Disk quota exceeded"))) {
             return true;
@@ -62,10 +80,18 @@ public final class StorageFull {
 
     /**
      * Whether the storage is full: after a write ran out of space, until a probe file of
-     * {@value #PROBE_BYTES} bytes can be written (and is removed) in the data directory.
+     * {@value #PROBE_BYTES} bytes can be written (and is removed) in the data directory and, on
+     * PostgreSQL, as many bytes fit in the database ({@link Database#hasRoomFor}).
      */
     public boolean isFull() {
         if (!full) return false;
+        if (dataDirHasRoom() && (database == null || database.dialect() != Dialect.POSTGRES || database.hasRoomFor(PROBE_BYTES))) {
+            full = false;
+        }
+        return full;
+    }
+
+    private boolean dataDirHasRoom() {
         Path probe = null;
         try {
             Files.createDirectories(probeDir);
@@ -74,9 +100,9 @@ public final class StorageFull {
                 out.write(new byte[PROBE_BYTES]);
                 out.flush();
             }
-            full = false;
+            return true;
         } catch (IOException e) {
-            // still no room (or the directory is gone): stays full
+            return false; // still no room (or the directory is gone)
         } finally {
             if (probe != null) {
                 try {
@@ -86,6 +112,5 @@ public final class StorageFull {
                 }
             }
         }
-        return full;
     }
 }
