@@ -111,9 +111,9 @@ class AlteranStarterTest {
 
     /**
      * A subscriber that stops reading for a while stalls the firehose's writes to it, and the watchdog
-     * interrupts the stalled write to give it a thread of its own. Under either container it must stay
-     * connected and then receive every event (Tomcat closes a session whose blocking send is
-     * interrupted, so there frames are not batched).
+     * gives it a thread of its own. Under either container it must stay connected and then receive
+     * every event (#22: Tomcat closes a session whose blocking send is interrupted, so the stalled
+     * write must not be).
      */
     @ParameterizedTest
     @EnumSource(BootApp.Container.class)
