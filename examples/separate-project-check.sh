@@ -4,7 +4,7 @@
 # Everything comes from ~/.m2/repository as the build left it: nothing is downloaded.
 #
 # 1. Deploys the parent POM, atproto, pds and the starter to a file repository in the work directory
-#    (the shared local repository receives nothing: no install).
+#    (not installed: the shared local repository keeps nothing of it).
 # 2. Writes a minimal Boot 4 application there: its own pom (Boot's BOM, spring-boot-starter-web, the
 #    starter, the file repository), one main class. It is built with a local repository of its own; every
 #    other artifact is copied from ~/.m2/repository, read as a file repository, so nothing is downloaded.
@@ -32,6 +32,10 @@ echo "== 1. deploy to $REPO"
 ./mvnw -B -ntp -pl atproto,pds,spring-boot-starter -am -DskipTests -Dmaven.javadoc.skip=true -Dspotless.skip \
   -Dmaven.install.skip=true deploy -DaltDeploymentRepository="alteran-check::file://$REPO" > "$WORK/deploy.log" 2>&1 ||
   { tail -40 "$WORK/deploy.log"; exit 1; }
+# Deploying leaves the file repository's metadata cached beside the local repository's own: remove it again.
+find "$M2/dev/alteran" -name 'maven-metadata-alteran-check.xml*' -delete
+find "$M2/dev/alteran" -name resolver-status.properties -exec grep -L -v -e '^#' -e '^maven-metadata-alteran-check' {} + |
+  xargs -r rm -f
 
 echo "== 2. build a separate Boot application in $APP"
 mkdir -p "$APP/src/main/java/example" "$LOCAL"
