@@ -109,6 +109,77 @@ class AlteranStarterTest {
         }
     }
 
+    /**
+     * A subscriber that stops reading for a while stalls the firehose's writes to it, and the watchdog
+     * gives it a thread of its own. Under either container it must stay connected and then receive
+     * every event (#22: Tomcat closes a session whose blocking send is interrupted, so the stalled
+     * write must not be).
+     */
+    @ParameterizedTest
+    @EnumSource(BootApp.Container.class)
+    void aSubscriberThatPausesStaysConnected(BootApp.Container container) throws Exception {
+        try (var app = BootApp.start(container, Map.of("alteran.firehose-buffer", "100000", "alteran.rate-limit-per-min", "100000", "logging.level.dev.alteran.pds.firehose", "DEBUG", "logging.level.alteran.request", "WARN"), BootApp.HelloController.class)) {
+            var paused = new java.util.concurrent.CountDownLatch(1);
+            var frames = new java.util.concurrent.LinkedBlockingQueue<String>();
+            var closed = new java.util.concurrent.atomic.AtomicReference<String>();
+            var ws = app.http.newWebSocketBuilder().buildAsync(
+                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos"), new WebSocket.Listener() {
+                        private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+                        @Override
+                        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+                            var bytes = new byte[data.remaining()];
+                            data.get(bytes);
+                            partial.writeBytes(bytes);
+                            if (last) {
+                                frames.add(partial.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+                                partial = new java.io.ByteArrayOutputStream();
+                            }
+                            // Reads nothing more until released: the server's writes back up behind it.
+                            return CompletableFuture.runAsync(() -> {
+                                try {
+                                    paused.await();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                webSocket.request(1);
+                            });
+                        }
+
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                            closed.set(statusCode + " " + reason);
+                            return null;
+                        }
+
+                        @Override
+                        public void onError(WebSocket webSocket, Throwable error) {
+                            closed.set("error " + error);
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            var session = json(app.post("/xrpc/com.atproto.server.createSession",
+                    "{\"identifier\":\"" + BootApp.HANDLE + "\",\"password\":\"" + BootApp.PASSWORD + "\"}", null).body());
+            var jwt = session.path("accessJwt").asText();
+            var did = session.path("did").asText();
+            var filler = "x".repeat(60_000);
+            String lastRkey = null;
+            for (int i = 0; i < 150; i++) { // about 9 MB of frames, more than the sockets' buffers hold
+                var created = app.post("/xrpc/com.atproto.repo.createRecord", "{\"repo\":\"" + did
+                        + "\",\"collection\":\"com.example.filler\",\"record\":{\"$type\":\"com.example.filler\",\"data\":\"" + filler + "\"}}", jwt);
+                assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+                var uri = json(created.body()).path("uri").asText();
+                lastRkey = uri.substring(uri.lastIndexOf('/') + 1);
+            }
+            paused.countDown();
+            boolean seen = false;
+            String frame;
+            while (!seen && (frame = frames.poll(30, TimeUnit.SECONDS)) != null) seen = frame.contains(lastRkey);
+            assertThat(closed.get()).as("closed by the server").isNull();
+            assertThat(seen).as("the last record's event arrived").isTrue();
+            ws.abort();
+        }
+    }
+
     @Test
     void appsOwnHomePageKeepsTheRoot() throws Exception {
         try (var app = BootApp.start(BootApp.Container.TOMCAT, Map.of(), BootApp.HelloController.class, BootApp.HomeController.class)) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -32,10 +33,15 @@ import org.slf4j.LoggerFactory;
  * queue, and the subscriber's thread sends them and returns to the fast path once it has caught up.
  * A queue that overflows cuts the subscriber off with ConsumerTooSlow: a slow subscriber never slows
  * the writer, the dispatcher or the others.
+ *
+ * <p>A write that stalls is never interrupted: a container may fail (Tomcat closes the session) a
+ * send whose thread is interrupted. Instead a watchdog gives the stalled subscriber to its own thread
+ * and starts a new dispatcher thread, which resumes the round with the next subscriber; the stalled
+ * thread ends once its write returns, and only then does the subscriber's thread write.
  */
 public final class Firehose implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Firehose.class);
-    /** A fast-path write that takes longer than this is left to the subscriber's own thread. */
+    /** A fast-path write that takes longer than this is left to the subscriber's own thread, and the dispatcher replaced. */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** With no events for this long, live subscribers get a ping, so a dead peer is noticed. */
     static final long PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -49,18 +55,21 @@ public final class Firehose implements AutoCloseable {
     private final LinkedHashSet<Subscription> all = new LinkedHashSet<>();
     private final LinkedHashSet<Subscription> live = new LinkedHashSet<>();
     private long dispatched;
-    private final Thread dispatcher;
+    // The thread that hands out rounds; the watchdog replaces one that stalls in a write.
+    private volatile Thread dispatcher;
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
     private final AtomicLong cutOff = new AtomicLong();
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong framesOut = new AtomicLong();
+    private final AtomicLong replacements = new AtomicLong();
     private final Counter sent;
     private final LongConsumer listener = this::onPublished;
-    // The fast-path write being watched: the watchdog interrupts the dispatcher when it stalls.
+    // The dispatcher's fast-path write being watched, in which round, since when; guarded by watchLock.
     private final Object watchLock = new Object();
-    private Subscription watched; // guarded by watchLock
-    private long watchStart; // guarded by watchLock
+    private Subscription watched;
+    private Round watchedRound;
+    private long watchStart;
 
     /**
      * @param replayBatch events read per query, when replaying to a subscriber and when dispatching (PDS_SEQ_WINDOW)
@@ -87,8 +96,7 @@ public final class Firehose implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.dispatcher = new Thread(this::dispatchLoop, "alteran-firehose");
-        dispatcher.setDaemon(true);
+        this.dispatcher = dispatcherThread(this::dispatchLoop);
         dispatcher.start();
         timers.scheduleAtFixedRate(this::watchdog, 2, 2, TimeUnit.MILLISECONDS);
         sequence.addListener(listener);
@@ -207,16 +215,23 @@ public final class Firehose implements AutoCloseable {
         LockSupport.unpark(dispatcher);
     }
 
+    private Thread dispatcherThread(Runnable task) {
+        var t = new Thread(task, "alteran-firehose");
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Runs until the firehose closes or the watchdog replaces this thread. */
     private void dispatchLoop() {
         long lastActivity = System.nanoTime();
-        while (running) {
+        while (running && dispatcher == Thread.currentThread()) {
             long from;
             synchronized (lock) {
                 from = dispatched;
             }
             if (published.get() <= from) {
                 if (System.nanoTime() - lastActivity >= PING_INTERVAL_NANOS) {
-                    handOut(List.of(Subscription.PING));
+                    if (!handOut(List.of(Subscription.PING))) return;
                     lastActivity = System.nanoTime();
                 }
                 LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1)); // publishing unparks us
@@ -247,13 +262,22 @@ public final class Firehose implements AutoCloseable {
                 }
                 continue;
             }
-            handOut(frames);
+            if (!handOut(frames)) return;
             lastActivity = System.nanoTime();
         }
     }
 
-    /** Gives {@code frames} to every live subscriber; a subscriber attaching meanwhile reads them from the log. */
-    private void handOut(List<Frame> frames) {
+    /**
+     * One fan-out: the frames and the subscribers they go to, taken in turn through {@code next}, so a
+     * replacement dispatcher resumes it after the subscriber whose write stalled.
+     */
+    private record Round(List<Frame> frames, Subscription[] targets, AtomicInteger next) {}
+
+    /**
+     * Gives {@code frames} to every live subscriber; a subscriber attaching meanwhile reads them from
+     * the log. Returns false when this thread was replaced while it waited for a write: it must end.
+     */
+    private boolean handOut(List<Frame> frames) {
         rounds.incrementAndGet();
         framesOut.addAndGet(frames.size());
         Subscription[] targets;
@@ -262,10 +286,16 @@ public final class Firehose implements AutoCloseable {
             long last = frames.getLast().seq();
             if (last > 0) dispatched = last;
         }
-        for (var sub : targets) {
+        return deliver(new Round(frames, targets, new AtomicInteger()));
+    }
+
+    private boolean deliver(Round round) {
+        for (int i; (i = round.next().getAndIncrement()) < round.targets().length; ) {
+            var sub = round.targets()[i];
+            watch(sub, round);
             boolean keep;
             try {
-                keep = sub.dispatch(frames);
+                keep = sub.dispatch(round.frames());
             } catch (RuntimeException e) {
                 log.error("firehose subscriber failed", e);
                 sub.stop();
@@ -276,32 +306,55 @@ public final class Firehose implements AutoCloseable {
                     live.remove(sub);
                 }
             }
+            if (!unwatch()) return false;
         }
+        return true;
     }
 
-    /** Brackets a fast-path write of the dispatcher so the watchdog can interrupt it if it stalls. */
-    void watch(Subscription sub) {
+    private void watch(Subscription sub, Round round) {
         synchronized (watchLock) {
             watched = sub;
+            watchedRound = round;
             watchStart = System.nanoTime();
         }
     }
 
-    /** Ends the watched write; clears an interrupt that came too late to matter. */
-    void unwatch() {
+    /** Ends the watched write; false when the watchdog replaced this thread meanwhile. */
+    private boolean unwatch() {
         synchronized (watchLock) {
+            if (dispatcher != Thread.currentThread()) return false;
             watched = null;
-            Thread.interrupted();
+            watchedRound = null;
+            return true;
         }
     }
 
+    /**
+     * Gives a subscriber whose fast-path write stalled to its own thread, and has a new dispatcher
+     * thread carry on with the round's next subscriber. The stalled thread is left in its write (an
+     * interrupt could make the container fail it) and ends when that returns.
+     */
     private void watchdog() {
         synchronized (watchLock) {
-            if (watched != null && System.nanoTime() - watchStart > STALL_NANOS) {
-                watched = null;
-                dispatcher.interrupt();
-            }
+            if (watched == null || System.nanoTime() - watchStart <= STALL_NANOS || !running) return;
+            // False when the write has not begun or has just ended: the next tick looks again, or unwatch clears it.
+            if (!watched.abandon(watchedRound.frames())) return;
+            var round = watchedRound;
+            watched = null;
+            watchedRound = null;
+            replacements.incrementAndGet();
+            log.debug("a firehose write stalled: the subscriber goes to its own thread, a new dispatcher thread goes on");
+            var next = dispatcherThread(() -> {
+                if (deliver(round)) dispatchLoop();
+            });
+            dispatcher = next;
+            next.start();
         }
+    }
+
+    /** Dispatcher threads replaced because a write stalled (each leaves one subscriber to its own thread). */
+    long stalls() {
+        return replacements.get();
     }
 
     /** Stops the dispatcher and closes every subscription with 1001 (going away). */

@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>Live, exactly one party writes to the sink at a time: the dispatcher while the subscriber keeps
  * up ({@code fast}), or this subscription's thread, draining its bounded queue, after a write stalled
  * or while it catches up after attaching. Switches happen under the subscription's lock, only with an
- * empty queue and no write pending, so frames stay in order.
+ * empty queue and no write pending, so frames stay in order. A dispatcher thread whose write stalled
+ * is given up ({@link #abandon}) but never interrupted; this subscription's thread writes only once
+ * that thread has left the sink ({@code writer} is null), skipping what it got through.
  */
 public final class Subscription {
     private static final Logger log = LoggerFactory.getLogger(Subscription.class);
@@ -49,8 +52,10 @@ public final class Subscription {
     private volatile boolean stopped;
     private volatile boolean finished;
     private volatile Thread thread;
-    // Guarded by this: whether the dispatcher writes to the sink itself, and the last seq written.
-    private boolean fast;
+    // Written under this: whether the dispatcher writes to the sink itself (read unlocked by the
+    // dispatcher between frames), the dispatcher thread inside a write, and the last seq written.
+    private volatile boolean fast;
+    private Thread writer;
     private long lastSent;
 
     Subscription(Firehose hub, FrameSink sink, Long cursor) {
@@ -84,43 +89,72 @@ public final class Subscription {
     }
 
     /**
-     * Called by the dispatcher with new frames in seq order. On the fast path it writes them itself (a
-     * write that stalls moves the subscriber to its own thread); otherwise it queues them. Returns false
-     * when the subscriber is gone or was cut off for a full queue.
+     * Called by the dispatcher with new frames in seq order. On the fast path it writes them itself,
+     * outside the lock, so the watchdog can give a stalled write up ({@link #abandon}) while it lasts;
+     * otherwise it queues them. Returns false when the subscriber is gone or was cut off for a full queue.
      */
     boolean dispatch(List<Frame> frames) {
+        long sent;
         synchronized (this) {
             if (stopped || tooSlow) return false;
             if (!fast) return offer(frames);
-            int i = 0;
-            hub.watch(this);
-            try {
-                for (; i < frames.size(); i++) {
-                    var f = frames.get(i);
-                    if (f == PING) {
-                        sink.ping();
-                    } else if (f.seq() > lastSent) {
-                        sink.send(f.bytes());
-                        hub.countSent();
-                        lastSent = f.seq();
-                    }
+            writer = Thread.currentThread();
+            sent = lastSent;
+        }
+        try {
+            for (var f : frames) {
+                if (!fast) return true; // given up while stalled: the subscriber's thread sends the rest
+                if (f == PING) {
+                    sink.ping();
+                } else if (f.seq() > sent) {
+                    sink.send(f.bytes());
+                    hub.countSent();
+                    sent = f.seq();
                 }
-                sink.flush();
-                return true;
-            } catch (InterruptedException | InterruptedIOException e) {
-                // The peer is not taking data right now: its thread finishes this write and sends the rest.
-                fast = false;
-                boolean ok = offer(frames.subList(i, frames.size()));
-                if (ok && queue.isEmpty()) queue.offer(WAKE);
-                return ok;
-            } catch (IOException | RuntimeException e) {
-                log.debug("firehose subscriber connection failed: {}", e.toString());
-                stop();
-                if (e instanceof RuntimeException) sink.close(1011, "Internal error");
-                return false;
-            } finally {
-                hub.unwatch();
             }
+            sink.flush();
+            return true;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            log.debug("firehose subscriber connection failed: {}", e.toString());
+            stop();
+            if (e instanceof RuntimeException) sink.close(1011, "Internal error");
+            return false;
+        } finally {
+            boolean givenUp;
+            synchronized (this) {
+                writer = null;
+                lastSent = Math.max(lastSent, sent);
+                givenUp = !fast;
+            }
+            if (givenUp) LockSupport.unpark(thread); // it may be waiting to take over (only then: no switch per round)
+        }
+    }
+
+    /**
+     * The watchdog gives up on the dispatcher's stalled write: the subscriber leaves the fast path and
+     * the whole round is queued for its thread (which skips what the stalled write got through).
+     * Returns false when no write is under way (not begun, or just ended).
+     */
+    boolean abandon(List<Frame> frames) {
+        synchronized (this) {
+            if (writer == null || !fast) return false;
+            fast = false;
+            if (offer(frames) && queue.isEmpty()) queue.offer(WAKE);
+            return true;
+        }
+    }
+
+    /** Waits until no dispatcher thread is inside a write; returns the last seq sent, at least {@code pos}. */
+    private long takeOver(long pos) throws InterruptedException {
+        for (;;) {
+            synchronized (this) {
+                if (writer == null) {
+                    lastSent = Math.max(lastSent, pos);
+                    return lastSent;
+                }
+            }
+            LockSupport.park(this); // the writer unparks us as it leaves
+            if (stopped) throw new InterruptedException();
         }
     }
 
@@ -152,7 +186,12 @@ public final class Subscription {
             long pos = begin();
             if (pos >= 0) catchUp(pos);
         } catch (TooSlowException e) {
-            endWithError(Frame.CONSUMER_TOO_SLOW, "Stream consumer too slow");
+            try {
+                takeOver(0); // a stalled dispatcher write ends by itself or at the abort after the grace
+                endWithError(Frame.CONSUMER_TOO_SLOW, "Stream consumer too slow");
+            } catch (InterruptedException stopped) {
+                // the peer left or the server is shutting down
+            }
         } catch (InterruptedException | InterruptedIOException e) {
             // stopped: the peer left or the server is shutting down
         } catch (IOException e) {
@@ -220,12 +259,13 @@ public final class Subscription {
                 if (tooSlow) throw new TooSlowException();
                 boolean mine;
                 synchronized (this) {
-                    mine = !fast;
+                    mine = !fast && writer == null;
                 }
                 if (mine) sink.ping(); // the dispatcher pings subscribers on the fast path
                 continue;
             }
-            sink.flush(); // a write the dispatcher gave up waiting for
+            pos = takeOver(pos);
+            sink.flush(); // what a write the dispatcher gave up on left in flight
             do {
                 if (f == POISON) throw new TooSlowException();
                 if (f.seq() > pos) { // skips WAKE too

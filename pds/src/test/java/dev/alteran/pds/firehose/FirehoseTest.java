@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.alteran.atproto.data.DagCbor;
 import dev.alteran.pds.store.Database;
 import dev.alteran.pds.store.SequenceLog;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,13 +46,17 @@ class FirehoseTest {
         }
     }
 
-    /** Records what it was given; its flushes block while the gate is closed, as a full socket would. */
+    /**
+     * Records what it was given; its flushes block while the gate is closed, as a full socket would.
+     * Like Tomcat, it fails a write whose thread is interrupted, and the connection is lost.
+     */
     static final class GatedSink implements FrameSink {
         final List<Long> delivered = new ArrayList<>();
         final List<Long> pending = new ArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
         volatile int closeCode;
         volatile boolean sawError;
+        volatile boolean interruptedInWrite;
 
         @Override
         public synchronized void send(byte[] frame) {
@@ -61,8 +66,14 @@ class FirehoseTest {
         }
 
         @Override
-        public void flush() throws InterruptedException {
-            gate.await();
+        public void flush() throws IOException {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                interruptedInWrite = true;
+                closeCode = 1001;
+                throw new IOException("The current thread was interrupted", e);
+            }
             synchronized (this) {
                 delivered.addAll(pending);
                 pending.clear();
@@ -146,6 +157,9 @@ class FirehoseTest {
         assertThat(stalling.delivered()).isEqualTo(range(4, 74));
         assertThat(healthy.delivered()).isEqualTo(range(4, 74));
         assertThat(firehose.cutOffCount()).isZero();
+        assertThat(firehose.stalls()).as("the stalled dispatcher thread was replaced").isPositive();
+        assertThat(stalling.interruptedInWrite).as("a write was interrupted").isFalse();
+        assertThat(stalling.closeCode).isZero();
     }
 
     @Test
