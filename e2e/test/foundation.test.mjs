@@ -16,13 +16,15 @@ test('describeServer through @atproto/api', async () => {
   assert.ok(Array.isArray(res.data.availableUserDomains))
 })
 
-test('health reports database and storage', async () => {
-  const res = await fetch(`${server.url}/health`)
-  assert.equal(res.status, 200)
-  assert.ok(res.headers.get('x-request-id'))
-  const body = await res.json()
-  assert.equal(body.status, 'ok')
-  assert.deepEqual(body.checks, { database: 'ok', storage: 'ok' })
+test('health reports database and storage, also at the reference PDS\'s /xrpc/_health', async () => {
+  for (const path of ['/health', '/xrpc/_health']) {
+    const res = await fetch(`${server.url}${path}`)
+    assert.equal(res.status, 200, path)
+    assert.ok(res.headers.get('x-request-id'), path)
+    const body = await res.json()
+    assert.equal(body.status, 'ok', path)
+    assert.deepEqual(body.checks, { database: 'ok', storage: 'ok' }, path)
+  }
 })
 
 test('an unknown method is an XRPC error body', async () => {

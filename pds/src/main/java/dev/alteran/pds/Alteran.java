@@ -338,7 +338,7 @@ public final class Alteran implements AutoCloseable {
 
     /** The paths this PDS answers; everything else belongs to the host. */
     public List<String> paths() {
-        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", WellKnownServlet.ATPROTO_DID));
+        var paths = new ArrayList<>(List.of("/xrpc/*", "/health", "/ready", HealthServlet.XRPC_HEALTH, WellKnownServlet.ATPROTO_DID));
         if (didDocuments.isDidWeb()) paths.add(WellKnownServlet.DID_JSON); // a did:plc document lives in the PLC directory
         if (debugRoutes) paths.add(DebugServlet.PATH);
         if (includeRootEndpoint) paths.add("");
@@ -369,7 +369,7 @@ public final class Alteran implements AutoCloseable {
                 XrpcBodies.fromSystemProperty(lexicons), proxy, storageFull, new RequestMetrics(meters, known))).addMapping("/xrpc/*");
         var wellKnown = paths().stream().filter(p -> p.startsWith("/.well-known/") && !oauthPaths.contains(p)).toArray(String[]::new);
         ctx.addServlet("alteran-well-known", new WellKnownServlet(identity, didDocuments, config.env())).addMapping(wellKnown);
-        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore, storageFull)).addMapping("/health", "/ready");
+        ctx.addServlet("alteran-health", new HealthServlet(database, blobStore, storageFull)).addMapping("/health", "/ready", HealthServlet.XRPC_HEALTH);
         var clash = ctx.addServlet("alteran-oauth", oauthServlet).addMapping(oauthPaths.toArray(String[]::new));
         if (!clash.isEmpty()) throw new IllegalStateException("the host already maps " + clash + ", which the OAuth server needs");
         clash = ctx.addServlet("alteran-account", accountServlet).addMapping(accountPaths.toArray(String[]::new));

@@ -16,9 +16,13 @@ import java.util.LinkedHashMap;
  * check passes, 503 otherwise. {@code database} names the database checked ({@code sqlite} or
  * {@code postgresql}: then the check is a query on the server, so it fails when the server is down or
  * unreachable). {@code storage} is {@code full} after a write ran out of disk space, until there is
- * room again. {@code /ready} answers the same way, for orchestrators that probe both.
+ * room again. {@code /ready} answers the same way, for orchestrators that probe both, and so does
+ * {@code /xrpc/_health}, the path the reference PDS answers and its operators' tools probe (an exact
+ * mapping, so it wins over the XRPC servlet's {@code /xrpc/*}).
  */
 public final class HealthServlet extends HttpServlet {
+    public static final String XRPC_HEALTH = "/xrpc/_health";
+
     private final Database database;
     private final BlobStore blobs;
     private final StorageFull storageFull;
