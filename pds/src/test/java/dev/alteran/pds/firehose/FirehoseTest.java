@@ -50,6 +50,8 @@ class FirehoseTest {
         final List<Long> delivered = new ArrayList<>();
         final List<Long> pending = new ArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
+        /** A closed gate then holds the dispatcher itself, as a write that is slow but never stalls (a busy core) would. */
+        volatile boolean ignoresInterrupts;
         volatile int closeCode;
         volatile boolean sawError;
 
@@ -62,7 +64,14 @@ class FirehoseTest {
 
         @Override
         public void flush() throws InterruptedException {
-            gate.await();
+            for (;;) {
+                try {
+                    gate.await();
+                    break;
+                } catch (InterruptedException e) {
+                    if (!ignoresInterrupts) throw e;
+                }
+            }
             synchronized (this) {
                 delivered.addAll(pending);
                 pending.clear();
@@ -210,5 +219,64 @@ class FirehoseTest {
             assertThat(s.delivered()).isEqualTo(range(from, last));
         }
         assertThat(firehose.cutOffCount()).isZero();
+    }
+
+    /** Appends {@code n} events on a thread of its own, as a writer whose commits may wait for the fan-out. */
+    Thread writer(int n) {
+        return Thread.ofPlatform().name("writer").start(() -> append(n));
+    }
+
+    @Test
+    void aCommitWaitsWhileTheFanOutIsBehindAndGoesOnOnceItCatchesUp() throws Exception {
+        firehose.close();
+        firehose = new Firehose(log, 512, 1_000, new SimpleMeterRegistry(), java.util.concurrent.TimeUnit.MINUTES.toNanos(5));
+        var held = new GatedSink();
+        var healthy = new GatedSink();
+        goLive(healthy, held); // seq 4, handed out
+        held.ignoresInterrupts = true;
+        held.gate = new CountDownLatch(1);
+        append(1); // seq 5: the dispatcher's round now hangs in the held write
+        await(() -> held.pending() == 1);
+        var writer = writer(60); // seqs 6..65
+        // Seq 4 is the last handed out: the commit of 4 + MAX_BEHIND + 1 waits, and the writer with it.
+        long blocked = 4 + Firehose.MAX_BEHIND + 1;
+        await(() -> writer.getState() == Thread.State.TIMED_WAITING && log.lastSeq() == blocked);
+        assertThat(writer.isAlive()).isTrue();
+        assertThat(log.lastSeq()).isEqualTo(blocked);
+
+        held.gate.countDown(); // the fan-out catches up: the writer goes on
+        writer.join();
+        await(() -> held.delivered().size() == 62 && healthy.delivered().size() == 62);
+        assertThat(held.delivered()).isEqualTo(range(4, 65));
+        assertThat(healthy.delivered()).isEqualTo(range(4, 65));
+        assertThat(firehose.commitWaitCount()).isPositive();
+        assertThat(firehose.cutOffCount()).isZero();
+    }
+
+    @Test
+    void aFanOutThatStaysBehindDelaysEachCommitOnlyBriefly() throws Exception {
+        firehose.close();
+        firehose = new Firehose(log, 512, 1_000, new SimpleMeterRegistry(), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+        var held = new GatedSink();
+        goLive(held);
+        held.ignoresInterrupts = true;
+        held.gate = new CountDownLatch(1);
+        append(1); // seq 5 holds the dispatcher
+        await(() -> held.pending() == 1);
+        var writer = writer(100);
+        writer.join(); // every commit waited its bounded while, none for the held round
+        assertThat(log.lastSeq()).isEqualTo(105);
+        assertThat(held.pending()).isEqualTo(1);
+        assertThat(firehose.commitWaitCount()).isPositive();
+        held.gate.countDown();
+        await(() -> held.delivered().size() == 102);
+        assertThat(held.delivered()).isEqualTo(range(4, 105));
+    }
+
+    @Test
+    void withoutLiveSubscribersCommitsNeverWait() {
+        append(200);
+        assertThat(log.lastSeq()).isEqualTo(203);
+        assertThat(firehose.commitWaitCount()).isZero();
     }
 }
