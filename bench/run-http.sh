@@ -3,6 +3,8 @@
 # loopback, driven one at a time with the same load; prints both systems' figures and the ratios.
 #   bench/run-http.sh [LoadRun options]     e.g. --measure-sec 5 --repo-records 20000 (a quicker run)
 # The reference PDS is ../shared/refpds/refpds beside the checkout (REFPDS=... to use another path).
+# The scenarios run twice: on all cores, then each server pinned to CPU 0 and the load generator to
+# CPU 1 (taskset; --cores 2 or --cores 1 runs one of the two; without taskset or a second CPU, only the first).
 # On a shared machine it first waits (up to QUIET_WAIT_MIN=20 minutes) for the 1-minute load average
 # to fall below QUIET_LOAD=2, then measures anyway; the table records the load.
 set -euo pipefail
@@ -36,5 +38,9 @@ trap 'rm -rf "$WORK"' EXIT
 alteran_jvm_flags "$WORK/alteran.jsa"
 FLAGS=()
 for f in "${ALTERAN_JVM_FLAGS[@]}"; do FLAGS+=(--jvm-flag "$f"); done
+if ! command -v taskset >/dev/null 2>&1 || [ "$(nproc)" -lt 2 ]; then
+  echo "run-http: no taskset or a single CPU: the one-core mode is left out" >&2
+  FLAGS+=(--cores 2) # before "$@", so an explicit --cores still wins
+fi
 "$JAVA_HOME/bin/java" -cp bench/target/benchmarks.jar dev.alteran.bench.http.LoadRun \
   --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md "$@"

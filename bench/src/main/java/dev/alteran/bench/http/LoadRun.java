@@ -71,18 +71,13 @@ public final class LoadRun {
         report.meta("machine", Machine.describe());
         report.meta("load average before", Machine.loadAverage());
         try {
-            startBoth(work);
-            for (var t : targets) t.xrpc.login(t.server.handle, t.server.password);
-            if (selected("create")) createRecords();
-            if (selected("get") || selected("list")) {
-                for (var t : targets) seed(t);
+            if (opt.cores().contains(2)) {
+                startBoth(work);
+                scenarios(true);
+                Thread.sleep(opt.idleWait().toMillis());
+                report.row("RSS after the run, idle (MB)", value(t -> t.server.rssMb()), Report.Better.LOWER, "", null);
             }
-            if (selected("get")) getRecords();
-            if (selected("list")) listRecords();
-            if (selected("firehose")) firehose();
-            if (selected("repo")) getRepo();
-            Thread.sleep(opt.idleWait().toMillis());
-            report.row("RSS after the run, idle (MB)", value(t -> t.server.rssMb()), Report.Better.LOWER, "", null);
+            if (opt.cores().contains(1)) oneCore(work);
             report.meta("load average after", Machine.loadAverage());
         } finally {
             for (var t : targets) t.server.close();
@@ -93,6 +88,34 @@ public final class LoadRun {
         if (opt.out() != null) {
             Files.writeString(opt.out(), table);
             log("written to %s", opt.out());
+        }
+    }
+
+    private void scenarios(boolean repo) throws Exception {
+        for (var t : targets) t.xrpc.login(t.server.handle, t.server.password);
+        if (selected("create")) createRecords();
+        if (selected("get") || selected("list")) {
+            for (var t : targets) seed(t);
+        }
+        if (selected("get")) getRecords();
+        if (selected("list")) listRecords();
+        if (selected("firehose")) firehose();
+        if (repo && selected("repo")) getRepo();
+    }
+
+    /**
+     * The scenarios again (getRepo aside) in a table of their own, with both servers started afresh on
+     * CPU 0 and this load generator on CPU 1: the servers' own cost, and the firehose's fan-out apart
+     * from its readers ({@link OneCore}).
+     */
+    private void oneCore(java.nio.file.Path work) throws Exception {
+        for (var t : targets) t.server.close();
+        targets.clear();
+        report.section(OneCore.TITLE, "two cores", "one core");
+        try (var pinned = OneCore.pinSelf()) {
+            targets.add(new Target(OneCore.startAlteran(opt, work)));
+            if (opt.reference()) targets.add(new Target(OneCore.startReference(opt, work)));
+            scenarios(false);
         }
     }
 
@@ -207,9 +230,10 @@ public final class LoadRun {
         if (rate > 0) write = paced(write, writers, rate);
         var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), t.server::cpuSeconds, write);
         closeAll(conns);
-        log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s",
+        log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s (%.0f%% and %.0f%% of one core over the burst)",
                     t.name(), r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.deliverySeconds(),
-                    r.eventsPerSecond(), r.latency().percentileMs(0.5), r.latency().percentileMs(0.99), r.closedEarly(), r.serverCpuSeconds(), r.clientCpuSeconds());
+                    r.eventsPerSecond(), r.latency().percentileMs(0.5), r.latency().percentileMs(0.99), r.closedEarly(), r.serverCpuSeconds(), r.clientCpuSeconds(),
+                    100 * r.serverCpuSeconds() / r.writeSeconds(), 100 * r.clientCpuSeconds() / r.writeSeconds());
         return r;
     }
 

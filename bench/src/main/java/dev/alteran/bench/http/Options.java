@@ -9,7 +9,8 @@ import java.util.List;
 /** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
-               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate) {
+               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
+               java.util.Set<Integer> cores) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
@@ -20,6 +21,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
         var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
+        java.util.Set<Integer> cores = java.util.Set.of(2, 1);
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
             switch (a) {
@@ -42,13 +44,14 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jdk-websocket" -> jdkWebSocket = true;
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
+                case "--cores" -> cores = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate, cores);
     }
 
     static final String USAGE = """
@@ -57,5 +60,6 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
                      --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
+                     --cores 2,1 (2: both systems free on every core; 1: again, each server on CPU 0 and this load generator on CPU 1)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
 }

@@ -14,6 +14,8 @@ final class Report {
 
     private final Map<String, String> meta = new LinkedHashMap<>();
     private final List<Row> rows = new ArrayList<>();
+    private final Map<Integer, String> sections = new LinkedHashMap<>(); // row index -> title of the table starting there
+    private String[] compared; // short names of the first table and the second, for their ratios side by side
 
     void meta(String key, String value) {
         meta.put(key, value);
@@ -27,16 +29,22 @@ final class Report {
         LoadRun.log("%s: alteran %s, reference %s", measure, num(r.alteran), num(r.reference));
     }
 
+    /** The rows after this start a table of their own under {@code title}; its ratios are shown next to the first table's. */
+    void section(String title, String firstName, String name) {
+        sections.put(rows.size(), title);
+        if (compared == null) compared = new String[] {firstName, name};
+    }
+
     String render() {
         var sb = new StringBuilder();
         meta.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
-        sb.append("\n| Measure | Alteran | Reference | Ratio | Target | Met |\n|---|---:|---:|---:|---|---|\n");
-        for (var r : rows) {
-            double ratio = switch (r.better) {
-                case HIGHER -> r.alteran / r.reference;
-                case LOWER -> r.reference / r.alteran;
-                case NONE -> Double.NaN;
-            };
+        for (int i = 0; i < rows.size(); i++) {
+            var r = rows.get(i);
+            if (i == 0 || sections.containsKey(i)) {
+                if (sections.containsKey(i)) sb.append('\n').append(sections.get(i)).append('\n');
+                sb.append("\n| Measure | Alteran | Reference | Ratio | Target | Met |\n|---|---:|---:|---:|---|---|\n");
+            }
+            double ratio = ratio(r);
             Boolean met = r.met;
             if (met == null && r.target.startsWith(">= ") && r.target.endsWith("x")) {
                 met = ratio >= Double.parseDouble(r.target.substring(3, r.target.length() - 1));
@@ -45,7 +53,29 @@ final class Report {
                     .append(" | ").append(Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.1fx", ratio))
                     .append(" | ").append(r.target).append(" | ").append(met == null ? "" : met ? "yes" : "**no**").append(" |\n");
         }
+        if (compared != null && sections.keySet().iterator().next() > 0) ratiosSideBySide(sb);
         return sb.toString();
+    }
+
+    /** The ratios of the measures that both the first table and the next one have, next to each other. */
+    private void ratiosSideBySide(StringBuilder sb) {
+        int split = sections.keySet().iterator().next();
+        var second = new LinkedHashMap<String, Row>();
+        for (var r : rows.subList(split, rows.size())) second.putIfAbsent(r.measure, r);
+        sb.append("\nRatios side by side\n\n| Measure | Ratio, ").append(compared[0]).append(" | Ratio, ").append(compared[1]).append(" |\n|---|---:|---:|\n");
+        for (var r : rows.subList(0, split)) {
+            var o = second.get(r.measure);
+            if (o == null || r.better == Better.NONE) continue;
+            sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.1fx |%n", r.measure, ratio(r), ratio(o)));
+        }
+    }
+
+    private static double ratio(Row r) {
+        return switch (r.better) {
+            case HIGHER -> r.alteran / r.reference;
+            case LOWER -> r.reference / r.alteran;
+            case NONE -> Double.NaN;
+        };
     }
 
     private static String num(double v) {

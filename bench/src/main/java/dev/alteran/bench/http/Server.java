@@ -43,7 +43,12 @@ final class Server implements AutoCloseable {
      * (a new directory: a first start; the same one again: a restart of that server).
      */
     static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
-        var cmd = new ArrayList<String>();
+        return startAlteran(List.of(), jar, jvmFlags, data, port, work);
+    }
+
+    /** The same, its command after {@code prefix} (e.g. {@code taskset -c 0}: see {@link OneCore}). */
+    static Server startAlteran(List<String> prefix, Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
+        var cmd = new ArrayList<String>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-jar", jar.toString(), "dev", "--port", Integer.toString(port), "--data", data.toString()));
@@ -65,8 +70,15 @@ final class Server implements AutoCloseable {
 
     /** The reference PDS through the shared script, which prints {url, did, handle, password} once its account exists. */
     static Server startReference(Path script, Path work) throws Exception {
+        return startReference(List.of(), script, work);
+    }
+
+    /** The same, its command after {@code prefix}; the script's Node children inherit a CPU affinity. */
+    static Server startReference(List<String> prefix, Path script, Path work) throws Exception {
         int port = freePort();
-        var pb = new ProcessBuilder("bash", script.toString(), "start", Integer.toString(port));
+        var cmd = new ArrayList<String>(prefix);
+        cmd.addAll(List.of("bash", script.toString(), "start", Integer.toString(port)));
+        var pb = new ProcessBuilder(cmd);
         pb.redirectError(work.resolve("reference.err").toFile());
         var url = "http://127.0.0.1:" + port;
         long t0 = System.nanoTime();

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -38,6 +39,15 @@ import org.slf4j.LoggerFactory;
  * send whose thread is interrupted. Instead a watchdog gives the stalled subscriber to its own thread
  * and starts a new dispatcher thread, which resumes the round with the next subscriber; the stalled
  * thread ends once its write returns, and only then does the subscriber's thread write.
+ *
+ * <p>Backpressure on the commit path ({@link #awaitFanOut}): when the writers commit faster than the
+ * dispatcher can hand events out (on a busy core, with many subscribers), the events waiting for the
+ * fan-out, and every subscriber's latency, would grow for as long as the burst lasts. So a commit that
+ * leaves the dispatcher more than {@value #MAX_BEHIND} events behind waits, at most
+ * {@code MAX_WAIT_NANOS}, until it is back within that: the writers' latency rises instead of every
+ * subscriber's. Only the dispatcher's hand-out is waited for, never a subscriber: one whose socket is
+ * full is on its own thread and queue by then, and is cut off as above. Nothing is dropped or reordered,
+ * as events are read from the log after they are committed.
  */
 public final class Firehose implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Firehose.class);
@@ -45,6 +55,10 @@ public final class Firehose implements AutoCloseable {
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** With no events for this long, live subscribers get a ping, so a dead peer is noticed. */
     static final long PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Events a commit may leave waiting for the dispatcher's hand-out before it waits itself. */
+    static final int MAX_BEHIND = 32;
+    /** The longest a commit waits for the fan-out: a dispatcher that stays behind longer does not stop writes. */
+    static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SequenceLog sequence;
     private final int replayBatch;
@@ -57,6 +71,12 @@ public final class Firehose implements AutoCloseable {
     private long dispatched;
     // The thread that hands out rounds; the watchdog replaces one that stalls in a write.
     private volatile Thread dispatcher;
+    // The last seq whose round of hand-outs has ended (dispatched is set when a round starts); commits wait on fanOut.
+    private volatile long handedOut;
+    private final Object fanOut = new Object();
+    private final Timer commitWaits;
+    private final long maxWaitNanos;
+    private final long stallNanos;
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
     private final AtomicLong cutOff = new AtomicLong();
@@ -65,6 +85,7 @@ public final class Firehose implements AutoCloseable {
     private final AtomicLong replacements = new AtomicLong();
     private final Counter sent;
     private final LongConsumer listener = this::onPublished;
+    private final LongConsumer pacer = this::awaitFanOut;
     // The dispatcher's fast-path write being watched, in which round, since when; guarded by watchLock.
     private final Object watchLock = new Object();
     private Subscription watched;
@@ -77,6 +98,15 @@ public final class Firehose implements AutoCloseable {
      * @param meters      where subscribers, frames sent, cut-offs and the sequence number are reported
      */
     public Firehose(SequenceLog sequence, int replayBatch, int bufferSize, MeterRegistry meters) {
+        this(sequence, replayBatch, bufferSize, meters, MAX_WAIT_NANOS, STALL_NANOS);
+    }
+
+    /**
+     * @param maxWaitNanos the longest a commit waits for the fan-out (tests hold it longer, or shorter)
+     * @param stallNanos   how long a fast-path write may take before the watchdog gives it up (tests that
+     *                     hold the dispatcher itself, as a busy core would, set it out of reach)
+     */
+    Firehose(SequenceLog sequence, int replayBatch, int bufferSize, MeterRegistry meters, long maxWaitNanos, long stallNanos) {
         if (replayBatch < 1 || bufferSize < 1) throw new IllegalArgumentException("sizes must be positive");
         this.sent = Counter.builder("alteran.firehose.events.sent").description("Frames written to subscribers (replayed or live)")
                 .register(meters);
@@ -86,11 +116,16 @@ public final class Firehose implements AutoCloseable {
                 .description("Subscribers cut off with ConsumerTooSlow").register(meters);
         Gauge.builder("alteran.firehose.seq", published, AtomicLong::get).description("The last sequence number published")
                 .strongReference(true).register(meters);
+        this.commitWaits = Timer.builder("alteran.firehose.commit.waits")
+                .description("Commits that waited for the firehose's fan-out to catch up (backpressure), and how long").register(meters);
+        this.maxWaitNanos = maxWaitNanos;
+        this.stallNanos = stallNanos;
         this.sequence = sequence;
         this.replayBatch = replayBatch;
         this.bufferSize = bufferSize;
         this.dispatched = sequence.lastSeq();
         this.published.set(dispatched);
+        this.handedOut = dispatched;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             var t = new Thread(r, "alteran-firehose-timer");
             t.setDaemon(true);
@@ -100,6 +135,7 @@ public final class Firehose implements AutoCloseable {
         dispatcher.start();
         timers.scheduleAtFixedRate(this::watchdog, 2, 2, TimeUnit.MILLISECONDS);
         sequence.addListener(listener);
+        sequence.pace(pacer);
     }
 
     /**
@@ -156,6 +192,50 @@ public final class Firehose implements AutoCloseable {
     /** Fan-out rounds so far and the frames they carried (each round reaches every live subscriber). */
     public long[] rounds() {
         return new long[] {rounds.get(), framesOut.get()};
+    }
+
+    /** The last seq every live subscriber on the dispatcher's path has been handed (its round ended). */
+    public long handedOutSeq() {
+        return handedOut;
+    }
+
+    /** Commits that waited for the fan-out so far (see {@link #awaitFanOut}). */
+    public long commitWaitCount() {
+        return commitWaits.count();
+    }
+
+    /**
+     * The sequence log's pacer, on the writer's thread after it published {@code seq}: returns at once
+     * while the dispatcher's hand-out is at most {@value #MAX_BEHIND} events behind, else waits until it
+     * is (or {@code MAX_WAIT_NANOS} passed, or the firehose closed).
+     */
+    void awaitFanOut(long seq) {
+        if (seq - handedOut <= MAX_BEHIND || !running) return;
+        synchronized (lock) {
+            if (live.isEmpty()) return; // nobody to wait for (the dispatcher catches up when it next wakes)
+        }
+        long start = System.nanoTime();
+        long deadline = start + maxWaitNanos;
+        synchronized (fanOut) {
+            for (long left; seq - handedOut > MAX_BEHIND && running && (left = deadline - System.nanoTime()) > 0; ) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(fanOut, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        commitWaits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** Marks the events up to {@code seq} handed out and wakes the commits waiting for that. */
+    private void handedOut(long seq) {
+        if (seq <= handedOut) return;
+        handedOut = seq;
+        synchronized (fanOut) {
+            fanOut.notifyAll();
+        }
     }
 
     /** The last seq handed to the live subscribers. */
@@ -242,6 +322,7 @@ public final class Firehose implements AutoCloseable {
                 if (live.isEmpty()) {
                     // Nobody to hand events to: a subscriber that attaches later reads up to here itself.
                     dispatched = Math.max(dispatched, published.get());
+                    handedOut(dispatched);
                     continue;
                 }
             }
@@ -259,6 +340,7 @@ public final class Firehose implements AutoCloseable {
             if (frames.isEmpty()) {
                 synchronized (lock) {
                     dispatched = Math.max(dispatched, published.get()); // nothing readable: do not spin
+                    handedOut(dispatched);
                 }
                 continue;
             }
@@ -308,6 +390,8 @@ public final class Firehose implements AutoCloseable {
             }
             if (!unwatch()) return false;
         }
+        // The round has ended here, in whichever dispatcher thread finished it: commits waiting on it may go on.
+        if (round.frames().getLast().seq() > 0) handedOut(round.frames().getLast().seq());
         return true;
     }
 
@@ -336,7 +420,7 @@ public final class Firehose implements AutoCloseable {
      */
     private void watchdog() {
         synchronized (watchLock) {
-            if (watched == null || System.nanoTime() - watchStart <= STALL_NANOS || !running) return;
+            if (watched == null || System.nanoTime() - watchStart <= stallNanos || !running) return;
             // False when the write has not begun or has just ended: the next tick looks again, or unwatch clears it.
             if (!watched.abandon(watchedRound.frames())) return;
             var round = watchedRound;
@@ -361,6 +445,7 @@ public final class Firehose implements AutoCloseable {
     @Override
     public void close() {
         sequence.removeListener(listener);
+        sequence.stopPacing(pacer);
         List<Subscription> open;
         synchronized (lock) {
             running = false;
@@ -368,6 +453,9 @@ public final class Firehose implements AutoCloseable {
             live.clear();
         }
         LockSupport.unpark(dispatcher);
+        synchronized (fanOut) {
+            fanOut.notifyAll(); // commits waiting for the fan-out go on
+        }
         for (var sub : open) sub.shutdown();
         try {
             dispatcher.join(5_000);

@@ -34,6 +34,7 @@ public final class SequenceLog {
     private final LongSupplier newLogStart;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private long published;
+    private volatile LongConsumer pacer;
 
     public SequenceLog(Database db) {
         this(db, DEFAULT_RETENTION);
@@ -122,6 +123,20 @@ public final class SequenceLog {
     }
 
     /**
+     * Sets the backpressure of {@link #publish}: after telling the listeners, the publishing writer
+     * calls {@code pacer} with the seq, and it may hold the writer briefly (bounded) while the consumers
+     * of the log are too far behind. See the firehose's {@code awaitFanOut}.
+     */
+    public synchronized void pace(LongConsumer pacer) {
+        this.pacer = pacer;
+    }
+
+    /** Removes {@code pacer}, if it is the one set. */
+    public synchronized void stopPacing(LongConsumer pacer) {
+        if (this.pacer == pacer) this.pacer = null;
+    }
+
+    /**
      * Appends one event in its own transaction and publishes it: for events that announce no repository
      * change ({@code identity}, {@code account}). Returns the event.
      */
@@ -132,12 +147,19 @@ public final class SequenceLog {
     }
 
     /**
-     * Tells every listener that events up to {@code seq} are committed. Seqs only move forward: a
+     * Tells every listener that events up to {@code seq} are committed, then lets the {@linkplain #pace
+     * pacer} hold the caller while the firehose is too far behind. Seqs only move forward: a
      * writer that publishes late (after a later seq was published) is not repeated. A failing listener
      * is logged and skipped.
      */
-    public synchronized void publish(long seq) {
-        if (seq <= published) return;
+    public void publish(long seq) {
+        if (!tell(seq)) return;
+        var p = pacer;
+        if (p != null) p.accept(seq);
+    }
+
+    private synchronized boolean tell(long seq) {
+        if (seq <= published) return false;
         published = seq;
         for (var l : listeners) {
             try {
@@ -146,6 +168,7 @@ public final class SequenceLog {
                 log.error("sequencer listener failed for seq {}", seq, e);
             }
         }
+        return true;
     }
 
     /** The newest seq, 0 when the log is empty. */

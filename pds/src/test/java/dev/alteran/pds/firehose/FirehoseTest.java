@@ -225,4 +225,63 @@ class FirehoseTest {
         }
         assertThat(firehose.cutOffCount()).isZero();
     }
+
+    /** Appends {@code n} events on a thread of its own, as a writer whose commits may wait for the fan-out. */
+    Thread writer(int n) {
+        return Thread.ofPlatform().name("writer").start(() -> append(n));
+    }
+
+    @Test
+    void aCommitWaitsWhileTheFanOutIsBehindAndGoesOnOnceItCatchesUp() throws Exception {
+        firehose.close();
+        // The watchdog never gives the held write up: the closed gate holds the dispatcher itself, as a busy core would.
+        firehose = new Firehose(log, 512, 1_000, new SimpleMeterRegistry(), java.util.concurrent.TimeUnit.MINUTES.toNanos(5), Long.MAX_VALUE);
+        var held = new GatedSink();
+        var healthy = new GatedSink();
+        goLive(healthy, held); // seq 4, handed out
+        held.gate = new CountDownLatch(1);
+        append(1); // seq 5: the dispatcher's round now hangs in the held write
+        await(() -> held.pending() == 1);
+        var writer = writer(60); // seqs 6..65
+        // Seq 4 is the last handed out: the commit of 4 + MAX_BEHIND + 1 waits, and the writer with it.
+        long blocked = 4 + Firehose.MAX_BEHIND + 1;
+        await(() -> writer.getState() == Thread.State.TIMED_WAITING && log.lastSeq() == blocked);
+        assertThat(writer.isAlive()).isTrue();
+        assertThat(log.lastSeq()).isEqualTo(blocked);
+
+        held.gate.countDown(); // the fan-out catches up: the writer goes on
+        writer.join();
+        await(() -> held.delivered().size() == 62 && healthy.delivered().size() == 62);
+        assertThat(held.delivered()).isEqualTo(range(4, 65));
+        assertThat(healthy.delivered()).isEqualTo(range(4, 65));
+        assertThat(firehose.commitWaitCount()).isPositive();
+        assertThat(firehose.cutOffCount()).isZero();
+    }
+
+    @Test
+    void aFanOutThatStaysBehindDelaysEachCommitOnlyBriefly() throws Exception {
+        firehose.close();
+        // As above, the closed gate holds the dispatcher itself (no stall hand-off).
+        firehose = new Firehose(log, 512, 1_000, new SimpleMeterRegistry(), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10), Long.MAX_VALUE);
+        var held = new GatedSink();
+        goLive(held);
+        held.gate = new CountDownLatch(1);
+        append(1); // seq 5 holds the dispatcher
+        await(() -> held.pending() == 1);
+        var writer = writer(100);
+        writer.join(); // every commit waited its bounded while, none for the held round
+        assertThat(log.lastSeq()).isEqualTo(105);
+        assertThat(held.pending()).isEqualTo(1);
+        assertThat(firehose.commitWaitCount()).isPositive();
+        held.gate.countDown();
+        await(() -> held.delivered().size() == 102);
+        assertThat(held.delivered()).isEqualTo(range(4, 105));
+    }
+
+    @Test
+    void withoutLiveSubscribersCommitsNeverWait() {
+        append(200);
+        assertThat(log.lastSeq()).isEqualTo(203);
+        assertThat(firehose.commitWaitCount()).isZero();
+    }
 }
