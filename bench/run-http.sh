@@ -10,8 +10,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=../bin/find-java.sh
 . bin/find-java.sh
-# shellcheck source=../bin/jvm-flags.sh
-. bin/jvm-flags.sh
 REFPDS="${REFPDS:-../shared/refpds/refpds}"
 [ -f "$REFPDS" ] || { echo "run-http: the reference PDS script is not at $REFPDS (set REFPDS)" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || { echo "run-http: the reference PDS needs Node.js and npm" >&2; exit 1; }
@@ -31,10 +29,7 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/alteran-http-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-# Alteran runs with the launcher's JVM options; its class-data archive lives in the work directory,
-# written by the first start and used by the restart that the cold start measures.
-alteran_jvm_flags "$WORK/alteran.jsa"
-FLAGS=()
-for f in "${ALTERAN_JVM_FLAGS[@]}"; do FLAGS+=(--jvm-flag "$f"); done
+# Alteran runs with the launcher's JVM options: LoadRun asks bin/jvm-flags.sh for them before each start
+# (its start-up cache lives in the work directory: the first start writes it, the restarts use it).
 "$JAVA_HOME/bin/java" -cp bench/target/benchmarks.jar dev.alteran.bench.http.LoadRun \
-  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md "$@"
+  --work "$WORK" --reference-script "$REFPDS" --out bench/target/http-results.md "$@"

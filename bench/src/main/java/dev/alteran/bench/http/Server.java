@@ -43,8 +43,13 @@ final class Server implements AutoCloseable {
      * (a new directory: a first start; the same one again: a restart of that server).
      */
     static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
+        return startAlteran(Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work);
+    }
+
+    /** The same, run by {@code java}. */
+    static Server startAlteran(Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
         var cmd = new ArrayList<String>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-jar", jar.toString(), "dev", "--port", Integer.toString(port), "--data", data.toString()));
         var pb = new ProcessBuilder(cmd);
