@@ -15,7 +15,8 @@ alteran_jvm_flags() {
 # JDK 25+: the ahead-of-time cache (JEP 483/514/515: classes loaded and linked, method profiles), which a
 # child JVM assembles as the training run exits. JDK 21-24: an AppCDS archive (AutoCreateSharedArchive).
 # A cache older than JAR goes first: the JVM would refuse it and never write a new one. So does an AOT
-# cache whose write was cut short: the JVM removes CACHE.aot.config only once the cache is complete.
+# cache older than the JDK (upgraded in place), and one whose write was cut short: the JVM removes
+# CACHE.aot.config only once the cache is complete.
 # Whatever the file holds, the JVM starts without it rather than fail (AOTMode auto); its logs stay off.
 alteran_startup_flags() {
   local base="$1" jar="$2" cache
@@ -23,6 +24,8 @@ alteran_startup_flags() {
     cache="$base.aot"
     if [ -f "$cache.config" ]; then rm -f "$cache" "$cache.config"; fi
     if [ -n "$jar" ] && [ -f "$cache" ] && [ "$cache" -ot "$jar" ]; then rm -f "$cache"; fi
+    # (a package keeps the JDK's own file times: its installation shows in the status change time)
+    if [ -f "$cache" ] && [ "$(stat -c %Z "$JAVA_HOME/lib/modules" 2>/dev/null || echo 0)" -gt "$(stat -c %Y "$cache")" ]; then rm -f "$cache"; fi
     if [ -f "$cache" ]; then ALTERAN_JVM_FLAGS+=("-XX:AOTCache=$cache"); else ALTERAN_JVM_FLAGS+=("-XX:AOTCacheOutput=$cache"); fi
     ALTERAN_JVM_FLAGS+=(-Xlog:aot=off -Xlog:cds=off)
   else
