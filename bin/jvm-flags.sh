@@ -1,4 +1,4 @@
-# Sourced by ./alteran and bench/run-http.sh, after bin/find-java.sh: the JVM options the server (serve, dev) runs with.
+# Sourced by ./alteran (and by the HTTP benchmark before each start), after bin/find-java.sh: the JVM options the server (serve, dev) runs with.
 #   alteran_jvm_flags CACHE [JAR]   sets the array ALTERAN_JVM_FLAGS for the JDK in $JAVA_HOME
 # Start-up: the first run of a jar is the training run. When it stops (Ctrl-C, SIGTERM), its JVM writes
 # what it loaded to a cache, CACHE.aot or CACHE.jsa, that later runs map instead of loading, verifying
