@@ -12,8 +12,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=../bin/find-java.sh
 . bin/find-java.sh
-# shellcheck source=../bin/jvm-flags.sh
-. bin/jvm-flags.sh
 REFPDS="${REFPDS:-../shared/refpds/refpds}"
 [ -f "$REFPDS" ] || { echo "run-http: the reference PDS script is not at $REFPDS (set REFPDS)" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || { echo "run-http: the reference PDS needs Node.js and npm" >&2; exit 1; }
@@ -33,11 +31,9 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/alteran-http-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-# Alteran runs with the launcher's JVM options; its class-data archive lives in the work directory,
-# written by the first start and used by the restart that the cold start measures.
-alteran_jvm_flags "$WORK/alteran.jsa"
+# Alteran runs with the launcher's JVM options: LoadRun asks bin/jvm-flags.sh for them before each start
+# (its start-up cache lives in the work directory: the first start writes it, the restarts use it).
 FLAGS=()
-for f in "${ALTERAN_JVM_FLAGS[@]}"; do FLAGS+=(--jvm-flag "$f"); done
 if ! command -v taskset >/dev/null 2>&1 || [ "$(nproc)" -lt 2 ]; then
   echo "run-http: no taskset or a single CPU: the one-core mode is left out" >&2
   FLAGS+=(--cores 2) # before "$@", so an explicit --cores still wins

@@ -1,10 +1,12 @@
 // First contact, as a new user meets it: the launcher's help lists every CLI command; the CLI runs in
 // the directory the person stands in, so relative paths are theirs (not the checkout's); and the jar
-// on a Java older than 21 says what it needs instead of failing with a class-version error.
+// on a Java older than 21 says what it needs instead of failing with a class-version error; and the
+// first stop of `alteran dev` writes the start-up cache that the restart maps.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,4 +58,75 @@ test('the jar on Java 17 names the Java it needs and where the launcher looks', 
   assert.doesNotMatch(failed.stderr, /UnsupportedClassVersionError/)
   assert.match(failed.stderr, /Java 21 or newer is needed, but this is Java 17/)
   assert.match(failed.stderr, /JAVA_HOME/)
+})
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** `alteran dev` through the launcher at home, once its health route answers 200. */
+async function startDev(home, data, env) {
+  const port = await freePort()
+  const child = spawn(join(home, 'alteran'), ['dev', '--port', String(port), '--data', data], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (d) => { output += d })
+  child.stderr.on('data', (d) => { output += d })
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  let gone = false
+  exited.then(() => { gone = true })
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    assert.ok(!gone, `the server exited before it answered:\n${output}`)
+    assert.ok(Date.now() < deadline, `no 200 on /health within 120 s:\n${output}`)
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false)
+    if (ok) return { child, exited, output: () => output }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+test('dev: the first stop writes the start-up cache, and the restart maps it', { timeout: 600_000 }, async () => {
+  // The launcher and the packaged jar copied side by side, so the checkout's own cache is left alone.
+  const home = elsewhere()
+  const data = join(home, 'data')
+  try {
+    mkdirSync(join(home, 'bin'))
+    mkdirSync(join(home, 'server', 'target'), { recursive: true })
+    copyFileSync(LAUNCHER, join(home, 'alteran'))
+    chmodSync(join(home, 'alteran'), 0o755)
+    for (const f of ['find-java.sh', 'jvm-flags.sh']) copyFileSync(join(ROOT, 'bin', f), join(home, 'bin', f))
+    copyFileSync(JAR, join(home, 'server', 'target', 'alteran.jar'))
+    const env = { ...process.env }
+    if (process.env.ALTERAN_JAVA) env.JAVA_HOME = dirname(dirname(process.env.ALTERAN_JAVA))
+    const release = env.JAVA_HOME && existsSync(join(env.JAVA_HOME, 'release')) ? readFileSync(join(env.JAVA_HOME, 'release'), 'utf8') : ''
+    const major = Number((/^JAVA_VERSION="(\d+)/m.exec(release) || [])[1] || 0)
+    // JDK 25 and newer: the AOT cache; 21 to 24: the AppCDS archive.
+    const cache = join(home, 'server', 'target', major >= 25 ? 'alteran.aot' : 'alteran.jsa')
+
+    const first = await startDev(home, data, env)
+    first.child.kill('SIGTERM') // as Ctrl-C or a service manager stops it
+    await first.exited
+    assert.ok(existsSync(cache), `the first stop wrote ${cache}:\n${first.output()}`)
+    assert.ok(!existsSync(`${cache}.config`), 'the AOT cache was completed')
+    const written = statSync(cache).mtimeMs
+
+    const second = await startDev(home, data, env)
+    try {
+      const maps = readFileSync(`/proc/${second.child.pid}/maps`, 'utf8')
+      assert.ok(maps.includes(cache), `the restart's JVM maps ${cache}`)
+    } finally {
+      second.child.kill('SIGTERM')
+      await second.exited
+    }
+    assert.equal(statSync(cache).mtimeMs, written, 'a restart leaves the cache as it was (no new write at every stop)')
+  } finally {
+    rmSync(home, { recursive: true, force: true })
+  }
 })

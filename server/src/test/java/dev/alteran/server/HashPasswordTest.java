@@ -25,7 +25,7 @@ class HashPasswordTest {
 
     @Test
     void isASubcommandOfAlteran() {
-        assertThat(new CommandLine(new AlteranServer()).getSubcommands()).containsKey("hash-password");
+        assertThat(AlteranServer.commandLine().getSubcommands()).containsKey("hash-password");
     }
 
     @Test

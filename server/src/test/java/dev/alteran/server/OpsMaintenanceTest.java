@@ -196,7 +196,7 @@ class OpsMaintenanceTest {
 
         var run = cli("migrate", "--data", data.toString());
         assertThat(run.status()).as(run.toString()).isZero();
-        assertThat(run.out()).contains("applied V1 repo").contains("applied V7 account status");
+        assertThat(run.out()).contains("applied V1 repo (V1__repo.sql)").contains("applied V7 account status (V7__account_status.sql)");
         assertThat(Files.exists(data.resolve("alteran.sqlite"))).isTrue();
 
         var current = cli("migrate", "--data", data.toString(), "--dry-run");

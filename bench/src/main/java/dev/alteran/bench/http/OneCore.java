@@ -25,7 +25,10 @@ final class OneCore {
     /** Alteran's jar on CPU 0 over a new data directory, so its repository starts as small as the reference's. */
     static Server startAlteran(Options opt, Path work) throws Exception {
         var logs = Files.createDirectories(work.resolve("alteran-one-core"));
-        var s = Server.startAlteran(SERVER_CPU, opt.jar(), opt.jvmFlags(), logs.resolve("data"), Server.freePort(), logs);
+        var java = Path.of(System.getProperty("java.home"));
+        // The launcher's flags, with the start-up cache the two-core run's first start wrote.
+        var flags = ColdStart.flags(opt, java, work.resolve(LoadRun.ALTERAN).resolve("alteran"));
+        var s = Server.startAlteran(SERVER_CPU, java.resolve("bin/java"), opt.jar(), flags, logs.resolve("data"), Server.freePort(), logs);
         LoadRun.log("alteran on one core up in %.0f ms (a first start) at %s; CPUs allowed: %s", s.coldStartMs, s.url, cpus(s.process.toHandle()));
         return s;
     }

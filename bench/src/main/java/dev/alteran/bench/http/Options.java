@@ -10,11 +10,11 @@ import java.util.List;
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
                java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
-               java.util.Set<Integer> cores) {
+               java.util.Set<Integer> cores, Path root, Path jdk21) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
-        Path jar = null, ref = null, out = null, work = null;
+        Path jar = null, ref = null, out = null, work = null, jdk21 = null;
         var flags = new ArrayList<String>();
         boolean reference = true, jdkWebSocket = false;
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
@@ -43,6 +43,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--idle-sec" -> idle = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jdk-websocket" -> jdkWebSocket = true;
+                case "--jdk21" -> jdk21 = Path.of(args[++i]).toAbsolutePath();
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 case "--cores" -> cores = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
@@ -51,15 +52,18 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate, cores);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate,
+                cores, root, jdk21);
     }
 
     static final String USAGE = """
             options: --root DIR (repository root; default: current directory) --jar FILE --reference-script FILE
                      --work DIR (data, logs; default: a new temporary directory)
-                     --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
+                     --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM, after the launcher's from bin/jvm-flags.sh) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
                      --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
                      --cores 2,1 (2: both systems free on every core; 1: again, each server on CPU 0 and this load generator on CPU 1)
-                     --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
+                     --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)
+
+                     --jdk21 DIR (a JDK 21-24 for the start-up rows; default: the newest under /usr/lib/jvm, if any)""";
 }

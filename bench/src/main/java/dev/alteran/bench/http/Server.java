@@ -43,13 +43,16 @@ final class Server implements AutoCloseable {
      * (a new directory: a first start; the same one again: a restart of that server).
      */
     static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
-        return startAlteran(List.of(), jar, jvmFlags, data, port, work);
+        return startAlteran(List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work);
     }
 
-    /** The same, its command after {@code prefix} (e.g. {@code taskset -c 0}: see {@link OneCore}). */
-    static Server startAlteran(List<String> prefix, Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
+    /**
+     * The same, run by {@code java}, its command after {@code prefix} (e.g. {@code taskset -c 0}: see
+     * {@link OneCore}).
+     */
+    static Server startAlteran(List<String> prefix, Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
         var cmd = new ArrayList<String>(prefix);
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-jar", jar.toString(), "dev", "--port", Integer.toString(port), "--data", data.toString()));
         var pb = new ProcessBuilder(cmd);

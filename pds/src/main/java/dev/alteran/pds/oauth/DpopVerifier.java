@@ -61,8 +61,13 @@ public final class DpopVerifier {
     static final int MAX_PROOF_CHARS = 8192;
     private static final Map<String, Curve> CURVES = Map.of("ES256", Curve.P_256, "ES256K", Curve.SECP256K1,
             "ES384", Curve.P_384, "ES512", Curve.P_521);
-    /** secp256k1 is not in the JDK's providers; used for ES256K only, never registered JVM-wide. */
-    private static final Provider BC = new BouncyCastleProvider();
+    /**
+     * secp256k1 is not in the JDK's providers; used for ES256K only, never registered JVM-wide. Made on the
+     * first ES256K proof: building the provider costs about a third of the server's start-up.
+     */
+    private static final class Bc {
+        static final Provider PROVIDER = new BouncyCastleProvider();
+    }
 
     private final DpopNonces nonces;
     private final ReplayStore replays;
@@ -168,8 +173,8 @@ public final class DpopVerifier {
         if (curve != null) {
             if (!(jwk instanceof ECKey ec) || !curve.equals(ec.getCurve())) throw new JOSEException("key does not fit " + alg);
             if (curve.equals(Curve.SECP256K1)) {
-                var verifier = new ECDSAVerifier(ec.toECPublicKey(BC));
-                verifier.getJCAContext().setProvider(BC);
+                var verifier = new ECDSAVerifier(ec.toECPublicKey(Bc.PROVIDER));
+                verifier.getJCAContext().setProvider(Bc.PROVIDER);
                 return verifier;
             }
             return new ECDSAVerifier(ec);

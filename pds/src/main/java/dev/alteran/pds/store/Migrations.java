@@ -2,11 +2,15 @@ package dev.alteran.pds.store;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -26,12 +30,35 @@ public final class Migrations {
         }
     }
 
-    /** Applies the pending migrations through {@code dataSource}; returns those applied, in order. */
+    /**
+     * Applies the pending migrations through {@code dataSource}; returns those applied, in order. One
+     * Flyway run (it validates the applied ones first): asking {@code info()} for the pending ones
+     * beforehand would scan the scripts and read the history a second time at every start.
+     */
     static List<Migration> apply(DataSource dataSource, Dialect dialect) {
-        var flyway = flyway(dataSource, dialect);
-        var pending = Arrays.stream(flyway.info().pending()).map(Migration::of).toList();
-        flyway.migrate();
-        return pending;
+        var applied = new ArrayList<Migration>();
+        Flyway.configure().dataSource(dataSource).locations(dialect.migrations()).callbacks(new Callback() {
+            @Override
+            public boolean supports(Event event, Context context) {
+                return event == Event.AFTER_EACH_MIGRATE;
+            }
+
+            @Override
+            public boolean canHandleInTransaction(Event event, Context context) {
+                return true;
+            }
+
+            @Override
+            public void handle(Event event, Context context) {
+                applied.add(Migration.of(context.getMigrationInfo()));
+            }
+
+            @Override
+            public String getCallbackName() {
+                return "alteran-applied";
+            }
+        }).load().migrate();
+        return List.copyOf(applied);
     }
 
     /**
