@@ -81,6 +81,7 @@ public final class LoadRun {
             if (selected("list")) listRecords();
             if (selected("firehose")) firehose();
             if (selected("repo")) getRepo();
+            if (selected("import")) ImportLoad.run(opt, work, opt.reference() ? targets.get(1).server : null, report);
             Thread.sleep(opt.idleWait().toMillis());
             report.row("RSS after the run, idle (MB)", value(t -> t.server.rssMb()), Report.Better.LOWER, "", null);
             report.meta("load average after", Machine.loadAverage());

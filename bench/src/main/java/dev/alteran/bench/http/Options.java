@@ -9,7 +9,8 @@ import java.util.List;
 /** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
-               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate) {
+               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
+               int importRecords, long referenceImportLimit) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
@@ -19,7 +20,9 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
-        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
+        int importRecords = 100_000;
+        long referenceImportLimit = 5L << 20; // the reference's importRepo body limit when PDS_MAX_REPO_IMPORT_SIZE is unset
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo", "import");
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
             switch (a) {
@@ -41,6 +44,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--idle-sec" -> idle = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jdk-websocket" -> jdkWebSocket = true;
+                case "--import-records" -> importRecords = Integer.parseInt(args[++i]);
+                case "--reference-import-limit" -> referenceImportLimit = Long.parseLong(args[++i]);
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
@@ -48,7 +53,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate,
+                importRecords, referenceImportLimit);
     }
 
     static final String USAGE = """
@@ -56,6 +62,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --work DIR (data, logs; default: a new temporary directory)
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
-                     --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
+                     --import-records N (importRepo's repository size) --reference-import-limit BYTES (the reference's body limit)
+                     --only create,get,list,firehose,repo,import (a subset of the scenarios, for profiling)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
 }
