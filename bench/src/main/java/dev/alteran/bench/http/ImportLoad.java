@@ -135,7 +135,7 @@ final class ImportLoad {
                     + "-byte limit) (s)", pair(alteranFit, refFit, Result::seconds), Report.Better.LOWER, ">= 10x", null);
         }
         report.row("importRepo: CAR of " + full + " records (MB)", Map.of("alteran", fullBytes / 1e6), Report.Better.NONE, "", null);
-        report.row("importRepo of " + small.records + " records: peak RSS (MB)", Map.of("alteran", alteranSmall.rssPeakMb()),
+        report.row("importRepo of " + small.records + " records: peak RSS during (MB)", Map.of("alteran", alteranSmall.rssPeakMb()),
                 Report.Better.LOWER, "", null);
         if (fit != null) {
             report.row("importRepo of " + fit.records + " records: RSS before (MB)",
