@@ -73,15 +73,26 @@ public class CommitFloorBench {
         post.put("createdAt", "2026-12-05T16:00:00.000Z");
         record = DagCbor.encode(post);
 
-        // A tree of 100,000 posts; the new record's key is added and the nodes that changes are the path.
+        // A tree of 100,000 posts (MstBench's keys); the new record's key is the first after them that lands on
+        // the lowest layer, as 15 of 16 keys do: the nodes it changes are one per layer, root to leaf.
+        var rnd = new Random(42);
         var entries = new HashMap<String, Cid>();
-        var keys = new TidClock(1);
-        for (int i = 0; i < 100_000; i++) entries.put(POST + "/" + keys.next(), Cid.ofDagCbor(("record " + i).getBytes()));
+        long micros = 1_700_000_000_000_000L;
+        while (entries.size() < 100_000) {
+            micros += 1 + rnd.nextInt(5_000_000);
+            entries.put(POST + "/" + MstBench.tid(micros, rnd.nextInt(1024)), Cid.ofDagCbor(("record " + entries.size()).getBytes()));
+        }
         var store = new BlockMap();
-        var tree = Mst.build(store, entries);
-        store.putAll(tree.newBlocks());
-        var rev = keys.next().toString();
-        tree = Mst.load(store, tree.root()).add(POST + "/" + rev, Cid.ofDagCbor(record));
+        var built = Mst.build(store, entries);
+        store.putAll(built.newBlocks());
+        var loaded = Mst.load(store, built.root());
+        Mst tree;
+        String rev;
+        do {
+            micros += 1_000_000;
+            rev = MstBench.tid(micros, 0);
+            tree = loaded.add(POST + "/" + rev, Cid.ofDagCbor(record));
+        } while (tree.newBlocks().size() != loaded.layer() + 1);
         path = new ArrayList<>();
         tree.newBlocks().forEach((cid, bytes) -> path.add(bytes));
 
