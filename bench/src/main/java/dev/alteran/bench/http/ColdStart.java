@@ -28,7 +28,7 @@ final class ColdStart {
 
     static Result run(Options opt, Path data, int port, Path logs) throws Exception {
         var thisJdk = Path.of(System.getProperty("java.home"));
-        var cache = logs.resolve("alteran"); // the launcher's server/target/alteran.{aot,jsa}
+        var cache = cache(logs); // the launcher's server/target/alteran.{aot,jsa}
         double firstStart, firstStop;
         var first = start(opt, thisJdk, cache, data, port, logs);
         firstStart = first.coldStartMs;
@@ -56,6 +56,11 @@ final class ColdStart {
 
     private static Server start(Options opt, Path jdk, Path cache, Path data, int port, Path logs) throws Exception {
         return Server.startAlteran(List.of(), jdk.resolve("bin/java"), opt.jar(), flags(opt, jdk, cache), data, port, logs);
+    }
+
+    /** The start-up cache (its path without the extension) of the run whose Alteran logs are in {@code logs}. */
+    static Path cache(Path logs) {
+        return logs.resolve("alteran");
     }
 
     /** Alteran's JVM flags for the JDK at {@code jdk}: the launcher's, then the run's own {@code --jvm-flag}s. */

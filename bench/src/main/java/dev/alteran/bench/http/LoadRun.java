@@ -73,7 +73,7 @@ public final class LoadRun {
         try {
             if (opt.cores().contains(2)) {
                 startBoth(work);
-                scenarios(true);
+                scenarios(work, true);
                 Thread.sleep(opt.idleWait().toMillis());
                 report.row("RSS after the run, idle (MB)", value(t -> t.server.rssMb()), Report.Better.LOWER, "", null);
             }
@@ -91,7 +91,7 @@ public final class LoadRun {
         }
     }
 
-    private void scenarios(boolean repo) throws Exception {
+    private void scenarios(java.nio.file.Path work, boolean repo) throws Exception {
         for (var t : targets) t.xrpc.login(t.server.handle, t.server.password);
         if (selected("create")) createRecords();
         if (selected("get") || selected("list")) {
@@ -101,6 +101,7 @@ public final class LoadRun {
         if (selected("list")) listRecords();
         if (selected("firehose")) firehose();
         if (repo && selected("repo")) getRepo();
+        if (repo && selected("import")) ImportLoad.run(opt, work, opt.reference() ? targets.get(1).server : null, report);
     }
 
     /**
@@ -115,7 +116,7 @@ public final class LoadRun {
         try (var pinned = OneCore.pinSelf()) {
             targets.add(new Target(OneCore.startAlteran(opt, work)));
             if (opt.reference()) targets.add(new Target(OneCore.startReference(opt, work)));
-            scenarios(false);
+            scenarios(work, false);
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
                java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
-               java.util.Set<Integer> cores, Path root, Path jdk21) {
+               java.util.Set<Integer> cores, Path root, Path jdk21, int importRecords, long referenceImportLimit) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
@@ -20,7 +20,9 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
-        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
+        int importRecords = 100_000;
+        long referenceImportLimit = 5L << 20; // the reference's importRepo body limit when PDS_MAX_REPO_IMPORT_SIZE is unset
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo", "import");
         java.util.Set<Integer> cores = java.util.Set.of(2, 1);
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
@@ -44,6 +46,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jdk-websocket" -> jdkWebSocket = true;
                 case "--jdk21" -> jdk21 = Path.of(args[++i]).toAbsolutePath();
+                case "--import-records" -> importRecords = Integer.parseInt(args[++i]);
+                case "--reference-import-limit" -> referenceImportLimit = Long.parseLong(args[++i]);
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 case "--cores" -> cores = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
@@ -53,7 +57,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
                 max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate,
-                cores, root, jdk21);
+                cores, root, jdk21, importRecords, referenceImportLimit);
     }
 
     static final String USAGE = """
@@ -61,9 +65,9 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --work DIR (data, logs; default: a new temporary directory)
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM, after the launcher's from bin/jvm-flags.sh) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
-                     --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
+                     --import-records N (importRepo's repository size) --reference-import-limit BYTES (the reference's body limit)
+                     --only create,get,list,firehose,repo,import (a subset of the scenarios, for profiling)
                      --cores 2,1 (2: both systems free on every core; 1: again, each server on CPU 0 and this load generator on CPU 1)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)
-
                      --jdk21 DIR (a JDK 21-24 for the start-up rows; default: the newest under /usr/lib/jvm, if any)""";
 }

@@ -65,6 +65,15 @@ public enum Dialect {
         return this == POSTGRES ? "SELECT pg_notify('" + SeqTailer.CHANNEL + "', '')" : null;
     }
 
+    /**
+     * The table options of a temporary table keyed by its primary key alone. SQLite: {@code WITHOUT ROWID},
+     * so that the key's B-tree holds the rows (one tree to insert into and search, not a rowid table
+     * and an index on the key). PostgreSQL has no such option.
+     */
+    String keyedTempTable() {
+        return this == SQLITE ? " WITHOUT ROWID" : "";
+    }
+
     /** The Flyway folder of this dialect's migrations. */
     String migrations() {
         return "classpath:db/migration/" + (this == SQLITE ? "sqlite" : "postgres");

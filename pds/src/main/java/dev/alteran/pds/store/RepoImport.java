@@ -6,6 +6,7 @@ import dev.alteran.atproto.crypto.Keypair;
 import dev.alteran.atproto.crypto.PublicKey;
 import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.data.DagCbor;
+import dev.alteran.atproto.repo.BlockSource;
 import dev.alteran.atproto.repo.Commit;
 import dev.alteran.atproto.repo.RepoException;
 import dev.alteran.atproto.repo.RepoWalk;
@@ -84,8 +85,10 @@ public final class RepoImport {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
         try (var st = c.createStatement()) {
-            var blob = Dialect.of(c).blobType();
-            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid " + blob + " PRIMARY KEY, content " + blob + " NOT NULL)");
+            var dialect = Dialect.of(c);
+            var blob = dialect.blobType();
+            st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid " + blob + " PRIMARY KEY, content " + blob + " NOT NULL)"
+                    + dialect.keyedTempTable());
             st.executeUpdate("DELETE FROM import_block");
         }
         try {
@@ -106,7 +109,7 @@ public final class RepoImport {
                             && signed.verify(resign.publicKey()));
             Commit commit;
             try (var staged = new ConnectionBlocks(c, "import_block")) {
-                commit = RepoWalk.walk(staged, root, did, key, true, imported);
+                commit = RepoWalk.walk(checked(staged), root, did, key, true, imported);
             } catch (RepoException | StoreException e) {
                 if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
                 throw RepoWriteException.invalid("Invalid repository: " + e.getMessage());
@@ -131,6 +134,24 @@ public final class RepoImport {
         } finally {
             Dialect.dropTempTable(c, "import_block");
         }
+    }
+
+    /**
+     * The staged blocks as a source the walk need not hash again: {@link #stage} took each block only
+     * after checking it against its CID, as the CAR was read.
+     */
+    private static BlockSource checked(ConnectionBlocks staged) {
+        return new BlockSource() {
+            @Override
+            public byte[] get(Cid cid) {
+                return staged.get(cid);
+            }
+
+            @Override
+            public BlockSource verifying() {
+                return this;
+            }
+        };
     }
 
     /** Reads the CAR into the staging table; returns its single root. */
