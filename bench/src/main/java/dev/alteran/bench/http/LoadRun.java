@@ -24,7 +24,7 @@ public final class LoadRun {
     private static final String REFERENCE = "reference";
 
     /** One system under test and what the run learned about it. */
-    private static final class Target {
+    static final class Target {
         final Server server;
         final Xrpc xrpc;
         final List<String> rkeys = Collections.synchronizedList(new ArrayList<>());
@@ -55,6 +55,7 @@ public final class LoadRun {
     private final Options opt;
     private final Report report = new Report();
     private final List<Target> targets = new ArrayList<>();
+    private ClosedLoop.Result alteranCreate, alteranGet; // at the default log level, for Variants
 
     private LoadRun(Options opt) {
         this.opt = opt;
@@ -73,11 +74,16 @@ public final class LoadRun {
         try {
             startBoth(work);
             for (var t : targets) t.xrpc.login(t.server.handle, t.server.password);
+            var rss = targets.stream().map(t -> t.server.new RssPeak()).toList();
             if (selected("create")) createRecords();
             if (selected("get") || selected("list")) {
                 for (var t : targets) seed(t);
             }
             if (selected("get")) getRecords();
+            for (var r : rss) r.close();
+            report.row("Peak RSS through the createRecord and getRecord runs (MB)", value(t -> rss.get(targets.indexOf(t)).peakMb()), Report.Better.LOWER,
+                    "< 200 MB", rss.getFirst().peakMb() < 200);
+            if (selected("variants") && alteranCreate != null && alteranGet != null) Variants.run(opt, work, report, alteranCreate, alteranGet);
             if (selected("list")) listRecords();
             if (selected("firehose")) firehose();
             if (selected("repo")) getRepo();
@@ -114,12 +120,12 @@ public final class LoadRun {
         var data = logs.resolve("data");
         int port = Server.freePort();
         double firstStart;
-        try (var first = Server.startAlteran(opt.jar(), opt.jvmFlags(), data, port, logs)) {
+        try (var first = Server.startAlteran(opt.jar(), opt.jvmFlags(), data, port, logs, null)) {
             firstStart = first.coldStartMs;
             log("alteran first start (new data directory) in %.0f ms", firstStart);
             Thread.sleep(opt.idleWait().toMillis());
         }
-        var a = new Target(Server.startAlteran(opt.jar(), opt.jvmFlags(), data, port, logs));
+        var a = new Target(Server.startAlteran(opt.jar(), opt.jvmFlags(), data, port, logs, null));
         targets.add(a);
         log("alteran restarted in %.0f ms at %s", a.server.coldStartMs, a.server.url);
         Thread.sleep(opt.idleWait().toMillis());
@@ -138,7 +144,7 @@ public final class LoadRun {
         var first = new LinkedHashMap<>(cold);
         first.put(ALTERAN, firstStart);
         report.row("First start over a new data directory (ms)", first, Report.Better.LOWER, "", null);
-        report.row("Idle RSS after start (MB)", idle, Report.Better.LOWER, "< 200 MB", idle.get(ALTERAN) < 200);
+        report.row("Idle RSS after start (MB)", idle, Report.Better.LOWER, "< 100 MB", idle.get(ALTERAN) < 100);
     }
 
     private void createRecords() throws Exception {
@@ -148,6 +154,7 @@ public final class LoadRun {
             res.put(t.name(), measured(t, "createRecord", () -> ClosedLoop.run(8, opt.warmup(), opt.measure(), opt.maxRequests(), t.server::cpuSeconds, c -> createPost(t, conns[c]))));
             closeAll(conns);
         }
+        alteranCreate = res.get(ALTERAN);
         report.row("createRecord throughput, 8 clients (req/s)", map(res, ClosedLoop.Result::perSecond), Report.Better.HIGHER, ">= 15x", null);
         report.row("createRecord p99 latency, 8 clients (ms)", map(res, r -> r.latencies().percentileMs(0.99)), Report.Better.LOWER, "", null);
     }
@@ -159,6 +166,7 @@ public final class LoadRun {
             res.put(t.name(), measured(t, "getRecord", () -> ClosedLoop.run(16, opt.warmup(), opt.measure(), opt.maxRequests(), t.server::cpuSeconds, c -> getRecord(t, conns[c]))));
             closeAll(conns);
         }
+        alteranGet = res.get(ALTERAN);
         report.row("getRecord throughput, 16 clients (req/s)", map(res, ClosedLoop.Result::perSecond), Report.Better.HIGHER, ">= 20x", null);
     }
 
@@ -316,7 +324,7 @@ public final class LoadRun {
         return rec;
     }
 
-    private static void createPost(Target t, RawHttp conn) throws Exception {
+    static void createPost(Target t, RawHttp conn) throws Exception {
         var body = Xrpc.JSON.writeValueAsBytes(Map.of("repo", t.server.did, "collection", POST, "record", post(t)));
         var resp = conn.post("/xrpc/com.atproto.repo.createRecord", body, t.xrpc.accessJwt());
         if (resp.status() != 200) throw new IllegalStateException("createRecord -> " + resp.status() + " " + resp.text());
@@ -326,7 +334,7 @@ public final class LoadRun {
     }
 
     /** Records to read when the createRecord scenario did not run (profiling runs). */
-    private static void seed(Target t) throws Exception {
+    static void seed(Target t) throws Exception {
         try (var conn = new RawHttp(t.server.url)) {
             while (t.rkeys.size() < 1000) createPost(t, conn);
         }
@@ -337,7 +345,7 @@ public final class LoadRun {
     }
 
     // Reads are checked by status and shape only: parsing every answer would cost the load generator more than the server.
-    private static void getRecord(Target t, RawHttp conn) throws Exception {
+    static void getRecord(Target t, RawHttp conn) throws Exception {
         var resp = conn.get("/xrpc/com.atproto.repo.getRecord?repo=" + enc(t.server.did) + "&collection=" + POST + "&rkey=" + randomRkey(t));
         check(resp, "\"value\":{");
     }

@@ -19,7 +19,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
-        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo");
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo", "variants");
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
             switch (a) {
@@ -56,6 +56,6 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --work DIR (data, logs; default: a new temporary directory)
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
-                     --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
+                     --only create,get,list,firehose,repo,variants (a subset of the scenarios, for profiling; variants: WARN and -Xmx64m, after create and get)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
 }
