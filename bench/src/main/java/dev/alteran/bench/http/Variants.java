@@ -31,6 +31,11 @@ final class Variants {
         double getCost = 100 * (1 - infoGet.perSecond() / warn.get().perSecond());
         report.row("Logging cost, createRecord: 1 - INFO/WARN throughput (%)", alteran(createCost), Report.Better.NONE, "< 10 %", createCost < 10);
         report.row("Logging cost, getRecord: 1 - INFO/WARN throughput (%)", alteran(getCost), Report.Better.NONE, "< 10 %", getCost < 10);
+        // Server CPU per request moves less with the machine's load than throughput does.
+        report.row("Logging cost, createRecord: 1 - WARN/INFO server CPU per request (%)",
+                alteran(100 * (1 - warn.create().serverCpuMicros() / infoCreate.serverCpuMicros())), Report.Better.NONE, "", null);
+        report.row("Logging cost, getRecord: 1 - WARN/INFO server CPU per request (%)",
+                alteran(100 * (1 - warn.get().serverCpuMicros() / infoGet.serverCpuMicros())), Report.Better.NONE, "", null);
 
         var small = run(opt, work.resolve("alteran-xmx64m"), List.of("-Xmx64m"), null);
         report.row("-Xmx64m: createRecord throughput, 8 clients (req/s)", alteran(small.create() == null ? Double.NaN : small.create().perSecond()),
