@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     static final int CAPACITY = 8192;
     private static final int BATCH = 512;
+    /** How long the writer lets lines gather after the first one arrives (the most a line waits for stdout). */
+    private static final long GATHER_MS = 5;
 
     private final Encoder<ILoggingEvent> encoder;
     private final OutputStream out;
@@ -113,8 +115,14 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         while (!direct) {
             try {
                 var first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first != null) batch.add(first);
+                if (first != null) {
+                    batch.add(first);
+                    // Let a busy server's lines gather: waking this thread for each one would cost the
+                    // request thread that hands it over a wake-up, and both a context switch.
+                    Thread.sleep(GATHER_MS);
+                }
             } catch (InterruptedException e) {
+                if (!batch.isEmpty()) write(batch); // stopping: writeQueuedThenDirect writes the rest
                 return;
             }
             try {
