@@ -1,10 +1,13 @@
 package dev.alteran.server;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.encoder.Encoder;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes log lines on a thread of its own, many per write, so a request thread never waits for
@@ -25,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     static final int CAPACITY = 8192;
     private static final int BATCH = 512;
+    /** How long the writer lets lines gather after the first one arrives (the most a line waits for stdout). */
+    private static final long GATHER_MS = 5;
 
     private final Encoder<ILoggingEvent> encoder;
     private final OutputStream out;
@@ -32,6 +38,8 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private final ConcurrentLinkedQueue<ILoggingEvent> overflow = new ConcurrentLinkedQueue<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong droppedTotal = new AtomicLong();
+    /** Every drop as it happens, for the meter (droppedTotal moves only when the drop report is written). */
+    private final AtomicLong droppedEver = new AtomicLong();
     private final Object writeLock = new Object();
     private volatile boolean direct;
     private Thread writer;
@@ -45,6 +53,22 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     /** Request lines dropped so far because the writer fell behind. */
     long droppedCount() {
         return droppedTotal.get();
+    }
+
+    /**
+     * Counts the dropped request lines as {@code alteran.log.dropped} in {@code registry}, when the
+     * standalone server's logging is this appender's (not with a logback.xml of the operator's own).
+     */
+    static void bindTo(MeterRegistry registry) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) return;
+        if (context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(LogConfigurator.APPENDER) instanceof AsyncLogAppender appender) {
+            appender.countDropsIn(registry);
+        }
+    }
+
+    void countDropsIn(MeterRegistry registry) {
+        FunctionCounter.builder("alteran.log.dropped", droppedEver, AtomicLong::get)
+                .description("Request log lines dropped because stdout could not keep up").register(registry);
     }
 
     @Override
@@ -73,10 +97,17 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             write(java.util.List.of(event));
             return;
         }
+        // Logback names a virtual thread through reflection, on every event: the same name, directly.
+        var thread = Thread.currentThread();
+        if (thread.isVirtual() && event instanceof LoggingEvent e && thread.getName().isEmpty()) e.setThreadName("virtual-" + thread.threadId());
         event.prepareForDeferredProcessing(); // thread name, formatted message and key-values, as of now
         if (queue.offer(event)) return;
-        if (event.getLevel().isGreaterOrEqual(Level.WARN)) overflow.add(event);
-        else dropped.incrementAndGet();
+        if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+            overflow.add(event);
+        } else {
+            dropped.incrementAndGet();
+            droppedEver.incrementAndGet();
+        }
     }
 
     private void run() {
@@ -84,8 +115,14 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         while (!direct) {
             try {
                 var first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first != null) batch.add(first);
+                if (first != null) {
+                    batch.add(first);
+                    // Let a busy server's lines gather: waking this thread for each one would cost the
+                    // request thread that hands it over a wake-up, and both a context switch.
+                    Thread.sleep(GATHER_MS);
+                }
             } catch (InterruptedException e) {
+                if (!batch.isEmpty()) write(batch); // stopping: writeQueuedThenDirect writes the rest
                 return;
             }
             try {

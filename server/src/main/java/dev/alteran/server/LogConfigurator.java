@@ -17,6 +17,8 @@ import org.slf4j.Logger;
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     private static final String IGNORE = "[ignore]";
+    /** The name of the stdout appender ({@link AsyncLogAppender}). */
+    static final String APPENDER = "STDOUT";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -27,12 +29,13 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         var encoder = new LogstashEncoder();
         encoder.setContext(context);
         encoder.setIncludeMdc(false);
+        encoder.setIncludeContext(false); // logback's context properties (none here), copied for every line otherwise
         encoder.setFieldNames(fields);
         encoder.start();
         // Written on a thread of its own, in batches: a request thread never waits for stdout.
         var appender = new AsyncLogAppender(encoder, System.out);
         appender.setContext(context);
-        appender.setName("STDOUT");
+        appender.setName(APPENDER);
         appender.start();
         for (var quiet : new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "software.amazon.awssdk"}) {
             context.getLogger(quiet).setLevel(Level.WARN);

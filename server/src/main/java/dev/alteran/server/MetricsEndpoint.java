@@ -52,6 +52,7 @@ final class MetricsEndpoint {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        AsyncLogAppender.bindTo(registry);
         return registry;
     }
 

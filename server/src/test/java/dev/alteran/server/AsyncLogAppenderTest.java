@@ -52,6 +52,8 @@ class AsyncLogAppenderTest {
         var appender = new AsyncLogAppender(encoder, out);
         appender.setContext(context);
         appender.start();
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        appender.countDropsIn(meters);
         var root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(appender);
@@ -67,6 +69,8 @@ class AsyncLogAppenderTest {
                 if (i % 1000 == 0) log.error("error {}", i);
             }
         });
+        // The meter counts a drop when it happens, before the writer reports it in the log.
+        assertThat(meters.get("alteran.log.dropped").functionCounter().count()).isPositive();
         out.release.countDown();
         appender.stop();
 
@@ -83,6 +87,7 @@ class AsyncLogAppenderTest {
         assertThat(errors).as("every error line").isEqualTo((requests + 999) / 1000);
         assertThat(appender.droppedCount()).isPositive();
         assertThat(requestLines + appender.droppedCount()).as("written plus counted").isEqualTo(requests);
+        assertThat(meters.get("alteran.log.dropped").functionCounter().count()).isEqualTo(appender.droppedCount());
         assertThat(report).hasSize(1);
         assertThat(report.getFirst().path("level").asText()).isEqualTo("WARN");
         assertThat(report.getFirst().path("message").asText()).contains(appender.droppedCount() + " request lines");

@@ -47,7 +47,7 @@ class MetricsTest {
             var ok = server.get("/metrics", "Authorization", "Bearer " + TOKEN);
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(ok.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain; version=0.0.4");
-            assertThat(ok.body()).contains("jvm_memory_used_bytes", "hikaricp_connections", "alteran_db_wal_size_bytes");
+            assertThat(ok.body()).contains("jvm_memory_used_bytes", "hikaricp_connections", "alteran_db_wal_size_bytes", "alteran_log_dropped_total");
             // The token opens /metrics only; the PDS routes answer as before.
             assertThat(server.get("/xrpc/com.atproto.server.describeServer").statusCode()).isEqualTo(200);
         }

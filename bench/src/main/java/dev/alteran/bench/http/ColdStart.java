@@ -55,7 +55,7 @@ final class ColdStart {
     }
 
     private static Server start(Options opt, Path jdk, Path cache, Path data, int port, Path logs) throws Exception {
-        return Server.startAlteran(List.of(), jdk.resolve("bin/java"), opt.jar(), flags(opt, jdk, cache), data, port, logs);
+        return Server.startAlteran(List.of(), jdk.resolve("bin/java"), opt.jar(), flags(opt, jdk, cache), data, port, logs, null);
     }
 
     /** The start-up cache (its path without the extension) of the run whose Alteran logs are in {@code logs}. */

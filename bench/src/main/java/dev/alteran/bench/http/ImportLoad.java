@@ -201,7 +201,7 @@ final class ImportLoad {
         // The launcher's flags, with the start-up cache the main run's first start wrote.
         var java = Path.of(System.getProperty("java.home"));
         var flags = ColdStart.flags(opt, java, ColdStart.cache(dir.resolveSibling(LoadRun.ALTERAN)));
-        try (var s = Server.startAlteran(List.of(), java.resolve("bin/java"), opt.jar(), flags, logs.resolve("data"), Server.freePort(), logs)) {
+        try (var s = Server.startAlteran(List.of(), java.resolve("bin/java"), opt.jar(), flags, logs.resolve("data"), Server.freePort(), logs, null)) {
             var xrpc = new Xrpc(s.url);
             xrpc.login(s.handle, s.password);
             call(xrpc, "com.atproto.server.deactivateAccount", Map.of(), xrpc.accessJwt());

@@ -28,7 +28,7 @@ final class OneCore {
         var java = Path.of(System.getProperty("java.home"));
         // The launcher's flags, with the start-up cache the two-core run's first start wrote.
         var flags = ColdStart.flags(opt, java, ColdStart.cache(work.resolve(LoadRun.ALTERAN)));
-        var s = Server.startAlteran(SERVER_CPU, java.resolve("bin/java"), opt.jar(), flags, logs.resolve("data"), Server.freePort(), logs);
+        var s = Server.startAlteran(SERVER_CPU, java.resolve("bin/java"), opt.jar(), flags, logs.resolve("data"), Server.freePort(), logs, null);
         LoadRun.log("alteran on one core up in %.0f ms (a first start) at %s; CPUs allowed: %s", s.coldStartMs, s.url, cpus(s.process.toHandle()));
         return s;
     }

@@ -22,7 +22,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         double firehoseRate = 0;
         int importRecords = 100_000;
         long referenceImportLimit = 5L << 20; // the reference's importRepo body limit when PDS_MAX_REPO_IMPORT_SIZE is unset
-        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo", "import");
+        var scenarios = java.util.Set.of("create", "get", "list", "firehose", "repo", "import", "variants");
         java.util.Set<Integer> cores = java.util.Set.of(2, 1);
         for (int i = 0; i < args.length; i++) {
             var a = args[i];
@@ -66,7 +66,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM, after the launcher's from bin/jvm-flags.sh) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
                      --import-records N (importRepo's repository size) --reference-import-limit BYTES (the reference's body limit)
-                     --only create,get,list,firehose,repo,import (a subset of the scenarios, for profiling)
+                     --only create,get,list,firehose,repo,import,variants (a subset of the scenarios, for profiling; variants: WARN and -Xmx64m, after create and get)
                      --cores 2,1 (2: both systems free on every core; 1: again, each server on CPU 0 and this load generator on CPU 1)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)
                      --jdk21 DIR (a JDK 21-24 for the start-up rows; default: the newest under /usr/lib/jvm, if any)""";

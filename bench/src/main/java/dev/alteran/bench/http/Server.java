@@ -40,17 +40,20 @@ final class Server implements AutoCloseable {
 
     /**
      * The packaged jar in dev mode, as e2e/lib/server.mjs starts it, on {@code port} over {@code data}
-     * (a new directory: a first start; the same one again: a restart of that server).
+     * (a new directory: a first start; the same one again: a restart of that server). {@code logLevel}
+     * null runs the default level (INFO, a line per request), written to a file as journald or a
+     * redirected terminal would take it.
      */
-    static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
-        return startAlteran(List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work);
+    static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work, String logLevel) throws Exception {
+        return startAlteran(List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work, logLevel);
     }
 
     /**
      * The same, run by {@code java}, its command after {@code prefix} (e.g. {@code taskset -c 0}: see
      * {@link OneCore}).
      */
-    static Server startAlteran(List<String> prefix, Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
+    static Server startAlteran(List<String> prefix, Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work, String logLevel)
+            throws Exception {
         var cmd = new ArrayList<String>(prefix);
         cmd.add(java.toString());
         cmd.addAll(jvmFlags);
@@ -60,7 +63,8 @@ final class Server implements AutoCloseable {
         pb.environment().put("PDS_HANDLE", ALTERAN_HANDLE);
         pb.environment().put("PDS_DID", did);
         pb.environment().put("USER_PASSWORD", ALTERAN_PASSWORD);
-        pb.environment().put("ALTERAN_LOG_LEVEL", "WARN");
+        if (logLevel == null) pb.environment().remove("ALTERAN_LOG_LEVEL");
+        else pb.environment().put("ALTERAN_LOG_LEVEL", logLevel);
         pb.environment().put("PDS_RATE_LIMIT_PER_MIN", "100000000");
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.out").toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.err").toFile()));

@@ -1,0 +1,106 @@
+package dev.alteran.bench.http;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the defaults cost: Alteran's createRecord and getRecord again, each time in a server of its own
+ * over a new data directory, once at {@code ALTERAN_LOG_LEVEL=WARN} (the request lines off, to set
+ * beside the main run at the default INFO) and once with {@code -Xmx64m} (the defaults otherwise);
+ * and the peak resident memory of the main run's servers while createRecord and getRecord load them.
+ */
+final class Variants {
+    private Variants() {}
+
+    /** One variant's figures; {@code failure} says why it did not pass, or is null. */
+    record Result(ClosedLoop.Result create, ClosedLoop.Result get, double peakRssMb, String failure) {}
+
+    /**
+     * Runs both variants and adds their rows; {@code infoCreate} and {@code infoGet} are the main run's
+     * Alteran figures at the default level, to compare with.
+     */
+    static void run(Options opt, Path work, Report report, ClosedLoop.Result infoCreate, ClosedLoop.Result infoGet) throws Exception {
+        var warn = run(opt, work.resolve("alteran-warn"), List.of(), "WARN");
+        report.row("createRecord throughput at ALTERAN_LOG_LEVEL=WARN, 8 clients (req/s)", alteran(warn.create().perSecond()), Report.Better.NONE, "", null);
+        report.row("getRecord throughput at ALTERAN_LOG_LEVEL=WARN, 16 clients (req/s)", alteran(warn.get().perSecond()), Report.Better.NONE, "", null);
+        double createCost = 100 * (1 - infoCreate.perSecond() / warn.create().perSecond());
+        double getCost = 100 * (1 - infoGet.perSecond() / warn.get().perSecond());
+        report.row("Logging cost, createRecord: 1 - INFO/WARN throughput (%)", alteran(createCost), Report.Better.NONE, "< 10 %", createCost < 10);
+        report.row("Logging cost, getRecord: 1 - INFO/WARN throughput (%)", alteran(getCost), Report.Better.NONE, "< 10 %", getCost < 10);
+        // Server CPU per request moves less with the machine's load than throughput does.
+        report.row("Logging cost, createRecord: 1 - WARN/INFO server CPU per request (%)",
+                alteran(100 * (1 - warn.create().serverCpuMicros() / infoCreate.serverCpuMicros())), Report.Better.NONE, "", null);
+        report.row("Logging cost, getRecord: 1 - WARN/INFO server CPU per request (%)",
+                alteran(100 * (1 - warn.get().serverCpuMicros() / infoGet.serverCpuMicros())), Report.Better.NONE, "", null);
+
+        var small = run(opt, work.resolve("alteran-xmx64m"), List.of("-Xmx64m"), null);
+        report.row("-Xmx64m: createRecord throughput, 8 clients (req/s)", alteran(small.create() == null ? Double.NaN : small.create().perSecond()),
+                Report.Better.NONE, "", null);
+        report.row("-Xmx64m: getRecord throughput, 16 clients (req/s)", alteran(small.get() == null ? Double.NaN : small.get().perSecond()),
+                Report.Better.NONE, "", null);
+        report.row("-Xmx64m: peak RSS through createRecord and getRecord (MB)", alteran(small.peakRssMb()), Report.Better.NONE, "", null);
+        report.row("-Xmx64m: the run passed (1 = no errors, no OutOfMemoryError)", alteran(small.failure() == null ? 1 : 0), Report.Better.NONE, "passes",
+                small.failure() == null);
+        if (small.failure() != null) LoadRun.log("-Xmx64m run failed: %s", small.failure());
+    }
+
+    private static Map<String, Double> alteran(double v) {
+        var m = new LinkedHashMap<String, Double>();
+        m.put("alteran", v);
+        return m;
+    }
+
+    /**
+     * A first start over {@code dir}/data with the launcher's JVM options plus {@code extraFlags}.
+     */
+    private static Result run(Options opt, Path dir, List<String> extraFlags, String logLevel) throws Exception {
+        Files.createDirectories(dir);
+        // The launcher's flags, with the start-up cache the main run's first start wrote (mapped, never rewritten).
+        var flags = new ArrayList<>(ColdStart.flags(opt, Path.of(System.getProperty("java.home")), ColdStart.cache(dir.resolveSibling(LoadRun.ALTERAN))));
+        flags.addAll(extraFlags);
+        var name = String.join(" ", extraFlags) + (logLevel == null ? "" : " ALTERAN_LOG_LEVEL=" + logLevel);
+        var t = new LoadRun.Target(Server.startAlteran(opt.jar(), flags, dir.resolve("data"), Server.freePort(), dir, logLevel));
+        ClosedLoop.Result create = null, get = null;
+        String failure = null;
+        double peak;
+        try (var server = t.server; var sampler = server.new RssPeak()) {
+            t.xrpc.login(server.handle, server.password);
+            var conns = t.connections(8);
+            create = ClosedLoop.run(8, opt.warmup(), opt.measure(), opt.maxRequests(), server::cpuSeconds, c -> LoadRun.createPost(t, conns[c]));
+            closeAll(conns);
+            LoadRun.log("alteran (%s) createRecord: %.0f/s, %d errors", name.trim(), create.perSecond(), create.errors());
+            LoadRun.seed(t);
+            var readers = t.connections(16);
+            get = ClosedLoop.run(16, opt.warmup(), opt.measure(), opt.maxRequests(), server::cpuSeconds, c -> LoadRun.getRecord(t, readers[c]));
+            closeAll(readers);
+            LoadRun.log("alteran (%s) getRecord: %.0f/s, %d errors", name.trim(), get.perSecond(), get.errors());
+            sampler.close();
+            peak = sampler.peakMb();
+            if (!server.process.isAlive()) failure = "the server exited";
+        } catch (Exception e) {
+            failure = e.toString();
+            peak = Double.NaN;
+        }
+        if (failure == null && (create.errors() > 0 || get.errors() > 0)) {
+            failure = "errors: createRecord " + create.errors() + ", getRecord " + get.errors() + ", first: "
+                    + (create.firstError() != null ? create.firstError() : get.firstError());
+        }
+        for (var log : List.of("alteran.out", "alteran.err")) {
+            var file = dir.resolve(log);
+            if (failure == null && Files.exists(file)) {
+                try (var lines = Files.lines(file)) {
+                    if (lines.anyMatch(l -> l.contains("OutOfMemoryError"))) failure = "OutOfMemoryError in " + log;
+                }
+            }
+        }
+        return new Result(create, get, peak, failure);
+    }
+
+    private static void closeAll(RawHttp[] conns) {
+        for (var c : conns) c.close();
+    }
+}
