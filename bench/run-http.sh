@@ -2,6 +2,8 @@
 # The side-by-side HTTP benchmark (see BENCHMARKS.md): Alteran's packaged jar and the reference PDS on
 # loopback, driven one at a time with the same load; prints both systems' figures and the ratios.
 #   bench/run-http.sh [LoadRun options]     e.g. --measure-sec 5 --repo-records 20000 (a quicker run)
+# Alteran is measured on SQLite and on PostgreSQL (an embedded server under the work directory), one
+# instance and then two on one database (--two-instances, the default here; --no-postgres leaves it out).
 # The reference PDS is ../shared/refpds/refpds beside the checkout (REFPDS=... to use another path).
 # On a shared machine it first waits (up to QUIET_WAIT_MIN=20 minutes) for the 1-minute load average
 # to fall below QUIET_LOAD=2, then measures anyway; the table records the load.
@@ -37,4 +39,4 @@ alteran_jvm_flags "$WORK/alteran.jsa"
 FLAGS=()
 for f in "${ALTERAN_JVM_FLAGS[@]}"; do FLAGS+=(--jvm-flag "$f"); done
 "$JAVA_HOME/bin/java" -cp bench/target/benchmarks.jar dev.alteran.bench.http.LoadRun \
-  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md "$@"
+  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md --two-instances "$@"

@@ -55,6 +55,7 @@ public final class LoadRun {
     private final Options opt;
     private final Report report = new Report();
     private final List<Target> targets = new ArrayList<>();
+    private PostgresBench pg; // --postgres
 
     private LoadRun(Options opt) {
         this.opt = opt;
@@ -80,12 +81,15 @@ public final class LoadRun {
             if (selected("get")) getRecords();
             if (selected("list")) listRecords();
             if (selected("firehose")) firehose();
+            if (opt.twoInstances()) TwoInstances.run(opt, report, pg, targets.get(1).server, work, PostgresBench.NAME, m -> report.value(m, REFERENCE));
             if (selected("repo")) getRepo();
             Thread.sleep(opt.idleWait().toMillis());
             report.row("RSS after the run, idle (MB)", value(t -> t.server.rssMb()), Report.Better.LOWER, "", null);
             report.meta("load average after", Machine.loadAverage());
+            if (pg != null) PostgresBench.noteTargets(report);
         } finally {
             for (var t : targets) t.server.close();
+            if (pg != null) pg.close();
             if (opt.work() == null) deleteTree(work); // a directory of our own; with --work the caller keeps it
         }
         var table = report.render();
@@ -125,6 +129,13 @@ public final class LoadRun {
         Thread.sleep(opt.idleWait().toMillis());
         var idle = new LinkedHashMap<String, Double>();
         idle.put(ALTERAN, a.server.rssMb());
+        if (opt.postgres()) {
+            pg = PostgresBench.start(work);
+            targets.add(new Target(pg.startFirst(opt, work, report)));
+            log("alteran on PostgreSQL up (a first start) in %.0f ms", targets.getLast().server.coldStartMs);
+            Thread.sleep(opt.idleWait().toMillis());
+            idle.put(PostgresBench.NAME, targets.getLast().server.rssMb());
+        }
         if (opt.reference()) {
             var r = new Target(Server.startReference(opt.refScript(), Files.createDirectories(work.resolve(REFERENCE))));
             targets.add(r);

@@ -9,13 +9,14 @@ import java.util.List;
 /** Command-line options of {@link LoadRun}; the defaults are the documented benchmark. */
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
-               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate) {
+               java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
+               boolean postgres, boolean twoInstances) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
         Path jar = null, ref = null, out = null, work = null;
         var flags = new ArrayList<String>();
-        boolean reference = true, jdkWebSocket = false;
+        boolean reference = true, jdkWebSocket = false, postgres = false, twoInstances = false;
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
@@ -41,6 +42,9 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--idle-sec" -> idle = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--jdk-websocket" -> jdkWebSocket = true;
+                case "--postgres" -> postgres = true;
+                case "--two-instances" -> twoInstances = postgres = true;
+                case "--no-postgres" -> twoInstances = postgres = false;
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
@@ -48,7 +52,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (jar == null) jar = root.resolve("server/target/alteran.jar");
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
-                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate);
+                max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate,
+                postgres, twoInstances);
     }
 
     static final String USAGE = """
@@ -57,5 +62,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --jvm-flag FLAG (repeatable) or --jvm-flags "FLAGS" (for Alteran's JVM) --no-reference --warmup-sec N --measure-sec N
                      --max-requests N --subscribers N --firehose-writers N --firehose-rate WRITES_PER_SEC (paced instead of full speed) --repo-records N --fill-budget-sec N --idle-sec N --out FILE
                      --only create,get,list,firehose,repo (a subset of the scenarios, for profiling)
-                     --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)""";
+                     --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)
+                     --postgres (also Alteran on PostgreSQL: an embedded PostgreSQL server under the work directory)
+                     --two-instances (implies --postgres: then two instances on that database, the load spread over both)
+                     --no-postgres (neither; run-http.sh passes --two-instances)""";
 }

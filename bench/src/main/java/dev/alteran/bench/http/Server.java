@@ -43,6 +43,12 @@ final class Server implements AutoCloseable {
      * (a new directory: a first start; the same one again: a restart of that server).
      */
     static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work) throws Exception {
+        return startAlteran(jar, jvmFlags, data, port, work, java.util.Map.of(), "alteran");
+    }
+
+    /** The same with settings added to (or replacing) the environment's, under {@code name} in the report. */
+    static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work, java.util.Map<String, String> env,
+                               String name) throws Exception {
         var cmd = new ArrayList<String>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
@@ -54,13 +60,15 @@ final class Server implements AutoCloseable {
         pb.environment().put("USER_PASSWORD", ALTERAN_PASSWORD);
         pb.environment().put("ALTERAN_LOG_LEVEL", "WARN");
         pb.environment().put("PDS_RATE_LIMIT_PER_MIN", "100000000");
+        pb.environment().putAll(env);
+        did = pb.environment().get("PDS_DID");
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.out").toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.err").toFile()));
         var url = "http://127.0.0.1:" + port;
         long t0 = System.nanoTime();
         var p = pb.start();
         var ms = waitHealthy(p, new Xrpc(url), "/health", t0, work.resolve("alteran.err"));
-        return new Server("alteran", p, url, did, ALTERAN_HANDLE, ALTERAN_PASSWORD, ms, work);
+        return new Server(name, p, url, did, ALTERAN_HANDLE, ALTERAN_PASSWORD, ms, work);
     }
 
     /** The reference PDS through the shared script, which prints {url, did, handle, password} once its account exists. */
@@ -113,10 +121,18 @@ final class Server implements AutoCloseable {
         return Double.NaN;
     }
 
-    /** CPU time the process has used so far, user plus system, in seconds (clock ticks of 1/100 s). */
+    /** Adds another process's CPU time to this server's (its database server's), or null. */
+    volatile java.util.function.DoubleSupplier companionCpu;
+
+    /** CPU time the process has used so far, user plus system, in seconds (clock ticks of 1/100 s); with {@link #companionCpu}'s. */
     double cpuSeconds() {
+        var companion = companionCpu;
+        return cpuSecondsOf(process.pid()) + (companion == null ? 0 : companion.getAsDouble());
+    }
+
+    static double cpuSecondsOf(long pid) {
         try {
-            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            var stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime
         } catch (IOException e) {
