@@ -47,6 +47,14 @@ public enum Dialect {
         return this == SQLITE ? 4 : 16;
     }
 
+    /**
+     * Whether a savepoint costs round trips to the server (PostgreSQL: SAVEPOINT and RELEASE are
+     * statements; SQLite's are calls into the library), so that {@link GroupCommit} avoids them.
+     */
+    boolean savepointsCostRoundTrips() {
+        return this == POSTGRES;
+    }
+
     /** The column type of binary values, for temporary tables (the migrations spell it out). */
     String blobType() {
         return blobType;
