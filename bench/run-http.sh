@@ -2,6 +2,8 @@
 # The side-by-side HTTP benchmark (see BENCHMARKS.md): Alteran's packaged jar and the reference PDS on
 # loopback, driven one at a time with the same load; prints both systems' figures and the ratios.
 #   bench/run-http.sh [LoadRun options]     e.g. --measure-sec 5 --repo-records 20000 (a quicker run)
+# Alteran is measured on SQLite and on PostgreSQL (an embedded server under the work directory), one
+# instance and then two on one database (--two-instances, the default here; --no-postgres leaves it out).
 # The reference PDS is ../shared/refpds/refpds beside the checkout (REFPDS=... to use another path).
 # The scenarios run twice: on all cores, then each server pinned to CPU 0 and the load generator to
 # CPU 1 (taskset; --cores 2 or --cores 1 runs one of the two; without taskset or a second CPU, only the first).
@@ -39,4 +41,4 @@ if ! command -v taskset >/dev/null 2>&1 || [ "$(nproc)" -lt 2 ]; then
   FLAGS+=(--cores 2) # before "$@", so an explicit --cores still wins
 fi
 "$JAVA_HOME/bin/java" -cp bench/target/benchmarks.jar dev.alteran.bench.http.LoadRun \
-  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md "$@"
+  --work "$WORK" --reference-script "$REFPDS" "${FLAGS[@]}" --out bench/target/http-results.md --two-instances "$@"

@@ -56,6 +56,7 @@ public final class LoadRun {
     private final Report report = new Report();
     private final List<Target> targets = new ArrayList<>();
     private ClosedLoop.Result alteranCreate, alteranGet; // at the default log level, for Variants
+    private PostgresBench pg; // --postgres
 
     private LoadRun(Options opt) {
         this.opt = opt;
@@ -80,8 +81,10 @@ public final class LoadRun {
             }
             if (opt.cores().contains(1)) oneCore(work);
             report.meta("load average after", Machine.loadAverage());
+            if (pg != null) PostgresBench.noteTargets(report);
         } finally {
             for (var t : targets) t.server.close();
+            if (pg != null) pg.close();
             if (opt.work() == null) deleteTree(work); // a directory of our own; with --work the caller keeps it
         }
         var table = report.render();
@@ -108,8 +111,9 @@ public final class LoadRun {
         }
         if (selected("list")) listRecords();
         if (selected("firehose")) firehose();
+        if (repo && opt.twoInstances()) TwoInstances.run(opt, report, pg, target(PostgresBench.NAME), work, PostgresBench.NAME, m -> report.value(m, REFERENCE));
         if (repo && selected("repo")) getRepo();
-        if (repo && selected("import")) ImportLoad.run(opt, work, opt.reference() ? targets.get(1).server : null, report);
+        if (repo && selected("import")) ImportLoad.run(opt, work, target(REFERENCE), report);
     }
 
     /**
@@ -126,6 +130,11 @@ public final class LoadRun {
             if (opt.reference()) targets.add(new Target(OneCore.startReference(opt, work)));
             scenarios(work, false);
         }
+    }
+
+    /** The server of the system named {@code name} in this pass, or null. */
+    private Server target(String name) {
+        return targets.stream().filter(t -> t.name().equals(name)).map(t -> t.server).findFirst().orElse(null);
     }
 
     private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
@@ -149,6 +158,13 @@ public final class LoadRun {
         Thread.sleep(opt.idleWait().toMillis());
         var idle = new LinkedHashMap<String, Double>();
         idle.put(ALTERAN, a.server.rssMb());
+        if (opt.postgres()) {
+            pg = PostgresBench.start(work);
+            targets.add(new Target(pg.startFirst(opt, work, report)));
+            log("alteran on PostgreSQL up (a first start) in %.0f ms", targets.getLast().server.coldStartMs);
+            Thread.sleep(opt.idleWait().toMillis());
+            idle.put(PostgresBench.NAME, targets.getLast().server.rssMb());
+        }
         if (opt.reference()) {
             var r = new Target(Server.startReference(opt.refScript(), Files.createDirectories(work.resolve(REFERENCE))));
             targets.add(r);

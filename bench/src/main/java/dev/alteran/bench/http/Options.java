@@ -10,13 +10,14 @@ import java.util.List;
 record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boolean reference, Duration warmup, Duration measure,
                long maxRequests, int subscribers, long repoRecords, Duration fillBudget, Duration idleWait, Path out,
                java.util.Set<String> scenarios, boolean jdkWebSocket, int firehoseWriters, double firehoseRate,
-               java.util.Set<Integer> cores, Path root, Path jdk21, int importRecords, long referenceImportLimit) {
+               java.util.Set<Integer> cores, Path root, Path jdk21, int importRecords, long referenceImportLimit,
+               boolean postgres, boolean twoInstances) {
 
     static Options parse(String[] args) {
         var root = Path.of("").toAbsolutePath();
         Path jar = null, ref = null, out = null, work = null, jdk21 = null;
         var flags = new ArrayList<String>();
-        boolean reference = true, jdkWebSocket = false;
+        boolean reference = true, jdkWebSocket = false, postgres = false, twoInstances = false;
         long warmup = 15, measure = 10, max = 200_000, records = 100_000, budget = 600, idle = 5;
         int subscribers = 200, firehoseWriters = 8;
         double firehoseRate = 0;
@@ -48,6 +49,9 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                 case "--jdk21" -> jdk21 = Path.of(args[++i]).toAbsolutePath();
                 case "--import-records" -> importRecords = Integer.parseInt(args[++i]);
                 case "--reference-import-limit" -> referenceImportLimit = Long.parseLong(args[++i]);
+                case "--postgres" -> postgres = true;
+                case "--two-instances" -> twoInstances = postgres = true;
+                case "--no-postgres" -> twoInstances = postgres = false;
                 case "--only" -> scenarios = java.util.Set.of(args[++i].split(","));
                 case "--cores" -> cores = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
@@ -57,7 +61,7 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
         if (ref == null) ref = root.resolve("../shared/refpds/refpds").normalize();
         return new Options(work, jar, ref, List.copyOf(flags), reference, Duration.ofSeconds(warmup), Duration.ofSeconds(measure),
                 max, subscribers, records, Duration.ofSeconds(budget), Duration.ofSeconds(idle), out, scenarios, jdkWebSocket, firehoseWriters, firehoseRate,
-                cores, root, jdk21, importRecords, referenceImportLimit);
+                cores, root, jdk21, importRecords, referenceImportLimit, postgres, twoInstances);
     }
 
     static final String USAGE = """
@@ -69,5 +73,8 @@ record Options(Path work, Path jar, Path refScript, List<String> jvmFlags, boole
                      --only create,get,list,firehose,repo,import,variants (a subset of the scenarios, for profiling; variants: WARN and -Xmx64m, after create and get)
                      --cores 2,1 (2: both systems free on every core; 1: again, each server on CPU 0 and this load generator on CPU 1)
                      --jdk-websocket (firehose subscribers on java.net.http.WebSocket instead of the raw selector client)
-                     --jdk21 DIR (a JDK 21-24 for the start-up rows; default: the newest under /usr/lib/jvm, if any)""";
+                     --jdk21 DIR (a JDK 21-24 for the start-up rows; default: the newest under /usr/lib/jvm, if any)
+                     --postgres (also Alteran on PostgreSQL: an embedded PostgreSQL server under the work directory)
+                     --two-instances (implies --postgres: then two instances on that database, the load spread over both)
+                     --no-postgres (neither; run-http.sh passes --two-instances)""";
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One PDS process under test: how it was started, its account, and its memory. */
@@ -45,7 +46,7 @@ final class Server implements AutoCloseable {
      * redirected terminal would take it.
      */
     static Server startAlteran(Path jar, List<String> jvmFlags, Path data, int port, Path work, String logLevel) throws Exception {
-        return startAlteran(List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work, logLevel);
+        return startAlteran(List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmFlags, data, port, work, logLevel, Map.of(), "alteran");
     }
 
     /**
@@ -54,6 +55,12 @@ final class Server implements AutoCloseable {
      */
     static Server startAlteran(List<String> prefix, Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work, String logLevel)
             throws Exception {
+        return startAlteran(prefix, java, jar, jvmFlags, data, port, work, logLevel, Map.of(), "alteran");
+    }
+
+    /** The same with settings added to (or replacing) the environment's, under {@code name} in the report. */
+    static Server startAlteran(List<String> prefix, Path java, Path jar, List<String> jvmFlags, Path data, int port, Path work, String logLevel,
+                               Map<String, String> env, String name) throws Exception {
         var cmd = new ArrayList<String>(prefix);
         cmd.add(java.toString());
         cmd.addAll(jvmFlags);
@@ -66,13 +73,15 @@ final class Server implements AutoCloseable {
         if (logLevel == null) pb.environment().remove("ALTERAN_LOG_LEVEL");
         else pb.environment().put("ALTERAN_LOG_LEVEL", logLevel);
         pb.environment().put("PDS_RATE_LIMIT_PER_MIN", "100000000");
+        pb.environment().putAll(env);
+        did = pb.environment().get("PDS_DID");
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.out").toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("alteran.err").toFile()));
         var url = "http://127.0.0.1:" + port;
         long t0 = System.nanoTime();
         var p = pb.start();
         var ms = waitHealthy(p, new Xrpc(url), "/health", t0, work.resolve("alteran.err"));
-        return new Server("alteran", p, url, did, ALTERAN_HANDLE, ALTERAN_PASSWORD, ms, work);
+        return new Server(name, p, url, did, ALTERAN_HANDLE, ALTERAN_PASSWORD, ms, work);
     }
 
     /** The reference PDS through the shared script, which prints {url, did, handle, password} once its account exists. */
@@ -132,10 +141,18 @@ final class Server implements AutoCloseable {
         return Double.NaN;
     }
 
-    /** CPU time the process has used so far, user plus system, in seconds (clock ticks of 1/100 s). */
+    /** Adds another process's CPU time to this server's (its database server's), or null. */
+    volatile java.util.function.DoubleSupplier companionCpu;
+
+    /** CPU time the process has used so far, user plus system, in seconds (clock ticks of 1/100 s); with {@link #companionCpu}'s. */
     double cpuSeconds() {
+        var companion = companionCpu;
+        return cpuSecondsOf(process.pid()) + (companion == null ? 0 : companion.getAsDouble());
+    }
+
+    static double cpuSecondsOf(long pid) {
         try {
-            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            var stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime
         } catch (IOException e) {

@@ -51,6 +51,8 @@ public final class Database implements AutoCloseable {
     private static final int WRITER_AUTOCHECKPOINT_PAGES = 8_000;
     /** PostgreSQL: rows a streamed read fetches per round trip (without it the driver reads the whole result first). */
     private static final int STREAM_FETCH_SIZE = 256;
+    /** PostgreSQL: connections for {@link #writeOutsideWriter} (a few: each runs one short statement). */
+    private static final int COUNTER_POOL_SIZE = 4;
 
     private final Dialect dialect;
     private final String name;
@@ -64,6 +66,7 @@ public final class Database implements AutoCloseable {
     private boolean checkpointFailing;
     private final StatementCache statements = new StatementCache();
     private final HikariDataSource readers;
+    private HikariDataSource counters; // PostgreSQL: autocommit connections for writes outside the writer
     private final javax.sql.DataSource streamSource;
     private List<Migrations.Migration> appliedAtOpen = List.of();
     private Path wal;
@@ -189,11 +192,12 @@ public final class Database implements AutoCloseable {
         HikariDataSource writer = null;
         try {
             var applied = Migrations.apply(direct, Dialect.POSTGRES);
-            writer = pgPool(direct, "alteran-write", 1, false);
-            var readers = pgPool(url.dataSource(true, 0), "alteran-read", Dialect.POSTGRES.readPoolSize(), true);
+            writer = pgPool(direct, "alteran-write", 1, false, false);
+            var readers = pgPool(url.dataSource(true, 0), "alteran-read", Dialect.POSTGRES.readPoolSize(), true, true);
             var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
             db.appliedAtOpen = applied;
             db.listenSource = direct;
+            db.counters = pgPool(direct, "alteran-counters", COUNTER_POOL_SIZE, false, true);
             return db;
         } catch (RuntimeException e) {
             if (writer != null) writer.close();
@@ -201,13 +205,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly) {
+    /** @param autoCommit false for the writer, whose transactions end with commit() or rollback() */
+    private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly, boolean autoCommit) {
         var pool = new HikariConfig();
         pool.setDataSource(source);
         pool.setMaximumPoolSize(size);
         pool.setPoolName(name);
         pool.setReadOnly(readOnly);
-        pool.setAutoCommit(readOnly); // the writer's transactions end with commit() or rollback()
+        pool.setAutoCommit(autoCommit);
         pool.setConnectionTimeout(PostgresUrl.CONNECT_TIMEOUT_SEC * 1000L);
         return new HikariDataSource(pool);
     }
@@ -301,6 +306,22 @@ public final class Database implements AutoCloseable {
             }
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work}, statements each atomic on their own (a counter's upsert), outside the
+     * repository's writer. On PostgreSQL they run in autocommit on a small pool of their own, taking no
+     * write lock: a rate-limit hit per write request then neither waits for repository commits nor
+     * makes them wait (through the writer it was a second serialized transaction, with its own WAL flush,
+     * per createRecord). SQLite has one writer, so there it is {@link #write}.
+     */
+    public <T> T writeOutsideWriter(SqlWork<T> work) {
+        if (counters == null) return write(work);
+        try (var c = counters.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(e);
         }
     }
 
@@ -428,6 +449,7 @@ public final class Database implements AutoCloseable {
         writeLock.lock();
         try {
             readers.close();
+            if (counters != null) counters.close();
             if (writePool != null) writePool.close();
             if (checkpointer != null) checkpointer.close();
             if (sqliteWriter != null) sqliteWriter.close(); // the last connection to close checkpoints what is left

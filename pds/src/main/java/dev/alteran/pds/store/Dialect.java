@@ -40,10 +40,19 @@ public enum Dialect {
 
     /**
      * Connections of the read pool: SQLite reads a local file, and a few readers beside the writer
-     * saturate it; PostgreSQL answers over the network, where more reads wait on round trips.
+     * saturate it; PostgreSQL answers over the network, where more reads wait on round trips (16: one
+     * per client of the benchmark's read load, which with 8 spent its time handing connections over).
      */
     int readPoolSize() {
-        return this == SQLITE ? 4 : 8;
+        return this == SQLITE ? 4 : 16;
+    }
+
+    /**
+     * Whether a savepoint costs round trips to the server (PostgreSQL: SAVEPOINT and RELEASE are
+     * statements; SQLite's are calls into the library), so that {@link GroupCommit} avoids them.
+     */
+    boolean savepointsCostRoundTrips() {
+        return this == POSTGRES;
     }
 
     /** The column type of binary values, for temporary tables (the migrations spell it out). */

@@ -89,8 +89,9 @@ final class GroupCommit<T> {
         for (Request<T> r; (r = queue.poll()) != null; ) batch.add(r);
         batches.incrementAndGet();
         batchedRequests.addAndGet(batch.size());
-        var results = new ArrayList<T>(batch.size());
         boolean alone = batch.size() == 1; // nothing to keep apart: a failure may roll back the whole transaction
+        if (!alone && db.dialect().savepointsCostRoundTrips() && runWithoutSavepoints(batch)) return;
+        var results = new ArrayList<T>(batch.size());
         try {
             db.write(c -> {
                 for (var r : batch) {
@@ -118,6 +119,31 @@ final class GroupCommit<T> {
             return;
         }
         committed.accept(results);
+    }
+
+    /**
+     * Where a savepoint is a round trip to the server (PostgreSQL: SAVEPOINT, then RELEASE, two per
+     * piece), the batch first runs without them, betting that every piece succeeds, as nearly all do.
+     * False when one failed: the whole transaction was rolled back, and the caller runs the batch again
+     * with a savepoint per piece (the pieces only read and write the database, so they can run again).
+     */
+    private boolean runWithoutSavepoints(List<Request<T>> batch) {
+        var results = new ArrayList<T>(batch.size());
+        try {
+            db.write(c -> {
+                for (var r : batch) {
+                    r.result = r.work.run(c, results.isEmpty() ? null : results.getLast());
+                    if (r.result != null) results.add(r.result);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            for (var r : batch) r.result = null; // rolled back: none of it happened
+            return false;
+        }
+        for (var r : batch) r.done = true;
+        committed.accept(results);
+        return true;
     }
 
     /** The transactions run for queued requests so far, and the requests they carried. */

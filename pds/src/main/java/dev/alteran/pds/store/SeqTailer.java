@@ -167,6 +167,10 @@ public final class SeqTailer implements AutoCloseable {
         }
         if (max <= newest) return;
         newest = max;
+        // This instance's own commits (most notifications it hears) were published at their commit, and
+        // its head already includes whatever they were built on: catching the head up would only wait for
+        // the writer to find nothing new.
+        if (max <= sequence.published()) return;
         beforePublish.run();
         sequence.publish(max);
     }

@@ -171,6 +171,11 @@ public final class SequenceLog {
         return true;
     }
 
+    /** The newest seq published so far (0 before the first). */
+    synchronized long published() {
+        return published;
+    }
+
     /** The newest seq, 0 when the log is empty. */
     public long lastSeq() {
         return db.read(c -> {

@@ -31,23 +31,23 @@ public final class SqlRateLimitStore implements RateLimitStore {
     public Window hit(String bucket, String client, long nowMs, long windowMs) {
         long last = lastSweep.get();
         boolean sweep = nowMs - last >= sweepEveryMs && lastSweep.compareAndSet(last, nowMs);
-        return database.write(c -> {
+        // Each statement is atomic by itself (the upsert locks its row), so no writer transaction is needed.
+        return database.writeOutsideWriter(c -> {
             if (sweep) {
                 try (var st = c.prepareStatement("DELETE FROM rate_limit WHERE window_end <= ?")) {
                     st.setLong(1, nowMs);
                     st.executeUpdate();
                 }
             }
-            try (var st = c.prepareStatement(HIT)) {
-                st.setString(1, bucket);
-                st.setString(2, client);
-                st.setLong(3, nowMs + windowMs);
-                st.setLong(4, nowMs);
-                st.setLong(5, nowMs);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    return new Window(rs.getLong(1), rs.getLong(2));
-                }
+            var st = database.statement(c, HIT);
+            st.setString(1, bucket);
+            st.setString(2, client);
+            st.setLong(3, nowMs + windowMs);
+            st.setLong(4, nowMs);
+            st.setLong(5, nowMs);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return new Window(rs.getLong(1), rs.getLong(2));
             }
         });
     }
