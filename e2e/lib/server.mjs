@@ -24,7 +24,8 @@ export const READY = TARGET === 'standalone' ? /Alteran dev PDS ready/ : /Starte
 export const HANDLE = 'alice.test'
 export const PASSWORD = 'e2e-password-not-secret'
 
-function freePort() {
+/** A loopback port free at the moment of asking. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.unref()

@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { AtpAgent } from '@atproto/api'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { startServer } from '../lib/server.mjs'
-import { freePort, migrate, noisePng, startReference } from './move.mjs'
+import { freePort, startServer } from '../lib/server.mjs'
+import { migrate, noisePng, startReference } from './move.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {

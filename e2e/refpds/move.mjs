@@ -7,21 +7,14 @@ import { createInterface } from 'node:readline'
 import { randomBytes } from 'node:crypto'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer } from 'node:net'
 import { deflateSync } from 'node:zlib'
 import { AtpAgent } from '@atproto/api'
+import { freePort } from '../lib/server.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CAR = 'application/vnd.ipld.car'
 export const CREATE_ACCOUNT = 'com.atproto.server.createAccount'
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
-  })
-}
 
 /**
  * Starts the reference network (its PLC directory and one PDS with Alice) and returns its first line

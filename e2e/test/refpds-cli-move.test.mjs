@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { AtpAgent } from '@atproto/api'
 import { verifyRepoCar } from '@atproto/repo'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { startServer } from '../lib/server.mjs'
-import { assertCarried, freePort, png, snapshot, startReference } from '../refpds/move.mjs'
+import { freePort, startServer } from '../lib/server.mjs'
+import { assertCarried, png, snapshot, startReference } from '../refpds/move.mjs'
 
 const JAR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'server', 'target', 'alteran.jar')
 const JAVA = process.env.ALTERAN_JAVA || 'java'

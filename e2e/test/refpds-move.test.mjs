@@ -15,8 +15,8 @@ import { AtpAgent } from '@atproto/api'
 import { cborToLex, readCarWithRoot, verifyCommitSig, verifyRepoCar } from '@atproto/repo'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { FIREHOSE, collectEvents } from '../lib/firehose.mjs'
-import { startServer } from '../lib/server.mjs'
-import { CREATE_ACCOUNT, assertCarried, describeDid, freePort, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
+import { freePort, startServer } from '../lib/server.mjs'
+import { CREATE_ACCOUNT, assertCarried, describeDid, migrate, png, snapshot, startReference } from '../refpds/move.mjs'
 
 let ref, alteran
 

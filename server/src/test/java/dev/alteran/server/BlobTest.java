@@ -300,7 +300,7 @@ class BlobTest {
     }
 
     static int cli(String... args) {
-        return new CommandLine(new AlteranServer()).execute(args);
+        return AlteranServer.commandLine().execute(args);
     }
 
     @Test

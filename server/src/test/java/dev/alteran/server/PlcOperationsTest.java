@@ -85,7 +85,7 @@ class PlcOperationsTest {
     /** What {@code alteran plc token} prints first: a fresh token, made beside the running server. */
     private String cliToken() {
         var out = new StringWriter();
-        int code = new CommandLine(new AlteranServer()).setOut(new PrintWriter(out))
+        int code = AlteranServer.commandLine().setOut(new PrintWriter(out))
                 .execute("plc", "token", "--data", server.dataDir.toString());
         assertThat(code).as(out.toString()).isZero();
         return out.toString().lines().findFirst().orElseThrow();

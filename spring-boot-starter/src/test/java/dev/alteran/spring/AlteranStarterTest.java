@@ -71,25 +71,9 @@ class AlteranStarterTest {
             // The firehose WebSocket under this container: a record written arrives as a frame. From cursor 0,
             // so the event is replayed if the container opens the subscription only after the write (the
             // handshake's answer can reach the client before the endpoint's onOpen has run).
-            var frames = new java.util.concurrent.LinkedBlockingQueue<ByteBuffer>();
+            var frames = new Frames(null);
             var ws = app.http.newWebSocketBuilder().buildAsync(
-                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos?cursor=0"), new WebSocket.Listener() {
-                        private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
-
-                        @Override
-                        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-                            var bytes = new byte[data.remaining()];
-                            data.get(bytes);
-                            partial.writeBytes(bytes);
-                            if (last) {
-                                frames.add(ByteBuffer.wrap(partial.toByteArray()));
-                                partial = new java.io.ByteArrayOutputStream();
-                            }
-                            webSocket.request(1);
-                            return CompletableFuture.completedFuture(null);
-                        }
-
-                    }).get(10, TimeUnit.SECONDS);
+                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos?cursor=0"), frames).get(10, TimeUnit.SECONDS);
             var session = json(app.post("/xrpc/com.atproto.server.createSession",
                     "{\"identifier\":\"" + BootApp.HANDLE + "\",\"password\":\"" + BootApp.PASSWORD + "\"}", null).body());
             var jwt = session.path("accessJwt").asText();
@@ -99,11 +83,9 @@ class AlteranStarterTest {
             assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
             var uri = json(created.body()).path("uri").asText();
             var rkey = uri.substring(uri.lastIndexOf('/') + 1);
-            ByteBuffer frame;
+            String frame;
             boolean seen = false;
-            while (!seen && (frame = frames.poll(10, TimeUnit.SECONDS)) != null) {
-                seen = new String(frame.array(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(rkey);
-            }
+            while (!seen && (frame = frames.frames.poll(10, TimeUnit.SECONDS)) != null) seen = frame.contains(rkey);
             assertThat(seen).as("a firehose frame naming the new record").isTrue();
             ws.abort();
         }
@@ -120,43 +102,9 @@ class AlteranStarterTest {
     void aSubscriberThatPausesStaysConnected(BootApp.Container container) throws Exception {
         try (var app = BootApp.start(container, Map.of("alteran.firehose-buffer", "100000", "alteran.rate-limit-per-min", "100000", "logging.level.dev.alteran.pds.firehose", "DEBUG", "logging.level.alteran.request", "WARN"), BootApp.HelloController.class)) {
             var paused = new java.util.concurrent.CountDownLatch(1);
-            var frames = new java.util.concurrent.LinkedBlockingQueue<String>();
-            var closed = new java.util.concurrent.atomic.AtomicReference<String>();
+            var frames = new Frames(paused); // reads nothing more until released: the server's writes back up behind it
             var ws = app.http.newWebSocketBuilder().buildAsync(
-                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos"), new WebSocket.Listener() {
-                        private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
-
-                        @Override
-                        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-                            var bytes = new byte[data.remaining()];
-                            data.get(bytes);
-                            partial.writeBytes(bytes);
-                            if (last) {
-                                frames.add(partial.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
-                                partial = new java.io.ByteArrayOutputStream();
-                            }
-                            // Reads nothing more until released: the server's writes back up behind it.
-                            return CompletableFuture.runAsync(() -> {
-                                try {
-                                    paused.await();
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
-                                webSocket.request(1);
-                            });
-                        }
-
-                        @Override
-                        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                            closed.set(statusCode + " " + reason);
-                            return null;
-                        }
-
-                        @Override
-                        public void onError(WebSocket webSocket, Throwable error) {
-                            closed.set("error " + error);
-                        }
-                    }).get(10, TimeUnit.SECONDS);
+                    URI.create("ws://127.0.0.1:" + app.port + "/xrpc/com.atproto.sync.subscribeRepos"), frames).get(10, TimeUnit.SECONDS);
             var session = json(app.post("/xrpc/com.atproto.server.createSession",
                     "{\"identifier\":\"" + BootApp.HANDLE + "\",\"password\":\"" + BootApp.PASSWORD + "\"}", null).body());
             var jwt = session.path("accessJwt").asText();
@@ -173,8 +121,8 @@ class AlteranStarterTest {
             paused.countDown();
             boolean seen = false;
             String frame;
-            while (!seen && (frame = frames.poll(30, TimeUnit.SECONDS)) != null) seen = frame.contains(lastRkey);
-            assertThat(closed.get()).as("closed by the server").isNull();
+            while (!seen && (frame = frames.frames.poll(30, TimeUnit.SECONDS)) != null) seen = frame.contains(lastRkey);
+            assertThat(frames.closed.get()).as("closed by the server").isNull();
             assertThat(seen).as("the last record's event arrived").isTrue();
             ws.abort();
         }
@@ -238,6 +186,56 @@ class AlteranStarterTest {
             JsonNode body = json(health.body());
             assertThat(body.at("/components/alteran/status").asText()).isEqualTo("DOWN");
             assertThat(body.at("/components/alteran/details/database").asText()).isEqualTo("error");
+        }
+    }
+
+    /**
+     * A firehose client that keeps each whole frame (as ISO-8859-1 text, to look for a record key in it)
+     * and how the connection ended; with {@code release}, it reads nothing after the first frame until
+     * that latch opens.
+     */
+    static final class Frames implements WebSocket.Listener {
+        final java.util.concurrent.LinkedBlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.atomic.AtomicReference<String> closed = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.CountDownLatch release;
+        private java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+        Frames(java.util.concurrent.CountDownLatch release) {
+            this.release = release;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            var bytes = new byte[data.remaining()];
+            data.get(bytes);
+            partial.writeBytes(bytes);
+            if (last) {
+                frames.add(partial.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+                partial = new java.io.ByteArrayOutputStream();
+            }
+            if (release == null) {
+                webSocket.request(1);
+                return CompletableFuture.completedFuture(null);
+            }
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                webSocket.request(1);
+            });
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.set(statusCode + " " + reason);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.set("error " + error);
         }
     }
 }

@@ -48,29 +48,41 @@ public final class StorageFull {
 
     /** Whether {@code failure}, or anything it wraps or suppressed, says the disk is full. */
     public static boolean isCause(Throwable failure) {
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        return isCause(failure, seen);
+        return find(failure, Collections.newSetFromMap(new IdentityHashMap<>())) != null;
     }
 
-    private static boolean isCause(Throwable t, Set<Throwable> seen) {
-        if (t == null || !seen.add(t)) return false;
-        if (t instanceof SQLiteException e && e.getResultCode() == SQLiteErrorCode.SQLITE_FULL) return true;
+    /**
+     * The innermost error in {@code failure} that says the disk is full, in one short line for the log
+     * (a failed batch's own message holds its statements, data included), or null when none does.
+     */
+    public static String describe(Throwable failure) {
+        var t = find(failure, Collections.newSetFromMap(new IdentityHashMap<>()));
+        if (t == null) return null;
+        var message = String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+        if (message.length() > 200) message = message.substring(0, 200) + "...";
+        return t.getClass().getSimpleName() + ": " + message;
+    }
+
+    /** What it wraps first (a batch's failure carries the statement's own as its next exception), then itself. */
+    private static Throwable find(Throwable t, Set<Throwable> seen) {
+        if (t == null || !seen.add(t)) return null;
+        var inner = t instanceof SQLException e ? find(e.getNextException(), seen) : null;
+        if (inner == null) inner = find(t.getCause(), seen);
+        for (var s : t.getSuppressed()) {
+            if (inner == null) inner = find(s, seen);
+        }
+        if (inner != null) return inner;
+        if (t instanceof SQLiteException e && e.getResultCode() == SQLiteErrorCode.SQLITE_FULL) return t;
         // Extended result codes keep the primary code in their low byte.
         if (t instanceof SQLException e && !(t instanceof SQLiteException) && (e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
-            return true;
+            return t;
         }
-        if (t instanceof SQLException e && POSTGRES_DISK_FULL.equals(e.getSQLState())) return true;
-        // A batch's failure carries the statement's own in its chain of next exceptions, not as its cause.
-        if (t instanceof SQLException e && isCause(e.getNextException(), seen)) return true;
+        if (t instanceof SQLException e && POSTGRES_DISK_FULL.equals(e.getSQLState())) return t;
         if (t instanceof IOException && t.getMessage() != null
                 && (t.getMessage().contains("No space left on device") || t.getMessage().contains("Disk quota exceeded"))) {
-            return true;
+            return t;
         }
-        if (isCause(t.getCause(), seen)) return true;
-        for (var s : t.getSuppressed()) {
-            if (isCause(s, seen)) return true;
-        }
-        return false;
+        return null;
     }
 
     /** A write failed for want of space: {@link #isFull()} says so until a probe finds room. */

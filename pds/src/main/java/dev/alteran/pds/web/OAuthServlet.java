@@ -154,7 +154,7 @@ public final class OAuthServlet extends HttpServlet {
         } catch (RuntimeException e) {
             if (StorageFull.isCause(e)) {
                 // OAuth's word for a server that cannot take this now (RFC 6749, 4.1.2.1); the client retries later.
-                log.warn("OAuth endpoint {} refused: the disk is full ({})", path, e.toString());
+                log.warn("OAuth endpoint {} refused: the disk is full ({})", path, StorageFull.describe(e));
                 writeJson(resp, 503, Json.object().put("error", "temporarily_unavailable").put("error_description", StorageFull.MESSAGE));
                 return;
             }

@@ -97,7 +97,7 @@ public final class XrpcServlet extends HttpServlet {
             XrpcResponses.closeIfBodyUnread(req, resp);
             if (StorageFull.isCause(e)) {
                 storageFull.reportFull();
-                log.warn("{} refused: the disk is full ({})", nsid, e.toString());
+                log.warn("{} refused: the disk is full ({})", nsid, StorageFull.describe(e));
                 XrpcResponses.writeError(resp, new XrpcException(507, "InsufficientStorage", StorageFull.MESSAGE));
                 return;
             }

@@ -20,6 +20,18 @@ class StorageFullTest {
     }
 
     @Test
+    void theLogLineNamesTheInnermostCauseNotTheBatchsStatements() {
+        var diskFull = new SQLException("ERROR: could not extend file \"base/1/2\": No space left on device\n  Hint: Check free disk space.", "53100");
+        var batch = new BatchUpdateException("Batch entry 1 INSERT INTO repo_block VALUES ('\\x" + "ab".repeat(5000) + "') was aborted: "
+                + diskFull.getMessage(), "53100", new int[0]);
+        batch.setNextException(diskFull);
+        assertThat(StorageFull.describe(new StoreException(batch)))
+                .isEqualTo("SQLException: ERROR: could not extend file \"base/1/2\": No space left on device");
+        assertThat(StorageFull.describe(new SQLException("x".repeat(500), "53100"))).hasSize("SQLException: ".length() + 203);
+        assertThat(StorageFull.describe(new SQLException("duplicate key", "23505"))).isNull();
+    }
+
+    @Test
     void otherResourceErrorsAreNot() {
         assertThat(StorageFull.isCause(new SQLException("sorry, too many clients already", "53300"))).isFalse();
         assertThat(StorageFull.isCause(new SQLException("out of memory", "53200"))).isFalse();
