@@ -227,7 +227,7 @@ class MultiInstanceTest {
                 "serve", "--env-file", env.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             var cBase = "http://127.0.0.1:" + port;
-            awaitHealthy(cBase, c, log);
+            TestServer.awaitHealthy(cBase, c, log);
             var ackedOnC = new ConcurrentHashMap<String, Boolean>();
             var failuresOnC = new AtomicInteger();
             var aBase = a.url("");
@@ -279,24 +279,6 @@ class MultiInstanceTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(repo.statusCode()).isEqualTo(200);
         return RepoVerifier.verifyCar(repo.body(), did, server.config.signingKey().publicKey());
-    }
-
-    static void awaitHealthy(String base, Process child, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (var http = HttpClient.newHttpClient()) {
-            while (System.nanoTime() < deadline) {
-                if (!child.isAlive()) throw new AssertionError("server exited: " + Files.readString(log));
-                try {
-                    var r = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(2)).build(),
-                            HttpResponse.BodyHandlers.discarding());
-                    if (r.statusCode() == 200) return;
-                } catch (IOException e) {
-                    // not listening yet
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("server not healthy: " + Files.readString(log));
     }
 
     static String q(String value) {

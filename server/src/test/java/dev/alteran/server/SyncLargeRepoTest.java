@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +78,7 @@ class SyncLargeRepoTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (var http = HttpClient.newHttpClient()) {
             var base = "http://127.0.0.1:" + port;
-            awaitHealthy(http, base, child, log);
+            TestServer.awaitHealthy(base, child, log);
             // The server process, not the library, keeps SQLite's native library under the data directory.
             try (var copies = Files.list(dir.resolve("data").resolve("native"))) {
                 assertThat(copies.map(p -> p.getFileName().toString())).singleElement().asString().startsWith("sqlite-");
@@ -103,22 +102,6 @@ class SyncLargeRepoTest {
             child.destroy();
             if (!child.waitFor(20, TimeUnit.SECONDS)) child.destroyForcibly();
         }
-    }
-
-    private static void awaitHealthy(HttpClient http, String base, Process child, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!child.isAlive()) throw new AssertionError("server exited: " + Files.readString(log));
-            try {
-                var r = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) return;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("server not healthy: " + Files.readString(log));
     }
 
     static final class Counting extends FilterInputStream {

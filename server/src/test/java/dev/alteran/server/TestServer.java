@@ -14,9 +14,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The real server for integration tests: Jetty + Alteran on a free loopback port over a fresh
@@ -143,5 +145,24 @@ public final class TestServer implements AutoCloseable {
                 });
             }
         }
+    }
+
+    /** Waits (up to 60 s) until a server started as a child process answers 200 on /health; fails with its log if it exits first. */
+    static void awaitHealthy(String base, Process child, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (var http = HttpClient.newHttpClient()) {
+            while (System.nanoTime() < deadline) {
+                if (!child.isAlive()) throw new AssertionError("server exited: " + Files.readString(log));
+                try {
+                    var r = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.discarding());
+                    if (r.statusCode() == 200) return;
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("server not healthy: " + Files.readString(log));
     }
 }
