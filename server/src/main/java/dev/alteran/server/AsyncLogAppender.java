@@ -36,9 +36,8 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private final OutputStream out;
     private final BlockingQueue<ILoggingEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final ConcurrentLinkedQueue<ILoggingEvent> overflow = new ConcurrentLinkedQueue<>();
+    /** Drops not yet reported by a line of their own, and every drop as it happens (the meter's count). */
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong droppedTotal = new AtomicLong();
-    /** Every drop as it happens, for the meter (droppedTotal moves only when the drop report is written). */
     private final AtomicLong droppedEver = new AtomicLong();
     private final Object writeLock = new Object();
     private volatile boolean direct;
@@ -52,7 +51,7 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
     /** Request lines dropped so far because the writer fell behind. */
     long droppedCount() {
-        return droppedTotal.get();
+        return droppedEver.get();
     }
 
     /**
@@ -142,7 +141,6 @@ final class AsyncLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private void reportDrops(java.util.List<ILoggingEvent> batch) {
         long n = dropped.getAndSet(0);
         if (n == 0) return;
-        droppedTotal.addAndGet(n);
         var logger = ((ch.qos.logback.classic.LoggerContext) getContext()).getLogger(AsyncLogAppender.class);
         var event = new LoggingEvent(AsyncLogAppender.class.getName(), logger, Level.WARN,
                 "the log writer fell behind: {} request lines were dropped", null, new Object[] {n});
