@@ -372,9 +372,12 @@ async function run(server, gcLog, { durationSec, sampleSec, subscribers, writeRa
   stopping = true
   stopped()
   await Promise.all(load)
-  // Nothing writes any more: the newest event is the last, and every subscriber reads up to it
-  // (reconnecting from its cursor once more if it must).
-  const last = await newestSeq(server.url, Math.max(0, ...subs.map((s) => s.last ?? 0)))
+  // Nothing else writes any more. One last commit marks the end: its seq is the newest, and every
+  // subscriber reads up to it (reconnecting from its cursor once more if it must). It is found by its
+  // rev, not by waiting for the stream to go quiet: a busy test process may take seconds to read it.
+  const marker = await xrpc('com.atproto.repo.createRecord', { body: { repo: did, collection: POST,
+    record: { $type: POST, text: 'soak end', createdAt: createdAt() } } })
+  const last = marker ? await seqOfRev(server.url, Math.max(0, ...subs.map((s) => s.last ?? 0)), marker.commit.rev) : 0
   for (const s of subs) s.catchUp = last
   const deadline = sleep(60_000).then(() => 'timeout')
   if ((await Promise.race([Promise.all(readers), deadline])) === 'timeout') fail('subscribers did not reach the last event within 60 s')
@@ -433,17 +436,15 @@ async function run(server, gcLog, { durationSec, sampleSec, subscribers, writeRa
 }
 
 /** The newest seq in the log: replayed from `from` until the stream has been quiet for a second. */
-async function newestSeq(url, from) {
+/** The seq of the commit with this rev, read from the firehose after `from` (within 60 s). */
+async function seqOfRev(url, from, rev) {
   const ac = new AbortController()
-  let last = from
-  let timer = setTimeout(() => ac.abort(), 3000)
+  const timer = setTimeout(() => ac.abort(), 60_000)
   const sub = new Subscription({ service: url.replace('http://', 'ws://'), method: FIREHOSE, signal: ac.signal,
     getParams: () => ({ cursor: from }), validate: (v) => v })
   try {
     for await (const evt of sub) {
-      if (typeof evt.seq === 'number') last = Math.max(last, evt.seq)
-      clearTimeout(timer)
-      timer = setTimeout(() => ac.abort(), 1000)
+      if (evt.rev === rev && typeof evt.seq === 'number') return evt.seq
     }
   } catch (err) {
     if (err?.name !== 'AbortError') throw err
@@ -451,7 +452,7 @@ async function newestSeq(url, from) {
     clearTimeout(timer)
     ac.abort()
   }
-  return last
+  throw new Error(`the firehose did not carry the last commit (rev ${rev}) within 60 s`)
 }
 
 /** An SVG of resident memory and heap after GC (MiB, left) and p99 latency (ms, right) over the run. */
