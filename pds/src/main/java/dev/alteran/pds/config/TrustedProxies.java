@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  * anyone else could write those headers to pose as another address or as HTTPS.
  */
 public final class TrustedProxies {
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
     /** The network part of an IPv6 client: one subscriber usually holds a whole /64, so it is limited as one. */
     private static final int IPV6_CLIENT_PREFIX = 64;
@@ -119,18 +118,41 @@ public final class TrustedProxies {
         return hop;
     }
 
-    /** An IP literal, or null. Checked by pattern first so that no name is ever looked up in DNS. */
+    /** An IP literal, or null. Checked by hand or by pattern first, so that no name is ever looked up in DNS. */
     static InetAddress parseIp(String text) {
         if (text == null) return null;
         var s = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        boolean v4 = IPV4.matcher(s).matches();
-        if (!v4 && !(s.contains(":") && IPV6.matcher(s).matches())) return null;
         try {
+            var v4 = ipv4(s); // every request's peer: parsed without a regular expression or the resolver
+            if (v4 != null) return InetAddress.getByAddress(v4);
+            if (!(s.contains(":") && IPV6.matcher(s).matches())) return null;
             // In brackets an IPv6 literal that does not parse is an error, never a name to look up.
-            return InetAddress.getByName(v4 ? s : "[" + s + "]");
+            return InetAddress.getByName("[" + s + "]");
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /** Four decimal octets (0-255, no leading zeros), or null. */
+    private static byte[] ipv4(String s) {
+        var out = new byte[4];
+        int parts = 0, value = 0, digits = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            char c = i < s.length() ? s.charAt(i) : '.'; // the end closes the last octet
+            if (c == '.') {
+                if (digits == 0 || parts == 4) return null;
+                out[parts++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' && !(digits > 0 && value == 0)) {
+                value = value * 10 + (c - '0');
+                if (value > 255) return null;
+                digits++;
+            } else {
+                return null;
+            }
+        }
+        return parts == 4 ? out : null;
     }
 
     private record Range(byte[] network, int prefix) {

@@ -25,7 +25,8 @@ class TrustedProxiesTest {
         assertThat(TrustedProxies.isValidEntry("2001:db8::/32")).isTrue();
         assertThat(TrustedProxies.isValidEntry("::ffff:10.1.2.3")).isTrue();
         for (var bad : List.of("", "localhost", "example.com", "10.0.0.256", "10.0.0", "10.0.0.1/33", "::1/129",
-                "10.0.0.0/", "10.0.0.0/x", "1:2", "fe80::1%eth0", "01.2.3.4", "10.0.0.1/-1")) {
+                "10.0.0.0/", "10.0.0.0/x", "1:2", "fe80::1%eth0", "01.2.3.4", "10.0.0.1/-1",
+                "10.0.0.1.5", "10..0.1", "10.0.0.1.", ".10.0.0.1", "1000.0.0.1", "10.0.0.1a")) {
             assertThat(TrustedProxies.isValidEntry(bad)).as(bad).isFalse();
         }
         assertThatThrownBy(() -> new TrustedProxies(List.of("proxy.internal"))).isInstanceOf(IllegalArgumentException.class);
