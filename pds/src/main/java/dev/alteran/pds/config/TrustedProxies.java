@@ -78,6 +78,7 @@ public final class TrustedProxies {
     /** Whether the client reached us over HTTPS: TLS on our socket, or a trusted proxy saying so. */
     public boolean isHttps(HttpServletRequest req) {
         if (req.isSecure()) return true;
+        if (ranges.isEmpty()) return false; // no proxy of ours (the default): nothing to parse per request
         var peer = parseIp(req.getRemoteAddr());
         if (peer == null || !isTrusted(peer)) return false;
         var proto = req.getHeader("X-Forwarded-Proto");

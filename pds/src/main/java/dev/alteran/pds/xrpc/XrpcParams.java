@@ -64,7 +64,12 @@ public final class XrpcParams {
 
     /** The values given for {@code name}; an empty value counts as absent, as {@link XrpcCall#param} reads it. */
     private static List<String> values(Map<String, List<String>> query, String name) {
-        return query.getOrDefault(name, List.of()).stream().filter(v -> !v.isEmpty()).toList();
+        var all = query.get(name);
+        if (all == null) return List.of();
+        for (var v : all) {
+            if (v.isEmpty()) return all.stream().filter(x -> !x.isEmpty()).toList();
+        }
+        return all; // the usual case, without a copy: every request checks each of its parameters
     }
 
     private static void checkValue(String name, LexType type, String value) {
