@@ -4,6 +4,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.data.DagCbor;
 import dev.alteran.atproto.data.Varint;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -27,7 +28,8 @@ public final class CarWriter implements AutoCloseable {
 
   /** A CAR with the given roots (possibly none, as for a bare block listing). */
   public CarWriter(OutputStream out, List<Cid> roots) {
-    this.out = out instanceof BufferedOutputStream ? out : new BufferedOutputStream(out, 1 << 16);
+    // In memory (a firehose event's CAR), a 64 KiB buffer would be allocated per commit for nothing.
+    this.out = out instanceof BufferedOutputStream || out instanceof ByteArrayOutputStream ? out : new BufferedOutputStream(out, 1 << 16);
     var header = new LinkedHashMap<String, Object>();
     header.put("roots", new ArrayList<Object>(roots));
     header.put("version", 1L);

@@ -63,7 +63,23 @@ public record Datetime(String value, Instant instant) implements Comparable<Date
 
     /** The canonical atproto form of an instant: UTC, millisecond precision, e.g. {@code 2024-01-15T12:30:00.000Z}. */
     public static String format(Instant instant) {
-        return CANONICAL.format(instant.truncatedTo(ChronoUnit.MILLIS));
+        var t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        if (t.getYear() < 0 || t.getYear() > 9999) return CANONICAL.format(instant.truncatedTo(ChronoUnit.MILLIS));
+        // By hand: every commit and event is stamped, and the formatter costs ~1 µs each.
+        var b = new StringBuilder(24);
+        digits(b, t.getYear(), 4).append('-');
+        digits(b, t.getMonthValue(), 2).append('-');
+        digits(b, t.getDayOfMonth(), 2).append('T');
+        digits(b, t.getHour(), 2).append(':');
+        digits(b, t.getMinute(), 2).append(':');
+        digits(b, t.getSecond(), 2).append('.');
+        return digits(b, instant.getNano() / 1_000_000, 3).append('Z').toString();
+    }
+
+    private static StringBuilder digits(StringBuilder b, int value, int width) {
+        var s = Integer.toString(value);
+        for (int i = s.length(); i < width; i++) b.append('0');
+        return b.append(s);
     }
 
     /** The current time in canonical form. */

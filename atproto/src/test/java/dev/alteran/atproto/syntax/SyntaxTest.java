@@ -82,6 +82,14 @@ class SyntaxTest {
                 .isEqualTo(Instant.parse("1985-04-13T06:20:50.123Z"));
         assertThat(Datetime.parse("1985-04-12T23:20:50.1234567890123Z").instant().getNano()).isEqualTo(123456789);
         assertThat(Datetime.format(Instant.parse("2024-01-15T12:30:00Z"))).isEqualTo("2024-01-15T12:30:00.000Z");
+        assertThat(Datetime.format(Instant.parse("0001-02-03T04:05:06.007999Z"))).isEqualTo("0001-02-03T04:05:06.007Z");
+        assertThat(Datetime.format(Instant.parse("9999-12-31T23:59:59.999999999Z"))).isEqualTo("9999-12-31T23:59:59.999Z");
+        var formatter = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        var random = new java.util.Random(19);
+        for (int i = 0; i < 10_000; i++) {
+            var instant = Instant.ofEpochSecond(random.nextLong(-62_135_596_800L, 253_402_300_800L), random.nextInt(1_000_000_000));
+            assertThat(Datetime.format(instant)).isEqualTo(formatter.format(instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+        }
         assertThat(Datetime.isValid(Datetime.now())).isTrue();
         assertThat(Datetime.isValid("2023-02-29T00:00:00Z")).isFalse();
         assertThat(Datetime.isValid("2024-02-29T00:00:00Z")).isTrue();
