@@ -367,7 +367,7 @@ public final class RepoStore {
             // and after what was announced before: else the same tree is signed again with our key, at a later rev.
             var after = head.rev();
             var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
-                    announce ? after : null, sequence, announce, car, progress));
+                    announce ? after : null, sequence, announce, car, progress, RepoImport.MEMORY_STAGING_BYTES));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());

@@ -635,4 +635,35 @@ class RepoStoreTest {
             assertThat(store.head().cid()).isEqualTo(other.head().cid());
         }
     }
+
+    @Test
+    void anImportStagedInMemoryOrInATableGivesTheSameRepository() throws Exception {
+        var clock = new dev.alteran.atproto.syntax.TidClock();
+        for (int i = 0; i < 300; i++) create(clock.next().toString(), "post " + i);
+        var car = dir.resolve("repo.car");
+        try (var out = Files.newOutputStream(car)) {
+            RepoExport.writeCar(db, out, Progress.NONE);
+        }
+        Files.createDirectories(dir.resolve("target"));
+        var target = TestDatabase.create(dialect, dir.resolve("target")).open();
+        try {
+            var targetSeq = new SequenceLog(target, SequenceLog.DEFAULT_RETENTION, () -> 1);
+            var index = new RecordIndex(target, DID);
+            // The same CAR, staged in memory, then again (replacing) through the temporary table.
+            var inMemory = target.write(c -> RepoImport.run(c, index, DID, key.publicKey(), null, false, false, null, targetSeq, false,
+                    car, Progress.NONE, RepoImport.MEMORY_STAGING_BYTES));
+            var inTable = target.write(c -> RepoImport.run(c, index, DID, key.publicKey(), null, false, true, null, targetSeq, false,
+                    car, Progress.NONE, 0));
+            for (var result : List.of(inMemory, inTable)) {
+                assertThat(result.commit()).isEqualTo(store.head().cid());
+                assertThat(result.records()).isEqualTo(300);
+                assertThat(result.blocks()).isEqualTo(inMemory.blocks());
+            }
+            var report = RepoAudit.verify(target, DID, key.publicKey(), cid -> true, Progress.NONE);
+            assertThat(report.problems()).isEmpty();
+            assertThat(report.records()).isEqualTo(300);
+        } finally {
+            target.close();
+        }
+    }
 }
