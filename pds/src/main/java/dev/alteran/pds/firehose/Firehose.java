@@ -4,6 +4,8 @@ import dev.alteran.pds.store.SequenceLog;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +47,20 @@ import org.slf4j.LoggerFactory;
  * fan-out, and every subscriber's latency, would grow for as long as the burst lasts. So a commit that
  * leaves the dispatcher more than {@value #MAX_BEHIND} events behind waits, at most
  * {@code MAX_WAIT_NANOS}, until it is back within that: the writers' latency rises instead of every
- * subscriber's. Only the dispatcher's hand-out is waited for, never a subscriber: one whose socket is
- * full is on its own thread and queue by then, and is cut off as above. Nothing is dropped or reordered,
- * as events are read from the log after they are committed.
+ * subscriber's. Nothing is dropped or reordered, as events are read from the log after they are committed.
+ *
+ * <p>The same wait covers subscribers on their own threads. On one busy core the writers would
+ * otherwise outrun those threads (runnable, their sockets accepting writes, but given no CPU) until
+ * their queues overflow and healthy subscribers are cut off. So a subscriber whose queue reaches
+ * {@code lagLimit} frames is counted as lagging (on enqueue; the count drops when its thread has
+ * drained and flushed), and commits wait while any is counted. A subscriber whose peer stopped reading
+ * is never waited for: a write that has lasted longer than {@code STALL_NANOS} with its thread parked
+ * (waiting for the socket, not for the CPU) loses the subscriber its count, as does staying counted for
+ * {@code MAX_WAIT_NANOS} without finishing a drain; it is trusted again only once it has caught up.
+ * The watchdog makes these checks every tick over the lagging subscribers only, so a slow peer costs
+ * the writers at most one such bound per time it falls behind, then is cut off as above. The same
+ * test keeps a dispatcher that is merely starved of CPU (runnable) on the fast path: only a parked
+ * write, or one that lasts {@code 20 * STALL_NANOS}, is given up.
  */
 public final class Firehose implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Firehose.class);
@@ -59,6 +72,8 @@ public final class Firehose implements AutoCloseable {
     static final int MAX_BEHIND = 32;
     /** The longest a commit waits for the fan-out: a dispatcher that stays behind longer does not stop writes. */
     static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** A write that lasts this many stall times is given up even if its thread is runnable (not parked on the socket). */
+    private static final long RUNNABLE_STALLS = 20;
 
     private final SequenceLog sequence;
     private final int replayBatch;
@@ -77,6 +92,11 @@ public final class Firehose implements AutoCloseable {
     private final Timer commitWaits;
     private final long maxWaitNanos;
     private final long stallNanos;
+    private final long runnableStallNanos;
+    // Subscribers on their own threads with at least lagLimit frames queued, not stalled: commits wait for them.
+    private final int lagLimit;
+    private final AtomicInteger lagging = new AtomicInteger();
+    private final Set<Subscription> laggards = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
     private final AtomicLong cutOff = new AtomicLong();
@@ -120,6 +140,8 @@ public final class Firehose implements AutoCloseable {
                 .description("Commits that waited for the firehose's fan-out to catch up (backpressure), and how long").register(meters);
         this.maxWaitNanos = maxWaitNanos;
         this.stallNanos = stallNanos;
+        this.runnableStallNanos = stallNanos > Long.MAX_VALUE / RUNNABLE_STALLS ? Long.MAX_VALUE : stallNanos * RUNNABLE_STALLS;
+        this.lagLimit = Math.max(1, Math.min(MAX_BEHIND, bufferSize / 2));
         this.sequence = sequence;
         this.replayBatch = replayBatch;
         this.bufferSize = bufferSize;
@@ -204,20 +226,28 @@ public final class Firehose implements AutoCloseable {
         return commitWaits.count();
     }
 
+    /** Subscribers on their own threads that commits currently wait for (see {@link #awaitFanOut}). */
+    int laggingCount() {
+        return lagging.get();
+    }
+
     /**
      * The sequence log's pacer, on the writer's thread after it published {@code seq}: returns at once
-     * while the dispatcher's hand-out is at most {@value #MAX_BEHIND} events behind, else waits until it
-     * is (or {@code MAX_WAIT_NANOS} passed, or the firehose closed).
+     * while the dispatcher's hand-out is at most {@value #MAX_BEHIND} events behind and no subscriber on
+     * its own thread is counted as lagging, else waits until so (or {@code MAX_WAIT_NANOS} passed, or the
+     * firehose closed).
      */
     void awaitFanOut(long seq) {
-        if (seq - handedOut <= MAX_BEHIND || !running) return;
-        synchronized (lock) {
-            if (live.isEmpty()) return; // nobody to wait for (the dispatcher catches up when it next wakes)
+        if (!running || !behind(seq)) return;
+        if (lagging.get() == 0) {
+            synchronized (lock) {
+                if (live.isEmpty()) return; // nobody to wait for (the dispatcher catches up when it next wakes)
+            }
         }
         long start = System.nanoTime();
         long deadline = start + maxWaitNanos;
         synchronized (fanOut) {
-            for (long left; seq - handedOut > MAX_BEHIND && running && (left = deadline - System.nanoTime()) > 0; ) {
+            for (long left; behind(seq) && running && (left = deadline - System.nanoTime()) > 0; ) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(fanOut, left);
                 } catch (InterruptedException e) {
@@ -227,6 +257,37 @@ public final class Firehose implements AutoCloseable {
             }
         }
         commitWaits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    private boolean behind(long seq) {
+        return seq - handedOut > MAX_BEHIND || lagging.get() > 0;
+    }
+
+    /** A subscriber's queue reached {@link #lagLimit()} and its thread is not stalled: commits wait for it. */
+    void lagging(Subscription sub) {
+        laggards.add(sub);
+        lagging.incrementAndGet();
+    }
+
+    /** A subscriber counted by {@link #lagging} caught up, stalled, or ended: commits no longer wait for it. */
+    void unlag(Subscription sub) {
+        laggards.remove(sub);
+        if (lagging.decrementAndGet() == 0) {
+            synchronized (fanOut) {
+                fanOut.notifyAll();
+            }
+        }
+    }
+
+    /** Whether a write that began at {@code since} (by {@code writer}) has stalled on its peer: parked long enough. */
+    boolean stalled(Thread writer, long since, long now) {
+        return writer != null && now - since > stallNanos && parked(writer);
+    }
+
+    /** Whether the thread waits (for a socket, a future, a gate), as opposed to running or waiting for a CPU. */
+    private static boolean parked(Thread t) {
+        var state = t.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
     }
 
     /** Marks the events up to {@code seq} handed out and wakes the commits waiting for that. */
@@ -255,6 +316,16 @@ public final class Firehose implements AutoCloseable {
 
     int bufferSize() {
         return bufferSize;
+    }
+
+    /** Frames queued for a subscriber on its own thread at which commits start to wait for it. */
+    int lagLimit() {
+        return lagLimit;
+    }
+
+    /** The longest a subscriber may stay counted as lagging without finishing a drain. */
+    long maxWaitNanos() {
+        return maxWaitNanos;
     }
 
     ScheduledExecutorService timers() {
@@ -413,16 +484,26 @@ public final class Firehose implements AutoCloseable {
         }
     }
 
+    private void watchdog() {
+        watchFastPath();
+        if (lagging.get() == 0) return;
+        long now = System.nanoTime();
+        for (var sub : laggards) sub.checkLag(now);
+    }
+
     /**
      * Gives a subscriber whose fast-path write stalled to its own thread, and has a new dispatcher
      * thread carry on with the round's next subscriber. The stalled thread is left in its write (an
-     * interrupt could make the container fail it) and ends when that returns.
+     * interrupt could make the container fail it) and ends when that returns. A dispatcher that is
+     * runnable (starved of CPU, not waiting for the peer) is left to finish, up to {@code 20 * STALL_NANOS}.
      */
-    private void watchdog() {
+    private void watchFastPath() {
         synchronized (watchLock) {
-            if (watched == null || System.nanoTime() - watchStart <= stallNanos || !running) return;
+            if (watched == null || !running) return;
+            long took = System.nanoTime() - watchStart;
+            if (took <= stallNanos || (took <= runnableStallNanos && !parked(dispatcher))) return;
             // False when the write has not begun or has just ended: the next tick looks again, or unwatch clears it.
-            if (!watched.abandon(watchedRound.frames())) return;
+            if (!watched.abandon(watchedRound.frames(), watchStart)) return;
             var round = watchedRound;
             watched = null;
             watchedRound = null;

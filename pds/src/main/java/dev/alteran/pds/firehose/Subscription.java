@@ -2,6 +2,7 @@ package dev.alteran.pds.firehose;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * empty queue and no write pending, so frames stay in order. A dispatcher thread whose write stalled
  * is given up ({@link #abandon}) but never interrupted; this subscription's thread writes only once
  * that thread has left the sink ({@code writer} is null), skipping what it got through.
+ *
+ * <p>Off the fast path, the subscription tells the firehose when commits should wait for it (see
+ * {@link Firehose}): counted once its queue reaches the firehose's lag limit, uncounted once its thread
+ * has drained and flushed below it. It records which thread writes to the sink and since when, so the
+ * firehose's watchdog can tell a write parked on a peer that stopped reading (not waited for) from a
+ * thread that only waits for a CPU. Its thread takes the whole queue at once and flushes once per batch.
  */
 public final class Subscription {
     private static final Logger log = LoggerFactory.getLogger(Subscription.class);
@@ -57,6 +64,14 @@ public final class Subscription {
     private volatile boolean fast;
     private Thread writer;
     private long lastSent;
+    // Guarded by this: the thread writing to the sink (the dispatcher's given-up write or this
+    // subscription's thread) and since when; whether the firehose counts this subscription as lagging,
+    // since when (or its last finished drain); and whether it lost that until it catches up.
+    private Thread writing;
+    private long writeStart;
+    private boolean lagCounted;
+    private long lagSince;
+    private boolean distrusted;
 
     Subscription(Firehose hub, FrameSink sink, Long cursor) {
         this.hub = hub;
@@ -125,6 +140,7 @@ public final class Subscription {
                 writer = null;
                 lastSent = Math.max(lastSent, sent);
                 givenUp = !fast;
+                if (writing == Thread.currentThread()) writing = null;
             }
             if (givenUp) LockSupport.unpark(thread); // it may be waiting to take over (only then: no switch per round)
         }
@@ -133,12 +149,14 @@ public final class Subscription {
     /**
      * The watchdog gives up on the dispatcher's stalled write: the subscriber leaves the fast path and
      * the whole round is queued for its thread (which skips what the stalled write got through).
-     * Returns false when no write is under way (not begun, or just ended).
+     * Returns false when no write is under way (not begun, or just ended). {@code since}: when the write began.
      */
-    boolean abandon(List<Frame> frames) {
+    boolean abandon(List<Frame> frames, long since) {
         synchronized (this) {
             if (writer == null || !fast) return false;
             fast = false;
+            writing = writer;
+            writeStart = since;
             if (offer(frames) && queue.isEmpty()) queue.offer(WAKE);
             return true;
         }
@@ -158,7 +176,10 @@ public final class Subscription {
         }
     }
 
-    /** Queues frames for the subscriber's thread; cuts the subscriber off when they do not fit. Holds this. */
+    /**
+     * Queues frames for the subscriber's thread; cuts the subscriber off when they do not fit, and
+     * counts it as lagging when they reach the lag limit (unless its write stalled). Holds this.
+     */
     private boolean offer(List<Frame> frames) {
         for (var f : frames) {
             if (f == PING) continue; // a subscriber on its own thread pings by itself
@@ -167,10 +188,39 @@ public final class Subscription {
                 return false;
             }
         }
+        if (!lagCounted && !distrusted && queue.size() >= hub.lagLimit()) {
+            long now = System.nanoTime();
+            if (hub.stalled(writing, writeStart, now)) {
+                distrusted = true;
+            } else {
+                lagCounted = true;
+                lagSince = now;
+                hub.lagging(this);
+            }
+        }
         return true;
     }
 
+    /**
+     * The watchdog's look at a subscriber counted as lagging: commits stop waiting for it when its write
+     * is parked on the peer, or when it finished no drain for as long as a commit may wait.
+     */
+    synchronized void checkLag(long now) {
+        if (lagCounted && (hub.stalled(writing, writeStart, now) || now - lagSince > hub.maxWaitNanos())) {
+            distrusted = true;
+            uncount();
+        }
+    }
+
+    /** Holds this. */
+    private void uncount() {
+        if (!lagCounted) return;
+        lagCounted = false;
+        hub.unlag(this);
+    }
+
     private void condemn() {
+        uncount();
         tooSlow = true;
         hub.countCutOff();
         queue.clear(); // frees the backlog at once
@@ -203,6 +253,9 @@ public final class Subscription {
             }
         } finally {
             finished = true;
+            synchronized (this) {
+                uncount();
+            }
             hub.detach(this);
         }
     }
@@ -232,6 +285,10 @@ public final class Subscription {
             if (events.size() < batch) break;
         }
         long dispatched = hub.attach(this);
+        synchronized (this) { // live from here: the dispatcher may queue frames while this thread writes
+            writing = Thread.currentThread();
+            writeStart = System.nanoTime();
+        }
         while (pos < dispatched) {
             var events = sequence.range(pos, dispatched, batch);
             if (events.isEmpty()) break;
@@ -251,8 +308,10 @@ public final class Subscription {
     private void catchUp(long pos) throws IOException, InterruptedException {
         synchronized (this) {
             lastSent = pos;
+            writing = null;
             if (queue.isEmpty()) fast = true;
         }
+        var batch = new ArrayList<Frame>();
         for (;;) {
             var f = queue.poll(PING_INTERVAL_MS, TimeUnit.MILLISECONDS);
             if (f == null) {
@@ -265,19 +324,35 @@ public final class Subscription {
                 continue;
             }
             pos = takeOver(pos);
+            synchronized (this) {
+                writing = Thread.currentThread();
+                writeStart = System.nanoTime();
+            }
             sink.flush(); // what a write the dispatcher gave up on left in flight
-            do {
-                if (f == POISON) throw new TooSlowException();
-                if (f.seq() > pos) { // skips WAKE too
-                    send(f);
-                    pos = f.seq();
+            batch.add(f);
+            do { // everything queued, taken in one go; the sink gathers the sends into few writes
+                for (var g : batch) {
+                    if (g == POISON) throw new TooSlowException();
+                    if (g.seq() > pos) { // skips WAKE too
+                        send(g);
+                        pos = g.seq();
+                    }
                 }
-            } while ((f = queue.poll()) != null);
+                batch.clear();
+            } while (queue.drainTo(batch) > 0);
             long t0 = System.nanoTime();
             sink.flush();
-            boolean keptUp = System.nanoTime() - t0 < FAST_FLUSH_NANOS;
+            long t1 = System.nanoTime();
+            boolean keptUp = t1 - t0 < FAST_FLUSH_NANOS;
             synchronized (this) {
                 lastSent = pos;
+                writing = null;
+                if (queue.size() < hub.lagLimit()) {
+                    distrusted = false; // caught up: waited for again should it fall behind
+                    uncount();
+                } else {
+                    lagSince = t1; // still behind, but moving: the bound counts from here
+                }
                 if (keptUp && queue.isEmpty() && !tooSlow) fast = true;
             }
         }

@@ -54,6 +54,8 @@ class FirehoseTest {
         final List<Long> delivered = new ArrayList<>();
         final List<Long> pending = new ArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
+        /** While set, a flush past the gate keeps its thread runnable but gets nowhere, as a thread given no CPU. */
+        volatile boolean busy;
         volatile int closeCode;
         volatile boolean sawError;
         volatile boolean interruptedInWrite;
@@ -74,6 +76,7 @@ class FirehoseTest {
                 closeCode = 1001;
                 throw new IOException("The current thread was interrupted", e);
             }
+            while (busy) Thread.yield();
             synchronized (this) {
                 delivered.addAll(pending);
                 pending.clear();
@@ -283,5 +286,84 @@ class FirehoseTest {
         append(200);
         assertThat(log.lastSeq()).isEqualTo(203);
         assertThat(firehose.commitWaitCount()).isZero();
+    }
+
+    /**
+     * A firehose whose commits may wait minutes: whether a commit waited for a subscriber shows in
+     * whether the writer gets through, not in how long it took.
+     */
+    void patientFirehose(long maxWaitNanos) {
+        firehose.close();
+        firehose = new Firehose(log, 512, 100, new SimpleMeterRegistry(), maxWaitNanos, Firehose.STALL_NANOS);
+    }
+
+    /** Live subscribers; the second's next write stalls at its gate until the watchdog gives it its own thread. */
+    void stallSecond(GatedSink healthy, GatedSink other) throws InterruptedException {
+        goLive(healthy, other); // seq 4
+        other.gate = new CountDownLatch(1);
+        append(1); // seq 5: the write parks at the gate
+        await(() -> firehose.stalls() == 1);
+    }
+
+    @Test
+    void aSubscriberWhoseThreadGetsNoCpuIsWaitedForInsteadOfCutOff() throws Exception {
+        patientFirehose(java.util.concurrent.TimeUnit.MINUTES.toNanos(5));
+        var healthy = new GatedSink();
+        var starved = new GatedSink();
+        stallSecond(healthy, starved);
+        starved.busy = true; // its write goes on, runnable, but gets nowhere
+        starved.gate.countDown();
+        var writer = writer(200); // twice its buffer
+        // Its queue reaches the lag limit: the writer waits for it, before anything overflows.
+        await(() -> firehose.laggingCount() == 1 && writer.getState() == Thread.State.TIMED_WAITING);
+        assertThat(log.lastSeq()).isLessThan(5 + 100);
+        assertThat(firehose.cutOffCount()).isZero();
+        assertThat(healthy.delivered()).isEqualTo(range(4, log.lastSeq()));
+
+        starved.busy = false; // it gets the CPU: catches up, and the writer goes on
+        writer.join();
+        await(() -> starved.delivered().size() == 202 && healthy.delivered().size() == 202);
+        assertThat(starved.delivered()).isEqualTo(range(4, 205));
+        assertThat(healthy.delivered()).isEqualTo(range(4, 205));
+        assertThat(firehose.cutOffCount()).isZero();
+        assertThat(firehose.commitWaitCount()).isPositive();
+        await(() -> firehose.laggingCount() == 0);
+    }
+
+    @Test
+    void aSubscriberThatNeverCatchesUpHoldsTheWritersOnlyBriefly() throws Exception {
+        patientFirehose(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+        var healthy = new GatedSink();
+        var starved = new GatedSink();
+        stallSecond(healthy, starved);
+        starved.busy = true;
+        starved.gate.countDown();
+        var writer = writer(300);
+        writer.join(); // it was waited for once, for at most the bound, then no more: its buffer overflowed
+        assertThat(log.lastSeq()).isEqualTo(305);
+        assertThat(firehose.commitWaitCount()).isPositive();
+        await(() -> firehose.cutOffCount() == 1 && firehose.laggingCount() == 0);
+        await(() -> healthy.delivered().size() == 302);
+        assertThat(healthy.delivered()).isEqualTo(range(4, 305));
+        starved.busy = false;
+        await(() -> starved.closeCode == 1008);
+    }
+
+    @Test
+    void aSubscriberWhosePeerStoppedReadingIsCutOffWithoutHoldingTheWriters() throws Exception {
+        patientFirehose(java.util.concurrent.TimeUnit.MINUTES.toNanos(5)); // a commit that waited for it would not end
+        var healthy = new GatedSink();
+        var stalled = new GatedSink();
+        stallSecond(healthy, stalled);
+        var writer = writer(300); // three times its buffer
+        await(() -> !writer.isAlive());
+        assertThat(log.lastSeq()).isEqualTo(305);
+        await(() -> firehose.cutOffCount() == 1);
+        await(() -> healthy.delivered().size() == 302);
+        assertThat(healthy.delivered()).isEqualTo(range(4, 305));
+        assertThat(firehose.laggingCount()).isZero();
+        stalled.gate.countDown(); // it reads again: what was in flight, then the error frame
+        await(() -> stalled.closeCode == 1008);
+        assertThat(stalled.sawError).isTrue();
     }
 }
