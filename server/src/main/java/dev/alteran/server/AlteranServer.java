@@ -2,6 +2,7 @@ package dev.alteran.server;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +38,24 @@ public final class AlteranServer implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(CommandLine.defaultFactory(), args).execute(args));
+        var server = ServerArgs.parse(args);
+        System.exit(server != null ? runServer(server) : commandLine(CommandLine.defaultFactory(), args).execute(args));
+    }
+
+    /** Runs a command {@link ServerArgs} read, as picocli would: a failure prints one line and exits 1. */
+    static int runServer(Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (Exception e) {
+            System.err.println(failure(e));
+            System.err.flush();
+            return 1;
+        }
+    }
+
+    /** The one line a failing command prints. */
+    private static String failure(Exception e) {
+        return "alteran: " + e.getMessage();
     }
 
     /** The command line with its error handling: a failing command prints one line and exits 1. */
@@ -56,7 +74,7 @@ public final class AlteranServer implements Runnable {
         var cli = new CommandLine(new AlteranServer(), factory);
         for (var command : server != null ? List.of(server) : COMMANDS) cli.addSubcommand(command);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("alteran: " + e.getMessage());
+            cmd.getErr().println(failure(e));
             cmd.getErr().flush();
             return 1;
         });

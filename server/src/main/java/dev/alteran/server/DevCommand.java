@@ -16,11 +16,13 @@ import picocli.CommandLine.Option;
 @Command(name = "dev", mixinStandardHelpOptions = true, description = "Run a local development PDS on 127.0.0.1.")
 final class DevCommand implements Callable<Integer> {
     static final String DEFAULT_HANDLE = "alice.test";
+    /** The defaults of the options, here for {@link ServerArgs} too. */
+    static final String DEFAULT_PORT = "2583", DEFAULT_DATA = "data";
 
-    @Option(names = "--port", defaultValue = "2583", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = DEFAULT_PORT, description = "Port to listen on (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--debug-routes", description = "Mount the owner-only /debug/* routes (same as PDS_DEBUG_ROUTES=true).")

@@ -16,6 +16,12 @@ import org.sqlite.util.LibraryLoaderUtil;
  * <p>It does so through JVM-wide system properties, read once when the driver first loads: only the
  * standalone server, which owns its JVM, may set them ({@link Launcher}, before the first connection).
  * The embeddable {@code pds} module leaves them to its host application.
+ *
+ * <p>Finding the driver's resource path for this platform starts a process ({@code uname -o}, its Android
+ * check) on Linux, tens of milliseconds of a restart. So the first start also writes which copy it chose
+ * under a name made of the driver version, {@code os.name} and {@code os.arch}, and later starts read that
+ * instead. A data directory moved to a machine where that guess is wrong (glibc to musl, same arch) only
+ * costs speed: the driver fails to load the named copy and extracts its own.
  */
 final class SqliteNativeLibrary {
     private SqliteNativeLibrary() {}
@@ -28,6 +34,15 @@ final class SqliteNativeLibrary {
     static synchronized void useCopyIn(Path dir) {
         if (System.getProperty("org.sqlite.lib.path") != null) return;
         try {
+            var chosen = dir.resolve(("chosen-" + SQLiteJDBCLoader.getVersion() + "-" + System.getProperty("os.name") + "-"
+                    + System.getProperty("os.arch")).replaceAll("[^A-Za-z0-9._-]+", "-"));
+            if (Files.isRegularFile(chosen)) {
+                var known = Files.readString(chosen).strip();
+                if (known.startsWith("sqlite-") && !known.contains("/") && Files.isRegularFile(dir.resolve(known))) {
+                    point(dir, known);
+                    return;
+                }
+            }
             var resource = LibraryLoaderUtil.getNativeLibResourcePath() + "/" + LibraryLoaderUtil.getNativeLibName();
             var name = "sqlite-" + SQLiteJDBCLoader.getVersion() + "-" + resource.replaceAll("[^A-Za-z0-9._-]+", "-");
             var target = dir.resolve(name);
@@ -44,10 +59,15 @@ final class SqliteNativeLibrary {
                     }
                 }
             }
-            System.setProperty("org.sqlite.lib.path", dir.toAbsolutePath().toString());
-            System.setProperty("org.sqlite.lib.name", name);
+            Files.writeString(chosen, name + "\n");
+            point(dir, name);
         } catch (IOException | RuntimeException e) {
             // the driver's own extraction still works
         }
+    }
+
+    private static void point(Path dir, String name) {
+        System.setProperty("org.sqlite.lib.path", dir.toAbsolutePath().toString());
+        System.setProperty("org.sqlite.lib.name", name);
     }
 }

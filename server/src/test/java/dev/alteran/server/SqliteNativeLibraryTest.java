@@ -44,9 +44,15 @@ class SqliteNativeLibraryTest {
                 LibraryLoaderUtil.getNativeLibResourcePath() + "/" + LibraryLoaderUtil.getNativeLibName())) {
             assertThat(Files.readAllBytes(copy)).isEqualTo(in.readAllBytes());
         }
+        Path chosen;
         try (var files = Files.list(native_)) {
-            assertThat(files).containsExactly(copy); // no temporary file left behind
+            // no temporary file left behind; beside the copy, the note of which copy this platform uses
+            var listed = files.toList();
+            assertThat(listed).hasSize(2).contains(copy);
+            chosen = listed.stream().filter(f -> !f.equals(copy)).findFirst().orElseThrow();
         }
+        assertThat(chosen.getFileName().toString()).startsWith("chosen-" + SQLiteJDBCLoader.getVersion() + "-");
+        assertThat(Files.readString(chosen)).isEqualTo(name + "\n");
         // A second start finds the copy and does not write it again.
         var written = Files.getLastModifiedTime(copy);
         System.clearProperty(PATH);
@@ -54,6 +60,36 @@ class SqliteNativeLibraryTest {
         SqliteNativeLibrary.useCopyIn(native_);
         assertThat(Files.getLastModifiedTime(copy)).isEqualTo(written);
         assertThat(System.getProperty(NAME)).isEqualTo(name);
+
+        // A note naming a copy that is gone, or anything but a copy's name, is ignored: the platform is looked up again.
+        for (var note : new String[] {"sqlite-gone.so\n", "../" + name + "\n"}) {
+            Files.writeString(chosen, note);
+            System.clearProperty(PATH);
+            System.clearProperty(NAME);
+            SqliteNativeLibrary.useCopyIn(native_);
+            assertThat(System.getProperty(NAME)).isEqualTo(name);
+            assertThat(Files.readString(chosen)).isEqualTo(name + "\n");
+        }
+    }
+
+    @Test
+    void aRestartTakesTheNotedCopyWithoutLookingUpThePlatform(@TempDir Path dir) throws Exception {
+        var native_ = dir.resolve("native");
+        SqliteNativeLibrary.useCopyIn(native_);
+        var name = System.getProperty(NAME);
+        Path chosen;
+        try (var files = Files.list(native_)) {
+            chosen = files.filter(f -> f.getFileName().toString().startsWith("chosen-")).findFirst().orElseThrow();
+        }
+        // Another copy noted (as a platform lookup would never name it): the note is what a restart reads.
+        var other = "sqlite-noted-" + name;
+        Files.copy(native_.resolve(name), native_.resolve(other));
+        Files.writeString(chosen, other + "\n");
+        System.clearProperty(PATH);
+        System.clearProperty(NAME);
+        SqliteNativeLibrary.useCopyIn(native_);
+        assertThat(System.getProperty(NAME)).isEqualTo(other);
+        assertThat(System.getProperty(PATH)).isEqualTo(native_.toAbsolutePath().toString());
     }
 
     @Test

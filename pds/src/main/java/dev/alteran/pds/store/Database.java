@@ -158,7 +158,7 @@ public final class Database implements AutoCloseable {
         }
         var url = "jdbc:sqlite:" + file.toAbsolutePath();
         var writeSource = dataSource(url, false);
-        var applied = Migrations.apply(writeSource, Dialect.SQLITE);
+        var applied = Migrations.applySqlite(writeSource);
         try {
             var writer = writeSource.getConnection();
             try (var st = writer.createStatement()) {
