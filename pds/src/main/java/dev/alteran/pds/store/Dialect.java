@@ -66,12 +66,16 @@ public enum Dialect {
     }
 
     /**
-     * The statement an append to the sequencer log runs so that other instances hear of it at commit
-     * ({@link SeqTailer}), or null. PostgreSQL delivers a NOTIFY when its transaction commits, once per
-     * transaction for identical ones; the log stays the truth, the notification only wakes the tailers.
+     * The statement that appends one event to the sequencer log (parameters: seq, did, type, time,
+     * event). On PostgreSQL it also notifies other instances ({@link SeqTailer}), in the same round trip:
+     * PostgreSQL delivers a NOTIFY when its transaction commits, once per transaction for identical ones;
+     * the log stays the truth, the notification only wakes the tailers.
      */
-    String notifyAppended() {
-        return this == POSTGRES ? "SELECT pg_notify('" + SeqTailer.CHANNEL + "', '')" : null;
+    String insertSeqEvent() {
+        return this == POSTGRES
+                ? "INSERT INTO seq_event (seq, did, type, time, event) SELECT ?, ?, ?, ?, ? FROM (SELECT pg_notify('" + SeqTailer.CHANNEL
+                        + "', '')) AS notified"
+                : "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)";
     }
 
     /**
