@@ -55,6 +55,21 @@ public enum Dialect {
         return this == POSTGRES;
     }
 
+    /**
+     * {@code query} preceded by taking the write lock, sent together in one round trip (PostgreSQL runs
+     * them one after the other, so the query's snapshot is taken after the lock is held; its result is
+     * the second). Null where the lock is a separate statement (SQLite, where it costs no round trip).
+     */
+    String withWriteLock(String query) {
+        return this == POSTGRES ? takeWriteLock + "; " + query : null;
+    }
+
+    /** PostgreSQL: the statement that lets a session's commits return before their WAL is flushed. */
+    String undurableSession() {
+        if (this != POSTGRES) throw new IllegalStateException("only PostgreSQL sessions choose their durability");
+        return "SET synchronous_commit = off";
+    }
+
     /** The column type of binary values, for temporary tables (the migrations spell it out). */
     String blobType() {
         return blobType;

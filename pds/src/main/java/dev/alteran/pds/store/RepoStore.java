@@ -239,18 +239,22 @@ public final class RepoStore {
     /**
      * The head a transaction builds on: this store's, unless another writer committed since (another
      * instance on the same PostgreSQL database, or a command beside the server): then the stored head,
-     * loaded afresh. The transaction holds the database's write lock from its start
-     * ({@link Database#write}), so the stored head cannot move again before it commits; the
+     * loaded afresh. The transaction holds the database's write lock from before this read
+     * ({@link Database#writeLockedByFirstStatement}), so the stored head cannot move again before it commits; the
      * compare-and-set in {@link #write} keeps a fork impossible even so. The log's last seq comes in
-     * the same statement (one round trip fewer on PostgreSQL).
+     * the same statement, and on PostgreSQL the write lock in the same round trip.
      */
     private Head headUnderLock(Connection c) throws SQLException {
         Cid stored;
         String rev;
         long lastSeq;
-        var st = db.statement(c, "SELECT r.cid, r.rev, (SELECT MAX(seq) FROM seq_event) FROM repo_root r WHERE r.did = ?");
+        var query = "SELECT r.cid, r.rev, (SELECT MAX(seq) FROM seq_event) FROM repo_root r WHERE r.did = ?";
+        var locking = db.dialect().withWriteLock(query); // the transaction's first statement: GroupCommit leaves the lock to it
+        var st = db.statement(c, locking != null ? locking : query);
         st.setString(1, did);
-        try (var rs = st.executeQuery()) {
+        st.execute();
+        if (locking != null) st.getMoreResults(); // past the lock's result, to the head's
+        try (var rs = st.getResultSet()) {
             if (!rs.next()) return new Head(head, sequence.lastSeq(c));
             stored = Cid.fromBytes(rs.getBytes(1));
             rev = rs.getString(2);

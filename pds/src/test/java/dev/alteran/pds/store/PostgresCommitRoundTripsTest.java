@@ -81,16 +81,36 @@ class PostgresCommitRoundTripsTest {
         store.applyWrites(List.of(new PreparedWrite.Create("app.bsky.feed.post", rkey, record)), null);
     }
 
+    /** User and system CPU of a process on this machine (the embedded server's backend), NaN when it is elsewhere. */
+    static double cpuSeconds(long pid) {
+        try {
+            var stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     @Test
     void aCreateIsAFewRoundTrips() throws Exception {
         for (int i = 0; i < 20; i++) create(); // warm: statements server-prepared, blocks cached
         counter.reset();
-        int n = 20;
+        long backend = db.write(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+        counter.reset();
+        int n = 200;
+        double serverBefore = cpuSeconds(backend);
         for (int i = 0; i < n; i++) create();
-        System.out.printf("one createRecord commit on PostgreSQL: %.1f statements, %.1f round trips%n",
-                counter.executes.get() / (double) n, counter.syncs.get() / (double) n);
-        // The write lock, the head with the log's last seq, the blocks, the record row, the dropped MST nodes,
+        // For the record (not asserted: the machine may be shared): the CPU one commit costs the server.
+        System.out.printf("one createRecord commit on PostgreSQL: %.1f statements, %.1f round trips, writer backend CPU %.0f us%n",
+                counter.executes.get() / (double) n, counter.syncs.get() / (double) n, (cpuSeconds(backend) - serverBefore) * 1e6 / n);
+        // The write lock with the head and the log's last seq, the blocks, the record row, the dropped MST nodes,
         // the head's compare-and-set, the event with its notification, the commit: 10 before they were cut.
-        assertThat(counter.syncs.get()).isLessThanOrEqualTo(8 * n);
+        assertThat(counter.syncs.get()).isLessThanOrEqualTo(7 * n + n / SequenceLog.PRUNE_EVERY + 1); // and a prune now and then
     }
 }
