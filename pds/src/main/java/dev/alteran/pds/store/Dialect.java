@@ -61,7 +61,15 @@ public enum Dialect {
      * the second). Null where the lock is a separate statement (SQLite, where it costs no round trip).
      */
     String withWriteLock(String query) {
-        return this == POSTGRES ? takeWriteLock + "; " + query : null;
+        return joined(takeWriteLock, query);
+    }
+
+    /**
+     * Two statements sent as one, in one round trip (PostgreSQL runs them in order; their parameters
+     * follow each other), or null where they go one by one (SQLite, where a statement costs no round trip).
+     */
+    String joined(String first, String second) {
+        return this == POSTGRES ? first + "; " + second : null;
     }
 
     /** PostgreSQL: the statement that lets a session's commits return before their WAL is flushed. */

@@ -353,18 +353,12 @@ public final class RepoStore {
         records.apply(c, writes, rev, now);
         blocks.delete(c, data.removedCids());
         blocks.deleteUnreferenced(c, replaced);
-        // Compare-and-set: the head moves only from the commit this one was built on.
-        var root = db.statement(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?");
-        root.setBytes(1, data.cid().bytes());
-        root.setString(2, rev);
-        root.setString(3, now);
-        root.setString(4, did);
-        root.setBytes(5, current.cid().bytes());
-        if (root.executeUpdate() != 1) {
-            throw new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it");
-        }
         for (var hook : hooks) hook.beforeCommit(c, writes, data);
-        var event = sequence.appendAfter(c, at.lastSeq(), did, "commit", CommitEvents.commit(did, data, eventBlocks));
+        // Compare-and-set: the head moves only from the commit this one was built on (sent with the event).
+        var moveHead = new SequenceLog.Before("UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?",
+                List.of(data.cid().bytes(), rev, now, did, current.cid().bytes()), 1,
+                () -> new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it"));
+        var event = sequence.appendAfter(c, at.lastSeq(), did, "commit", CommitEvents.commit(did, data, eventBlocks), moveHead);
         return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);
     }
 

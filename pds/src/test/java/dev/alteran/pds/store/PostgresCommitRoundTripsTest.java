@@ -110,7 +110,7 @@ class PostgresCommitRoundTripsTest {
         System.out.printf("one createRecord commit on PostgreSQL: %.1f statements, %.1f round trips, writer backend CPU %.0f us%n",
                 counter.executes.get() / (double) n, counter.syncs.get() / (double) n, (cpuSeconds(backend) - serverBefore) * 1e6 / n);
         // The write lock with the head and the log's last seq, the blocks, the record row, the dropped MST nodes,
-        // the head's compare-and-set, the event with its notification, the commit: 10 before they were cut.
-        assertThat(counter.syncs.get()).isLessThanOrEqualTo(7 * n + n / SequenceLog.PRUNE_EVERY + 1); // and a prune now and then
+        // the head's compare-and-set with the event and its notification, the commit: 10 before they were cut.
+        assertThat(counter.syncs.get()).isLessThanOrEqualTo(6 * n + n / SequenceLog.PRUNE_EVERY + 1); // and a prune now and then
     }
 }
