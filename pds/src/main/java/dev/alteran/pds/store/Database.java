@@ -197,7 +197,9 @@ public final class Database implements AutoCloseable {
             var db = new Database(Dialect.POSTGRES, url.describe(), null, writer, null, readers, url.dataSource(true, STREAM_FETCH_SIZE));
             db.appliedAtOpen = applied;
             db.listenSource = direct;
-            db.counters = pgPool(direct, "alteran-counters", COUNTER_POOL_SIZE, false, true);
+            // A counter's commit need not wait for its WAL flush (a flush per write request, beside the commit's
+            // own): a crash may forget the last increments, which only a rate limit reads; it never corrupts.
+            db.counters = pgPool(direct, "alteran-counters", COUNTER_POOL_SIZE, false, true, Dialect.POSTGRES.undurableSession());
             return db;
         } catch (RuntimeException e) {
             if (writer != null) writer.close();
@@ -207,7 +209,14 @@ public final class Database implements AutoCloseable {
 
     /** @param autoCommit false for the writer, whose transactions end with commit() or rollback() */
     private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly, boolean autoCommit) {
+        return pgPool(source, name, size, readOnly, autoCommit, null);
+    }
+
+    /** @param initSql run once on each new connection, or null */
+    private static HikariDataSource pgPool(javax.sql.DataSource source, String name, int size, boolean readOnly, boolean autoCommit,
+                                           String initSql) {
         var pool = new HikariConfig();
+        pool.setConnectionInitSql(initSql);
         pool.setDataSource(source);
         pool.setMaximumPoolSize(size);
         pool.setPoolName(name);
@@ -284,6 +293,19 @@ public final class Database implements AutoCloseable {
      * mode would begin eagerly and hold the lock between writes.
      */
     public <T> T write(SqlWork<T> work) {
+        return write(work, true);
+    }
+
+    /**
+     * {@link #write} for work whose first statement takes the write lock itself, in the same round trip
+     * ({@link Dialect#withWriteLock}). Where the dialect cannot join them (SQLite, where the lock costs no
+     * round trip) the lock is taken first as in {@link #write}.
+     */
+    <T> T writeLockedByFirstStatement(SqlWork<T> work) {
+        return write(work, dialect.withWriteLock("") == null);
+    }
+
+    private <T> T write(SqlWork<T> work, boolean takeLock) {
         writeLock.lock();
         try {
             Connection c;
@@ -293,7 +315,7 @@ public final class Database implements AutoCloseable {
                 throw new StoreException(e);
             }
             try {
-                statement(c, dialect.takeWriteLock()).execute();
+                if (takeLock) statement(c, dialect.takeWriteLock()).execute();
                 T result = work.run(c);
                 c.commit();
                 uncheckpointed = true;

@@ -55,6 +55,29 @@ public enum Dialect {
         return this == POSTGRES;
     }
 
+    /**
+     * {@code query} preceded by taking the write lock, sent together in one round trip (PostgreSQL runs
+     * them one after the other, so the query's snapshot is taken after the lock is held; its result is
+     * the second). Null where the lock is a separate statement (SQLite, where it costs no round trip).
+     */
+    String withWriteLock(String query) {
+        return joined(takeWriteLock, query);
+    }
+
+    /**
+     * Two statements sent as one, in one round trip (PostgreSQL runs them in order; their parameters
+     * follow each other), or null where they go one by one (SQLite, where a statement costs no round trip).
+     */
+    String joined(String first, String second) {
+        return this == POSTGRES ? first + "; " + second : null;
+    }
+
+    /** PostgreSQL: the statement that lets a session's commits return before their WAL is flushed. */
+    String undurableSession() {
+        if (this != POSTGRES) throw new IllegalStateException("only PostgreSQL sessions choose their durability");
+        return "SET synchronous_commit = off";
+    }
+
     /** The column type of binary values, for temporary tables (the migrations spell it out). */
     String blobType() {
         return blobType;
@@ -66,12 +89,16 @@ public enum Dialect {
     }
 
     /**
-     * The statement an append to the sequencer log runs so that other instances hear of it at commit
-     * ({@link SeqTailer}), or null. PostgreSQL delivers a NOTIFY when its transaction commits, once per
-     * transaction for identical ones; the log stays the truth, the notification only wakes the tailers.
+     * The statement that appends one event to the sequencer log (parameters: seq, did, type, time,
+     * event). On PostgreSQL it also notifies other instances ({@link SeqTailer}), in the same round trip:
+     * PostgreSQL delivers a NOTIFY when its transaction commits, once per transaction for identical ones;
+     * the log stays the truth, the notification only wakes the tailers.
      */
-    String notifyAppended() {
-        return this == POSTGRES ? "SELECT pg_notify('" + SeqTailer.CHANNEL + "', '')" : null;
+    String insertSeqEvent() {
+        return this == POSTGRES
+                ? "INSERT INTO seq_event (seq, did, type, time, event) SELECT ?, ?, ?, ?, ? FROM (SELECT pg_notify('" + SeqTailer.CHANNEL
+                        + "', '')) AS notified"
+                : "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)";
     }
 
     /**

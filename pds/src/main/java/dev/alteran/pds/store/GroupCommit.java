@@ -19,7 +19,10 @@ import java.util.function.Supplier;
  * @param <T> what one piece of work wrote
  */
 final class GroupCommit<T> {
-    /** One piece of work, inside the shared transaction. */
+    /**
+     * One piece of work, inside the shared transaction. The database's write lock is the work's to take
+     * ({@link Database#writeLockedByFirstStatement}): a piece that gets no previous one begins with it.
+     */
     @FunctionalInterface
     interface Work<T> {
         /**
@@ -93,7 +96,7 @@ final class GroupCommit<T> {
         if (!alone && db.dialect().savepointsCostRoundTrips() && runWithoutSavepoints(batch)) return;
         var results = new ArrayList<T>(batch.size());
         try {
-            db.write(c -> {
+            db.writeLockedByFirstStatement(c -> {
                 for (var r : batch) {
                     var savepoint = alone ? null : c.setSavepoint();
                     try {
@@ -130,7 +133,7 @@ final class GroupCommit<T> {
     private boolean runWithoutSavepoints(List<Request<T>> batch) {
         var results = new ArrayList<T>(batch.size());
         try {
-            db.write(c -> {
+            db.writeLockedByFirstStatement(c -> {
                 for (var r : batch) {
                     r.result = r.work.run(c, results.isEmpty() ? null : results.getLast());
                     if (r.result != null) results.add(r.result);

@@ -10,6 +10,7 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.repo.BlockMap;
 import dev.alteran.atproto.repo.CommitData;
 import dev.alteran.atproto.repo.MissingBlockException;
+import dev.alteran.atproto.repo.Mst;
 import dev.alteran.atproto.repo.Repo;
 import dev.alteran.atproto.repo.UnsignedCommit;
 import dev.alteran.atproto.repo.Write;
@@ -182,9 +183,10 @@ public final class RepoStore {
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
         long start = System.nanoTime();
         var step = groupCommit.submit((c, previous) -> {
-            var current = previous == null ? headUnderLock(c) : previous.commit().data().repo();
-            var planned = planner.plan(current, c);
-            return planned == null ? null : write(c, current, planned, swapCommit);
+            // The first commit of a transaction reads the head and the log's last seq; the next ones build on the one before.
+            var at = previous == null ? headUnderLock(c) : new Head(previous.commit().data().repo(), previous.commit().seq());
+            var planned = planner.plan(at.repo(), c);
+            return planned == null ? null : write(c, at, planned, swapCommit);
         });
         if (step == null) return null;
         var timer = commits;
@@ -218,10 +220,8 @@ public final class RepoStore {
             while (true) {
                 var root = db.read(RepoRoot::read);
                 if (root == null || head == null || root.cid().equals(head.cid()) || root.rev().compareTo(head.rev()) <= 0) return null;
-                blocks.clearCache();
-                clock.advancePast(Tid.parse(root.rev()));
                 try {
-                    head = Repo.load(blocks, root.cid());
+                    adopt(root.cid(), root.rev());
                     return null;
                 } catch (MissingBlockException e) {
                     // Another instance committed again while this head loaded, dropping blocks only the older
@@ -233,28 +233,61 @@ public final class RepoStore {
         });
     }
 
+    /** The head a commit builds on, and the sequencer log's greatest seq in its transaction (0: empty). */
+    private record Head(Repo repo, long lastSeq) {}
+
     /**
      * The head a transaction builds on: this store's, unless another writer committed since (another
      * instance on the same PostgreSQL database, or a command beside the server): then the stored head,
-     * loaded afresh. The transaction holds the database's write lock from its start
-     * ({@link Database#write}), so the stored head cannot move again before it commits; the
-     * compare-and-set in {@link #write} keeps a fork impossible even so.
+     * loaded afresh. The transaction holds the database's write lock from before this read
+     * ({@link Database#writeLockedByFirstStatement}), so the stored head cannot move again before it commits; the
+     * compare-and-set in {@link #write} keeps a fork impossible even so. The log's last seq comes in
+     * the same statement, and on PostgreSQL the write lock in the same round trip.
      */
-    private Repo headUnderLock(Connection c) throws SQLException {
+    private Head headUnderLock(Connection c) throws SQLException {
         Cid stored;
         String rev;
-        var st = db.statement(c, "SELECT cid, rev FROM repo_root WHERE did = ?");
+        long lastSeq;
+        var query = "SELECT r.cid, r.rev, (SELECT MAX(seq) FROM seq_event) FROM repo_root r WHERE r.did = ?";
+        var locking = db.dialect().withWriteLock(query); // the transaction's first statement: GroupCommit leaves the lock to it
+        var st = db.statement(c, locking != null ? locking : query);
         st.setString(1, did);
-        try (var rs = st.executeQuery()) {
-            if (!rs.next()) return head;
+        st.execute();
+        if (locking != null) st.getMoreResults(); // past the lock's result, to the head's
+        try (var rs = st.getResultSet()) {
+            if (!rs.next()) return new Head(head, sequence.lastSeq(c));
             stored = Cid.fromBytes(rs.getBytes(1));
             rev = rs.getString(2);
+            lastSeq = rs.getLong(3);
         }
-        if (stored.equals(head.cid())) return head;
-        blocks.clearCache(); // blocks the other writer dropped may still be cached here
+        if (!stored.equals(head.cid())) adopt(stored, rev);
+        return new Head(head, lastSeq);
+    }
+
+    /**
+     * Moves the head to {@code stored}, which another writer committed. Cached blocks stay (a CID's bytes
+     * never change), except those the other writer's commits dropped: the old tree's nodes the new one no
+     * longer has, the old commit and the records replaced, found by diffing the two heads, which reads
+     * only the nodes that changed. Clearing the cache instead made every write after another
+     * instance's read the tree again from the database, node by node. When the old tree cannot be read
+     * (nodes it had not loaded are gone), the cache is cleared.
+     */
+    private void adopt(Cid stored, String rev) {
         clock.advancePast(Tid.parse(rev));
-        head = Repo.load(blocks, stored);
-        return head;
+        var previous = head;
+        var next = Repo.load(blocks, stored);
+        try {
+            var diff = Mst.diff(previous.data(), next.data());
+            blocks.evict(diff.removedCids());
+            var replaced = new ArrayList<Cid>();
+            replaced.add(previous.cid());
+            for (var op : diff.ops()) if (op.prev() != null) replaced.add(op.prev());
+            blocks.evict(replaced);
+        } catch (MissingBlockException e) {
+            blocks.clearCache();
+            next = Repo.load(blocks, stored);
+        }
+        head = next;
     }
 
     /** After a batch commits: the head, the block cache and the firehose listeners move on. */
@@ -269,7 +302,8 @@ public final class RepoStore {
         for (var step : steps) sequence.publish(step.commit().seq());
     }
 
-    private Step write(Connection c, Repo current, List<PreparedWrite> writes, Cid swapCommit) throws SQLException {
+    private Step write(Connection c, Head at, List<PreparedWrite> writes, Cid swapCommit) throws SQLException {
+        var current = at.repo();
         if (writes.size() > MAX_WRITES) throw RepoWriteException.invalid("Too many writes. Max: " + MAX_WRITES);
         if (swapCommit != null && !swapCommit.equals(current.cid())) {
             throw RepoWriteException.swap("Commit was at " + current.cid());
@@ -319,18 +353,12 @@ public final class RepoStore {
         records.apply(c, writes, rev, now);
         blocks.delete(c, data.removedCids());
         blocks.deleteUnreferenced(c, replaced);
-        // Compare-and-set: the head moves only from the commit this one was built on.
-        var root = db.statement(c, "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?");
-        root.setBytes(1, data.cid().bytes());
-        root.setString(2, rev);
-        root.setString(3, now);
-        root.setString(4, did);
-        root.setBytes(5, current.cid().bytes());
-        if (root.executeUpdate() != 1) {
-            throw new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it");
-        }
         for (var hook : hooks) hook.beforeCommit(c, writes, data);
-        var event = sequence.append(c, did, "commit", CommitEvents.commit(did, data, eventBlocks));
+        // Compare-and-set: the head moves only from the commit this one was built on (sent with the event).
+        var moveHead = new SequenceLog.Before("UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?",
+                List.of(data.cid().bytes(), rev, now, did, current.cid().bytes()), 1,
+                () -> new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it"));
+        var event = sequence.appendAfter(c, at.lastSeq(), did, "commit", CommitEvents.commit(did, data, eventBlocks), moveHead);
         return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);
     }
 

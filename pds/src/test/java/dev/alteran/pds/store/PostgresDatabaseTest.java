@@ -3,6 +3,7 @@ package dev.alteran.pds.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.alteran.pds.store.Database.SqlWork;
 import java.sql.DriverManager;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,24 @@ class PostgresDatabaseTest {
         var missing = new PostgresUrl(real.jdbcUrl().replace(real.database(), "no_such_db"), real.hosts(), "no_such_db", real.user(), real.password());
         assertThatThrownBy(() -> Database.openPostgres(missing)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("no_such_db").hasMessageContaining("does not exist");
+    }
+
+    /** Rate-limit counters commit without waiting for their WAL flush; the repository's writer still waits for its own. */
+    @Test
+    void onlyTheCountersCommitWithoutWaitingForTheFlush() {
+        try (var db = Database.openPostgres(TestPostgres.freshDatabase())) {
+            // The value, and whether this session set it (the writer keeps the server's setting, whatever that is).
+            SqlWork<String> setting = c -> {
+                try (var st = c.createStatement();
+                     var rs = st.executeQuery("SELECT setting || ' ' || source FROM pg_settings WHERE name = 'synchronous_commit'")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            };
+            assertThat(db.writeOutsideWriter(setting)).isEqualTo("off session");
+            assertThat(db.write(setting)).doesNotEndWith(" session");
+            assertThat(db.read(setting)).doesNotEndWith(" session");
+        }
     }
 
     /** The advisory write lock spans the transaction: another instance's writer (another connection) waits for it. */
