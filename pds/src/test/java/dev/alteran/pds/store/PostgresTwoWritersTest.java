@@ -65,27 +65,18 @@ class PostgresTwoWritersTest {
         });
     }
 
-    Set<Cid> reachable(RepoStore store) {
-        var head = store.head();
-        var out = new HashSet<Cid>();
-        out.add(head.cid());
-        head.data().walkNodes((cid, bytes) -> out.add(cid));
-        head.data().walk(e -> out.add(e.value()));
-        return out;
-    }
-
     @Test
     void aBlockTheOtherInstanceDroppedIsNotServedFromTheCache() throws Exception {
         for (int i = 0; i < 30; i++) create(a, "filler " + i); // a tree of a few layers
         var doomed = create(a, "soon deleted by the other instance");
         var rkey = doomed.data().ops().getFirst().key().substring(POST.length() + 1);
         var recordCid = doomed.data().ops().getFirst().cid();
-        var before = reachable(a);
+        var before = RepoStoreTest.reachableCids(a);
         assertThat(a.blocks().get(recordCid)).isNotNull(); // cached by the commit that wrote it
 
         b.applyWrites(List.of(new PreparedWrite.Delete(POST, rkey)), null); // b builds on a's head
         create(a, "after the delete"); // a builds on b's head
-        var after = reachable(a);
+        var after = RepoStoreTest.reachableCids(a);
         assertThat(after).doesNotContain(recordCid);
         assertThat(storedCids()).isEqualTo(after);
         // Every block of a's old head that is gone from the database is gone from a's cache too.
@@ -124,7 +115,7 @@ class PostgresTwoWritersTest {
             assertThat(events.get(i).seq()).isEqualTo(events.get(i - 1).seq() + 1);
             assertThat(events.get(i).decodeBody().get("since")).isEqualTo(events.get(i - 1).decodeBody().get("rev"));
         }
-        assertThat(storedCids()).isEqualTo(reachable(a));
+        assertThat(storedCids()).isEqualTo(RepoStoreTest.reachableCids(a));
         RepoVerifier.verify(a.blocks(), a.head().cid(), DID, key.publicKey(), true);
     }
 }

@@ -102,6 +102,10 @@ class RepoStoreTest {
 
     /** Exactly the blocks the head needs: its commit, its MST nodes, its records. */
     Set<Cid> reachableCids() {
+        return reachableCids(store);
+    }
+
+    static Set<Cid> reachableCids(RepoStore store) {
         var head = store.head();
         var out = new HashSet<Cid>();
         out.add(head.cid());
