@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
  * verifier) and reading the command's annotations. Only the forms this class knows are read here: each option
  * once, as {@code --name value} or {@code --name=value}, values that convert; anything else (help, version, an
  * unknown or repeated option, a bad value) returns null and goes to picocli, which gives the same result or its
- * own message. {@code AlteranServerTest} checks that both read the same.
+ * own message. {@code ServerArgsTest} checks that both read the same.
  */
 final class ServerArgs {
     private ServerArgs() {}
