@@ -95,7 +95,6 @@ public final class Firehose implements AutoCloseable {
     private final long runnableStallNanos;
     // Subscribers on their own threads with at least lagLimit frames queued, not stalled: commits wait for them.
     private final int lagLimit;
-    private final AtomicInteger lagging = new AtomicInteger();
     private final Set<Subscription> laggards = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers;
     private volatile boolean running = true;
@@ -228,7 +227,7 @@ public final class Firehose implements AutoCloseable {
 
     /** Subscribers on their own threads that commits currently wait for (see {@link #awaitFanOut}). */
     int laggingCount() {
-        return lagging.get();
+        return laggards.size();
     }
 
     /**
@@ -239,7 +238,7 @@ public final class Firehose implements AutoCloseable {
      */
     void awaitFanOut(long seq) {
         if (!running || !behind(seq)) return;
-        if (lagging.get() == 0) {
+        if (laggards.isEmpty()) {
             synchronized (lock) {
                 if (live.isEmpty()) return; // nobody to wait for (the dispatcher catches up when it next wakes)
             }
@@ -260,19 +259,18 @@ public final class Firehose implements AutoCloseable {
     }
 
     private boolean behind(long seq) {
-        return seq - handedOut > MAX_BEHIND || lagging.get() > 0;
+        return seq - handedOut > MAX_BEHIND || !laggards.isEmpty();
     }
 
     /** A subscriber's queue reached {@link #lagLimit()} and its thread is not stalled: commits wait for it. */
     void lagging(Subscription sub) {
         laggards.add(sub);
-        lagging.incrementAndGet();
     }
 
     /** A subscriber counted by {@link #lagging} caught up, stalled, or ended: commits no longer wait for it. */
     void unlag(Subscription sub) {
         laggards.remove(sub);
-        if (lagging.decrementAndGet() == 0) {
+        if (laggards.isEmpty()) {
             synchronized (fanOut) {
                 fanOut.notifyAll();
             }
@@ -486,7 +484,7 @@ public final class Firehose implements AutoCloseable {
 
     private void watchdog() {
         watchFastPath();
-        if (lagging.get() == 0) return;
+        if (laggards.isEmpty()) return;
         long now = System.nanoTime();
         for (var sub : laggards) sub.checkLag(now);
     }

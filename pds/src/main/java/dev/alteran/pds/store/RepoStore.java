@@ -278,11 +278,10 @@ public final class RepoStore {
         var next = Repo.load(blocks, stored);
         try {
             var diff = Mst.diff(previous.data(), next.data());
-            blocks.evict(diff.removedCids());
-            var replaced = new ArrayList<Cid>();
-            replaced.add(previous.cid());
-            for (var op : diff.ops()) if (op.prev() != null) replaced.add(op.prev());
-            blocks.evict(replaced);
+            var dropped = new ArrayList<Cid>(diff.removedCids());
+            dropped.add(previous.cid());
+            for (var op : diff.ops()) if (op.prev() != null) dropped.add(op.prev());
+            blocks.evict(dropped);
         } catch (MissingBlockException e) {
             blocks.clearCache();
             next = Repo.load(blocks, stored);

@@ -78,21 +78,17 @@ public final class SequenceLog {
     }
 
     /**
-     * {@link #append} when the caller already knows the log's greatest seq in this transaction
-     * ({@code max}, 0 for an empty log): read under the write lock earlier in it, or the seq the previous
-     * append of the same transaction returned. Saves the read (a round trip on PostgreSQL) per commit.
-     */
-    SeqEvent appendAfter(Connection c, long max, String did, String type, Map<String, Object> body) throws SQLException {
-        return insert(c, nextAfter(max), did, type, body, null);
-    }
-
-    /**
      * A statement sent just before an event's INSERT, in the same round trip where the dialect joins
      * statements ({@link Dialect#joined}); unless it changes {@code expect} rows, {@code otherwise} is thrown.
      */
     record Before(String sql, List<Object> params, int expect, java.util.function.Supplier<RuntimeException> otherwise) {}
 
-    /** {@link #appendAfter}, running {@code before} first (the commit's move of the head). */
+    /**
+     * {@link #append} when the caller already knows the log's greatest seq in this transaction
+     * ({@code max}, 0 for an empty log): read under the write lock earlier in it, or the seq the previous
+     * append of the same transaction returned. Saves the read (a round trip on PostgreSQL) per commit.
+     * Runs {@code before} first (the commit's move of the head).
+     */
     SeqEvent appendAfter(Connection c, long max, String did, String type, Map<String, Object> body, Before before) throws SQLException {
         return insert(c, nextAfter(max), did, type, body, before);
     }
