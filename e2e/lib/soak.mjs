@@ -17,7 +17,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
-import { IdResolver } from '@atproto/identity'
+import { IdResolver, MemoryCache } from '@atproto/identity'
 import { Firehose } from '@atproto/sync'
 import { Subscription } from '@atproto/xrpc-server'
 import { FIREHOSE } from './firehose.mjs'
@@ -206,7 +206,10 @@ async function run(server, gcLog, { durationSec, sampleSec, subscribers, writeRa
   }
 
   const relay = { commits: new Set(), errors: 0, lastSeq: 0 }
-  const idResolver = new IdResolver({ fetch: globalThis.fetch })
+  // A relay keeps DID documents in a cache and refetches one only when a signature fails to verify.
+  // Without the cache every commit refetched ours, and on a loaded CI machine one fetch outlived the
+  // resolver's default 3 s and was counted as an unverified commit.
+  const idResolver = new IdResolver({ fetch: globalThis.fetch, didCache: new MemoryCache(), timeout: 30_000 })
   const firehose = new Firehose({
     idResolver,
     service: server.url.replace('http://', 'ws://'),
