@@ -31,17 +31,27 @@ alteran_jvm_flags() {
 # Whatever the file holds, the JVM starts without it rather than fail (AOTMode auto); its logs stay off.
 alteran_startup_flags() {
   local base="$1" jar="$2" cache
+  # A training run that never started serving (a configuration error, --help) wrote a cache of almost
+  # nothing, which every later run would map: the marker it leaves makes the next run train again. The
+  # server removes the marker once it serves (the property names it).
+  if [ -f "$base.training" ]; then rm -f "$base.aot" "$base.jsa" "$base.training"; fi
   if [ "$(jdk_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
     cache="$base.aot"
     if [ -f "$cache.config" ]; then rm -f "$cache" "$cache.config"; fi
     if [ -n "$jar" ] && [ -f "$cache" ] && [ "$cache" -ot "$jar" ]; then rm -f "$cache"; fi
     # (a package keeps the JDK's own file times: its installation shows in the status change time)
     if [ -f "$cache" ] && [ "$(stat -c %Z "$JAVA_HOME/lib/modules" 2>/dev/null || echo 0)" -gt "$(stat -c %Y "$cache")" ]; then rm -f "$cache"; fi
-    if [ -f "$cache" ]; then ALTERAN_JVM_FLAGS+=("-XX:AOTCache=$cache"); else ALTERAN_JVM_FLAGS+=("-XX:AOTCacheOutput=$cache"); fi
+    if [ -f "$cache" ]; then ALTERAN_JVM_FLAGS+=("-XX:AOTCache=$cache"); else ALTERAN_JVM_FLAGS+=("-XX:AOTCacheOutput=$cache"); alteran_training "$base"; fi
     ALTERAN_JVM_FLAGS+=(-Xlog:aot=off -Xlog:cds=off)
   else
     cache="$base.jsa"
     if [ -n "$jar" ] && [ -f "$cache" ] && [ "$cache" -ot "$jar" ]; then rm -f "$cache"; fi
+    [ -f "$cache" ] || alteran_training "$base"
     ALTERAN_JVM_FLAGS+=("-XX:SharedArchiveFile=$cache" -XX:+AutoCreateSharedArchive -Xlog:cds=off -Xlog:cds+dynamic=off)
   fi
+}
+
+# This run trains the cache: its marker stays unless the server starts serving.
+alteran_training() {
+  : > "$1.training" 2>/dev/null && ALTERAN_JVM_FLAGS+=("-Dalteran.training=$1.training")
 }

@@ -81,7 +81,7 @@ async function startDev(home, data, env) {
   }
 }
 
-test('dev: the first stop writes the start-up cache, and the restart maps it', { timeout: 600_000 }, async () => {
+test('dev: a start that fails trains nothing; the first stop of a server writes the start-up cache, and the restart maps it', { timeout: 600_000 }, async () => {
   // The launcher and the packaged jar copied side by side, so the checkout's own cache is left alone.
   const home = elsewhere()
   const data = join(home, 'data')
@@ -99,12 +99,23 @@ test('dev: the first stop writes the start-up cache, and the restart maps it', {
     // JDK 25 and newer: the AOT cache; 21 to 24: the AppCDS archive.
     const cache = join(home, 'server', 'target', major >= 25 ? 'alteran.aot' : 'alteran.jsa')
 
+    const training = join(home, 'server', 'target', 'alteran.training')
+
+    // A first run that ends at once (here a bad option) writes a cache of almost nothing as it exits;
+    // its marker stays, so the next start trains again instead of mapping that.
+    const failed = await run(join(home, 'alteran'), ['dev', '--port', 'no-port', '--data', data], { env }).then(() => null, (e) => e)
+    assert.ok(failed && failed.code !== 0, 'dev with a bad port fails')
+    assert.ok(existsSync(training), 'the failed run left its training marker')
+    const untrained = existsSync(cache) ? statSync(cache).mtimeMs : 0
+
     const first = await startDev(home, data, env)
+    assert.ok(!existsSync(training), 'a serving run removes the marker')
     first.child.kill('SIGTERM') // as Ctrl-C or a service manager stops it
     await first.exited
     assert.ok(existsSync(cache), `the first stop wrote ${cache}:\n${first.output()}`)
     assert.ok(!existsSync(`${cache}.config`), 'the AOT cache was completed')
     const written = statSync(cache).mtimeMs
+    assert.ok(written > untrained, 'the serving run wrote the cache again')
 
     const second = await startDev(home, data, env)
     try {

@@ -3,6 +3,9 @@ package dev.alteran.server;
 import dev.alteran.pds.Databases;
 import dev.alteran.pds.Alteran;
 import dev.alteran.pds.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -26,6 +29,20 @@ final class Launcher {
                 }
             }
         });
+    }
+
+    /**
+     * This run, if it trains the launcher's start-up cache, serves: the cache it writes at exit holds
+     * a server's classes, so the launcher keeps it (see {@code bin/jvm-flags.sh}).
+     */
+    private static void trainedOnAServer() {
+        var marker = System.getProperty("alteran.training");
+        if (marker == null) return;
+        try {
+            Files.deleteIfExists(Path.of(marker));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("alteran: cannot remove " + marker + " (the next start trains the start-up cache again): " + e.getMessage());
+        }
     }
 
     static void runUntilStopped(Config config, Runnable onStarted) throws Exception {
@@ -54,6 +71,7 @@ final class Launcher {
             }
         }, "alteran-shutdown"));
         onStarted.run();
+        trainedOnAServer();
         jetty.join();
         stopped.await();
     }
