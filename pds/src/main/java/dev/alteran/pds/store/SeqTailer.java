@@ -138,9 +138,18 @@ public final class SeqTailer implements AutoCloseable {
             }
             try (var c = opened) {
                 var pg = c.unwrap(PGConnection.class);
+                long lookedAt = 0;
+                boolean look = true;
                 while (!closed) {
-                    publishNewest(c);
-                    pg.getNotifications((int) POLL.toMillis()); // returns at a notification, or after POLL
+                    if (look || System.nanoTime() - lookedAt >= POLL.toNanos()) {
+                        publishNewest(c);
+                        lookedAt = System.nanoTime();
+                    }
+                    // Returns at a notification, or after POLL. This instance's own commits (most of what it hears)
+                    // were published at their commit: only another's, or a POLL without any, is worth a query.
+                    var heard = pg.getNotifications((int) POLL.toMillis());
+                    look = heard == null || heard.length == 0;
+                    if (heard != null) for (var n : heard) look |= !db.instanceId().equals(n.getParameter());
                 }
             } catch (SQLException | RuntimeException e) {
                 if (closed) return;
