@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL: a thread LISTENs for the notification every append sends at commit, then publishes the
  * log's newest seq, and the firehose reads the events from the log. The log is the truth: the thread
  * also looks every {@link #POLL} without a notification, so a missed one costs latency, never an event.
+ * A notification names the instance that sent it ({@link Dialect#insertSeqEvent}): this instance's own,
+ * published at their commit, wake the thread but cost no query.
  *
  * <p>Its connection, kept open while the instance serves, also holds the {@link PostgresUseLock} shared:
  * that is how an offline command (import) knows that instances serve the database.
