@@ -71,6 +71,9 @@ public final class Database implements AutoCloseable {
     private List<Migrations.Migration> appliedAtOpen = List.of();
     private Path wal;
     private javax.sql.DataSource listenSource; // PostgreSQL only
+    /** This open database's own name among the instances sharing the database (the payload of its notifications, {@link SeqTailer}). */
+    private final String instanceId = java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8)
+            .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong()).array());
 
     private Database(Dialect dialect, String name, Connection sqliteWriter, HikariDataSource writePool, Connection checkpointer,
                      HikariDataSource readers, javax.sql.DataSource streamSource) {
@@ -271,6 +274,11 @@ public final class Database implements AutoCloseable {
     }
 
     /** The database file, or the PostgreSQL database, server and user (never the password), for messages. */
+    /** A random name for this open database, told apart from other instances' (a 64-bit id in hex). */
+    String instanceId() {
+        return instanceId;
+    }
+
     public String name() {
         return name;
     }

@@ -92,13 +92,35 @@ public enum Dialect {
      * The statement that appends one event to the sequencer log (parameters: seq, did, type, time,
      * event). On PostgreSQL it also notifies other instances ({@link SeqTailer}), in the same round trip:
      * PostgreSQL delivers a NOTIFY when its transaction commits, once per transaction for identical ones;
-     * the log stays the truth, the notification only wakes the tailers.
+     * the log stays the truth, the notification only wakes the tailers. Its payload is {@code sender}
+     * ({@link Database#instanceId}), so that a tailer can tell its own instance's commits, published at
+     * their commit already, from another's.
      */
-    String insertSeqEvent() {
+    String insertSeqEvent(String sender) {
+        if (!sender.matches("[0-9a-f]+")) throw new IllegalArgumentException("not an instance id: " + sender); // it goes into the SQL
         return this == POSTGRES
                 ? "INSERT INTO seq_event (seq, did, type, time, event) SELECT ?, ?, ?, ?, ? FROM (SELECT pg_notify('" + SeqTailer.CHANNEL
-                        + "', '')) AS notified"
+                        + "', '" + sender + "')) AS notified"
                 : "INSERT INTO seq_event (seq, did, type, time, event) VALUES (?, ?, ?, ?, ?)";
+    }
+
+    /**
+     * PostgreSQL: a commit's blocks inserted by one statement over two arrays (parameters: rev, the CIDs,
+     * the contents), and its dropped blocks deleted by one (parameter: the CIDs). A batch, even rewritten
+     * into multi-row INSERTs, is a statement per DELETE and one per power-of-two chunk of rows, each
+     * bound, executed and answered on both sides; the arrays make it one, always the same
+     * (server-prepared once). Null on SQLite, where a statement is a call into the library and a batch costs nothing more.
+     */
+    String insertBlocksFromArrays() {
+        return this == POSTGRES
+                ? "INSERT INTO repo_block (cid, rev, size, content) SELECT b.cid, ?, octet_length(b.content), b.content"
+                        + " FROM unnest(?::bytea[], ?::bytea[]) AS b(cid, content) ON CONFLICT DO NOTHING"
+                : null;
+    }
+
+    /** See {@link #insertBlocksFromArrays}. */
+    String deleteBlocksInArray() {
+        return this == POSTGRES ? "DELETE FROM repo_block WHERE cid = ANY(?::bytea[])" : null;
     }
 
     /**

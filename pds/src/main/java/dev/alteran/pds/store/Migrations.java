@@ -36,7 +36,8 @@ public final class Migrations {
     /** The scripts of each dialect's folder, the same names in both ({@code MigrationsTest} checks them against the folders). */
     static final List<String> SCRIPTS = List.of("V1__repo.sql", "V2__auth.sql", "V3__identity.sql", "V4__blobs.sql", "V5__preferences.sql",
             "V6__rate_limit.sql", "V7__account_status.sql", "V8__plc_operation_token.sql", "V9__oauth_replay.sql", "V10__oauth.sql",
-            "V13__app_password_order.sql", "V14__job_lease.sql");
+            "V13__app_password_order.sql", "V14__job_lease.sql",
+            "V15__seq_event_inline.sql");
 
     private Migrations() {}
 

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL: a thread LISTENs for the notification every append sends at commit, then publishes the
  * log's newest seq, and the firehose reads the events from the log. The log is the truth: the thread
  * also looks every {@link #POLL} without a notification, so a missed one costs latency, never an event.
+ * A notification names the instance that sent it ({@link Dialect#insertSeqEvent}): this instance's own,
+ * published at their commit, wake the thread but cost no query.
  *
  * <p>Its connection, kept open while the instance serves, also holds the {@link PostgresUseLock} shared:
  * that is how an offline command (import) knows that instances serve the database.
@@ -138,9 +140,18 @@ public final class SeqTailer implements AutoCloseable {
             }
             try (var c = opened) {
                 var pg = c.unwrap(PGConnection.class);
+                long lookedAt = 0;
+                boolean look = true;
                 while (!closed) {
-                    publishNewest(c);
-                    pg.getNotifications((int) POLL.toMillis()); // returns at a notification, or after POLL
+                    if (look || System.nanoTime() - lookedAt >= POLL.toNanos()) {
+                        publishNewest(c);
+                        lookedAt = System.nanoTime();
+                    }
+                    // Returns at a notification, or after POLL. This instance's own commits (most of what it hears)
+                    // were published at their commit: only another's, or a POLL without any, is worth a query.
+                    var heard = pg.getNotifications((int) POLL.toMillis());
+                    look = heard == null || heard.length == 0;
+                    if (heard != null) for (var n : heard) look |= !db.instanceId().equals(n.getParameter());
                 }
             } catch (SQLException | RuntimeException e) {
                 if (closed) return;

@@ -30,6 +30,8 @@ public final class SequenceLog {
     static final int PRUNE_EVERY = 100;
 
     private final Database db;
+    /** The append statement ({@link Dialect#insertSeqEvent}), built once. */
+    private final String insertEvent;
     private final int retention;
     private final LongSupplier newLogStart;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
@@ -49,6 +51,7 @@ public final class SequenceLog {
     public SequenceLog(Database db, int retention, LongSupplier newLogStart) {
         if (retention < 1) throw new IllegalArgumentException("retention must be positive: " + retention);
         this.db = db;
+        this.insertEvent = db.dialect().insertSeqEvent(db.instanceId());
         this.retention = retention;
         this.newLogStart = newLogStart;
     }
@@ -106,7 +109,7 @@ public final class SequenceLog {
         full.put("time", time);
         var bytes = DagCbor.encode(full);
         // On PostgreSQL the same statement also sends the notification other instances' tailers wait for.
-        var insert = db.dialect().insertSeqEvent();
+        var insert = insertEvent;
         var joined = before == null ? null : db.dialect().joined(before.sql(), insert);
         if (before != null && joined == null) {
             var first = db.statement(c, before.sql());

@@ -56,11 +56,27 @@ public final class SqlBlockSource implements BlockSource {
     }
 
     /**
-     * Inserts blocks in one batch, on the writer inside its transaction; a block already stored is
+     * Inserts blocks in one batch (on PostgreSQL one statement, {@link Dialect#insertBlocksFromArrays}), on the writer inside its transaction; a block already stored is
      * left as it is (same CID, same bytes).
      */
     public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         if (blocks.isEmpty()) return;
+        var arrays = db.dialect().insertBlocksFromArrays();
+        if (arrays != null) {
+            var cids = new byte[blocks.size()][];
+            var contents = new byte[blocks.size()][];
+            int i = 0;
+            for (var e : blocks.entrySet()) {
+                cids[i] = e.getKey().bytes();
+                contents[i++] = e.getValue();
+            }
+            var st = db.statement(c, arrays);
+            st.setString(1, rev);
+            st.setArray(2, c.createArrayOf("bytea", cids));
+            st.setArray(3, c.createArrayOf("bytea", contents));
+            st.executeUpdate();
+            return;
+        }
         var st = db.statement(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
         for (var e : blocks.entrySet()) {
             st.setBytes(1, e.getKey().bytes());
@@ -72,9 +88,16 @@ public final class SqlBlockSource implements BlockSource {
         st.executeBatch();
     }
 
-    /** Deletes blocks in one batch, on the writer inside its transaction. */
+    /** Deletes blocks in one batch (on PostgreSQL one statement), on the writer inside its transaction. */
     public void delete(Connection c, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
+        var array = db.dialect().deleteBlocksInArray();
+        if (array != null) {
+            var st = db.statement(c, array);
+            st.setArray(1, c.createArrayOf("bytea", cids.stream().map(Cid::bytes).toArray(byte[][]::new)));
+            st.executeUpdate();
+            return;
+        }
         var st = db.statement(c, "DELETE FROM repo_block WHERE cid = ?");
         for (var cid : cids) {
             st.setBytes(1, cid.bytes());

@@ -31,7 +31,7 @@ class MigrationsTest {
         int fingerprint = Migrations.fingerprint(Dialect.SQLITE);
         assertThat(userVersion(file)).isEqualTo(fingerprint);
 
-        // The newest migration undone behind Flyway's back: with the same fingerprint the open does not look.
+        // The newest migrations undone behind Flyway's back: with the same fingerprint the open does not look.
         undoNewest(file);
         try (var db = Database.openSqlite(file)) {
             assertThat(db.appliedAtOpen()).isEmpty();
@@ -41,7 +41,8 @@ class MigrationsTest {
         // Scripts that differ from the file's (a new, changed or removed one): Flyway runs and applies what is missing.
         exec(file, "PRAGMA user_version = " + (fingerprint + 1));
         try (var db = Database.openSqlite(file)) {
-            assertThat(db.appliedAtOpen()).extracting(Migrations.Migration::script).containsExactly(Migrations.SCRIPTS.getLast());
+            assertThat(db.appliedAtOpen()).extracting(Migrations.Migration::script)
+                    .containsExactlyElementsOf(Migrations.SCRIPTS.subList(Migrations.SCRIPTS.size() - 2, Migrations.SCRIPTS.size()));
         }
         assertThat(tableExists(file, "job_lease")).isTrue();
         assertThat(userVersion(file)).isEqualTo(fingerprint);
@@ -63,7 +64,7 @@ class MigrationsTest {
 
     private static void undoNewest(Path file) throws Exception {
         exec(file, "DROP TABLE job_lease");
-        exec(file, "DELETE FROM flyway_schema_history WHERE version = '14'");
+        exec(file, "DELETE FROM flyway_schema_history WHERE version IN ('14', '15')"); // V15 changes nothing on SQLite
     }
 
     private static boolean tableExists(Path file, String table) throws Exception {

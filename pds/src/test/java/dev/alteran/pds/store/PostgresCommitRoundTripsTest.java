@@ -112,5 +112,8 @@ class PostgresCommitRoundTripsTest {
         // The write lock with the head and the log's last seq, the blocks, the record row, the dropped MST nodes,
         // the head's compare-and-set with the event and its notification, the commit: 10 before they were cut.
         assertThat(counter.syncs.get()).isLessThanOrEqualTo(6 * n + n / SequenceLog.PRUNE_EVERY + 1); // and a prune now and then
+        // Statements: the lock and the head (two), the blocks and the dropped nodes (one each, over arrays, whatever
+        // their count), the record row, the compare-and-set and the event (two), the commit: ~12.5 with batches.
+        assertThat(counter.executes.get()).isLessThanOrEqualTo(8 * n + n / SequenceLog.PRUNE_EVERY + 1);
     }
 }

@@ -145,7 +145,10 @@ class PostgresDatabaseTest {
             assertThat(pg.getNotifications(1)).isNullOrEmpty();
             new SequenceLog(db).sequence("did:web:example.com", "identity", java.util.Map.of("did", "did:web:example.com"));
             assertThat(pg.getNotifications(10_000)).isNotEmpty()
-                    .allSatisfy(n -> assertThat(n.getName()).isEqualTo(SeqTailer.CHANNEL));
+                    .allSatisfy(n -> {
+                        assertThat(n.getName()).isEqualTo(SeqTailer.CHANNEL);
+                        assertThat(n.getParameter()).isEqualTo(db.instanceId()); // how a tailer knows its own instance's commits
+                    });
         }
     }
 
