@@ -101,7 +101,13 @@ class FirehoseTest {
     void sessionsHaveTheLargerOutputBufferSoQueuedFramesBatch() throws Exception {
         try (var client = subscribe(null)) {
             awaitLive(1);
+            // Jetty tracks the session from its own open listener, which may run after our endpoint's onOpen.
             var sessions = server.jetty().openWebSocketSessions();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (sessions.size() != 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5);
+                sessions = server.jetty().openWebSocketSessions();
+            }
             assertThat(sessions).hasSize(1);
             for (var s : sessions) {
                 assertThat(((JakartaWebSocketSession) s).getCoreSession().getOutputBufferSize())
