@@ -273,12 +273,12 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
-    /** The database file, or the PostgreSQL database, server and user (never the password), for messages. */
     /** A random name for this open database, told apart from other instances' (a 64-bit id in hex). */
     String instanceId() {
         return instanceId;
     }
 
+    /** The database file, or the PostgreSQL database, server and user (never the password), for messages. */
     public String name() {
         return name;
     }
