@@ -10,10 +10,10 @@ import dev.alteran.atproto.lexicon.LexType.LexProcedure;
 import dev.alteran.atproto.lexicon.LexType.LexQuery;
 import dev.alteran.atproto.lexicon.LexType.LexString;
 import dev.alteran.atproto.lexicon.Lexicons;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
 public final class XrpcParams {
     private static final Pattern INTEGER = Pattern.compile("-?[0-9]{1,19}");
     private final Lexicons lexicons;
+    /** Each method's parameters once found: every call is checked, and a Lexicon, once loaded, is never replaced. */
+    private final ConcurrentHashMap<String, LexParams> byNsid = new ConcurrentHashMap<>();
 
     public XrpcParams(Lexicons lexicons) {
         this.lexicons = lexicons;
@@ -33,12 +35,16 @@ public final class XrpcParams {
 
     /** Checks {@code query} (name to values, empty values already meaning absent) for method {@code nsid}. */
     public void check(String nsid, Map<String, List<String>> query) {
-        var params = switch (lexicons.getDef(nsid).orElse(null)) {
-            case LexQuery q -> q.parameters();
-            case LexProcedure p -> p.parameters();
-            case null, default -> null;
-        };
-        if (params == null) return;
+        var params = byNsid.get(nsid);
+        if (params == null) {
+            params = switch (lexicons.getDef(nsid).orElse(null)) {
+                case LexQuery q -> q.parameters();
+                case LexProcedure p -> p.parameters();
+                case null, default -> null;
+            };
+            if (params == null) return;
+            byNsid.put(nsid, params);
+        }
         check(params, query);
     }
 
@@ -96,13 +102,31 @@ public final class XrpcParams {
                 // No text anyone means holds a NUL, and PostgreSQL refuses it in a text value: a 400 here, not a 500 there.
                 if (value.indexOf('\0') >= 0) throw invalid(name + " must not contain a NUL character");
                 if (t.format() != null && !t.format().isValid(value)) throw invalid(name + " must be a valid " + t.format().wireName());
-                int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-                if (t.maxLength() != null && bytes > t.maxLength()) throw invalid(name + " must not be longer than " + t.maxLength() + " characters");
-                if (t.minLength() != null && bytes < t.minLength()) throw invalid(name + " must not be shorter than " + t.minLength() + " characters");
+                if (t.maxLength() != null || t.minLength() != null) {
+                    int bytes = utf8Length(value);
+                    if (t.maxLength() != null && bytes > t.maxLength()) throw invalid(name + " must not be longer than " + t.maxLength() + " characters");
+                    if (t.minLength() != null && bytes < t.minLength()) throw invalid(name + " must not be shorter than " + t.minLength() + " characters");
+                }
                 if (t.enumValues() != null && !t.enumValues().contains(value)) throw invalid(name + " must be one of " + t.enumValues());
             }
             default -> { } // unknown: anything the query string can carry
         }
+    }
+
+    /** The length of {@code s} in UTF-8, as {@code getBytes(UTF_8).length} counts it (a lone surrogate is one byte, '?'). */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) n++;
+            else n += 3;
+        }
+        return n;
     }
 
     private static XrpcException invalid(String message) {

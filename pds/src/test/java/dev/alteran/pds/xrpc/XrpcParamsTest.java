@@ -66,4 +66,16 @@ class XrpcParamsTest {
         assertThatThrownBy(() -> PARAMS.check("app.bsky.actor.getProfiles", XrpcCall.parseQuery("actors=" + "a.test&actors=".repeat(26) + "a.test")))
                 .hasMessageContaining("must not have more than 25 elements");
     }
+
+    @Test
+    void lengthsAreCountedInUtf8AsGetBytesCountsThem() {
+        var random = new java.util.Random(7);
+        char[] pool = {'a', '~', '\u00e9', '\u07ff', '\u0800', '\u4e2d', '\uffff', '\ud83d', '\ude00', '\udbff', '\udfff'};
+        for (int i = 0; i < 20_000; i++) {
+            var b = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) b.append(pool[random.nextInt(pool.length)]);
+            var s = b.toString();
+            assertThat(XrpcParams.utf8Length(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
 }
