@@ -167,14 +167,29 @@ public final class XrpcCall {
     static Map<String, List<String>> parseQuery(String raw) {
         var out = new LinkedHashMap<String, List<String>>();
         if (raw == null || raw.isEmpty()) return out;
-        for (var pair : raw.split("&")) {
-            if (pair.isEmpty()) continue;
-            int eq = pair.indexOf('=');
-            var name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            var value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        // Scanned in place, a name's single value held as List.of: every call parses its query, and
+        // splitting it and gathering each value in a list to copy made most of the parse's garbage.
+        boolean repeated = false;
+        for (int start = 0, n = raw.length(); start < n; ) {
+            int end = raw.indexOf('&', start);
+            if (end < 0) end = n;
+            if (end > start) {
+                int eq = raw.indexOf('=', start);
+                if (eq > end) eq = -1;
+                var name = decode(raw.substring(start, eq < 0 ? end : eq));
+                var value = eq < 0 ? "" : decode(raw.substring(eq + 1, end));
+                var values = out.get(name);
+                if (values == null) {
+                    out.put(name, List.of(value));
+                } else {
+                    if (!(values instanceof ArrayList<String>)) out.put(name, values = new ArrayList<>(values));
+                    values.add(value);
+                    repeated = true;
+                }
+            }
+            start = end + 1;
         }
-        out.replaceAll((k, v) -> List.copyOf(v));
+        if (repeated) out.replaceAll((k, v) -> List.copyOf(v));
         return out;
     }
 

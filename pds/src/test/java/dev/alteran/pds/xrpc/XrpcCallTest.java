@@ -28,4 +28,28 @@ class XrpcCallTest {
                     .isInstanceOfSatisfying(XrpcException.class, e -> assertThat(e.status()).isEqualTo(400));
         }
     }
+
+    @Test
+    void queriesParseAsSplittingOnAmpersandsDoes() {
+        var random = new java.util.Random(3);
+        String[] parts = {"a", "b", "=", "&", "&&", "x=1", "%41", "+", "=="};
+        for (int i = 0; i < 3_000; i++) {
+            var b = new StringBuilder();
+            for (int n = random.nextInt(10); n > 0; n--) b.append(parts[random.nextInt(parts.length)]);
+            var raw = b.toString();
+            var q = XrpcCall.parseQuery(raw);
+            // The oracle: split on '&', skip empty pairs, name up to the first '=', values in order.
+            var expected = new java.util.LinkedHashMap<String, List<String>>();
+            for (var pair : raw.split("&")) {
+                if (pair.isEmpty()) continue;
+                int eq = pair.indexOf('=');
+                var name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8);
+                var value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+                expected.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+            }
+            assertThat(q).as(raw).isEqualTo(expected);
+            assertThat(List.copyOf(q.keySet())).as(raw).isEqualTo(List.copyOf(expected.keySet()));
+            for (var values : q.values()) assertThatThrownBy(() -> values.add("x")).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
 }
