@@ -21,10 +21,12 @@ class JsonRecyclingTest {
         // Many at once: each needs its own, and the pool keeps no more than its bound afterwards.
         int concurrent = Json.RECYCLERS * 2;
         var start = new CountDownLatch(1);
+        var holding = new CountDownLatch(concurrent);
         var threads = new ArrayList<Thread>();
         for (int i = 0; i < concurrent; i++) {
             threads.add(Thread.ofVirtual().start(() -> {
                 try (var g = Json.generator(java.io.OutputStream.nullOutputStream())) {
+                    holding.countDown();
                     start.await();
                     g.writeString("x");
                 } catch (Exception e) {
@@ -32,6 +34,7 @@ class JsonRecyclingTest {
                 }
             }));
         }
+        holding.await(); // every thread holds a generator, so its own recycler, at once
         start.countDown();
         for (var t : threads) t.join();
         assertThat(Json.pooledRecyclers()).isEqualTo(Json.RECYCLERS);
