@@ -39,7 +39,6 @@ public final class AlteranServer implements Runnable {
 
     public static void main(String[] args) {
         var server = ServerArgs.parse(args);
-        if (server != null) Launcher.warmUpInBackground();
         System.exit(server != null ? runServer(server) : commandLine(CommandLine.defaultFactory(), args).execute(args));
     }
 

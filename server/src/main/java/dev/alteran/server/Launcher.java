@@ -6,30 +6,11 @@ import dev.alteran.pds.config.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Starts Jetty over an {@link Alteran} and owns the order of shutdown: stop taking requests, drain, close storage. */
 final class Launcher {
     private Launcher() {}
-
-    /**
-     * Initializes, on a thread of its own while the main thread reads the configuration and opens the
-     * database, the classes whose static set-up asks the JDK for its locale data: Jackson's date format
-     * (a Calendar and its locale providers) and Jetty's MimeTypes (every available locale, over a
-     * thousand language tags parsed). On the main thread they took about a tenth of a restart.
-     */
-    static void warmUpInBackground() {
-        Thread.ofPlatform().daemon().name("alteran-warm-up").start(() -> {
-            for (var name : List.of("com.fasterxml.jackson.databind.util.StdDateFormat", "org.eclipse.jetty.http.MimeTypes")) {
-                try {
-                    Class.forName(name, true, Launcher.class.getClassLoader());
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    // the main thread initializes it when it gets there, and fails there if it must
-                }
-            }
-        });
-    }
 
     /**
      * This run, if it trains the launcher's start-up cache, serves: the cache it writes at exit holds
