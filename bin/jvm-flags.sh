@@ -53,5 +53,5 @@ alteran_startup_flags() {
 
 # This run trains the cache: its marker stays unless the server starts serving.
 alteran_training() {
-  : > "$1.training" 2>/dev/null && ALTERAN_JVM_FLAGS+=("-Dalteran.training=$1.training")
+  { : > "$1.training"; } 2>/dev/null && ALTERAN_JVM_FLAGS+=("-Dalteran.training=$1.training")
 }
