@@ -89,9 +89,9 @@ final class DataValidator {
         var s = v.asText();
         if (t.constValue() != null && !s.equals(t.constValue())) errors.add(path + " must be \"" + t.constValue() + "\"");
         if (t.enumValues() != null && !t.enumValues().contains(s)) errors.add(path + " must be one of " + t.enumValues());
-        if (t.maxLength() != null && s.length() > t.maxLength() / 3 && utf8Length(s) > t.maxLength())
+        if (t.maxLength() != null && s.length() > t.maxLength() / 3 && LexString.utf8Length(s) > t.maxLength())
             errors.add(path + " must not be longer than " + t.maxLength() + " bytes (UTF-8)");
-        if (t.minLength() != null && utf8Length(s) < t.minLength())
+        if (t.minLength() != null && LexString.utf8Length(s) < t.minLength())
             errors.add(path + " must not be shorter than " + t.minLength() + " bytes (UTF-8)");
         // A grapheme has at least one UTF-16 char, so short strings skip the count.
         if (t.maxGraphemes() != null && s.length() > t.maxGraphemes() && Graphemes.count(s) > t.maxGraphemes())
@@ -262,19 +262,5 @@ final class DataValidator {
     /** An object in the data-model sense: not the JSON encoding of a link, bytes or a blob. */
     static boolean isPlainObject(JsonNode v) {
         return v.isObject() && !v.has("$link") && !v.has("$bytes") && !"blob".equals(v.path("$type").asText(null));
-    }
-
-    private static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n++;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else n += 3;
-        }
-        return n;
     }
 }

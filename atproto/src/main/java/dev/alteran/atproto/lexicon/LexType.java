@@ -33,6 +33,26 @@ public sealed interface LexType {
                      Integer maxGraphemes, List<String> enumValues, String constValue, String defaultValue,
                      List<String> knownValues) implements LexType {
         public String typeName() { return "string"; }
+
+        /**
+         * The length of {@code s} in UTF-8, what a Lexicon's {@code maxLength} and {@code minLength} count,
+         * without encoding it; as {@code getBytes(UTF_8).length} counts it (a lone surrogate, which DAG-CBOR
+         * refuses anyway, is one byte, '?').
+         */
+        public static int utf8Length(String s) {
+            int n = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) n++;
+                else if (c < 0x800) n += 2;
+                else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    n += 4;
+                    i++;
+                } else if (Character.isSurrogate(c)) n++;
+                else n += 3;
+            }
+            return n;
+        }
     }
 
     record LexBytes(Integer minLength, Integer maxLength) implements LexType {

@@ -103,7 +103,7 @@ public final class XrpcParams {
                 if (value.indexOf('\0') >= 0) throw invalid(name + " must not contain a NUL character");
                 if (t.format() != null && !t.format().isValid(value)) throw invalid(name + " must be a valid " + t.format().wireName());
                 if (t.maxLength() != null || t.minLength() != null) {
-                    int bytes = utf8Length(value);
+                    int bytes = LexString.utf8Length(value);
                     if (t.maxLength() != null && bytes > t.maxLength()) throw invalid(name + " must not be longer than " + t.maxLength() + " characters");
                     if (t.minLength() != null && bytes < t.minLength()) throw invalid(name + " must not be shorter than " + t.minLength() + " characters");
                 }
@@ -111,22 +111,6 @@ public final class XrpcParams {
             }
             default -> { } // unknown: anything the query string can carry
         }
-    }
-
-    /** The length of {@code s} in UTF-8, as {@code getBytes(UTF_8).length} counts it (a lone surrogate is one byte, '?'). */
-    static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n++;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) n++;
-            else n += 3;
-        }
-        return n;
     }
 
     private static XrpcException invalid(String message) {

@@ -75,7 +75,7 @@ class XrpcParamsTest {
             var b = new StringBuilder();
             for (int n = random.nextInt(12); n > 0; n--) b.append(pool[random.nextInt(pool.length)]);
             var s = b.toString();
-            assertThat(XrpcParams.utf8Length(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            assertThat(dev.alteran.atproto.lexicon.LexType.LexString.utf8Length(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
         }
     }
 }
