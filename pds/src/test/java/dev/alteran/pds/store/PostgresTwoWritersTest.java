@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.alteran.atproto.crypto.Curve;
 import dev.alteran.atproto.crypto.Keypair;
-import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.lexicon.Lexicons;
 import dev.alteran.atproto.repo.RepoVerifier;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,16 +52,6 @@ class PostgresTwoWritersTest {
         return store.applyWrites(List.of(new PreparedWrite.Create(POST, rkey, record)), null);
     }
 
-    Set<Cid> storedCids() {
-        return dbA.read(c -> {
-            var out = new HashSet<Cid>();
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT cid FROM repo_block")) {
-                while (rs.next()) out.add(Cid.fromBytes(rs.getBytes(1)));
-            }
-            return out;
-        });
-    }
-
     @Test
     void aBlockTheOtherInstanceDroppedIsNotServedFromTheCache() throws Exception {
         for (int i = 0; i < 30; i++) create(a, "filler " + i); // a tree of a few layers
@@ -78,7 +65,7 @@ class PostgresTwoWritersTest {
         create(a, "after the delete"); // a builds on b's head
         var after = RepoStoreTest.reachableCids(a);
         assertThat(after).doesNotContain(recordCid);
-        assertThat(storedCids()).isEqualTo(after);
+        assertThat(RepoStoreTest.storedCids(dbA)).isEqualTo(after);
         // Every block of a's old head that is gone from the database is gone from a's cache too.
         for (var cid : before) {
             if (!after.contains(cid)) assertThat(a.blocks().get(cid)).as("dropped block %s", cid).isNull();
@@ -115,7 +102,7 @@ class PostgresTwoWritersTest {
             assertThat(events.get(i).seq()).isEqualTo(events.get(i - 1).seq() + 1);
             assertThat(events.get(i).decodeBody().get("since")).isEqualTo(events.get(i - 1).decodeBody().get("rev"));
         }
-        assertThat(storedCids()).isEqualTo(RepoStoreTest.reachableCids(a));
+        assertThat(RepoStoreTest.storedCids(dbA)).isEqualTo(RepoStoreTest.reachableCids(a));
         RepoVerifier.verify(a.blocks(), a.head().cid(), DID, key.publicKey(), true);
     }
 }

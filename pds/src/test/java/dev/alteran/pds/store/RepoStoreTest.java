@@ -91,6 +91,11 @@ class RepoStoreTest {
     }
 
     Set<Cid> storedCids() {
+        return storedCids(db);
+    }
+
+    /** Every block {@code db} holds, reachable or not. */
+    static Set<Cid> storedCids(Database db) {
         return db.read(c -> {
             var out = new HashSet<Cid>();
             try (var st = c.createStatement(); var rs = st.executeQuery("SELECT cid FROM repo_block")) {
