@@ -72,8 +72,7 @@ public final class Database implements AutoCloseable {
     private Path wal;
     private javax.sql.DataSource listenSource; // PostgreSQL only
     /** This open database's own name among the instances sharing the database (the payload of its notifications, {@link SeqTailer}). */
-    private final String instanceId = java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8)
-            .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong()).array());
+    private final String instanceId = java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
 
     private Database(Dialect dialect, String name, Connection sqliteWriter, HikariDataSource writePool, Connection checkpointer,
                      HikariDataSource readers, javax.sql.DataSource streamSource) {

@@ -283,8 +283,7 @@ public final class RepoStore {
             for (var op : diff.ops()) if (op.prev() != null) dropped.add(op.prev());
             blocks.evict(dropped);
         } catch (MissingBlockException e) {
-            blocks.clearCache();
-            next = Repo.load(blocks, stored);
+            blocks.clearCache(); // next stays: its blocks are the stored head's, and a CID's bytes never change
         }
         head = next;
     }

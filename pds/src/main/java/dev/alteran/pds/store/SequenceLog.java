@@ -109,14 +109,13 @@ public final class SequenceLog {
         full.put("time", time);
         var bytes = DagCbor.encode(full);
         // On PostgreSQL the same statement also sends the notification other instances' tailers wait for.
-        var insert = insertEvent;
-        var joined = before == null ? null : db.dialect().joined(before.sql(), insert);
+        var joined = before == null ? null : db.dialect().joined(before.sql(), insertEvent);
         if (before != null && joined == null) {
             var first = db.statement(c, before.sql());
             for (int i = 0; i < before.params().size(); i++) first.setObject(i + 1, before.params().get(i));
             if (first.executeUpdate() != before.expect()) throw before.otherwise().get();
         }
-        var st = db.statement(c, joined != null ? joined : insert);
+        var st = db.statement(c, joined != null ? joined : insertEvent);
         int k = joined == null ? 0 : before.params().size();
         for (int i = 0; i < k; i++) st.setObject(i + 1, before.params().get(i));
         st.setLong(k + 1, seq);
