@@ -239,7 +239,7 @@ public final class Alteran implements AutoCloseable {
                     activation).register(router);
             var rateLimitStore = switch (config.rateLimitStore()) {
                 case MEMORY -> new MemoryRateLimitStore();
-                case DATABASE -> new SqlRateLimitStore(database);
+                case DATABASE -> own(new SqlRateLimitStore(database)); // closed before the database: it sends its last counts
             };
             this.rateLimiter = new RateLimiter(rateLimitStore, trustedProxies, Map.of(
                     RateLimiter.Bucket.WRITE, config.rateLimitPerMin(),

@@ -60,7 +60,7 @@ public final class RateLimiter {
     public Status hit(Bucket bucket, String client) {
         int limit = limits.get(bucket);
         long now = clock.millis();
-        var window = store.hit(bucket.name().toLowerCase(Locale.ROOT), client, now, WINDOW_MS);
+        var window = store.hit(bucket.name().toLowerCase(Locale.ROOT), client, now, WINDOW_MS, limit);
         long remaining = Math.max(0, limit - window.count());
         long retryAfter = Math.max(1, (window.endMs() - now + 999) / 1000);
         return new Status(limit, remaining, (window.endMs() + 999) / 1000, retryAfter, window.count() > limit);

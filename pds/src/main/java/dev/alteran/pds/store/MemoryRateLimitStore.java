@@ -27,7 +27,7 @@ public final class MemoryRateLimitStore implements RateLimitStore {
     }
 
     @Override
-    public Window hit(String bucket, String client, long nowMs, long windowMs) {
+    public Window hit(String bucket, String client, long nowMs, long windowMs, long limit) {
         sweepIfDue(nowMs);
         var key = new Key(bucket, client);
         if (windows.size() >= maxEntries && !windows.containsKey(key)) key = new Key(bucket, OVERFLOW);

@@ -9,5 +9,6 @@ public interface RateLimitStore {
     /** The window this hit fell into, after counting it. */
     record Window(long count, long endMs) {}
 
-    Window hit(String bucket, String client, long nowMs, long windowMs);
+    /** Counts one hit; {@code limit} is the bucket's, which a store sharing its counts may use to decide how exactly to count. */
+    Window hit(String bucket, String client, long nowMs, long windowMs, long limit);
 }

@@ -61,7 +61,7 @@ class RateLimiterTest {
 
     @Test
     void aFailingStoreLetsRequestsThrough() {
-        var broken = new RateLimiter((b, c, now, w) -> {
+        var broken = new RateLimiter((b, c, now, w, limit) -> {
             throw new IllegalStateException("database is gone");
         }, TrustedProxies.none(), Map.of(RateLimiter.Bucket.WRITE, 1, RateLimiter.Bucket.BLOB, 1, RateLimiter.Bucket.LOGIN, 1), Clock.systemUTC(), meters);
         var headers = FakeRequest.headers();
