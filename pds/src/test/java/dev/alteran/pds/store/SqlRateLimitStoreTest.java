@@ -63,10 +63,8 @@ class SqlRateLimitStoreTest extends RateLimitStoreContract {
 
     @Test
     void fromHalfTheLimitOnEveryHitIsCountedInTheSharedDatabase() {
-        assumeTrue(dialect == Dialect.POSTGRES, "instances share a PostgreSQL database");
         var a = (SqlRateLimitStore) store();
-        other = testDb.open();
-        var b = new SqlRateLimitStore(other, MINUTE);
+        var b = secondInstance();
         // limit 10: the first hits may stay local for a moment; from the fifth on, none does
         for (int i = 0; i < 4; i++) a.hit("login", "c", 1_000, MINUTE, 10);
         var fifth = b.hit("login", "c", 1_001, MINUTE, 10);
@@ -80,16 +78,21 @@ class SqlRateLimitStoreTest extends RateLimitStoreContract {
 
     @Test
     void aStaleViewIsReadAgainFromTheDatabase() {
-        assumeTrue(dialect == Dialect.POSTGRES, "instances share a PostgreSQL database");
         var a = (SqlRateLimitStore) store();
-        other = testDb.open();
-        var b = new SqlRateLimitStore(other, MINUTE);
+        var b = secondInstance();
         assertThat(a.hit("write", "c", 1_000, MINUTE, LIMIT).count()).isEqualTo(1);
         for (int i = 0; i < 20; i++) b.hit("write", "c", 1_000, MINUTE, LIMIT);
         b.close();
         // a's view is from 1,000: still fresh, a counts locally; older than FRESH_MS, a asks again
         assertThat(a.hit("write", "c", 1_000 + SqlRateLimitStore.FRESH_MS - 1, MINUTE, LIMIT).count()).isEqualTo(2);
         assertThat(a.hit("write", "c", 1_000 + SqlRateLimitStore.FRESH_MS + 1, MINUTE, LIMIT).count()).isEqualTo(23);
+    }
+
+    /** Another instance's store on the test's database (PostgreSQL: SQLite serves one instance). */
+    private SqlRateLimitStore secondInstance() {
+        assumeTrue(dialect == Dialect.POSTGRES, "instances share a PostgreSQL database");
+        other = testDb.open();
+        return new SqlRateLimitStore(other, MINUTE);
     }
 
     private long storedCount(String client) {
