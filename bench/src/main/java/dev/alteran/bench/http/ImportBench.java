@@ -7,10 +7,8 @@ import dev.alteran.pds.store.Progress;
 import dev.alteran.pds.store.RepoImport;
 import dev.alteran.pds.store.SequenceLog;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -58,14 +56,14 @@ public class ImportBench {
     }
 
     @TearDown(Level.Invocation)
-    public void close() {
+    public void close() throws IOException {
         db.close();
-        delete(data);
+        LoadRun.deleteTree(data);
     }
 
     @TearDown(Level.Trial)
-    public void deleteCar() {
-        delete(dir);
+    public void deleteCar() throws IOException {
+        LoadRun.deleteTree(dir);
     }
 
     /** The command line's import (the same walk, checks and inserts as importRepo's), into the empty database. */
@@ -74,13 +72,5 @@ public class ImportBench {
         var r = RepoImport.into(db, DID, null, new SequenceLog(db), false, car, Progress.NONE);
         if (r.records() != records) throw new IllegalStateException("imported " + r.records() + " of " + records + " records");
         return r;
-    }
-
-    private static void delete(Path p) {
-        try (var walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

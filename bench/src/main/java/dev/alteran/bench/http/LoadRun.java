@@ -136,7 +136,7 @@ public final class LoadRun {
         return targets.stream().filter(t -> t.name().equals(name)).map(t -> t.server).findFirst().orElse(null);
     }
 
-    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+    static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
         try (var paths = Files.walk(dir)) {
             for (var p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
