@@ -192,6 +192,7 @@ public final class LoadRun {
         }
         report.row("createRecord throughput, 8 clients (req/s)", map(res, ClosedLoop.Result::perSecond), Report.Better.HIGHER, ">= 20x", null);
         report.row("createRecord p99 latency, 8 clients (ms)", map(res, r -> r.latencies().percentileMs(0.99)), Report.Better.LOWER, "", null);
+        cpuRows("createRecord", res);
     }
 
     private void getRecords() throws Exception {
@@ -202,6 +203,17 @@ public final class LoadRun {
             closeAll(conns);
         }
         report.row("getRecord throughput, 16 clients (req/s)", map(res, ClosedLoop.Result::perSecond), Report.Better.HIGHER, ">= 25x", null);
+        cpuRows("getRecord", res);
+    }
+
+    /**
+     * CPU per request of the server (with PostgreSQL: and of its database) and of the load generator. The
+     * load generator does the same work per request whatever the server, so when its figure moves
+     * between runs, the machine's scheduling moved it (more wake-ups, colder caches), not the server.
+     */
+    private void cpuRows(String what, Map<String, ClosedLoop.Result> res) {
+        report.row(what + ": server CPU per request (µs)", map(res, ClosedLoop.Result::serverCpuMicros), Report.Better.LOWER, "", null);
+        report.row(what + ": load generator CPU per request (µs)", map(res, ClosedLoop.Result::clientCpuMicros), Report.Better.NONE, "", null);
     }
 
     private void listRecords() throws Exception {
