@@ -1,5 +1,5 @@
 # Sourced by ./alteran (and by the HTTP benchmark before each start), after bin/find-java.sh: the JVM options the server (serve, dev) runs with.
-#   alteran_jvm_flags CACHE [JAR]   sets the array ALTERAN_JVM_FLAGS for the JDK in $JAVA_HOME
+#   alteran_jvm_flags CACHE [JAR]   sets the array ALTERAN_JVM_FLAGS for the JDK find-java.sh chose ($JAVA_HOME)
 # Start-up: the first run of a jar is the training run. When it stops (Ctrl-C, SIGTERM), its JVM writes
 # what it loaded to a cache, CACHE.aot or CACHE.jsa, that later runs map instead of loading, verifying
 # and linking the same few thousand classes again (see "Start-up" in the README).
@@ -18,7 +18,7 @@ alteran_jvm_flags() {
   ALTERAN_JVM_FLAGS+=(-Xms24m -Xmn16m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40)
   # glibc keeps memory the JVM frees: start-up's JIT compilations free up to ~20 MB over the first seconds.
   # JDK 22+ hands it back every second (every 5 s, a server 5 s after start still held it about half the time).
-  if [ "$(jdk_major "$JAVA_HOME")" -ge 22 ] 2>/dev/null; then ALTERAN_JVM_FLAGS+=(-XX:TrimNativeHeapInterval=1000); fi
+  if [ "$ALTERAN_JDK_MAJOR" -ge 22 ]; then ALTERAN_JVM_FLAGS+=(-XX:TrimNativeHeapInterval=1000); fi
   # The operator's own options come last, so they win: e.g. ALTERAN_JVM_OPTS="-Xmx256m".
   # shellcheck disable=SC2206 # word splitting is the point
   if [ -n "${ALTERAN_JVM_OPTS:-}" ]; then ALTERAN_JVM_FLAGS+=(${ALTERAN_JVM_OPTS}); fi
@@ -36,7 +36,7 @@ alteran_startup_flags() {
   # nothing, which every later run would map: the marker it leaves makes the next run train again. The
   # server removes the marker once it serves (the property names it).
   if [ -f "$base.training" ]; then rm -f "$base.aot" "$base.jsa" "$base.training"; fi
-  if [ "$(jdk_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
+  if [ "$ALTERAN_JDK_MAJOR" -ge 25 ]; then
     cache="$base.aot"
     if [ -f "$cache.config" ]; then rm -f "$cache" "$cache.config"; fi
     if [ -n "$jar" ] && [ -f "$cache" ] && [ "$cache" -ot "$jar" ]; then rm -f "$cache"; fi
