@@ -100,8 +100,10 @@ class UpstreamClientTest {
                 assertThat(stage.trap().accepted).hasValue(0);
 
                 // The server closed that connection; the next one resolves again, gets 127.0.0.1 and is refused.
+                // At least once: on a loaded machine the client has been seen to resolve twice for this request
+                // (two connection attempts, both refused; the trap below still saw none).
                 assertThat(refusal(client, url)).hasMessage("Upstream service resolves to a non-public address");
-                assertThat(dns.lookups("rebind.test")).isEqualTo(2);
+                assertThat(dns.lookups("rebind.test")).isGreaterThanOrEqualTo(2);
                 assertThat(stage.trap().accepted).hasValue(0);
                 assertThat(stage.server().accepted).hasValue(1);
 
