@@ -36,5 +36,5 @@ if [ -z "$ALTERAN_JDK" ]; then
   exit 1
 fi
 export JAVA_HOME="$ALTERAN_JDK"
-jdk_major "$ALTERAN_JDK"; ALTERAN_JDK_MAJOR="$JDK_MAJOR"
+ALTERAN_JDK_MAJOR="$JDK_MAJOR" # is_jdk21 read it for the JDK it chose, last
 export PATH="$JAVA_HOME/bin:$PATH"
