@@ -69,7 +69,12 @@ public enum Dialect {
      * follow each other), or null where they go one by one (SQLite, where a statement costs no round trip).
      */
     String joined(String first, String second) {
-        return this == POSTGRES ? first + "; " + second : null;
+        return joinsStatements() ? first + "; " + second : null;
+    }
+
+    /** Whether statements sent as one save round trips ({@link PendingWrites}): on PostgreSQL, not SQLite. */
+    boolean joinsStatements() {
+        return this == POSTGRES;
     }
 
     /** PostgreSQL: the statement that lets a session's commits return before their WAL is flushed. */

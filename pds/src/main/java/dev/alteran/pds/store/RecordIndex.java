@@ -4,7 +4,6 @@ import dev.alteran.atproto.data.Cid;
 import dev.alteran.atproto.syntax.AtUri;
 import dev.alteran.atproto.syntax.Did;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,69 +154,46 @@ public final class RecordIndex {
     // ---- writes, on the writer connection inside the commit transaction ----
 
     /**
-     * Applies the row changes of one commit's writes, each statement batched. Only the last write to
-     * each key counts (a batch may create and delete the same key), so every key is touched once.
+     * Applies the row changes of one commit's writes. Only the last write to each key counts (a batch
+     * may create and delete the same key), so every key is touched once.
      */
     void apply(Connection c, List<PreparedWrite> writes, String rev, String now) throws SQLException {
+        var pending = new PendingWrites(db, c);
+        apply(pending, writes, rev, now);
+        pending.send();
+    }
+
+    /** Adds the row changes of one commit's writes to its transaction's {@code pending} writes; see above. */
+    void apply(PendingWrites pending, List<PreparedWrite> writes, String rev, String now) throws SQLException {
         var last = new java.util.LinkedHashMap<String, PreparedWrite>();
         var rewritten = new java.util.HashSet<String>();
         for (var w : writes) {
             if (last.put(w.key(), w) != null) rewritten.add(w.key());
         }
-        {
-            var upsert = db.statement(c, "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at");
-            var delete = db.statement(c, "DELETE FROM record WHERE uri = ?");
-            var deleteBlobs = db.statement(c, "DELETE FROM record_blob WHERE record_uri = ?");
-            var insertBlob = db.statement(c, "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING");
-            var deleteLinks = db.statement(c, "DELETE FROM backlink WHERE uri = ?");
-            var insertLink = db.statement(c, "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-            var batches = new Batches();
-            for (var w : last.values()) {
-                var uri = uri(w.collection(), w.rkey());
-                PreparedRecord record = switch (w) {
-                    case PreparedWrite.Create cr -> cr.record();
-                    case PreparedWrite.Update u -> u.record();
-                    case PreparedWrite.Delete d -> null;
-                };
-                if (!(w instanceof PreparedWrite.Create) || rewritten.contains(w.key())) {
-                    batches.add(deleteBlobs, uri);
-                    batches.add(deleteLinks, uri);
-                }
-                if (record == null) {
-                    batches.add(delete, uri);
-                    continue;
-                }
-                upsert.setString(1, uri);
-                upsert.setBytes(2, record.cid().bytes());
-                upsert.setString(3, w.collection());
-                upsert.setString(4, w.rkey());
-                upsert.setString(5, rev);
-                upsert.setString(6, now);
-                batches.add(upsert);
-                for (var blob : record.blobs()) batches.add(insertBlob, uri, blob.toString());
-                for (var link : backlinks(record.value())) batches.add(insertLink, uri, link.path(), link.linkTo());
+        for (var w : last.values()) {
+            var uri = uri(w.collection(), w.rkey());
+            PreparedRecord record = switch (w) {
+                case PreparedWrite.Create cr -> cr.record();
+                case PreparedWrite.Update u -> u.record();
+                case PreparedWrite.Delete d -> null;
+            };
+            if (!(w instanceof PreparedWrite.Create) || rewritten.contains(w.key())) {
+                pending.add("DELETE FROM record_blob WHERE record_uri = ?", uri);
+                pending.add("DELETE FROM backlink WHERE uri = ?", uri);
             }
-            batches.run(deleteBlobs, deleteLinks, delete, upsert, insertBlob, insertLink);
-        }
-    }
-
-    /** Collects which batched statements got rows, to execute only those, in a chosen order. */
-    private static final class Batches {
-        private final java.util.Set<PreparedStatement> used = new java.util.HashSet<>();
-
-        void add(PreparedStatement st, String... params) throws SQLException {
-            for (int i = 0; i < params.length; i++) st.setString(i + 1, params[i]);
-            add(st);
-        }
-
-        void add(PreparedStatement st) throws SQLException {
-            st.addBatch();
-            used.add(st);
-        }
-
-        void run(PreparedStatement... order) throws SQLException {
-            for (var st : order) if (used.contains(st)) st.executeBatch();
+            if (record == null) {
+                pending.add("DELETE FROM record WHERE uri = ?", uri);
+                continue;
+            }
+            pending.add("INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at",
+                    uri, record.cid().bytes(), w.collection(), w.rkey(), rev, now);
+            for (var blob : record.blobs()) {
+                pending.add("INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING", uri, blob.toString());
+            }
+            for (var link : backlinks(record.value())) {
+                pending.add("INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", uri, link.path(), link.linkTo());
+            }
         }
     }
 

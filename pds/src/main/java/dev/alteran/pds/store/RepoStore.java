@@ -46,8 +46,8 @@ public final class RepoStore {
     }
 
     /**
-     * Runs inside every commit transaction after the blocks and record rows are written and before the
-     * event is sequenced (blob reference checks go here); throwing aborts the whole commit.
+     * Runs inside every commit transaction after its blocks, record rows and event are written (blob
+     * reference checks go here); throwing aborts the whole commit.
      */
     @FunctionalInterface
     public interface TransactionHook {
@@ -346,17 +346,19 @@ public final class RepoStore {
 
         var toStore = new LinkedHashMap<>(data.newBlocks().asMap());
         toStore.putAll(recordBlocks);
-        blocks.insert(c, toStore, rev);
+        // The blocks, record rows, head move and event go to the database together (PendingWrites).
+        var pending = new PendingWrites(db, c);
+        blocks.insert(pending, toStore, rev);
         var now = Datetime.now();
-        records.apply(c, writes, rev, now);
-        blocks.delete(c, data.removedCids());
-        blocks.deleteUnreferenced(c, replaced);
+        records.apply(pending, writes, rev, now);
+        blocks.delete(pending, data.removedCids());
+        blocks.deleteUnreferenced(pending, replaced);
+        // Compare-and-set: the head moves only from the commit this one was built on.
+        pending.add(1, () -> new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it"),
+                "UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?",
+                data.cid().bytes(), rev, now, did, current.cid().bytes());
+        var event = sequence.appendAfter(pending, at.lastSeq(), did, "commit", CommitEvents.commit(did, data, eventBlocks));
         for (var hook : hooks) hook.beforeCommit(c, writes, data);
-        // Compare-and-set: the head moves only from the commit this one was built on (sent with the event).
-        var moveHead = new SequenceLog.Before("UPDATE repo_root SET cid = ?, rev = ?, indexed_at = ? WHERE did = ? AND cid = ?",
-                List.of(data.cid().bytes(), rev, now, did, current.cid().bytes()), 1,
-                () -> new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it"));
-        var event = sequence.appendAfter(c, at.lastSeq(), did, "commit", CommitEvents.commit(did, data, eventBlocks), moveHead);
         return new Step(new AppliedCommit(data.cid(), rev, event.seq(), data), replaced);
     }
 

@@ -77,23 +77,18 @@ public final class SequenceLog {
      * {@link #firstSeqOfNewLog}: at the clock's milliseconds), so that no relay sees a seq twice.
      */
     SeqEvent append(Connection c, String did, String type, Map<String, Object> body, long floor) throws SQLException {
-        return insert(c, Math.max(floor, nextAfter(lastSeq(c))), did, type, body, null);
+        return insert(new PendingWrites(db, c), Math.max(floor, nextAfter(lastSeq(c))), did, type, body);
     }
-
-    /**
-     * A statement sent just before an event's INSERT, in the same round trip where the dialect joins
-     * statements ({@link Dialect#joined}); unless it changes {@code expect} rows, {@code otherwise} is thrown.
-     */
-    record Before(String sql, List<Object> params, int expect, java.util.function.Supplier<RuntimeException> otherwise) {}
 
     /**
      * {@link #append} when the caller already knows the log's greatest seq in this transaction
      * ({@code max}, 0 for an empty log): read under the write lock earlier in it, or the seq the previous
      * append of the same transaction returned. Saves the read (a round trip on PostgreSQL) per commit.
-     * Runs {@code before} first (the commit's move of the head).
+     * The event's INSERT goes with the statements {@code pending} holds (the commit's rows and its move of
+     * the head), which it sends.
      */
-    SeqEvent appendAfter(Connection c, long max, String did, String type, Map<String, Object> body, Before before) throws SQLException {
-        return insert(c, nextAfter(max), did, type, body, before);
+    SeqEvent appendAfter(PendingWrites pending, long max, String did, String type, Map<String, Object> body) throws SQLException {
+        return insert(pending, nextAfter(max), did, type, body);
     }
 
     /** The seq after {@code max}, the log's greatest (0: an empty log). */
@@ -101,40 +96,16 @@ public final class SequenceLog {
         return max > 0 ? max + 1 : newLogStart.getAsLong();
     }
 
-    private SeqEvent insert(Connection c, long seq, String did, String type, Map<String, Object> body, Before before)
-            throws SQLException {
+    private SeqEvent insert(PendingWrites pending, long seq, String did, String type, Map<String, Object> body) throws SQLException {
         var time = Datetime.now();
         var full = new HashMap<String, Object>(body);
         full.put("seq", seq);
         full.put("time", time);
         var bytes = DagCbor.encode(full);
         // On PostgreSQL the same statement also sends the notification other instances' tailers wait for.
-        var joined = before == null ? null : db.dialect().joined(before.sql(), insertEvent);
-        if (before != null && joined == null) {
-            var first = db.statement(c, before.sql());
-            for (int i = 0; i < before.params().size(); i++) first.setObject(i + 1, before.params().get(i));
-            if (first.executeUpdate() != before.expect()) throw before.otherwise().get();
-        }
-        var st = db.statement(c, joined != null ? joined : insertEvent);
-        int k = joined == null ? 0 : before.params().size();
-        for (int i = 0; i < k; i++) st.setObject(i + 1, before.params().get(i));
-        st.setLong(k + 1, seq);
-        st.setString(k + 2, did);
-        st.setString(k + 3, type);
-        st.setString(k + 4, time);
-        st.setBytes(k + 5, bytes);
-        if (joined == null) {
-            st.executeUpdate();
-        } else {
-            st.execute();
-            if (st.getUpdateCount() != before.expect()) throw before.otherwise().get();
-            st.getMoreResults(); // the INSERT's count
-        }
-        if (seq % PRUNE_EVERY == 0 && seq > retention) {
-            var prune = db.statement(c, "DELETE FROM seq_event WHERE seq <= ?");
-            prune.setLong(1, seq - retention);
-            prune.executeUpdate();
-        }
+        pending.add(insertEvent, seq, did, type, time, bytes);
+        if (seq % PRUNE_EVERY == 0 && seq > retention) pending.add("DELETE FROM seq_event WHERE seq <= ?", seq - retention);
+        pending.send();
         return new SeqEvent(seq, did, type, time, bytes);
     }
 

@@ -60,6 +60,13 @@ public final class SqlBlockSource implements BlockSource {
      * left as it is (same CID, same bytes).
      */
     public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
+        var writes = new PendingWrites(db, c);
+        insert(writes, blocks, rev);
+        writes.send();
+    }
+
+    /** Adds the inserts of {@code blocks} (written by the commit {@code rev}) to a transaction's {@code writes}. */
+    void insert(PendingWrites writes, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         if (blocks.isEmpty()) return;
         var arrays = db.dialect().insertBlocksFromArrays();
         if (arrays != null) {
@@ -70,53 +77,32 @@ public final class SqlBlockSource implements BlockSource {
                 cids[i] = e.getKey().bytes();
                 contents[i++] = e.getValue();
             }
-            var st = db.statement(c, arrays);
-            st.setString(1, rev);
-            st.setArray(2, c.createArrayOf("bytea", cids));
-            st.setArray(3, c.createArrayOf("bytea", contents));
-            st.executeUpdate();
+            writes.add(arrays, rev, writes.array("bytea", cids), writes.array("bytea", contents));
             return;
         }
-        var st = db.statement(c, "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
         for (var e : blocks.entrySet()) {
-            st.setBytes(1, e.getKey().bytes());
-            st.setString(2, rev);
-            st.setInt(3, e.getValue().length);
-            st.setBytes(4, e.getValue());
-            st.addBatch();
+            writes.add("INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    e.getKey().bytes(), rev, e.getValue().length, e.getValue());
         }
-        st.executeBatch();
     }
 
-    /** Deletes blocks in one batch (on PostgreSQL one statement), on the writer inside its transaction. */
-    public void delete(Connection c, Collection<Cid> cids) throws SQLException {
+    /** Adds the deletes of {@code cids} to a transaction's {@code writes} (on PostgreSQL one statement). */
+    void delete(PendingWrites writes, Collection<Cid> cids) throws SQLException {
         if (cids.isEmpty()) return;
         var array = db.dialect().deleteBlocksInArray();
         if (array != null) {
-            var st = db.statement(c, array);
-            st.setArray(1, c.createArrayOf("bytea", cids.stream().map(Cid::bytes).toArray(byte[][]::new)));
-            st.executeUpdate();
+            writes.add(array, writes.array("bytea", cids.stream().map(Cid::bytes).toArray(byte[][]::new)));
             return;
         }
-        var st = db.statement(c, "DELETE FROM repo_block WHERE cid = ?");
-        for (var cid : cids) {
-            st.setBytes(1, cid.bytes());
-            st.addBatch();
-        }
-        st.executeBatch();
+        for (var cid : cids) writes.add("DELETE FROM repo_block WHERE cid = ?", (Object) cid.bytes());
     }
 
-    /** Deletes record blocks that no record row points at any more (a deleted record's content may be shared). */
-    public void deleteUnreferenced(Connection c, Collection<Cid> cids) throws SQLException {
-        if (cids.isEmpty()) return;
-        var st = db.statement(c, "DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)");
+    /** Adds deletes of the record blocks that no record row points at any more (a deleted record's content may be shared). */
+    void deleteUnreferenced(PendingWrites writes, Collection<Cid> cids) throws SQLException {
         for (var cid : cids) {
             var bytes = cid.bytes();
-            st.setBytes(1, bytes);
-            st.setBytes(2, bytes);
-            st.addBatch();
+            writes.add("DELETE FROM repo_block WHERE cid = ? AND NOT EXISTS (SELECT 1 FROM record WHERE record.cid = ?)", bytes, bytes);
         }
-        st.executeBatch();
     }
 
     /** Warms the cache with blocks a transaction has just committed. */
