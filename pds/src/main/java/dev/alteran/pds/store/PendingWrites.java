@@ -2,6 +2,7 @@ package dev.alteran.pds.store;
 
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * Statements of one write transaction whose only answer is how many rows they changed, run in order
  * when {@link #send} is called. On PostgreSQL they go as one multi-statement round trip: a commit's
- * blocks, record rows, head move and event were five round trips, and under load each cost more in
+ * blocks, record rows, dropped blocks, and head move with event were four round trips, and under load each cost more in
  * waiting for the two processes to be scheduled than in the work itself. On SQLite, where a statement
  * is a call into the library, consecutive runs of the same statement go as one batch. Statements not
  * sent are dropped when the work fails, as the transaction's rollback drops the rest.
@@ -30,12 +31,12 @@ final class PendingWrites {
     }
 
     /** Adds a statement whose parameters are {@code params}, in order. */
-    void add(String sql, Object... params) throws SQLException {
+    void add(String sql, Object... params) {
         add(-1, null, sql, params);
     }
 
     /** Adds a statement that must change exactly {@code expect} rows; else the transaction fails with {@code otherwise}. */
-    void add(int expect, Supplier<? extends RuntimeException> otherwise, String sql, Object... params) throws SQLException {
+    void add(int expect, Supplier<? extends RuntimeException> otherwise, String sql, Object... params) {
         steps.add(new Step(sql, params, expect, otherwise));
     }
 
@@ -84,7 +85,7 @@ final class PendingWrites {
         }
     }
 
-    private static int bind(java.sql.PreparedStatement st, int from, Step step) throws SQLException {
+    private static int bind(PreparedStatement st, int from, Step step) throws SQLException {
         for (var p : step.params()) st.setObject(from++, p);
         return from;
     }
