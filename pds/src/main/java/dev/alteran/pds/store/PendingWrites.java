@@ -10,13 +10,21 @@ import java.util.function.Supplier;
 
 /**
  * Statements of one write transaction whose only answer is how many rows they changed, run in order
- * when {@link #send} is called. On PostgreSQL they go as one multi-statement round trip: a commit's
- * blocks, record rows, dropped blocks, and head move with event were four round trips, and under load each cost more in
- * waiting for the two processes to be scheduled than in the work itself. On SQLite, where a statement
- * is a call into the library, consecutive runs of the same statement go as one batch. Statements not
- * sent are dropped when the work fails, as the transaction's rollback drops the rest.
+ * when {@link #send} is called. On PostgreSQL a few go as one multi-statement round trip: a commit's
+ * blocks, record row, dropped blocks, and head move with its event were four round trips, and under
+ * load each cost more in waiting for the two processes to be scheduled than in the work itself.
+ * Otherwise (SQLite, where a statement is a call into the library, or a long list) each run of the
+ * same statement goes as one batch. Statements not sent are dropped when the work fails, as the
+ * transaction's rollback drops the rest.
  */
 final class PendingWrites {
+    /**
+     * The most statements sent joined. A longer list (an applyWrites of 200 records, an import's
+     * thousand) would be a statement of its own shape, parsed by the server each time and kept by the
+     * {@link StatementCache}; as batches it is a round trip per kind of statement.
+     */
+    static final int MAX_JOINED = 16;
+
     private record Step(String sql, Object[] params, int expect, Supplier<? extends RuntimeException> otherwise) {}
 
     private final Database db;
@@ -48,7 +56,7 @@ final class PendingWrites {
     /** Runs the statements added so far, in one round trip where the dialect allows it. */
     void send() throws SQLException {
         if (steps.isEmpty()) return;
-        if (together) sendJoined();
+        if (together && steps.size() <= MAX_JOINED) sendJoined();
         else sendInBatches();
         steps.clear();
     }

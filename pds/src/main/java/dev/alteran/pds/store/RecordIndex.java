@@ -153,6 +153,14 @@ public final class RecordIndex {
 
     // ---- writes, on the writer connection inside the commit transaction ----
 
+    private static final String DELETE_BLOBS = "DELETE FROM record_blob WHERE record_uri = ?";
+    private static final String DELETE_LINKS = "DELETE FROM backlink WHERE uri = ?";
+    private static final String DELETE = "DELETE FROM record WHERE uri = ?";
+    private static final String UPSERT = "INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at";
+    private static final String INSERT_BLOB = "INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING";
+    private static final String INSERT_LINK = "INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+
     /**
      * Applies the row changes of one commit's writes. Only the last write to each key counts (a batch
      * may create and delete the same key), so every key is touched once.
@@ -163,13 +171,19 @@ public final class RecordIndex {
         pending.send();
     }
 
-    /** Adds the row changes of one commit's writes to its transaction's {@code pending} writes; see above. */
-    void apply(PendingWrites pending, List<PreparedWrite> writes, String rev, String now) throws SQLException {
+    /**
+     * Adds the row changes of one commit's writes to its transaction's {@code pending} writes (see above):
+     * every key's deletes before any insert, and each kind of statement together, so that a long list
+     * (an import's thousand records) goes as one batch per kind.
+     */
+    void apply(PendingWrites pending, List<PreparedWrite> writes, String rev, String now) {
         var last = new java.util.LinkedHashMap<String, PreparedWrite>();
         var rewritten = new java.util.HashSet<String>();
         for (var w : writes) {
             if (last.put(w.key(), w) != null) rewritten.add(w.key());
         }
+        var byKind = new java.util.LinkedHashMap<String, List<Object[]>>(); // in the order they run
+        for (var sql : List.of(DELETE_BLOBS, DELETE_LINKS, DELETE, UPSERT, INSERT_BLOB, INSERT_LINK)) byKind.put(sql, new ArrayList<>());
         for (var w : last.values()) {
             var uri = uri(w.collection(), w.rkey());
             PreparedRecord record = switch (w) {
@@ -178,23 +192,18 @@ public final class RecordIndex {
                 case PreparedWrite.Delete d -> null;
             };
             if (!(w instanceof PreparedWrite.Create) || rewritten.contains(w.key())) {
-                pending.add("DELETE FROM record_blob WHERE record_uri = ?", uri);
-                pending.add("DELETE FROM backlink WHERE uri = ?", uri);
+                byKind.get(DELETE_BLOBS).add(new Object[] {uri});
+                byKind.get(DELETE_LINKS).add(new Object[] {uri});
             }
             if (record == null) {
-                pending.add("DELETE FROM record WHERE uri = ?", uri);
+                byKind.get(DELETE).add(new Object[] {uri});
                 continue;
             }
-            pending.add("INSERT INTO record (uri, cid, collection, rkey, rev, indexed_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexed_at = excluded.indexed_at",
-                    uri, record.cid().bytes(), w.collection(), w.rkey(), rev, now);
-            for (var blob : record.blobs()) {
-                pending.add("INSERT INTO record_blob (record_uri, blob_cid) VALUES (?, ?) ON CONFLICT DO NOTHING", uri, blob.toString());
-            }
-            for (var link : backlinks(record.value())) {
-                pending.add("INSERT INTO backlink (uri, path, link_to) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", uri, link.path(), link.linkTo());
-            }
+            byKind.get(UPSERT).add(new Object[] {uri, record.cid().bytes(), w.collection(), w.rkey(), rev, now});
+            for (var blob : record.blobs()) byKind.get(INSERT_BLOB).add(new Object[] {uri, blob.toString()});
+            for (var link : backlinks(record.value())) byKind.get(INSERT_LINK).add(new Object[] {uri, link.path(), link.linkTo()});
         }
+        byKind.forEach((sql, rows) -> rows.forEach(params -> pending.add(sql, params)));
     }
 
     record Backlink(String path, String linkTo) {}

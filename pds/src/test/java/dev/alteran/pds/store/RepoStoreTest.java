@@ -581,6 +581,36 @@ class RepoStoreTest {
         assertThat(count("backlink")).isZero();
     }
 
+    /** More statements than PendingWrites sends joined: on PostgreSQL they go as batches, one per kind. */
+    @Test
+    void aLongBatchKeepsTheSideTablesInStep() {
+        var follow = "app.bsky.graph.follow";
+        var n = 3 * PendingWrites.MAX_JOINED;
+        var creates = new ArrayList<PreparedWrite>();
+        var updates = new ArrayList<PreparedWrite>();
+        var deletes = new ArrayList<PreparedWrite>();
+        for (int i = 0; i < n; i++) {
+            var json = "{\"subject\":\"did:plc:bob%d\",\"createdAt\":\"2024-01-01T00:00:00.000Z\"}";
+            creates.add(new PreparedWrite.Create(follow, "f" + i, prepare(follow, "3jzfcijpj2z2d", json.formatted(i), null)));
+            updates.add(new PreparedWrite.Update(follow, "f" + i, prepare(follow, "3jzfcijpj2z2d", json.formatted(n + i), null)));
+            deletes.add(new PreparedWrite.Delete(follow, "f" + i));
+        }
+        store.applyWrites(creates, null);
+        assertThat(count("record")).isEqualTo(n);
+        assertThat(count("backlink")).isEqualTo(n);
+        store.applyWrites(updates, null); // each key's old backlink deleted before its new one is inserted
+        assertThat(count("backlink")).isEqualTo(n);
+        List<String> old = db.read(c -> store.records().backlinkConflicts(c, follow, Map.of("$type", follow, "subject", "did:plc:bob0")));
+        assertThat(old).isEmpty();
+        List<String> now = db.read(c -> store.records().backlinkConflicts(c, follow, Map.of("$type", follow, "subject", "did:plc:bob" + n)));
+        assertThat(now).containsExactly("f0");
+        assertThat(storedCids()).isEqualTo(reachableCids());
+        store.applyWrites(deletes, null);
+        assertThat(count("record")).isZero();
+        assertThat(count("backlink")).isZero();
+        assertThat(storedCids()).isEqualTo(reachableCids());
+    }
+
     /**
      * Two stores on one database, as two instances on one PostgreSQL database (or a command beside the
      * server on SQLite): each builds on the other's commits, never forks, and the firehose log stays
