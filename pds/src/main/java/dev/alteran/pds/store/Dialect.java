@@ -77,6 +77,14 @@ public enum Dialect {
         return this == POSTGRES;
     }
 
+    /**
+     * Whether lookups that arrive together are worth answering in one query ({@link BatchedLookups}):
+     * on PostgreSQL each query is a round trip; SQLite answers in-process.
+     */
+    boolean batchesLookups() {
+        return this == POSTGRES;
+    }
+
     /** PostgreSQL: the statement that lets a session's commits return before their WAL is flushed. */
     String undurableSession() {
         if (this != POSTGRES) throw new IllegalStateException("only PostgreSQL sessions choose their durability");

@@ -6,6 +6,7 @@ import dev.alteran.atproto.syntax.Did;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,9 +19,18 @@ public final class RecordIndex {
     private final Database db;
     private final String did;
 
+    /**
+     * Batched getRecord queries in flight at once (each on its own connection). Measured under the
+     * benchmark's 16 readers: 2, 4 and 8 all beat unbatched reads by 25-40%; 4 was steadiest.
+     */
+    private static final int LOOKUP_DRAINERS = 4;
+
+    private final BatchedLookups<String, StoredRecord> lookups;
+
     public RecordIndex(Database db, String did) {
         this.db = db;
         this.did = did;
+        this.lookups = db.dialect().batchesLookups() ? new BatchedLookups<>(this::getAll, LOOKUP_DRAINERS) : null;
     }
 
     public String uri(String collection, String rkey) {
@@ -32,15 +42,26 @@ public final class RecordIndex {
     /** The current record at collection/rkey, or null; with {@code cid} set, only if it is that version. */
     public StoredRecord get(String collection, String rkey, Cid cid) {
         var uri = uri(collection, rkey);
-        return db.read(c -> {
-            var sql = "SELECT r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.uri = ?"
-                    + (cid == null ? "" : " AND r.cid = ?");
-            var st = db.statement(c, sql);
+        var record = lookups != null ? lookups.get(uri) : db.read(c -> {
+            var st = db.statement(c, "SELECT r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.uri = ?");
             st.setString(1, uri);
-            if (cid != null) st.setBytes(2, cid.bytes());
             try (var rs = st.executeQuery()) {
                 return rs.next() ? new StoredRecord(uri, Cid.fromBytes(rs.getBytes(1)), rs.getBytes(2)) : null;
             }
+        });
+        return record == null || cid != null && !cid.equals(record.cid()) ? null : record;
+    }
+
+    /** PostgreSQL: the current records of several URIs in one round trip ({@link BatchedLookups}). */
+    private Map<String, StoredRecord> getAll(List<String> uris) {
+        return db.read(c -> {
+            var st = db.statement(c, "SELECT r.uri, r.cid, b.content FROM record r JOIN repo_block b ON b.cid = r.cid WHERE r.uri = ANY(?)");
+            st.setArray(1, c.createArrayOf("text", uris.toArray()));
+            var out = new HashMap<String, StoredRecord>(uris.size() * 2);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) out.put(rs.getString(1), new StoredRecord(rs.getString(1), Cid.fromBytes(rs.getBytes(2)), rs.getBytes(3)));
+            }
+            return out;
         });
     }
 

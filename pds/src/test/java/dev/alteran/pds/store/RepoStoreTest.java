@@ -191,6 +191,36 @@ class RepoStoreTest {
     }
 
     @Test
+    void concurrentReadsEachGetTheirOwnRecordAndSeeEveryAcknowledgedWrite() throws Exception {
+        var writes = new ArrayList<PreparedWrite>();
+        for (int i = 0; i < 40; i++) writes.add(new PreparedWrite.Create(POST, "r" + i, post("text " + i)));
+        store.applyWrites(writes, null);
+        var wrong = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 16; t++) {
+                int seed = t;
+                pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        int n = (seed * 13 + i) % 50; // 40-49 do not exist
+                        var rec = store.getRecord(POST, "r" + n, null);
+                        var text = rec == null ? null : rec.value().get("text");
+                        // r0-r9 are updated meanwhile, so either version is right for them.
+                        boolean right = n < 40 ? ("text " + n).equals(text) || n < 10 && ("again " + n).equals(text) : rec == null;
+                        if (!right) wrong.incrementAndGet();
+                    }
+                });
+            }
+            // A write acknowledged while reads are in flight is seen by every read asked after it.
+            for (int i = 0; i < 10; i++) {
+                store.applyWrites(List.of(new PreparedWrite.Update(POST, "r" + i, post("again " + i))), null);
+                var rec = store.getRecord(POST, "r" + i, null);
+                if (!("again " + i).equals(rec.value().get("text"))) wrong.incrementAndGet();
+            }
+        }
+        assertThat(wrong).hasValue(0);
+    }
+
+    @Test
     void sharedRecordContentOutlivesOneOfItsRecords() {
         var same = post("same");
         store.applyWrites(List.of(new PreparedWrite.Create(POST, "a1", same), new PreparedWrite.Create(POST, "a2", same)), null);
