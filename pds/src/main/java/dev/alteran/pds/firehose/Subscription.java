@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  *       with no gap and no duplicate; a cursor below the kept events (other than 0 or less, which mean
  *       "from the oldest") first gets an {@code #info} OutdatedCursor.</li>
  * </ul>
- * Its virtual thread validates the cursor and replays; replay reads the log until a read comes back
- * short (caught up), then the subscription attaches: every event after the dispatcher's last seq D
+ * Its virtual thread validates the cursor and replays; replay reads the log in rounds, each up to the
+ * newest seq when it began, until less than half a page is left or a round gained nothing on the
+ * writers, then the subscription attaches: every event after the dispatcher's last seq D
  * reaches it from then on, and it reads the events up to D from the log itself. Anything at or below
  * the last seq sent is skipped, so the two sources never duplicate.
  *
@@ -276,13 +277,20 @@ public final class Subscription {
             pos = oldest - 1;
         }
         int batch = hub.replayBatch();
-        for (;;) {
-            var events = sequence.after(pos, batch);
-            for (var e : events) {
-                send(Frame.of(e));
-                pos = e.seq();
+        // Replay in rounds, each up to the newest seq when it began, while a round gains on the writers;
+        // then attach. Reading until a page came back short never ended while writes outpaced it. Once
+        // attached, a subscriber that still lags holds commits back, or is cut off as too slow.
+        long target = newest;
+        for (long left = Long.MAX_VALUE; target - pos > batch / 2 && target - pos < left; target = sequence.lastSeq()) {
+            left = target - pos;
+            while (pos < target) {
+                var events = sequence.range(pos, target, batch);
+                if (events.isEmpty()) break;
+                for (var e : events) {
+                    send(Frame.of(e));
+                    pos = e.seq();
+                }
             }
-            if (events.size() < batch) break;
         }
         long dispatched = hub.attach(this);
         synchronized (this) { // live from here: the dispatcher may queue frames while this thread writes

@@ -50,7 +50,7 @@ class FirehoseTest {
      * Records what it was given; its flushes block while the gate is closed, as a full socket would.
      * Like Tomcat, it fails a write whose thread is interrupted, and the connection is lost.
      */
-    static final class GatedSink implements FrameSink {
+    static class GatedSink implements FrameSink {
         final List<Long> delivered = new ArrayList<>();
         final List<Long> pending = new ArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
@@ -226,6 +226,39 @@ class FirehoseTest {
             await(() -> s.delivered().size() >= last - from + 1 || s.sawError); // a duplicate or an error shows below
             assertThat(s.delivered()).isEqualTo(range(from, last));
         }
+        assertThat(firehose.cutOffCount()).isZero();
+    }
+
+    @Test
+    void aReplayGoesLiveEvenWhileWritesKeepPaceWithIt() throws Exception {
+        firehose.close();
+        firehose = new Firehose(log, 8, 2_000, new SimpleMeterRegistry());
+        append(100);
+        // Each frame the replay sends brings one more event, until the subscription's first flush (which
+        // comes once it is live): a replay reading until a page comes back short would never get there.
+        var sink = new GatedSink() {
+            volatile boolean feeding = true;
+
+            @Override
+            public void send(byte[] frame) {
+                super.send(frame);
+                if (feeding) append(1);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                feeding = false;
+                super.flush();
+            }
+        };
+        firehose.subscribe(0L, sink);
+        await(() -> firehose.liveCount() == 1);
+        await(() -> !sink.feeding);
+        append(1);
+        long last = log.lastSeq();
+        assertThat(last).isGreaterThan(2 * 103L);
+        await(() -> sink.delivered().size() >= last || sink.sawError);
+        assertThat(sink.delivered()).isEqualTo(range(1, last));
         assertThat(firehose.cutOffCount()).isZero();
     }
 
