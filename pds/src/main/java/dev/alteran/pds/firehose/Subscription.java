@@ -283,29 +283,28 @@ public final class Subscription {
         long target = newest;
         for (long left = Long.MAX_VALUE; target - pos > batch / 2 && target - pos < left; target = sequence.lastSeq()) {
             left = target - pos;
-            while (pos < target) {
-                var events = sequence.range(pos, target, batch);
-                if (events.isEmpty()) break;
-                for (var e : events) {
-                    send(Frame.of(e));
-                    pos = e.seq();
-                }
-            }
+            pos = sendLogged(pos, target, batch);
         }
         long dispatched = hub.attach(this);
         synchronized (this) { // live from here: the dispatcher may queue frames while this thread writes
             writing = Thread.currentThread();
             writeStart = System.nanoTime();
         }
-        while (pos < dispatched) {
-            var events = sequence.range(pos, dispatched, batch);
+        pos = sendLogged(pos, dispatched, batch);
+        sink.flush();
+        return pos;
+    }
+
+    /** Sends the logged events after {@code pos} through {@code through}, {@code batch} per read; returns the last seq sent. */
+    private long sendLogged(long pos, long through, int batch) throws IOException, InterruptedException {
+        while (pos < through) {
+            var events = hub.sequence().range(pos, through, batch);
             if (events.isEmpty()) break;
             for (var e : events) {
                 send(Frame.of(e));
                 pos = e.seq();
             }
         }
-        sink.flush();
         return pos;
     }
 
