@@ -269,7 +269,7 @@ public final class LoadRun {
     }
 
     /** Spaces each client's writes so that together they make {@code rate} per second (an open loop). */
-    private static ClosedLoop.Op paced(ClosedLoop.Op op, int clients, double rate) {
+    static ClosedLoop.Op paced(ClosedLoop.Op op, int clients, double rate) {
         long interval = (long) (1e9 * clients / rate);
         var next = new long[clients];
         return c -> {

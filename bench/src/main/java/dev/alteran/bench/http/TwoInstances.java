@@ -87,7 +87,6 @@ final class TwoInstances {
             var conns = connections(writers);
             var r = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), b::cpuSeconds,
                     c -> createPost(conns[c]));
-            closeAll(conns);
             LoadRun.log("two instances firehose: %d writes in %.1f s, delivered on the second %d of %d (%.0f events/s), p99 %.1f ms",
                     r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.eventsPerSecond(), r.latency().percentileMs(0.99));
             row("Two instances: commits written through both during the firehose burst (writes/s)", column, r.writes() / r.writeSeconds(), null);
@@ -98,6 +97,21 @@ final class TwoInstances {
             var p99 = new LinkedHashMap<String, Double>();
             p99.put(column, r.latency().percentileMs(0.99));
             report.row("Two instances: p99 commit-to-delivery latency on the second (ms)", p99, Report.Better.LOWER, "", null);
+            // Full speed saturates both cores; issue 18's "within 100 ms" is for a load the machine carries:
+            // the same burst with the writers paced to the rate the reference PDS reached in this run.
+            var rate = reference.apply("Firehose: commits written during the burst");
+            if (rate != null) {
+                var paced = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), b::cpuSeconds,
+                        LoadRun.paced(c -> createPost(conns[c]), writers, rate));
+                double p99Paced = paced.latency().percentileMs(0.99);
+                LoadRun.log("two instances firehose at %.0f writes/s: delivered on the second %d of %d, p99 %.1f ms",
+                        rate, paced.delivered(), paced.expected(), p99Paced);
+                var same = new LinkedHashMap<String, Double>();
+                same.put(column, p99Paced);
+                report.row(String.format(java.util.Locale.ROOT, "Two instances: p99 commit-to-delivery latency on the second at the reference's write rate, %.0f writes/s (ms)", rate),
+                        same, Report.Better.LOWER, "< 100 ms", p99Paced < 100 && paced.delivered() == paced.expected());
+            }
+            closeAll(conns);
         }
     }
 
