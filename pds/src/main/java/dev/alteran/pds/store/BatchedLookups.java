@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,7 +34,6 @@ final class BatchedLookups<K, V> {
     private final int drainers;
     private final ConcurrentLinkedQueue<Lookup<K, V>> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger running = new AtomicInteger();
-    private final Executor executor = Executors.newVirtualThreadPerTaskExecutor();
 
     BatchedLookups(Query<K, V> query, int drainers) {
         this.query = query;
@@ -47,7 +44,7 @@ final class BatchedLookups<K, V> {
     V get(K key) {
         var lookup = new Lookup<K, V>(key, new CompletableFuture<>());
         queue.add(lookup);
-        if (enter()) executor.execute(this::drain);
+        if (enter()) Thread.ofVirtual().name("alteran-lookups").start(this::drain);
         try {
             return lookup.answer.get();
         } catch (ExecutionException e) {
