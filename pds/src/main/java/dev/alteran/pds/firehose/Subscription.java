@@ -281,24 +281,26 @@ public final class Subscription {
         // then attach. Reading until a page came back short never ended while writes outpaced it. Once
         // attached, a subscriber that still lags holds commits back, or is cut off as too slow.
         long target = newest;
-        for (long left = Long.MAX_VALUE; target - pos > batch / 2 && target - pos < left; target = sequence.lastSeq()) {
+        long left = Long.MAX_VALUE; // what the last round had to send
+        while (target - pos > batch / 2 && target - pos < left) {
             left = target - pos;
-            pos = sendLogged(pos, target, batch);
+            pos = sendLogged(pos, target);
+            target = sequence.lastSeq();
         }
         long dispatched = hub.attach(this);
         synchronized (this) { // live from here: the dispatcher may queue frames while this thread writes
             writing = Thread.currentThread();
             writeStart = System.nanoTime();
         }
-        pos = sendLogged(pos, dispatched, batch);
+        pos = sendLogged(pos, dispatched);
         sink.flush();
         return pos;
     }
 
-    /** Sends the logged events after {@code pos} through {@code through}, {@code batch} per read; returns the last seq sent. */
-    private long sendLogged(long pos, long through, int batch) throws IOException, InterruptedException {
+    /** Sends the logged events after {@code pos} through {@code through}, a replay batch per read; returns the last seq sent. */
+    private long sendLogged(long pos, long through) throws IOException, InterruptedException {
         while (pos < through) {
-            var events = hub.sequence().range(pos, through, batch);
+            var events = hub.sequence().range(pos, through, hub.replayBatch());
             if (events.isEmpty()) break;
             for (var e : events) {
                 send(Frame.of(e));
