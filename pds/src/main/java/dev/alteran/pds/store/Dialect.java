@@ -118,16 +118,16 @@ public enum Dialect {
     }
 
     /**
-     * PostgreSQL: a commit's blocks inserted by one statement over two arrays (parameters: rev, the CIDs,
-     * the contents), and its dropped blocks deleted by one (parameter: the CIDs). A batch, even rewritten
+     * PostgreSQL: a commit's blocks inserted by one statement over three arrays (parameters: the revs,
+     * the CIDs, the contents), and its dropped blocks deleted by one (parameter: the CIDs). A batch, even rewritten
      * into multi-row INSERTs, is a statement per DELETE and one per power-of-two chunk of rows, each
      * bound, executed and answered on both sides; the arrays make it one, always the same
      * (server-prepared once). Null on SQLite, where a statement is a call into the library and a batch costs nothing more.
      */
     String insertBlocksFromArrays() {
         return this == POSTGRES
-                ? "INSERT INTO repo_block (cid, rev, size, content) SELECT b.cid, ?, octet_length(b.content), b.content"
-                        + " FROM unnest(?::bytea[], ?::bytea[]) AS b(cid, content) ON CONFLICT DO NOTHING"
+                ? "INSERT INTO repo_block (cid, rev, size, content) SELECT b.cid, b.rev, octet_length(b.content), b.content"
+                        + " FROM unnest(?::text[], ?::bytea[], ?::bytea[]) AS b(rev, cid, content) ON CONFLICT DO NOTHING"
                 : null;
     }
 

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * Group commit on the single writer. Concurrent callers queue their work; whoever holds the lock
  * runs everything queued so far in one database transaction, one savepoint each, so a refused piece
  * leaves the others in and SQLite's per-transaction cost is shared. Alone, a piece is simply its own
- * transaction. Each piece builds on what the last successful one before it in the batch wrote.
+ * transaction. Each piece builds on what the last successful one before it in the batch wrote; what
+ * the pieces of a batch have in common can be left to a {@link Finish} that writes it once.
  *
  * @param <T> what one piece of work wrote
  */
@@ -27,12 +28,20 @@ final class GroupCommit<T> {
     interface Work<T> {
         /**
          * @param previous what the last successful piece before this one in the batch wrote, or null for none
+         * @param alone    whether this is the batch's only piece; else what pieces leave to the {@link Finish} is written after the last
          * @return what this piece wrote, or null when it wrote nothing
          */
-        T run(Connection c, T previous) throws SQLException;
+        T run(Connection c, T previous, boolean alone) throws SQLException;
+    }
+
+    /** Runs in the transaction of a batch of more than one piece, after the last, with what the successful ones wrote. */
+    @FunctionalInterface
+    interface Finish<T> {
+        void run(Connection c, List<T> written) throws SQLException;
     }
 
     private final Database db;
+    private final Finish<T> finish;
     private final Consumer<List<T>> committed;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Request<T>> queue = new ConcurrentLinkedQueue<>();
@@ -40,9 +49,13 @@ final class GroupCommit<T> {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong batchedRequests = new AtomicLong();
 
-    /** @param committed told, in order and still under the lock, what each piece of a batch wrote once the batch commits */
-    GroupCommit(Database db, Consumer<List<T>> committed) {
+    /**
+     * @param finish    ends a batch of more than one piece, before it commits
+     * @param committed told, in order and still under the lock, what each piece of a batch wrote once the batch commits
+     */
+    GroupCommit(Database db, Finish<T> finish, Consumer<List<T>> committed) {
         this.db = db;
+        this.finish = finish;
         this.committed = committed;
     }
 
@@ -100,7 +113,7 @@ final class GroupCommit<T> {
                 for (var r : batch) {
                     var savepoint = alone ? null : c.setSavepoint();
                     try {
-                        r.result = r.work.run(c, results.isEmpty() ? null : results.getLast());
+                        r.result = r.work.run(c, results.isEmpty() ? null : results.getLast(), alone);
                         if (r.result != null) results.add(r.result);
                         if (savepoint != null) c.releaseSavepoint(savepoint);
                     } catch (SQLException | RuntimeException e) {
@@ -111,6 +124,7 @@ final class GroupCommit<T> {
                     }
                     r.done = true;
                 }
+                if (!alone && !results.isEmpty()) finish.run(c, results);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -135,9 +149,10 @@ final class GroupCommit<T> {
         try {
             db.writeLockedByFirstStatement(c -> {
                 for (var r : batch) {
-                    r.result = r.work.run(c, results.isEmpty() ? null : results.getLast());
+                    r.result = r.work.run(c, results.isEmpty() ? null : results.getLast(), false);
                     if (r.result != null) results.add(r.result);
                 }
+                if (!results.isEmpty()) finish.run(c, results);
                 return null;
             });
         } catch (RuntimeException e) {

@@ -77,7 +77,7 @@ public final class RepoStore {
         this.blocks = new SqlBlockSource(db);
         this.records = new RecordIndex(db, did);
         this.sequence = sequence;
-        this.groupCommit = new GroupCommit<>(db, this::committed);
+        this.groupCommit = new GroupCommit<>(db, this::writeBlocks, this::committed);
     }
 
     /**
@@ -182,11 +182,11 @@ public final class RepoStore {
      */
     public AppliedCommit commit(Planner planner, Cid swapCommit) {
         long start = System.nanoTime();
-        var step = groupCommit.submit((c, previous) -> {
+        var step = groupCommit.submit((c, previous, alone) -> {
             // The first commit of a transaction reads the head and the log's last seq; the next ones build on the one before.
             var at = previous == null ? headUnderLock(c) : new Head(previous.commit().data().repo(), previous.commit().seq());
             var planned = planner.plan(at.repo(), c);
-            return planned == null ? null : write(c, at, planned, swapCommit);
+            return planned == null ? null : write(c, at, planned, swapCommit, alone);
         });
         if (step == null) return null;
         var timer = commits;
@@ -208,7 +208,17 @@ public final class RepoStore {
                 .register(meters);
     }
 
+    /** One commit: what it wrote, and the record blocks it replaced. */
     private record Step(AppliedCommit commit, List<Cid> replaced) {}
+
+    /** Ends a batch of more than one commit: their MST nodes and commit blocks, netted ({@link BlockChanges}). */
+    private void writeBlocks(Connection c, List<Step> steps) throws SQLException {
+        var changes = new BlockChanges();
+        for (var step : steps) changes.add(step.commit().data());
+        var pending = new PendingWrites(db, c);
+        blocks.write(pending, changes);
+        pending.send();
+    }
 
     /**
      * Catches the head up with the stored one, for reads (getLatestCommit, getHead, sync.getRecord) when
@@ -300,7 +310,12 @@ public final class RepoStore {
         for (var step : steps) sequence.publish(step.commit().seq());
     }
 
-    private Step write(Connection c, Head at, List<PreparedWrite> writes, Cid swapCommit) throws SQLException {
+    /**
+     * One commit, in the transaction. Alone in its batch, it writes its MST nodes and commit block
+     * with its other statements; else they are left to {@link #writeBlocks}, which writes the batch's
+     * once. Its record blocks it always writes itself.
+     */
+    private Step write(Connection c, Head at, List<PreparedWrite> writes, Cid swapCommit, boolean alone) throws SQLException {
         var current = at.repo();
         if (writes.size() > MAX_WRITES) throw RepoWriteException.invalid("Too many writes. Max: " + MAX_WRITES);
         if (swapCommit != null && !swapCommit.equals(current.cid())) {
@@ -344,14 +359,14 @@ public final class RepoStore {
         recordBlocks.forEach(eventBlocks::put);
         if (eventBlocks.byteSize() > MAX_EVENT_BYTES) throw RepoWriteException.invalid("Too many writes. Max event size: 2MB");
 
-        var toStore = new LinkedHashMap<>(data.newBlocks().asMap());
-        toStore.putAll(recordBlocks);
-        // The blocks, record rows, head move and event go to the database together (PendingWrites).
+        // The record rows, blocks, head move and event go to the database together (PendingWrites).
         var pending = new PendingWrites(db, c);
-        blocks.insert(pending, toStore, rev);
         var now = Datetime.now();
         records.apply(pending, writes, rev, now);
-        blocks.delete(pending, data.removedCids());
+        var changes = new BlockChanges();
+        if (alone) changes.add(data);
+        changes.add(rev, recordBlocks);
+        blocks.write(pending, changes);
         blocks.deleteUnreferenced(pending, replaced);
         // Compare-and-set: the head moves only from the commit this one was built on.
         pending.add(1, () -> new IllegalStateException("the head of " + did + " is no longer " + current.cid() + ": another writer moved it"),

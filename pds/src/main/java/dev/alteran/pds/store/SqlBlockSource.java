@@ -56,8 +56,8 @@ public final class SqlBlockSource implements BlockSource {
     }
 
     /**
-     * Inserts blocks in one batch (on PostgreSQL one statement, {@link Dialect#insertBlocksFromArrays}), on the writer inside its transaction; a block already stored is
-     * left as it is (same CID, same bytes).
+     * Inserts blocks written by the commit {@code rev}, on the writer inside its transaction; a block
+     * already stored is left as it is (same CID, same bytes).
      */
     public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         var writes = new PendingWrites(db, c);
@@ -67,34 +67,42 @@ public final class SqlBlockSource implements BlockSource {
 
     /** Adds the inserts of {@code blocks} (written by the commit {@code rev}) to a transaction's {@code writes}. */
     void insert(PendingWrites writes, Map<Cid, byte[]> blocks, String rev) throws SQLException {
-        if (blocks.isEmpty()) return;
-        var arrays = db.dialect().insertBlocksFromArrays();
-        if (arrays != null) {
-            var cids = new byte[blocks.size()][];
-            var contents = new byte[blocks.size()][];
-            int i = 0;
-            for (var e : blocks.entrySet()) {
-                cids[i] = e.getKey().bytes();
-                contents[i++] = e.getValue();
-            }
-            writes.add(arrays, rev, writes.array("bytea", cids), writes.array("bytea", contents));
-            return;
-        }
-        for (var e : blocks.entrySet()) {
-            writes.add("INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    e.getKey().bytes(), rev, e.getValue().length, e.getValue());
-        }
+        var changes = new BlockChanges();
+        changes.add(rev, blocks);
+        write(writes, changes);
     }
 
-    /** Adds the deletes of {@code cids} to a transaction's {@code writes} (on PostgreSQL one statement). */
-    void delete(PendingWrites writes, Collection<Cid> cids) throws SQLException {
-        if (cids.isEmpty()) return;
-        var array = db.dialect().deleteBlocksInArray();
-        if (array != null) {
-            writes.add(array, writes.array("bytea", cids.stream().map(Cid::bytes).toArray(byte[][]::new)));
-            return;
+    /**
+     * Adds {@code changes} to a transaction's {@code writes}: the deletes, then the inserts (a block
+     * already stored is left as it is). On PostgreSQL each is one statement over arrays
+     * ({@link Dialect#insertBlocksFromArrays}).
+     */
+    void write(PendingWrites writes, BlockChanges changes) throws SQLException {
+        var deletes = changes.deletes();
+        var deleteArray = db.dialect().deleteBlocksInArray();
+        if (deleteArray != null && !deletes.isEmpty()) {
+            writes.add(deleteArray, writes.array("bytea", deletes.stream().map(Cid::bytes).toArray(byte[][]::new)));
+        } else {
+            for (var cid : deletes) writes.add("DELETE FROM repo_block WHERE cid = ?", (Object) cid.bytes());
         }
-        for (var cid : cids) writes.add("DELETE FROM repo_block WHERE cid = ?", (Object) cid.bytes());
+
+        var inserts = changes.inserts();
+        var insertArrays = db.dialect().insertBlocksFromArrays();
+        if (insertArrays != null && !inserts.isEmpty()) {
+            var revs = new String[inserts.size()];
+            var cids = new byte[inserts.size()][];
+            var contents = new byte[inserts.size()][];
+            int i = 0;
+            for (var e : inserts.entrySet()) {
+                revs[i] = e.getValue().rev();
+                cids[i] = e.getKey().bytes();
+                contents[i++] = e.getValue().content();
+            }
+            writes.add(insertArrays, writes.array("text", revs), writes.array("bytea", cids), writes.array("bytea", contents));
+        } else {
+            inserts.forEach((cid, block) -> writes.add("INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    cid.bytes(), block.rev(), block.content().length, block.content()));
+        }
     }
 
     /** Adds deletes of the record blocks that no record row points at any more (a deleted record's content may be shared). */

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -461,6 +462,106 @@ class RepoStoreTest {
         assertThat(seq.lastSeq()).isEqualTo(4);
         assertThat(storedCids()).isEqualTo(reachableCids());
         RepoVerifier.verify(store.blocks(), store.head().cid(), DID, key.publicKey(), true);
+    }
+
+    /**
+     * A batch writes its blocks once, netted ({@link BlockChanges}); the outcome must be what its
+     * commits would have left one by one: the same blocks, each at the rev of the commit that last
+     * wrote it. The first batch's requests delete, re-create and update keys of the tree stored before
+     * it and of each other, with record contents shared between records. In the second, a key is
+     * deleted and created again twice, so the whole tree is dropped and comes back, twice.
+     */
+    @Test
+    void aBatchLeavesTheBlocksItsCommitsWouldHaveLeftOneByOne() throws Exception {
+        var mixed = new ArrayList<RepoStore.Planner>();
+        for (int r = 0; r < 12; r++) {
+            int id = r;
+            mixed.add((head, c) -> {
+                var writes = new ArrayList<PreparedWrite>();
+                for (int k : new java.util.LinkedHashSet<>(List.of(id * 3 % 20, (id * 7 + 1) % 20, 20 + id % 4))) {
+                    var rkey = "k" + k;
+                    if (head.get(POST + "/" + rkey) == null) writes.add(new PreparedWrite.Create(POST, rkey, post("t" + k % 5)));
+                    else if (id % 2 == 0) writes.add(new PreparedWrite.Delete(POST, rkey));
+                    else writes.add(new PreparedWrite.Update(POST, rkey, post("u" + id % 3)));
+                }
+                return writes;
+            });
+        }
+        RepoStore.Planner toggle = (head, c) -> List.of(head.get(POST + "/k3") == null
+                ? new PreparedWrite.Create(POST, "k3", post("t3")) : new PreparedWrite.Delete(POST, "k3"));
+        var batches = List.of(mixed, List.of(toggle, toggle, toggle, toggle));
+
+        for (int i = 0; i < 20; i++) create("k" + i, "t" + i % 5);
+        var inOrder = new ArrayList<RepoStore.Planner>();
+        for (var batch : batches) inOrder.addAll(runAsOneBatch(batch));
+
+        // The same commits one by one, in the same order, on a database of their own.
+        var otherDb = TestDatabase.create(dialect, Files.createDirectories(dir.resolve("one-by-one"))).open();
+        try {
+            var otherSeq = new SequenceLog(otherDb, SequenceLog.DEFAULT_RETENTION, () -> 1);
+            var other = RepoStore.open(otherDb, DID, key, otherSeq);
+            for (int i = 0; i < 20; i++) other.applyWrites(List.of(new PreparedWrite.Create(POST, "k" + i, post("t" + i % 5))), null);
+            for (var planner : inOrder) other.commit(planner, null);
+
+            assertThat(store.head().data().root()).isEqualTo(other.head().data().root());
+            assertThat(storedCids()).isEqualTo(reachableCids());
+            assertThat(blocksByCommit(db, seq, store)).isEqualTo(blocksByCommit(otherDb, otherSeq, other));
+        } finally {
+            otherDb.close();
+        }
+        RepoVerifier.verify(store.blocks(), store.head().cid(), DID, key.publicKey(), true);
+    }
+
+    /**
+     * Commits {@code planners} in one group-commit transaction (they queue while a planner that does
+     * nothing holds the writer), and returns them in the order the batch ran them.
+     */
+    List<RepoStore.Planner> runAsOneBatch(List<RepoStore.Planner> planners) throws Exception {
+        var entered = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(planners.size() + 1);
+        try {
+            var held = pool.submit(() -> store.commit((repo, c) -> {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            }, null));
+            entered.await();
+            var futures = new ArrayList<java.util.concurrent.Future<AppliedCommit>>();
+            for (var planner : planners) futures.add(pool.submit(() -> store.commit(planner, null)));
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (store.queuedWrites() < planners.size() && System.currentTimeMillis() < deadline) Thread.sleep(1);
+            var before = store.batches();
+            release.countDown();
+            held.get();
+            var order = new TreeMap<Long, RepoStore.Planner>(); // by seq
+            for (int i = 0; i < planners.size(); i++) order.put(futures.get(i).get().seq(), planners.get(i));
+            var after = store.batches();
+            assertThat(new long[] {after[0] - before[0], after[1] - before[1]}).containsExactly(1, planners.size());
+            return new ArrayList<>(order.values());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Each stored block but the head's commit, and which commit (by its place in the log) wrote it. */
+    static Map<Cid, Integer> blocksByCommit(Database db, SequenceLog seq, RepoStore store) {
+        var ordinal = new HashMap<Object, Integer>();
+        for (var event : seq.after(0, 10_000)) ordinal.put(event.decodeBody().get("rev"), ordinal.size());
+        return db.read(c -> {
+            var out = new HashMap<Cid, Integer>();
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT cid, rev FROM repo_block")) {
+                while (rs.next()) {
+                    var cid = Cid.fromBytes(rs.getBytes(1));
+                    if (!cid.equals(store.head().cid())) out.put(cid, ordinal.get(rs.getString(2)));
+                }
+            }
+            return out;
+        });
     }
 
     // ---- refusals: nothing written ----
