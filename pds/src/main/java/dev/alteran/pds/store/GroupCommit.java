@@ -32,6 +32,7 @@ import java.util.function.Supplier;
 final class GroupCommit<T> {
     /** How long the writer thread waits for more work before it ends. */
     static final long IDLE_MS = 5_000;
+    static final String WRITER_THREAD = "alteran-writer";
     /**
      * One piece of work, inside the shared transaction. The database's write lock is the work's to take
      * ({@link Database#writeLockedByFirstStatement}): a piece that gets no previous one begins with it.
@@ -89,7 +90,7 @@ final class GroupCommit<T> {
     }
 
     private void startWriter() {
-        Thread.ofPlatform().daemon().name("alteran-writer").start(this::write);
+        Thread.ofPlatform().daemon().name(WRITER_THREAD).start(this::write);
     }
 
     /**
