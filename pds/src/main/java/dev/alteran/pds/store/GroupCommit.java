@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * @param <T> what one piece of work wrote
  */
 final class GroupCommit<T> {
-    /** How long the writer thread waits for more work before it ends. */
+    /** How long the writer thread waits for more work before it ends, by default. */
     static final long IDLE_MS = 5_000;
     static final String WRITER_THREAD = "alteran-writer";
     /**
@@ -54,6 +54,7 @@ final class GroupCommit<T> {
     }
 
     private final Database db;
+    private final long idleMs;
     private final Finish<T> finish;
     private final Consumer<List<T>> committed;
     /** Held by the writer for each batch, and by {@link #exclusive} work. */
@@ -70,7 +71,13 @@ final class GroupCommit<T> {
      * @param committed told, in order and still under the lock, what each piece of a batch wrote once the batch commits
      */
     GroupCommit(Database db, Finish<T> finish, Consumer<List<T>> committed) {
+        this(db, IDLE_MS, finish, committed);
+    }
+
+    /** @param idleMs how long the writer thread waits for more work before it ends */
+    GroupCommit(Database db, long idleMs, Finish<T> finish, Consumer<List<T>> committed) {
         this.db = db;
+        this.idleMs = idleMs;
         this.finish = finish;
         this.committed = committed;
     }
@@ -94,7 +101,7 @@ final class GroupCommit<T> {
     }
 
     /**
-     * The writer: runs batches while requests come, and ends after {@link #IDLE_MS} without any (an
+     * The writer: runs batches while requests come, and ends after {@code idleMs} without any (an
      * idle server holds no thread for it). A request queued as it ends finds it ended and starts another,
      * or is seen by it on its way out.
      */
@@ -102,7 +109,7 @@ final class GroupCommit<T> {
         while (true) {
             Request<T> first;
             try {
-                first = queue.poll(IDLE_MS, TimeUnit.MILLISECONDS);
+                first = queue.poll(idleMs, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 first = null;
             }

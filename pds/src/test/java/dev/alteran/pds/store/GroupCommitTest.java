@@ -1,0 +1,83 @@
+package dev.alteran.pds.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer thread of {@link GroupCommit}: it ends when idle and is started again, and no caller is left waiting. */
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+    Database db;
+
+    @BeforeEach
+    void open() {
+        db = Database.openSqlite(dir.resolve("test.sqlite"));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    /** Work that runs one statement and answers 1. */
+    static GroupCommit.Work<Integer> one(Set<Thread> writers) {
+        return (c, previous, alone) -> {
+            writers.add(Thread.currentThread());
+            try (var st = c.createStatement()) {
+                st.execute("SELECT 1");
+            }
+            return 1;
+        };
+    }
+
+    /**
+     * A writer that ends as soon as it finds no work, and callers that each submit again the moment
+     * they are answered: writers end and start all the time, and every request must be answered.
+     * One caller alone has no other caller whose request would start a writer for it, so the callers
+     * run one, then eight, at a time. (The narrowest case, a request queued between the writer finding
+     * the queue empty and saying it ended, is left to the re-check in {@code GroupCommit.write}: a
+     * caller woken by the writer is not scheduled again within that window, so this cannot produce it.)
+     */
+    @Test
+    void everyRequestIsAnsweredWhileTheWriterEndsAndStartsAgain() throws Exception {
+        for (int threads : new int[] {1, 8}) {
+            var committed = new AtomicInteger();
+            var writers = ConcurrentHashMap.<Thread>newKeySet();
+            var group = new GroupCommit<Integer>(db, 0, (c, written) -> {}, written -> committed.addAndGet(written.size()));
+            int each = 2_000;
+            var answered = new AtomicInteger();
+            var callers = new ArrayList<Thread>();
+            for (int t = 0; t < threads; t++) {
+                callers.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < each; i++) answered.addAndGet(group.submit(one(writers)));
+                }));
+            }
+            for (var caller : callers) assertThat(caller.join(Duration.ofSeconds(60))).as("every caller answered").isTrue();
+            assertThat(answered.get()).isEqualTo(threads * each);
+            assertThat(committed.get()).isEqualTo(threads * each);
+            assertThat(writers).as("writer threads, one after another").hasSizeGreaterThan(1)
+                    .allSatisfy(w -> assertThat(w.getName()).isEqualTo(GroupCommit.WRITER_THREAD));
+        }
+    }
+
+    @Test
+    void anErrorInAPieceAnswersItsCallerAndTheWriterGoesOn() {
+        var writers = ConcurrentHashMap.<Thread>newKeySet();
+        var group = new GroupCommit<Integer>(db, 60_000, (c, written) -> {}, written -> {});
+        assertThatThrownBy(() -> group.submit((c, previous, alone) -> {
+            throw new AssertionError("an Error, not an exception");
+        })).isInstanceOf(StoreException.class).hasCauseInstanceOf(AssertionError.class);
+        assertThat(group.submit(one(writers))).isEqualTo(1);
+    }
+}
