@@ -330,6 +330,9 @@ public final class Database implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
                 throw e instanceof RuntimeException r ? r : new StoreException(e);
+            } catch (Error e) {
+                rollbackQuietly(c, e); // the SQLite writer is kept open: a transaction left open would carry into the next write
+                throw e;
             } finally {
                 if (writePool != null) closeQuietly(c);
             }
@@ -432,7 +435,7 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private void rollbackQuietly(Connection c, Exception cause) {
+    private void rollbackQuietly(Connection c, Throwable cause) {
         try {
             c.rollback();
         } catch (SQLException e) {
@@ -449,7 +452,7 @@ public final class Database implements AutoCloseable {
      * in pieces. Beginning it here keeps the writer transactional, so writes succeed again, whole,
      * once there is room.
      */
-    private void beginAgain(Exception cause) {
+    private void beginAgain(Throwable cause) {
         try (var st = sqliteWriter.createStatement()) {
             st.execute("BEGIN");
         } catch (SQLException e) {

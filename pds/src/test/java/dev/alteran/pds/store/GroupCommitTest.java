@@ -71,13 +71,25 @@ class GroupCommitTest {
         }
     }
 
+    /** An Error (not an exception) in a piece: its caller gets it, what the piece wrote is rolled back, and the writer goes on. */
     @Test
     void anErrorInAPieceAnswersItsCallerAndTheWriterGoesOn() {
         var writers = ConcurrentHashMap.<Thread>newKeySet();
         var group = new GroupCommit<Integer>(db, 60_000, (c, written) -> {}, written -> {});
+        db.write(c -> c.createStatement().executeUpdate("CREATE TABLE t (x INTEGER)"));
         assertThatThrownBy(() -> group.submit((c, previous, alone) -> {
+            try (var st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO t VALUES (1)");
+            }
             throw new AssertionError("an Error, not an exception");
         })).isInstanceOf(StoreException.class).hasCauseInstanceOf(AssertionError.class);
         assertThat(group.submit(one(writers))).isEqualTo(1);
+        int rows = db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*) FROM t")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+        assertThat(rows).as("the failed piece's row, never committed").isZero();
     }
 }
