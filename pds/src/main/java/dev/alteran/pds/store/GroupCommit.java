@@ -84,6 +84,8 @@ final class GroupCommit<T> {
 
     /** Runs {@code work} in the next batch: what it wrote (null for nothing), or its failure, or the batch's, thrown. */
     T submit(Work<T> work) {
+        // Work or exclusive work that commits again would wait for itself (the writer, or the lock the writer needs).
+        if (lock.isHeldByCurrentThread()) throw new IllegalStateException("a commit from inside the writer's own work");
         var request = new Request<>(work, Thread.currentThread());
         queue.add(request);
         if (!writing.get() && writing.compareAndSet(false, true)) startWriter();
@@ -125,8 +127,13 @@ final class GroupCommit<T> {
             try {
                 runBatch(batch);
             } catch (Throwable e) {
-                // runBatch answers every request itself; this is an Error on the way, which must not leave any waiting
-                for (var r : batch) if (r.failure == null && r.result == null) r.failure = e instanceof RuntimeException re ? re : new StoreException(e);
+                // runBatch answers every request itself; this is an Error on the way. The transaction was rolled
+                // back, or it committed and hearing of it failed: either way no caller is told it succeeded.
+                var failure = e instanceof RuntimeException re ? re : new StoreException(e);
+                for (var r : batch) {
+                    r.result = null;
+                    if (r.failure == null) r.failure = failure;
+                }
             } finally {
                 lock.unlock();
                 for (var r : batch) {
@@ -136,6 +143,7 @@ final class GroupCommit<T> {
             }
         }
     }
+
     /** Runs {@code action} with the writer to itself, between batches (for wholesale changes such as an import). */
     <R> R exclusive(Supplier<R> action) {
         lock.lock();

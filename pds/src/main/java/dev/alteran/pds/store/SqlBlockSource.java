@@ -60,16 +60,11 @@ public final class SqlBlockSource implements BlockSource {
      * already stored is left as it is (same CID, same bytes).
      */
     public void insert(Connection c, Map<Cid, byte[]> blocks, String rev) throws SQLException {
-        var writes = new PendingWrites(db, c);
-        insert(writes, blocks, rev);
-        writes.send();
-    }
-
-    /** Adds the inserts of {@code blocks} (written by the commit {@code rev}) to a transaction's {@code writes}. */
-    void insert(PendingWrites writes, Map<Cid, byte[]> blocks, String rev) throws SQLException {
         var changes = new BlockChanges();
         changes.add(rev, blocks);
+        var writes = new PendingWrites(db, c);
         write(writes, changes);
+        writes.send();
     }
 
     /**

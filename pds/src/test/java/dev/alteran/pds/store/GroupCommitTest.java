@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +69,61 @@ class GroupCommitTest {
             assertThat(committed.get()).isEqualTo(threads * each);
             assertThat(writers).as("writer threads, one after another").hasSizeGreaterThan(1)
                     .allSatisfy(w -> assertThat(w.getName()).isEqualTo(GroupCommit.WRITER_THREAD));
+        }
+    }
+
+    /**
+     * An Error in the second piece of a batch rolls back the whole transaction: the first piece, which
+     * had run, must not be told it succeeded.
+     */
+    @Test
+    void anErrorInABatchLeavesNoCallerToldItsWorkCommitted() throws Exception {
+        var group = new GroupCommit<Integer>(db, 60_000, (c, written) -> {}, written -> {});
+        db.write(c -> c.createStatement().executeUpdate("CREATE TABLE t (x INTEGER)"));
+        var entered = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var held = Thread.ofVirtual().start(() -> group.submit((c, previous, alone) -> { // holds the writer while the batch queues
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return 0;
+        }));
+        entered.await();
+        var outcomes = new java.util.concurrent.ConcurrentHashMap<String, Throwable>();
+        var first = Thread.ofVirtual().start(() -> outcomes.put("first", failureOf(() -> group.submit((c, previous, alone) -> {
+            try (var st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO t VALUES (1)");
+            }
+            return 1;
+        }))));
+        while (group.queued() < 1) Thread.onSpinWait();
+        var second = Thread.ofVirtual().start(() -> outcomes.put("second", failureOf(() -> group.submit((c, previous, alone) -> {
+            throw new AssertionError("an Error, not an exception");
+        }))));
+        while (group.queued() < 2) Thread.onSpinWait();
+        release.countDown();
+        for (var t : List.of(held, first, second)) assertThat(t.join(Duration.ofSeconds(30))).isTrue();
+        assertThat(outcomes.get("first")).as("the first piece's caller").isInstanceOf(StoreException.class).hasCauseInstanceOf(AssertionError.class);
+        assertThat(outcomes.get("second")).isInstanceOf(StoreException.class).hasCauseInstanceOf(AssertionError.class);
+        int rows = db.read(c -> {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT COUNT(*) FROM t")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        });
+        assertThat(rows).isZero();
+    }
+
+    /** What {@code action} threw, or a marker that it returned. */
+    static Throwable failureOf(Runnable action) {
+        try {
+            action.run();
+            return new AssertionError("returned");
+        } catch (Throwable e) {
+            return e;
         }
     }
 
