@@ -247,6 +247,16 @@ public final class Mst implements Iterable<Mst.Entry> {
         for (var child : n.content().children()) if (child != null) collectNew(child, sink);
     }
 
+    /**
+     * This tree once {@link #newBlocks()} are stored in the source: the nodes its edits built stay
+     * decoded, the nodes it read become stubs again. A tree kept across many commits (a repository's
+     * head) calls this after each, so its memory stays a few paths instead of growing with every node
+     * it has touched.
+     */
+    public Mst settled() {
+        return new Mst(source, Node.settle(root, source));
+    }
+
     /** The changes from {@code before} to {@code after}. */
     public static MstDiff diff(Mst before, Mst after) {
         return MstDiff.of(before, after);

@@ -66,6 +66,23 @@ final class Node {
         return built(0, NO_KEYS, NO_VALUES, new Node[1]);
     }
 
+    /**
+     * {@code n} once every block of its tree is in {@code source}: a node built by an edit stays
+     * decoded and encoded, now marked stored (an edit near it, such as the next TID key, needs no read); a node
+     * read from the source becomes a bare stub again, its content dropped, and is read again (from the
+     * source's cache, usually) if an edit reaches it. So what a long-lived tree holds is the paths its
+     * latest edits built, not every node it ever read or built.
+     */
+    static Node settle(Node n, BlockSource source) {
+        if (n == null) return null;
+        if (n.stored) return n.content == null ? n : stub(source, n.storedCid, n.layer);
+        var c = n.content;
+        var children = new Node[c.children.length];
+        for (int i = 0; i < children.length; i++) children[i] = settle(c.children[i], source);
+        var b = n.block(); // kept: a proof of the next commit's key (its neighbour) adds these blocks
+        return new Node(n.layer, source, b.cid, new Content(c.keys, c.values, children), b);
+    }
+
     /** Reads a root node, whose layer is not known from a parent: the height of its first key, else one more than its child's. */
     static Node loadRoot(BlockSource source, Cid cid) {
         var bytes = read(source, cid);

@@ -94,6 +94,11 @@ public final class Repo {
         return commit.rev();
     }
 
+    /** This commit with its tree {@link Mst#settled() settled}: for a head kept after its blocks are stored. */
+    public Repo settled() {
+        return new Repo(source, cid, commit, data.settled());
+    }
+
     public Mst data() {
         return data;
     }

@@ -264,4 +264,53 @@ class MstTest {
         assertThatThrownBy(loaded::size).isInstanceOf(MissingBlockException.class)
                 .satisfies(e -> assertThat(((MissingBlockException) e).cid()).isEqualTo(victim));
     }
+
+    /** Counts reads, so a test can tell a decoded node from a stub that goes back to the store. */
+    static final class CountingSource implements BlockSource {
+        final BlockMap blocks = new BlockMap();
+        int reads;
+
+        @Override
+        public byte[] get(Cid cid) {
+            reads++;
+            return blocks.get(cid);
+        }
+    }
+
+    @Test
+    void aSettledTreeKeepsTheNodesItsEditsBuiltAndDropsTheNodesItRead() {
+        var store = new CountingSource();
+        var keys = new ArrayList<String>();
+        var mst = Mst.empty(store);
+        for (int i = 0; i < 2_000; i++) {
+            keys.add(P + String.format("%013d", i));
+            mst = mst.add(keys.getLast(), valueCid(i));
+        }
+        store.blocks.putAll(mst.newBlocks());
+        var loaded = Mst.load(store, mst.root());
+        loaded.walk(e -> {}); // every node read and decoded
+        store.reads = 0;
+        loaded.walk(e -> {});
+        assertThat(store.reads).as("a loaded tree keeps what it read").isZero();
+
+        var last = P + String.format("%013d", 2_000);
+        var edited = loaded.add(last, valueCid(2_000));
+        store.blocks.putAll(edited.newBlocks());
+        var settled = edited.settled();
+        assertThat(settled.root()).isEqualTo(edited.root());
+        assertThat(settled.newBlocks().isEmpty()).as("everything in it is stored").isTrue();
+
+        // The next key after the last one is on the path the edit built: no read.
+        store.reads = 0;
+        var next = settled.add(P + String.format("%013d", 2_001), valueCid(2_001));
+        assertThat(next.root()).isEqualTo(edited.add(P + String.format("%013d", 2_001), valueCid(2_001)).root());
+        assertThat(store.reads).isZero();
+
+        // The rest went back to being stubs: walking the tree reads them again, and finds every entry.
+        var seen = new ArrayList<String>();
+        settled.walk(e -> seen.add(e.key()));
+        keys.add(last);
+        assertThat(seen).containsExactlyElementsOf(keys);
+        assertThat(store.reads).isGreaterThan(keys.size() / 16);
+    }
 }

@@ -27,8 +27,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The account's repository over SQL. The head commit lives in memory (the MST nodes it has touched
- * stay decoded), so a write reads nothing back from the database. Each write is one transaction:
+ * The account's repository over SQL. The head commit lives in memory (the MST paths its latest commit
+ * built stay decoded, {@link Repo#settled()}), so a write of the next TID key reads nothing back from the
+ * database. Each write is one transaction:
  * the next signed commit, its blocks, the record rows, the new root and the {@code #commit} event.
  * The in-memory head moves only after that transaction commits, and only one write runs at a time
  * ({@link GroupCommit}).
@@ -302,11 +303,12 @@ public final class RepoStore {
     private void committed(List<Step> steps) {
         for (var step : steps) {
             var data = step.commit().data();
-            head = data.repo();
             blocks.evict(data.removedCids());
             blocks.evict(step.replaced());
             blocks.cacheCommitted(data.newBlocks().asMap());
         }
+        // Its blocks are stored now: the head keeps the paths this batch built, not every node it touched.
+        if (!steps.isEmpty()) head = steps.getLast().commit().data().repo().settled();
         for (var step : steps) sequence.publish(step.commit().seq());
     }
 
