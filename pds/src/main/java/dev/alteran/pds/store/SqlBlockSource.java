@@ -20,7 +20,7 @@ public final class SqlBlockSource implements BlockSource {
      * Default cache budget: a few thousand MST nodes, the hot top of even a large repository (the head
      * keeps only the paths its latest commit built, and reads other nodes again from here).
      */
-    public static final long DEFAULT_CACHE_BYTES = 8L << 20;
+    public static final long DEFAULT_CACHE_BYTES = 16L << 20;
 
     private final Database db;
     private final BlockCache cache;
