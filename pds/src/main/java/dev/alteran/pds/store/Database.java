@@ -50,7 +50,7 @@ public final class Database implements AutoCloseable {
     /** The writer's own automatic checkpoint, in pages, for when the checkpointer falls behind (about 32 MB). */
     private static final int WRITER_AUTOCHECKPOINT_PAGES = 8_000;
     /** SQLite's page cache per read connection, in KiB (negative cache_size); its default is 2,000. */
-    static final int READER_CACHE_KIB = 8_192;
+    private static final int READER_CACHE_KIB = 8_192;
     /** PostgreSQL: rows a streamed read fetches per round trip (without it the driver reads the whole result first). */
     private static final int STREAM_FETCH_SIZE = 256;
     /** PostgreSQL: connections for {@link #writeOutsideWriter} (a few: each runs one short statement). */
