@@ -34,7 +34,7 @@ import java.util.function.Predicate;
  * Imports a repository CAR (a backup, or a {@code com.atproto.sync.getRepo} export of another PDS)
  * into a repository that has no records yet (the command line), or in place of the current one
  * (com.atproto.repo.importRepo). All or nothing, in one transaction: the CAR's blocks are staged
- * (in memory, or for a large CAR in a temporary table; each checked against its CID as it is read),
+ * (in memory, or for a large CAR in {@code repo_block} itself; each checked against its CID as it is read),
  * then the repository is walked from the CAR's single root as untrusted input: the commit must be for our DID (and, for the
  * command line, signed by our key), the MST well-formed, every record present and decodable. Only blocks reachable from the
  * commit are kept. The record index is rebuilt, with each record's blob references (so the blobs
@@ -85,8 +85,8 @@ public final class RepoImport {
         if (!replace && RepoRoot.count(c, "record") > 0) {
             throw RepoWriteException.invalid("The repository already has records: import only into an empty repository");
         }
-        try (var staged = Files.size(car) <= memoryStagingBytes ? new MemoryStaging() : new TableStaging(c)) {
-            var root = stage(staged, car, progress);
+        try {
+            var root = root(car);
             try (var st = c.createStatement()) {
                 // The repository this replaces: an empty one's commit and node, or, replacing, all of it. Blobs
                 // stay; those no record references any more become unreferenced (the record_blob triggers).
@@ -97,34 +97,43 @@ public final class RepoImport {
                     st.executeUpdate("DELETE FROM record");
                 }
             }
+            boolean inMemory = Files.size(car) <= memoryStagingBytes;
             // The CAR's commit is kept unless it is to be signed again.
-            var imported = new Importer(c, records, progress,
-                    signed -> resign == null || onlyForeign && (after == null || signed.rev().compareTo(after) > 0)
-                            && signed.verify(resign.publicKey()));
-            Commit commit;
-            try {
-                commit = RepoWalk.walk(staged, root, did, key, true, imported);
-            } catch (RepoException | StoreException e) {
-                if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
-                throw RepoWriteException.invalid("Invalid repository: " + e.getMessage());
+            Predicate<Commit> keepCommit = signed -> resign == null
+                    || onlyForeign && (after == null || signed.rev().compareTo(after) > 0) && signed.verify(resign.publicKey());
+            try (var staged = inMemory ? new MemoryStaging() : new StoredStaging(c, commitRev(car, root));
+                 var imported = new Importer(c, records, progress, inMemory, keepCommit)) {
+                stage(staged, car, progress);
+                Commit commit;
+                try {
+                    commit = RepoWalk.walk(staged, root, did, key, true, imported);
+                } catch (RepoException | StoreException e) {
+                    if (e instanceof StoreException s && s.getCause() instanceof SQLException sql) throw sql;
+                    throw RepoWriteException.invalid("Invalid repository: " + e.getMessage());
+                }
+                imported.finish();
+                if (staged instanceof StoredStaging stored) {
+                    if (!commit.rev().equals(stored.rev)) throw new IllegalStateException("the CAR's commit was read twice, with two revs");
+                    stored.keepReachable(root, imported, did);
+                }
+                var rev = commit.rev();
+                var block = imported.commitBlock;
+                if (!imported.keptCommit) {
+                    var clock = new TidClock();
+                    clock.advancePast(Tid.parse(rev));
+                    if (after != null) clock.advancePast(Tid.parse(after));
+                    rev = clock.next().toString();
+                    block = new UnsignedCommit(did, commit.data(), rev).sign(resign).encode();
+                    root = Cid.ofDagCbor(block);
+                    imported.block(root, block);
+                    imported.finish();
+                }
+                var now = Datetime.now();
+                RepoRoot.write(c, did, root, rev, now);
+                long seq = 0;
+                if (announce) seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, rev, block)).seq();
+                return new Result(root, rev, RepoRoot.count(c, "repo_block"), imported.records, imported.blobRefs, seq);
             }
-            var rev = commit.rev();
-            var block = imported.commitBlock;
-            if (!imported.keptCommit) {
-                var clock = new TidClock();
-                clock.advancePast(Tid.parse(rev));
-                if (after != null) clock.advancePast(Tid.parse(after));
-                rev = clock.next().toString();
-                block = new UnsignedCommit(did, commit.data(), rev).sign(resign).encode();
-                root = Cid.ofDagCbor(block);
-                imported.block(root, block);
-            }
-            imported.finish();
-            var now = Datetime.now();
-            RepoRoot.write(c, did, root, rev, now);
-            long seq = 0;
-            if (announce) seq = sequence.append(c, did, "sync", CommitEvents.sync(did, root, rev, block)).seq();
-            return new Result(root, rev, imported.blocks, imported.records, imported.blobRefs, seq);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + car, e);
         }
@@ -134,7 +143,7 @@ public final class RepoImport {
      * Where the CAR's blocks wait for the walk. Each was checked against its CID as the CAR was read,
      * so the walk need not hash it again ({@link #verifying} is the source itself).
      */
-    private sealed interface Staging extends BlockSource, AutoCloseable permits MemoryStaging, TableStaging {
+    private sealed interface Staging extends BlockSource, AutoCloseable permits MemoryStaging, StoredStaging {
         void add(Cid cid, byte[] bytes) throws SQLException;
 
         default void flush() throws SQLException {}
@@ -150,7 +159,7 @@ public final class RepoImport {
 
     /**
      * A CAR up to this size is staged in memory: most accounts (the reference PDS takes 5 MiB by default),
-     * and about a third of an import's time saved. A larger one goes to a temporary table, so the heap
+     * and about a third of an import's time saved. A larger one is staged in repo_block itself, so the heap
      * stays bounded whatever the CAR's size.
      */
     static final long MEMORY_STAGING_BYTES = 8L << 20;
@@ -174,30 +183,43 @@ public final class RepoImport {
         }
     }
 
-    private static final class TableStaging implements Staging {
+    /**
+     * A larger CAR goes straight into {@code repo_block} (emptied first), at the rev of the CAR's commit,
+     * and the walk reads it back from there: each block is written once, where it stays. What the walk
+     * did not reach is deleted afterwards ({@link #keepReachable}).
+     */
+    private static final class StoredStaging implements Staging {
+        /**
+         * SQLite's page cache while staging, in KiB. With its 2 MB default, a large import spent about 40% of
+         * its time in pread and pwrite: pages of the growing tables written out mid-transaction and read
+         * back. This is freed when the import ends.
+         */
+        private static final int IMPORT_CACHE_KIB = 64 << 10;
+
         private final Connection c;
+        private final String rev;
         private final PreparedStatement insert;
         private final ConnectionBlocks select;
+        private long cacheSize; // SQLite's, restored at the end
         private int pending;
 
-        TableStaging(Connection c) throws SQLException {
+        StoredStaging(Connection c, String rev) throws SQLException {
             this.c = c;
-            try (var st = c.createStatement()) {
-                var dialect = Dialect.of(c);
-                var blob = dialect.blobType();
-                st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_block (cid " + blob + " PRIMARY KEY, content " + blob + " NOT NULL)"
-                        + dialect.keyedTempTable());
-                st.executeUpdate("DELETE FROM import_block");
+            this.rev = rev;
+            if (Dialect.of(c) == Dialect.SQLITE) {
+                try (var st = c.createStatement(); var rs = st.executeQuery("PRAGMA cache_size")) {
+                    rs.next();
+                    cacheSize = rs.getLong(1);
+                    st.execute("PRAGMA cache_size = " + -IMPORT_CACHE_KIB);
+                }
             }
-            this.insert = c.prepareStatement("INSERT INTO import_block (cid, content) VALUES (?, ?) ON CONFLICT DO NOTHING");
-            this.select = new ConnectionBlocks(c, "import_block");
+            this.insert = c.prepareStatement(INSERT_BLOCK);
+            this.select = new ConnectionBlocks(c, "repo_block");
         }
 
         @Override
         public void add(Cid cid, byte[] bytes) throws SQLException {
-            insert.setBytes(1, cid.bytes());
-            insert.setBytes(2, bytes);
-            insert.addBatch();
+            bindBlock(insert, cid, rev, bytes);
             if (++pending == BATCH) flush();
         }
 
@@ -212,29 +234,134 @@ public final class RepoImport {
             return select.get(cid);
         }
 
+        /**
+         * Deletes the staged blocks the walk did not reach: the CAR's own commit when it is signed again,
+         * and whatever else the CAR carried. Every reached block is staged, so when the staged blocks are as
+         * many as the distinct blocks reached (the usual CAR: commit, nodes, records), none is left over; else
+         * a second walk lists the reachable nodes, and the rest go.
+         */
+        void keepReachable(Cid root, Importer walked, String did) throws SQLException {
+            if (RepoRoot.count(c, "repo_block") == 1 + walked.nodes + distinctRecordBlocks()) {
+                if (walked.keptCommit) return;
+                try (var ps = c.prepareStatement("DELETE FROM repo_block WHERE cid = ?")) {
+                    ps.setBytes(1, root.bytes());
+                    ps.executeUpdate();
+                }
+                return;
+            }
+            try (var st = c.createStatement()) {
+                st.executeUpdate("CREATE TEMP TABLE IF NOT EXISTS import_reachable (cid " + Dialect.of(c).blobType() + " PRIMARY KEY)"
+                        + Dialect.of(c).keyedTempTable());
+                st.executeUpdate("DELETE FROM import_reachable");
+            }
+            try (var add = c.prepareStatement("INSERT INTO import_reachable (cid) VALUES (?) ON CONFLICT DO NOTHING")) {
+                RepoWalk.walk(this, root, did, null, false, new RepoWalk.Visitor() {
+                    @Override
+                    public void commit(Cid cid, byte[] bytes, Commit commit) {
+                        if (walked.keptCommit) reachable(cid);
+                    }
+
+                    @Override
+                    public void node(Cid cid, byte[] bytes) {
+                        reachable(cid);
+                    }
+
+                    private void reachable(Cid cid) {
+                        try {
+                            add.setBytes(1, cid.bytes());
+                            add.executeUpdate();
+                        } catch (SQLException e) {
+                            throw new StoreException(e);
+                        }
+                    }
+                });
+            } catch (StoreException e) {
+                if (e.getCause() instanceof SQLException sql) throw sql;
+                throw e;
+            }
+            try (var st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM repo_block WHERE cid NOT IN (SELECT cid FROM import_reachable) AND cid NOT IN (SELECT cid FROM record)");
+            } finally {
+                Dialect.dropTempTable(c, "import_reachable");
+            }
+        }
+
+        private long distinctRecordBlocks() throws SQLException {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT count(DISTINCT cid) FROM record")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
         @Override
         public void close() throws SQLException {
             try {
                 insert.close();
                 select.close();
             } finally {
-                Dialect.dropTempTable(c, "import_block");
+                if (cacheSize != 0) {
+                    try (var st = c.createStatement()) {
+                        st.execute("PRAGMA cache_size = " + cacheSize);
+                    }
+                }
             }
         }
     }
 
-    /** Reads the CAR into {@code staged}; returns its single root. */
-    private static Cid stage(Staging staged, Path car, Progress progress) throws SQLException, IOException {
-        long size = Files.size(car);
-        try (var in = new ProgressInputStream(Files.newInputStream(car), size, progress);
-             var reader = CarReader.open(in)) {
+    private static final String INSERT_BLOCK = "INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+    private static void bindBlock(PreparedStatement insert, Cid cid, String rev, byte[] bytes) throws SQLException {
+        insert.setBytes(1, cid.bytes());
+        insert.setString(2, rev);
+        insert.setInt(3, bytes.length);
+        insert.setBytes(4, bytes);
+        insert.addBatch();
+    }
+
+    /** The CAR's single root. */
+    private static Cid root(Path car) throws IOException {
+        try (var reader = open(car, Progress.NONE)) {
             if (reader.roots().size() != 1) {
                 throw RepoWriteException.invalid("Invalid repository CAR: expected one root, found " + reader.roots().size());
             }
+            return reader.roots().getFirst();
+        } catch (CarException e) {
+            throw RepoWriteException.invalid("Invalid repository CAR: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The rev of the commit {@code root}, read ahead of the blocks it is stored with: the CAR is read until
+     * that block, usually among its first (the reference PDS writes the newest revision's blocks first).
+     * Empty when the CAR has no such commit, or it has no rev: the walk then refuses the CAR.
+     */
+    private static String commitRev(Path car, Cid root) throws IOException {
+        try (var reader = open(car, Progress.NONE)) {
+            for (var block : reader) {
+                if (block.cid().equals(root)) return java.util.Objects.requireNonNullElse(Commit.decode(block.bytes()).rev(), "");
+            }
+            return "";
+        } catch (CarException | RepoException e) {
+            return "";
+        }
+    }
+
+    private static CarReader open(Path car, Progress progress) throws IOException {
+        var in = new ProgressInputStream(Files.newInputStream(car), Files.size(car), progress);
+        try {
+            return CarReader.open(in);
+        } catch (RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /** Reads the CAR's blocks into {@code staged}. */
+    private static void stage(Staging staged, Path car, Progress progress) throws SQLException, IOException {
+        try (var reader = open(car, progress)) {
             for (var block : reader) staged.add(block.cid(), block.bytes());
             staged.flush();
-            in.report();
-            return reader.roots().getFirst();
+            progress.update("read", Files.size(car), Files.size(car));
         } catch (CarException e) {
             throw RepoWriteException.invalid("Invalid repository CAR: " + e.getMessage());
         } catch (UncheckedIOException e) {
@@ -242,11 +369,15 @@ public final class RepoImport {
         }
     }
 
-    /** Keeps what the walk reaches: blocks into repo_block, records into the index, in batches. */
-    private static final class Importer implements RepoWalk.Visitor {
+    /**
+     * Keeps what the walk reaches: records into the index, and, when the blocks were staged in memory,
+     * blocks into repo_block, in batches.
+     */
+    private static final class Importer implements RepoWalk.Visitor, AutoCloseable {
         private final Connection c;
         private final RecordIndex index;
         private final Progress progress;
+        private final boolean storeBlocks;
         private final PreparedStatement insert;
         private final Predicate<Commit> keepCommit;
         boolean keptCommit;
@@ -254,14 +385,15 @@ public final class RepoImport {
         private String rev;
         private int pendingBlocks;
         byte[] commitBlock;
-        long blocks, records, blobRefs;
+        long nodes, records, blobRefs;
 
-        Importer(Connection c, RecordIndex index, Progress progress, Predicate<Commit> keepCommit) throws SQLException {
+        Importer(Connection c, RecordIndex index, Progress progress, boolean storeBlocks, Predicate<Commit> keepCommit) throws SQLException {
             this.keepCommit = keepCommit;
             this.c = c;
             this.index = index;
             this.progress = progress;
-            this.insert = c.prepareStatement("INSERT INTO repo_block (cid, rev, size, content) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+            this.storeBlocks = storeBlocks;
+            this.insert = c.prepareStatement(INSERT_BLOCK);
         }
 
         @Override
@@ -270,17 +402,18 @@ public final class RepoImport {
             rev = commit.rev();
             commitBlock = bytes;
             keptCommit = keepCommit.test(commit);
-            if (keptCommit) block(cid, bytes);
+            if (keptCommit && storeBlocks) block(cid, bytes);
         }
 
         @Override
         public void node(Cid cid, byte[] bytes) {
-            block(cid, bytes);
+            nodes++;
+            if (storeBlocks) block(cid, bytes);
         }
 
         @Override
         public void record(String key, Cid cid, byte[] bytes) {
-            block(cid, bytes);
+            if (storeBlocks) block(cid, bytes);
             Map<String, Object> value;
             try {
                 value = DagCbor.decodeMap(bytes);
@@ -296,14 +429,10 @@ public final class RepoImport {
             if (writes.size() == BATCH) flushRecords();
         }
 
+        /** Adds a block to repo_block, at the CAR commit's rev. */
         void block(Cid cid, byte[] bytes) {
             try {
-                insert.setBytes(1, cid.bytes());
-                insert.setString(2, rev);
-                insert.setInt(3, bytes.length);
-                insert.setBytes(4, bytes);
-                insert.addBatch();
-                blocks++;
+                bindBlock(insert, cid, rev, bytes);
                 if (++pendingBlocks == BATCH) {
                     insert.executeBatch();
                     pendingBlocks = 0;
@@ -323,11 +452,17 @@ public final class RepoImport {
             progress.update("index", records, 0);
         }
 
+        /** Sends what is pending. */
         void finish() throws SQLException {
             if (pendingBlocks > 0) insert.executeBatch();
-            insert.close();
+            pendingBlocks = 0;
             if (!writes.isEmpty()) flushRecords();
             progress.update("index", records, records);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            insert.close();
         }
     }
 

@@ -406,13 +406,18 @@ public final class RepoStore {
      * @param announce sequence a {@code #sync} event for the new head (an active account)
      */
     public RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress) {
+        return importCar(car, announce, progress, RepoImport.MEMORY_STAGING_BYTES);
+    }
+
+    /** The same, staging the CAR in memory only up to {@code memoryStagingBytes} (tests take both ways). */
+    RepoImport.Result importCar(java.nio.file.Path car, boolean announce, Progress progress, long memoryStagingBytes) {
         return groupCommit.exclusive(() -> {
             // The old host's signature is not checked (an account moving in brings a CAR its old key signed),
             // as the reference PDS's importRepo. An active account's commit is announced, so it must be ours
             // and after what was announced before: else the same tree is signed again with our key, at a later rev.
             var after = head.rev();
             var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
-                    announce ? after : null, sequence, announce, car, progress, RepoImport.MEMORY_STAGING_BYTES));
+                    announce ? after : null, sequence, announce, car, progress, memoryStagingBytes));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));
             head = Repo.load(blocks, result.commit());

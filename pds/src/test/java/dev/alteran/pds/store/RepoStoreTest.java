@@ -836,4 +836,60 @@ class RepoStoreTest {
             target.close();
         }
     }
+
+    /**
+     * A CAR staged in repo_block itself (too large for memory) keeps only what its commit reaches: the
+     * commit written after the other blocks, a block nothing references, and records sharing a block;
+     * then that CAR and a clean one signed again, which drops the CAR's own commit.
+     */
+    @Test
+    void anImportStagedInRepoBlockKeepsOnlyWhatItsCommitReaches() throws Exception {
+        var clock = new dev.alteran.atproto.syntax.TidClock();
+        for (int i = 0; i < 200; i++) create(clock.next().toString(), i % 50 == 0 ? "the same post" : "post " + i);
+        var exported = new java.io.ByteArrayOutputStream();
+        RepoExport.writeCar(db, exported, Progress.NONE);
+        var carFile = dev.alteran.atproto.car.CarReader.readAll(exported.toByteArray());
+        var head = carFile.root();
+        var stray = dev.alteran.atproto.data.DagCbor.encode(java.util.Map.of("nobody", "links here"));
+        var strayCid = Cid.ofDagCbor(stray);
+        var car = dir.resolve("stray.car");
+        try (var out = new dev.alteran.atproto.car.CarWriter(Files.newOutputStream(car), head)) {
+            out.write(strayCid, stray);
+            carFile.blocks().forEach((cid, bytes) -> {
+                if (!cid.equals(head)) out.write(cid, bytes);
+            });
+            out.write(head, carFile.blocks().get(head));
+        }
+        Files.createDirectories(dir.resolve("target"));
+        var target = TestDatabase.create(dialect, dir.resolve("target")).open();
+        try {
+            var targetSeq = new SequenceLog(target, SequenceLog.DEFAULT_RETENTION, () -> 1);
+            var index = new RecordIndex(target, DID);
+            var kept = target.write(c -> RepoImport.run(c, index, DID, key.publicKey(), null, false, false, null, targetSeq, false,
+                    car, Progress.NONE, 0));
+            assertThat(kept.commit()).isEqualTo(head);
+            assertThat(storedCids(target)).isEqualTo(storedCids()).doesNotContain(strayCid);
+            assertThat(kept.blocks()).isEqualTo(storedCids().size());
+
+            // Signed again: the stray CAR, and the clean one (where the staged blocks add up, so no second walk).
+            var clean = dir.resolve("clean.car");
+            Files.write(clean, exported.toByteArray());
+            for (var file : List.of(car, clean)) {
+                var other = Keypair.generate(Curve.K256);
+                var resigned = target.write(c -> RepoImport.run(c, index, DID, null, other, false, true, null, targetSeq, false,
+                        file, Progress.NONE, 0));
+                assertThat(resigned.commit()).isNotEqualTo(head);
+                var expected = new HashSet<>(storedCids());
+                expected.remove(head);
+                expected.add(resigned.commit());
+                assertThat(storedCids(target)).isEqualTo(expected);
+                var report = RepoAudit.verify(target, DID, other.publicKey(), cid -> true, Progress.NONE);
+                assertThat(report.problems()).isEmpty();
+                assertThat(report.unreachableBlocks()).isZero();
+                assertThat(report.records()).isEqualTo(200);
+            }
+        } finally {
+            target.close();
+        }
+    }
 }
