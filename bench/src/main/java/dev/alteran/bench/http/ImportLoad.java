@@ -38,7 +38,8 @@ import java.util.Map;
  * launcher's options over a new data directory; on the reference each import gets a new account. The
  * reference accepts an import body up to its upload limit (5 MiB unless its operator sets
  * {@code PDS_MAX_REPO_IMPORT_SIZE}; the benchmark's reference runs with the defaults). When it refuses the
- * full size, both are also compared at the largest size under that limit.
+ * full size, both are compared at the largest size under that limit, and the full size goes to a second
+ * reference whose limit is raised.
  */
 final class ImportLoad {
     private static final String POST = "app.bsky.feed.post";
@@ -101,7 +102,8 @@ final class ImportLoad {
     /**
      * The scenario: the full size ({@code --import-records}) and a tenth of it into Alteran (the memory
      * of the two shows whether it stays bounded as the repository grows); the full size into the
-     * reference, and, when the reference refuses it as too large, both at the largest size it takes.
+     * reference, and, when the reference refuses it as too large, both at the largest size it takes, and the
+     * full size into a reference whose limit is raised.
      */
     static void run(Options opt, Path work, Server reference, Report report) throws Exception {
         var dir = Files.createDirectories(work.resolve("import"));
@@ -111,13 +113,15 @@ final class ImportLoad {
         var small = generate(Math.max(1, full / 10));
 
         Repository fit = null;
-        Result refFull = null, refFit = null;
+        Result refRefused = null, refFull = null, refFit = null;
         long fullBytes = 0;
         if (reference != null) {
             refFull = intoReference(reference, big, dir, key, "full");
             if (refFull.status() == 413) {
+                refRefused = refFull;
                 fit = largestUnder(big, opt.referenceImportLimit(), dir, key);
                 refFit = intoReference(reference, fit, dir, key, "fit");
+                refFull = intoRaisedReference(opt, big, dir, key);
             }
         }
         var alteranSmall = intoAlteran(opt, dir, small, key);
@@ -125,6 +129,10 @@ final class ImportLoad {
         var alteranFull = intoAlteran(opt, dir, big, key);
         fullBytes = Files.size(dir.resolve("alteran-" + full + ".car"));
 
+        if (refRefused != null) {
+            report.meta("reference importRepo of " + full + " records, at its defaults", refRefused.status() + " " + refRefused.error()
+                    + "; the row below is a reference started with its import limit (maxImportSize) raised to take it");
+        }
         if (refFull != null && !refFull.ok()) {
             report.meta("reference importRepo of " + full + " records", refFull.status() + " " + refFull.error());
         }
@@ -193,6 +201,22 @@ final class ImportLoad {
         log("reference", repo.records, car, r);
         Files.delete(car);
         return r;
+    }
+
+    /**
+     * The full size into a reference PDS of its own, started as the main one but with its operator's import
+     * limit raised to the CAR's size (bench/reference/refpds-import-limit.sh), since at its defaults it refuses it.
+     */
+    private static Result intoRaisedReference(Options opt, Repository repo, Path dir, Keypair key) throws Exception {
+        var work = Files.createDirectories(dir.resolve("reference-raised"));
+        var probe = dir.resolve("probe.car");
+        long limit = 2 * repo.writeCar(probe, "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", key);
+        var script = opt.root().resolve("bench/reference/refpds-import-limit.sh");
+        var env = List.of("env", "REFPDS=" + opt.refScript().toAbsolutePath(), "MAX_IMPORT_SIZE=" + limit);
+        try (var raised = Server.startReference(env, script, work)) {
+            LoadRun.log("import: a reference PDS with its import limit raised to %d bytes, up in %.0f ms", limit, raised.coldStartMs);
+            return intoReference(raised, repo, dir, key, "big");
+        }
     }
 
     /** A new Alteran server over a new data directory (its one account), deactivated, then the import. */
