@@ -53,7 +53,8 @@ final class Variants {
                 Report.Better.NONE, "", null);
         double createCost = pairCost(info, warn, r -> r.create().perSecond());
         double getCost = pairCost(info, warn, r -> r.get().perSecond());
-        LoadRun.log("logging cost of each pair, createRecord / getRecord (%%): %s", pairCosts(info, warn));
+        LoadRun.log("logging cost of each pair, sorted (%%): createRecord %s, getRecord %s",
+                pairCosts(info, warn, r -> r.create().perSecond()), pairCosts(info, warn, r -> r.get().perSecond()));
         report.row("Logging cost, createRecord: 1 - INFO/WARN throughput, median of the pairs (%)", alteran(createCost), Report.Better.NONE, "< 10 %",
                 createCost < 10);
         report.row("Logging cost, getRecord: 1 - INFO/WARN throughput, median of the pairs (%)", alteran(getCost), Report.Better.NONE, "< 10 %",
@@ -75,29 +76,24 @@ final class Variants {
         if (small.failure() != null) LoadRun.log("-Xmx64m run failed: %s", small.failure());
     }
 
-    /** The median over the pairs that both passed of 100 * (1 - INFO/WARN) of {@code figure}. */
+    /** The median of {@link #pairCosts}. */
     private static double pairCost(List<Result> info, List<Result> warn, java.util.function.ToDoubleFunction<Result> figure) {
+        var costs = pairCosts(info, warn, figure);
+        int n = costs.size();
+        if (n == 0) return Double.NaN;
+        return n % 2 == 1 ? costs.get(n / 2) : (costs.get(n / 2 - 1) + costs.get(n / 2)) / 2;
+    }
+
+    /** Each pair's 100 * (1 - INFO/WARN) of {@code figure}, over the pairs that both passed, sorted. */
+    private static List<Double> pairCosts(List<Result> info, List<Result> warn, java.util.function.ToDoubleFunction<Result> figure) {
         var costs = new ArrayList<Double>();
         for (int i = 0; i < info.size(); i++) {
             if (passed(info.get(i)) && passed(warn.get(i))) {
                 costs.add(100 * (1 - figure.applyAsDouble(info.get(i)) / figure.applyAsDouble(warn.get(i))));
             }
         }
-        if (costs.isEmpty()) return Double.NaN;
         costs.sort(null);
-        int n = costs.size();
-        return n % 2 == 1 ? costs.get(n / 2) : (costs.get(n / 2 - 1) + costs.get(n / 2)) / 2;
-    }
-
-    private static String pairCosts(List<Result> info, List<Result> warn) {
-        var out = new StringBuilder();
-        for (int i = 0; i < info.size(); i++) {
-            if (!passed(info.get(i)) || !passed(warn.get(i))) continue;
-            out.append(out.isEmpty() ? "" : ", ").append(String.format("%.1f / %.1f",
-                    100 * (1 - info.get(i).create().perSecond() / warn.get(i).create().perSecond()),
-                    100 * (1 - info.get(i).get().perSecond() / warn.get(i).get().perSecond())));
-        }
-        return out.toString();
+        return costs;
     }
 
     private static boolean passed(Result r) {
