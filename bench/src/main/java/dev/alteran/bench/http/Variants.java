@@ -78,10 +78,7 @@ final class Variants {
 
     /** The median of {@link #pairCosts}. */
     private static double pairCost(List<Result> info, List<Result> warn, java.util.function.ToDoubleFunction<Result> figure) {
-        var costs = pairCosts(info, warn, figure);
-        int n = costs.size();
-        if (n == 0) return Double.NaN;
-        return n % 2 == 1 ? costs.get(n / 2) : (costs.get(n / 2 - 1) + costs.get(n / 2)) / 2;
+        return median(pairCosts(info, warn, figure).stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** Each pair's 100 * (1 - INFO/WARN) of {@code figure}, over the pairs that both passed, sorted. */
@@ -101,8 +98,13 @@ final class Variants {
     }
 
     private static double median(List<Result> runs, java.util.function.ToDoubleFunction<Result> figure) {
-        var v = runs.stream().filter(Variants::passed).mapToDouble(figure).sorted().toArray();
+        return median(runs.stream().filter(Variants::passed).mapToDouble(figure).toArray());
+    }
+
+    /** The median of {@code v} (sorted here), NaN when it is empty. */
+    private static double median(double[] v) {
         if (v.length == 0) return Double.NaN;
+        java.util.Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 

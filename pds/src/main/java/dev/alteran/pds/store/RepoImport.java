@@ -361,7 +361,8 @@ public final class RepoImport {
         try (var reader = open(car, progress)) {
             for (var block : reader) staged.add(block.cid(), block.bytes());
             staged.flush();
-            progress.update("read", Files.size(car), Files.size(car));
+            long size = Files.size(car);
+            progress.update("read", size, size);
         } catch (CarException e) {
             throw RepoWriteException.invalid("Invalid repository CAR: " + e.getMessage());
         } catch (UncheckedIOException e) {
