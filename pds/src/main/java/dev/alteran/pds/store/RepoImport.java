@@ -58,7 +58,7 @@ public final class RepoImport {
      */
     public static Result into(Database db, String did, PublicKey key, SequenceLog sequence, boolean announce, Path car,
                               Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, key, null, false, false, null, sequence, announce, car, progress, MEMORY_STAGING_BYTES));
+        return db.writeBulk(c -> run(c, new RecordIndex(db, did), did, key, null, false, false, null, sequence, announce, car, progress, MEMORY_STAGING_BYTES));
     }
 
     /**
@@ -68,7 +68,7 @@ public final class RepoImport {
      */
     public static Result resignedInto(Database db, String did, Keypair signer, SequenceLog sequence, boolean announce, Path car,
                                       Progress progress) {
-        return db.write(c -> run(c, new RecordIndex(db, did), did, null, signer, false, false, null, sequence, announce, car, progress, MEMORY_STAGING_BYTES));
+        return db.writeBulk(c -> run(c, new RecordIndex(db, did), did, null, signer, false, false, null, sequence, announce, car, progress, MEMORY_STAGING_BYTES));
     }
 
     /**

@@ -416,7 +416,7 @@ public final class RepoStore {
             // as the reference PDS's importRepo. An active account's commit is announced, so it must be ours
             // and after what was announced before: else the same tree is signed again with our key, at a later rev.
             var after = head.rev();
-            var result = db.write(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
+            var result = db.writeBulk(c -> RepoImport.run(c, records, did, null, announce ? signingKey : null, true, true,
                     announce ? after : null, sequence, announce, car, progress, memoryStagingBytes));
             blocks.clearCache();
             clock.advancePast(Tid.parse(result.rev()));

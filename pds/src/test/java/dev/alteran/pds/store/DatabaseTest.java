@@ -45,6 +45,45 @@ class DatabaseTest {
     }
 
     /**
+     * A bulk write (an import) commits without the writer's own automatic checkpoint, which its size would
+     * cross; the checkpointer copies it back; the writer's threshold is back for the next write, whether
+     * the bulk write committed or failed.
+     */
+    @Test
+    void aBulkWriteLeavesItsCheckpointToTheCheckpointerAndRestoresTheWritersOwn() throws Exception {
+        var file = dir.resolve("db.sqlite");
+        try (var db = Database.openSqlite(file)) {
+            long before = Files.size(file);
+            int writers = db.write(DatabaseTest::autocheckpoint);
+            assertThat(writers).isPositive();
+            int during = db.writeBulk(c -> {
+                try (var st = c.prepareStatement("INSERT INTO preference (name, value_json) VALUES (?, ?)")) {
+                    st.setString(1, "big");
+                    st.setString(2, "x".repeat(2_000_000));
+                    st.executeUpdate();
+                }
+                return autocheckpoint(c);
+            });
+            assertThat(during).isZero();
+            assertThat(db.write(DatabaseTest::autocheckpoint)).isEqualTo(writers);
+            assertThatThrownBy(() -> db.writeBulk(c -> {
+                throw new IllegalStateException("refused");
+            })).hasMessage("refused");
+            assertThat(db.write(DatabaseTest::autocheckpoint)).isEqualTo(writers);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (Files.size(file) < before + 1_500_000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+            assertThat(Files.size(file)).isGreaterThan(before + 1_500_000);
+        }
+    }
+
+    private static int autocheckpoint(java.sql.Connection c) throws java.sql.SQLException {
+        try (var st = c.createStatement(); var rs = st.executeQuery("PRAGMA wal_autocheckpoint")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
      * A write transaction holds the write lock from its start: another connection (another process)
      * writing meanwhile waits, rather than committing under the transaction's first read and making
      * its first write fail with SQLITE_BUSY.
