@@ -39,19 +39,28 @@ final class FirehoseLoad {
      * @param jdkClient subscribe with java.net.http.WebSocket instead of the raw selector client
      *                  ({@link NioSubscribers}); both decode every frame with DagCbor
      */
-    static Result run(String baseUrl, int subscribers, boolean jdkClient, int writers, Duration burst, long maxWrites,
+    static Result run(String baseUrl, int subscribers, boolean jdkClient, int writers, Duration warmup, Duration burst, long maxWrites,
                       java.util.function.DoubleSupplier serverCpu, ClosedLoop.Op write) throws Exception {
         var wsUrl = URI.create(baseUrl.replaceFirst("^http", "ws") + "/xrpc/com.atproto.sync.subscribeRepos");
         var subs = new ArrayList<Subscriber>();
         for (int i = 0; i < subscribers; i++) subs.add(new Subscriber());
         try (var connections = jdkClient ? JdkSubscribers.connect(wsUrl, subs) : NioSubscribers.connect(wsUrl, subs)) {
-            return measure(subs, writers, burst, maxWrites, serverCpu, write);
+            return measure(subs, writers, warmup, burst, maxWrites, serverCpu, write);
         }
     }
 
-    private static Result measure(List<Subscriber> subs, int writers, Duration burst, long maxWrites,
+    /**
+     * A warm-up burst first, as every throughput scenario has: its events reach the subscribers but are not
+     * counted. Without it the timed burst was the server's first fan-out, and on one core the JIT compiling
+     * that path took about a third of the core during it.
+     */
+    private static Result measure(List<Subscriber> subs, int writers, Duration warmup, Duration burst, long maxWrites,
                                   java.util.function.DoubleSupplier serverCpu, ClosedLoop.Op write) throws Exception {
         Thread.sleep(1000); // any replay without a cursor is older than the burst and is not counted
+        if (!warmup.isZero()) {
+            ClosedLoop.run(writers, Duration.ZERO, warmup, Long.MAX_VALUE, serverCpu, write);
+            awaitQuiet(subs);
+        }
         long startMillis = System.currentTimeMillis();
         for (var s : subs) s.countFrom = startMillis;
         long t0 = System.nanoTime();
@@ -67,12 +76,23 @@ final class FirehoseLoad {
                 Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed, writes.serverCpuSeconds(), writes.clientCpuSeconds());
     }
 
+    /** Returns once no frame has reached any subscriber for half a second (the warm-up's have all arrived), or after 30 s. */
+    private static void awaitQuiet(List<Subscriber> subs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long last = subs.stream().mapToLong(s -> s.lastFrameNanos).max().orElse(0);
+            if (System.nanoTime() - last > TimeUnit.MILLISECONDS.toNanos(500)) return;
+            Thread.sleep(50);
+        }
+    }
+
     /** One subscriber: its messages arrive one at a time (one selector thread, or one WebSocket's listener). */
     private static final class Subscriber implements NioSubscribers.Handler {
         final Latencies latency = new Latencies();
         final AtomicLong count = new AtomicLong();
         volatile long countFrom = Long.MAX_VALUE;
         volatile long lastArrivalNanos;
+        volatile long lastFrameNanos; // any frame, counted or not
         volatile boolean closed;
 
         /** Decodes the frame's header and body; a #commit from the burst counts, with its delay since the event's time. */
@@ -80,6 +100,7 @@ final class FirehoseLoad {
         @SuppressWarnings("unchecked")
         public void onMessage(byte[] frame) {
             long arrivalMicros = nowMicros();
+            lastFrameNanos = System.nanoTime();
             int n = CborSkip.itemLength(frame, 0);
             var header = (Map<String, Object>) DagCbor.decode(frame, 0, n);
             var body = (Map<String, Object>) DagCbor.decode(frame, n, frame.length - n);

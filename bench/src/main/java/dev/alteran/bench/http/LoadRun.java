@@ -259,7 +259,7 @@ public final class LoadRun {
         var conns = t.connections(writers);
         ClosedLoop.Op write = c -> createPost(t, conns[c]);
         if (rate > 0) write = paced(write, writers, rate);
-        var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), t.server::cpuSeconds, write);
+        var r = FirehoseLoad.run(t.server.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.warmup(), opt.measure(), opt.maxRequests(), t.server::cpuSeconds, write);
         closeAll(conns);
         log("%s firehose: %d writes in %.1f s, delivered %d of %d in %.1f s (%.0f events/s), p50 %.1f ms p99 %.1f ms, %d closed early; CPU server %.1f s, load generator %.1f s (%.0f%% and %.0f%% of one core over the burst)",
                     t.name(), r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.deliverySeconds(),

@@ -85,7 +85,7 @@ final class TwoInstances {
         if (opt.scenarios().contains("firehose")) {
             int writers = opt.firehoseWriters();
             var conns = connections(writers);
-            var r = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), b::cpuSeconds,
+            var r = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.warmup(), opt.measure(), opt.maxRequests(), b::cpuSeconds,
                     c -> createPost(conns[c]));
             LoadRun.log("two instances firehose: %d writes in %.1f s, delivered on the second %d of %d (%.0f events/s), p99 %.1f ms",
                     r.writes(), r.writeSeconds(), r.delivered(), r.expected(), r.eventsPerSecond(), r.latency().percentileMs(0.99));
@@ -101,7 +101,7 @@ final class TwoInstances {
             // the same burst with the writers paced to the rate the reference PDS reached in this run.
             var rate = reference.apply("Firehose: commits written during the burst");
             if (rate != null) {
-                var paced = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.measure(), opt.maxRequests(), b::cpuSeconds,
+                var paced = FirehoseLoad.run(b.url, opt.subscribers(), opt.jdkWebSocket(), writers, opt.warmup(), opt.measure(), opt.maxRequests(), b::cpuSeconds,
                         LoadRun.paced(c -> createPost(conns[c]), writers, rate));
                 double p99Paced = paced.latency().percentileMs(0.99);
                 LoadRun.log("two instances firehose at %.0f writes/s: delivered on the second %d of %d, p99 %.1f ms",
