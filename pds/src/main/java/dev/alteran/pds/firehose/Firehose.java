@@ -71,7 +71,7 @@ public final class Firehose implements AutoCloseable {
     /**
      * Events a commit may leave waiting for the dispatcher's hand-out before it waits itself. Eight, not 32:
      * with 200 subscribers and writers at full speed, a warm server's p99 commit-to-delivery fell from
-     * 45-48 ms to 36-41 ms on one core, and from 596-720 ms to 30-130 ms on two, for 7-40% fewer writes.
+     * 45-72 ms to 36-41 ms on one core, and from 56-720 ms to 30-130 ms on two, for 5-42% fewer writes.
      */
     static final int MAX_BEHIND = 8;
     /** The longest a commit waits for the fan-out: a dispatcher that stays behind longer does not stop writes. */
