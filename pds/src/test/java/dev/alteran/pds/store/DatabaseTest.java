@@ -31,16 +31,8 @@ class DatabaseTest {
         try (var db = Database.openSqlite(file)) {
             long before = Files.size(file);
             // 2 MB: far below the writer's own automatic checkpoint, so only the checkpointer moves it.
-            db.write(c -> {
-                try (var st = c.prepareStatement("INSERT INTO preference (name, value_json) VALUES (?, ?)")) {
-                    st.setString(1, "big");
-                    st.setString(2, "x".repeat(2_000_000));
-                    return st.executeUpdate();
-                }
-            });
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (Files.size(file) < before + 1_500_000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
-            assertThat(Files.size(file)).isGreaterThan(before + 1_500_000);
+            db.write(DatabaseTest::insertTwoMegabytes);
+            assertReachesTheFile(file, before);
         }
     }
 
@@ -57,11 +49,7 @@ class DatabaseTest {
             int writers = db.write(DatabaseTest::autocheckpoint);
             assertThat(writers).isPositive();
             int during = db.writeBulk(c -> {
-                try (var st = c.prepareStatement("INSERT INTO preference (name, value_json) VALUES (?, ?)")) {
-                    st.setString(1, "big");
-                    st.setString(2, "x".repeat(2_000_000));
-                    st.executeUpdate();
-                }
+                insertTwoMegabytes(c);
                 return autocheckpoint(c);
             });
             assertThat(during).isZero();
@@ -70,10 +58,24 @@ class DatabaseTest {
                 throw new IllegalStateException("refused");
             })).hasMessage("refused");
             assertThat(db.write(DatabaseTest::autocheckpoint)).isEqualTo(writers);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (Files.size(file) < before + 1_500_000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
-            assertThat(Files.size(file)).isGreaterThan(before + 1_500_000);
+            assertReachesTheFile(file, before);
         }
+    }
+
+    /** A 2 MB preference row. */
+    private static int insertTwoMegabytes(java.sql.Connection c) throws java.sql.SQLException {
+        try (var st = c.prepareStatement("INSERT INTO preference (name, value_json) VALUES (?, ?)")) {
+            st.setString(1, "big");
+            st.setString(2, "x".repeat(2_000_000));
+            return st.executeUpdate();
+        }
+    }
+
+    /** Waits (up to 10 s) until the database file has grown by most of that row since it was {@code before} bytes. */
+    private static void assertReachesTheFile(Path file, long before) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (Files.size(file) < before + 1_500_000 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        assertThat(Files.size(file)).isGreaterThan(before + 1_500_000);
     }
 
     private static int autocheckpoint(java.sql.Connection c) throws java.sql.SQLException {
