@@ -58,17 +58,15 @@ final class FirehoseLoad {
                                   java.util.function.DoubleSupplier serverCpu, ClosedLoop.Op write) throws Exception {
         Thread.sleep(1000); // any replay without a cursor is older than the burst and is not counted
         if (!warmup.isZero()) {
-            ClosedLoop.run(writers, Duration.ZERO, warmup, Long.MAX_VALUE, serverCpu, write);
-            awaitQuiet(subs);
+            var warm = ClosedLoop.run(writers, Duration.ZERO, warmup, Long.MAX_VALUE, serverCpu, write);
+            awaitDelivered(subs, s -> s.commits.get(), warm.ok());
         }
         long startMillis = System.currentTimeMillis();
         for (var s : subs) s.countFrom = startMillis;
         long t0 = System.nanoTime();
         var writes = ClosedLoop.run(writers, Duration.ZERO, burst, maxWrites, serverCpu, write);
         long wrote = writes.ok();
-        // wait for the stragglers: every subscriber has every commit, or 30 s passed
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && subs.stream().anyMatch(s -> !s.closed && s.count.get() < wrote)) Thread.sleep(10);
+        awaitDelivered(subs, s -> s.count.get(), wrote); // the stragglers
         long delivered = subs.stream().mapToLong(s -> s.count.get()).sum();
         long lastArrival = subs.stream().mapToLong(s -> s.lastArrivalNanos).max().orElse(t0);
         int closed = (int) subs.stream().filter(s -> s.closed).count();
@@ -76,23 +74,20 @@ final class FirehoseLoad {
                 Latencies.merge(subs.stream().map(s -> s.latency).toList()), closed, writes.serverCpuSeconds(), writes.clientCpuSeconds());
     }
 
-    /** Returns once no frame has reached any subscriber for half a second (the warm-up's have all arrived), or after 30 s. */
-    private static void awaitQuiet(List<Subscriber> subs) throws InterruptedException {
+    /** Returns once every subscriber still open has {@code n} commits by {@code commits}, or after 30 s. */
+    private static void awaitDelivered(List<Subscriber> subs, java.util.function.ToLongFunction<Subscriber> commits, long n)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            long last = subs.stream().mapToLong(s -> s.lastFrameNanos).max().orElse(0);
-            if (System.nanoTime() - last > TimeUnit.MILLISECONDS.toNanos(500)) return;
-            Thread.sleep(50);
-        }
+        while (System.nanoTime() < deadline && subs.stream().anyMatch(s -> !s.closed && commits.applyAsLong(s) < n)) Thread.sleep(10);
     }
 
     /** One subscriber: its messages arrive one at a time (one selector thread, or one WebSocket's listener). */
     private static final class Subscriber implements NioSubscribers.Handler {
         final Latencies latency = new Latencies();
         final AtomicLong count = new AtomicLong();
+        final AtomicLong commits = new AtomicLong(); // every #commit, the warm-up's too
         volatile long countFrom = Long.MAX_VALUE;
         volatile long lastArrivalNanos;
-        volatile long lastFrameNanos; // any frame, counted or not
         volatile boolean closed;
 
         /** Decodes the frame's header and body; a #commit from the burst counts, with its delay since the event's time. */
@@ -100,11 +95,11 @@ final class FirehoseLoad {
         @SuppressWarnings("unchecked")
         public void onMessage(byte[] frame) {
             long arrivalMicros = nowMicros();
-            lastFrameNanos = System.nanoTime();
             int n = CborSkip.itemLength(frame, 0);
             var header = (Map<String, Object>) DagCbor.decode(frame, 0, n);
             var body = (Map<String, Object>) DagCbor.decode(frame, n, frame.length - n);
             if (!"#commit".equals(header.get("t"))) return;
+            commits.incrementAndGet();
             long sent = Instant.parse((String) body.get("time")).toEpochMilli();
             if (sent < countFrom) return;
             latency.add(Math.max(0, arrivalMicros - sent * 1000) * 1000);
